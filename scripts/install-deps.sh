@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what building, the demo and the tests need on Debian 12 (run as root).
+set -euo pipefail
+pkgs=(build-essential cmake pkg-config clang-format
+      libyaml-dev libcurl4-openssl-dev libarchive-dev libjansson-dev libssl-dev check
+      docker-registry skopeo busybox-static debootstrap apache2-utils openssl curl
+      ca-certificates python3 python3-cryptography util-linux passwd procps)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [ "$(id -u)" != 0 ]; then
+    echo "install-deps: missing packages: ${missing[*]} (run as root to install them)" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

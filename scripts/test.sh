@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every test: installs dependencies, builds (plain and ASan+UBSan),
+# checks formatting, runs the unit tests in both builds, starts the
+# fixture registries and runs the functional tests as an unprivileged user.
+# Usage: scripts/test.sh [--quick]   (--quick skips the sanitizer build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "dependencies"
+scripts/install-deps.sh
+
+step "format check"
+mapfile -t srcs < <(git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build*')
+clang-format --dry-run -Werror "${srcs[@]}"
+
+step "build"
+scripts/build.sh build
+step "unit tests"
+(cd build && ctest --output-on-failure)
+
+if [ "$quick" = 0 ]; then
+  step "sanitizer build (ASan + UBSan) and unit tests"
+  scripts/build.sh build-asan --sanitize
+  (cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure)
+fi
+
+step "functional tests"
+exec tests/functional/run.sh "$top/build/udocker"

@@ -1,0 +1,70 @@
+# Helpers for functional tests: sourced by each tests/functional/t_*.sh.
+# Each test script runs as an unprivileged user against the real registries
+# described by $UD_FIX_STATE/env (see tests/fixtures/README.md).
+set -uo pipefail
+
+: "${UD_BIN:?UD_BIN must name the udocker binary}"
+: "${UD_FIX_STATE:?UD_FIX_STATE must name the fixture state directory}"
+# shellcheck disable=SC1091
+. "$UD_FIX_STATE/env"
+
+T_PASS=0
+T_FAIL=0
+T_NAME=$(basename "$0" .sh)
+T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/udt-$T_NAME-XXXXXX")
+trap 'rm -rf "$T_TMP"' EXIT
+export UDOCKER_DIR="$T_TMP/repo"
+export HOME="$T_TMP/home"
+mkdir -p "$HOME"
+export CURL_CA_BUNDLE="$UD_FIX_CA"
+
+# ud ARGS...: runs udocker, output in $OUT / $ERR, exit status in $RC.
+ud() {
+  "$UD_BIN" "$@" >"$T_TMP/out" 2>"$T_TMP/err"
+  RC=$?
+  OUT=$(cat "$T_TMP/out")
+  ERR=$(cat "$T_TMP/err")
+}
+
+pass() { T_PASS=$((T_PASS + 1)); echo "ok   $T_NAME: $1"; }
+fail() {
+  T_FAIL=$((T_FAIL + 1))
+  echo "FAIL $T_NAME: $1"
+  echo "     rc=$RC"
+  echo "     stdout: ${OUT:0:2000}" | sed '2,$s/^/     /'
+  echo "     stderr: ${ERR:0:2000}" | sed '2,$s/^/     /'
+}
+
+# check DESC COND...: passes when the command COND succeeds.
+check() {
+  local desc=$1
+  shift
+  if "$@"; then pass "$desc"; else fail "$desc"; fi
+}
+
+rc_is() { [ "$RC" = "$1" ]; }
+out_has() { grep -qF -- "$1" <<<"$OUT"; }
+err_has() { grep -qF -- "$1" <<<"$ERR"; }
+out_is() { [ "$OUT" = "$1" ]; }
+
+# expect_ok DESC ARGS...: udocker ARGS must exit 0.
+expect_ok() {
+  local desc=$1
+  shift
+  ud "$@"
+  if [ "$RC" = 0 ]; then pass "$desc"; else fail "$desc"; fi
+}
+
+# expect_fail DESC RC MESSAGE ARGS...: exit status RC and MESSAGE on stderr.
+expect_fail() {
+  local desc=$1 want=$2 msg=$3
+  shift 3
+  ud "$@"
+  if [ "$RC" = "$want" ] && grep -qF -- "$msg" <<<"$ERR"; then pass "$desc"; else fail "$desc (want rc=$want, '$msg')"; fi
+}
+
+finish() {
+  echo "$T_NAME: $T_PASS passed, $T_FAIL failed"
+  echo "$T_PASS $T_FAIL" >>"${UD_RESULTS:-/dev/null}"
+  [ "$T_FAIL" = 0 ]
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Runs the functional tests: starts the fixture registries (tests/fixtures),
+# pushes the test images, then runs every tests/functional/t_*.sh as an
+# unprivileged user against the real udocker binary.
+# Usage: tests/functional/run.sh UDOCKER_BINARY [t_name ...]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+bin=$(readlink -f "${1:?usage: run.sh UDOCKER_BINARY [tests...]}")
+shift
+user=${UD_TEST_USER:-udtest}
+
+work=$(mktemp -d /tmp/udocker-ftest-XXXXXX)
+chmod 755 "$work"
+state="$work/fixtures"
+mkdir -p "$state" "$work/bin"
+cp "$bin" "$work/bin/udocker"
+chmod 755 "$work/bin/udocker"
+
+cleanup() {
+  "$top/tests/fixtures/registry.sh" stop "$state" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+images=${UD_FIX_IMAGES:-/var/cache/udocker-fixtures/images}
+[ -w "$(dirname "$images")" ] || images="$HOME/.cache/udocker-fixtures/images"
+mkdir -p "$images"
+big=()
+[ "${UD_TEST_BIG:-0}" = 1 ] && big=(--big)
+"$top/tests/fixtures/images.sh" "$images" "${big[@]}"
+"$top/tests/fixtures/registry.sh" start "$state"
+"$top/tests/fixtures/push.sh" "$state" "$images" "${big[@]}"
+chmod -R a+rX "$state"
+
+run_as() {
+  if [ "$(id -u)" = 0 ]; then
+    id "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$user"
+    runuser -u "$user" -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin TMPDIR=/tmp \
+      UD_BIN="$work/bin/udocker" UD_FIX_STATE="$state" UD_RESULTS="$work/results" \
+      UD_SRC="$top" UD_TEST_BIG="${UD_TEST_BIG:-0}" bash "$@"
+  else
+    env UD_BIN="$work/bin/udocker" UD_FIX_STATE="$state" UD_RESULTS="$work/results" \
+      UD_SRC="$top" bash "$@"
+  fi
+}
+
+touch "$work/results"
+chmod 666 "$work/results"
+tests=("$@")
+if [ ${#tests[@]} = 0 ]; then
+  mapfile -t tests < <(cd "$here" && ls t_*.sh | sed 's/\.sh$//')
+fi
+failed_scripts=()
+for t in "${tests[@]}"; do
+  echo "--- $t"
+  cp "$here/$t.sh" "$here/lib.sh" "$work/" 2>/dev/null
+  if ! run_as "$work/$t.sh"; then failed_scripts+=("$t"); fi
+done
+passed=$(awk '{p+=$1} END {print p+0}' "$work/results")
+failed=$(awk '{f+=$2} END {print f+0}' "$work/results")
+echo
+[ ${#failed_scripts[@]} = 0 ] || echo "failing scripts: ${failed_scripts[*]}"
+echo "functional: $passed passed, $failed failed"
+[ "$failed" = 0 ] && [ ${#failed_scripts[@]} = 0 ]

@@ -1,0 +1,166 @@
+#include "common/common.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+static char *tmpdir(void)
+{
+	char *t = xstrdup("/tmp/check_common-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(t));
+	return t;
+}
+
+START_TEST(error_context)
+{
+	struct ud_error *err = NULL;
+	ck_assert_int_eq(ud_error_set(&err, UD_ERR_DIGEST, "blob %s: digest mismatch", "sha256:ab"),
+			 -1);
+	ud_error_set(&err, UD_ERR_IO, "second error is dropped");
+	ud_error_prefix(&err, "pull '%s'", "debian:12");
+	ck_assert_str_eq(err->msg, "pull 'debian:12': blob sha256:ab: digest mismatch");
+	ck_assert_int_eq(err->code, UD_ERR_DIGEST);
+	ud_error_clear(&err);
+	ck_assert_ptr_null(err);
+	ud_error_sys(&err, ENOENT, "cannot open '%s'", "x");
+	ck_assert_str_eq(err->msg, "cannot open 'x': No such file or directory");
+	ck_assert_int_eq(err->sys, ENOENT);
+	ud_error_free(err);
+}
+END_TEST
+
+START_TEST(strings_and_paths)
+{
+	_cleanup_free_ char *a = ud_path_join("/a/", "/b");
+	ck_assert_str_eq(a, "/a/b");
+	_cleanup_free_ char *b = ud_path_join("/", "x");
+	ck_assert_str_eq(b, "/x");
+	ck_assert(ud_str_has_prefix("sha256:x", "sha256:"));
+	ck_assert(ud_str_has_suffix("a.layer", ".layer"));
+	ck_assert_uint_eq(ud_str_distance("exemode", "execmode"), 1);
+	ck_assert_uint_eq(ud_str_distance("", "abc"), 3);
+	_cleanup_strv_ char **v = NULL;
+	ud_strv_push(&v, xstrdup("x"));
+	ud_strv_push(&v, xstrdup("y"));
+	ck_assert_uint_eq(ud_strv_len(v), 2);
+	ck_assert(ud_strv_contains(v, "y"));
+	struct ud_buf buf = {0};
+	ud_buf_printf(&buf, "%d-%s", 7, "z");
+	ud_buf_puts(&buf, "!");
+	_cleanup_free_ char *s = ud_buf_steal(&buf);
+	ck_assert_str_eq(s, "7-z!");
+}
+END_TEST
+
+START_TEST(atomic_write_and_rmtree)
+{
+	_cleanup_free_ char *d = tmpdir();
+	_cleanup_free_ char *f = ud_path_join(d, "file");
+	struct ud_error *err = NULL;
+	ck_assert_int_eq(ud_write_file_atomic(f, "hello", 5, 0600, &err), 0);
+	size_t len = 0;
+	_cleanup_free_ char *got = ud_read_file(f, &len, &err);
+	ck_assert_str_eq(got, "hello");
+	ck_assert_uint_eq(len, 5);
+	struct stat st;
+	ck_assert_int_eq(stat(f, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	_cleanup_free_ char *sub = ud_path_join(d, "a/b/c");
+	ck_assert_int_eq(ud_mkdir_p(sub, 0755, &err), 0);
+	chmod(sub, 0500); /* unwritable dirs are made writable to remove them */
+	_cleanup_free_ char *link = ud_path_join(d, "a/link");
+	ck_assert_int_eq(symlink("/etc", link), 0);
+	ck_assert_int_eq(ud_symlink_atomic("/usr", link, &err), 0);
+	ck_assert_int_eq(ud_rmtree(d, &err), 0);
+	ck_assert(!ud_path_exists(d));
+	ck_assert(ud_is_dir("/etc")); /* symlink not followed */
+	ck_assert_int_eq(ud_rmtree("/tmp", &err), -1);
+	ud_error_free(err);
+}
+END_TEST
+
+START_TEST(sha256_vectors)
+{
+	char hex[65];
+	ud_sha256_hex("abc", 3, hex);
+	ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	struct ud_sha256 *c = ud_sha256_new();
+	ud_sha256_update(c, "a", 1);
+	struct ud_sha256 *c2 = ud_sha256_dup(c);
+	ud_sha256_update(c2, "bc", 2);
+	ud_sha256_final_hex(c2, hex);
+	ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	ud_sha256_free(c);
+	ud_sha256_free(c2);
+	ck_assert(ud_digest_valid(
+		"sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+	ck_assert(!ud_digest_valid("sha256:BA7816"));
+}
+END_TEST
+
+START_TEST(lock_contention_names_holder)
+{
+	_cleanup_free_ char *d = tmpdir();
+	_cleanup_free_ char *path = ud_path_join(d, "locks/x.lock");
+	struct ud_error *err = NULL;
+	int pipefd[2];
+	ck_assert_int_eq(pipe(pipefd), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct ud_lock l;
+		if (ud_lock_acquire(&l, path, "test holder", 0, NULL) < 0)
+			_exit(1);
+		(void)!write(pipefd[1], "x", 1);
+		sleep(2);
+		ud_lock_release(&l);
+		_exit(0);
+	}
+	char c;
+	ck_assert_int_eq(read(pipefd[0], &c, 1), 1);
+	struct ud_lock l;
+	ck_assert_int_eq(ud_lock_acquire(&l, path, "me", 100, &err), -1);
+	ck_assert_int_eq(err->code, UD_ERR_LOCKED);
+	ck_assert_ptr_nonnull(strstr(err->msg, "test holder"));
+	ud_error_clear(&err);
+	ck_assert_int_eq(ud_lock_acquire(&l, path, "me", 5000, &err), 0);
+	ud_lock_release(&l);
+	int status;
+	waitpid(pid, &status, 0);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ud_rmtree(d, NULL);
+}
+END_TEST
+
+START_TEST(random_ids)
+{
+	char u[37], h[17];
+	ud_uuid(u);
+	ck_assert_uint_eq(strlen(u), 36);
+	ck_assert_int_eq(u[14], '4');
+	ud_random_hex(h, 16);
+	ck_assert_uint_eq(strspn(h, "0123456789abcdef"), 16);
+	ck_assert_str_ne(ud_host_arch(), "");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("common");
+	TCase *tc = tcase_create("core");
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, error_context);
+	tcase_add_test(tc, strings_and_paths);
+	tcase_add_test(tc, atomic_write_and_rmtree);
+	tcase_add_test(tc, sha256_vectors);
+	tcase_add_test(tc, lock_contention_names_holder);
+	tcase_add_test(tc, random_ids);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
