@@ -1,0 +1,137 @@
+/* cli: udocker's argument grammar, configuration, the command table and
+ * output. Only this module prints and exits. */
+#ifndef UD_CLI_H
+#define UD_CLI_H
+
+#include "common/common.h"
+
+struct ud_store;
+
+/* Settings after built-in defaults, config files and UDOCKER_* variables
+ * (reference/udocker.md §7), then the global options. */
+struct ud_conf {
+	char *homedir; /* $HOME/.udocker */
+	char *topdir;
+	char *reposdir, *layersdir, *containersdir, *bindir, *libdir, *docdir;
+	char *tmpdir;
+	char *keystore;
+	char *config_file; /* --config= */
+	int verbose_level;
+	bool insecure;
+	char *http_proxy;
+	char *registry_url;	    /* UDOCKER_REGISTRY / conf "registry" */
+	char *index_url;	    /* UDOCKER_INDEX */
+	char **insecure_registries; /* conf "insecure_registries" (space separated) */
+	char *ca_file;
+	long timeout, download_timeout, ctimeout;
+	int parallel_downloads;
+	char *default_execution_mode;
+	bool autoinstall;
+	bool repo_given; /* --repo= was given */
+	char *tarball;
+	char *tarball_release;
+};
+
+struct ud_cli {
+	struct ud_conf conf;
+	struct ud_store *store; /* opened by ud_cli_store() */
+	bool quiet, debug, allow_root;
+	bool stdout_tty;
+};
+
+/* Option table entry for ud_cli_parse(). `names` is a '|'-separated list of
+ * spellings ("-o|--output"). Flags take no value; VALUE options accept
+ * "--x=V", "-x=V" and "--x V" (next argument, when it does not start with
+ * '-'); LIST options are VALUE options that may repeat. */
+enum ud_opt_kind { UD_OPT_FLAG, UD_OPT_VALUE, UD_OPT_LIST };
+struct ud_opt {
+	const char *names;
+	enum ud_opt_kind kind;
+	void *target; /* bool *, const char **, or char *** (list; strings borrowed) */
+};
+
+/* Parses a command's arguments with udocker's grammar: options first, then
+ * positionals (the first positional, or a lone "-", ends option scanning).
+ * `--help` sets *help. Positionals are returned in *pos (a borrowed-string
+ * vector the caller frees with free()). An unknown option is a usage error
+ * "syntax error at: ARG". */
+int ud_cli_parse(int argc, char **argv, const struct ud_opt *opts, bool *help, char ***pos,
+		 struct ud_error **err);
+
+/* Opens the store on first use (creating the repository unless --repo
+ * named a directory that is not one). */
+struct ud_store *ud_cli_store(struct ud_cli *cli, struct ud_error **err);
+
+/* Fills registry options from the configuration (registry/registry.h). */
+struct ud_registry_options;
+void ud_cli_registry_options(struct ud_cli *cli, struct ud_registry_options *opts);
+
+/* Output helpers: info lines obey -q; errors always print. */
+void ud_cli_info(struct ud_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ud_cli_warn(struct ud_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ud_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "Error: <msg>" for err and returns the exit code for it (1). */
+int ud_cli_fail(struct ud_error *err);
+/* Prints a command's help text. */
+void ud_cli_print_help(const char *text);
+
+/* Configuration (config.c). */
+int ud_conf_load(struct ud_cli *cli, const char *repo_opt, struct ud_error **err);
+void ud_conf_release(struct ud_conf *conf);
+void ud_conf_show(const struct ud_conf *conf);
+
+/* The command table (commands.c). Each handler gets the arguments after
+ * the command name and returns the process exit status. */
+enum ud_cmd_needs {
+	UD_NEEDS_NOTHING = 0,
+	UD_NEEDS_STORE = 1, /* opens (and creates) the repository first */
+};
+struct ud_cmd {
+	const char *name;
+	int (*fn)(struct ud_cli *cli, int argc, char **argv);
+	unsigned needs;
+	const char *summary;
+};
+const struct ud_cmd *ud_cmd_find(const char *name);
+extern const struct ud_cmd ud_commands[];
+
+#define UD_CMD(name) int ud_cmd_##name(struct ud_cli *cli, int argc, char **argv)
+UD_CMD(help);
+UD_CMD(version);
+UD_CMD(showconf);
+UD_CMD(install);
+UD_CMD(mkrepo);
+UD_CMD(pull);
+UD_CMD(images);
+UD_CMD(rmi);
+UD_CMD(tag);
+UD_CMD(inspect);
+UD_CMD(verify);
+UD_CMD(manifest);
+UD_CMD(search);
+UD_CMD(load);
+UD_CMD(save);
+UD_CMD(import);
+UD_CMD(protect);
+UD_CMD(unprotect);
+UD_CMD(login);
+UD_CMD(logout);
+UD_CMD(validate);
+UD_CMD(plan);
+UD_CMD(apply);
+
+/* Common handling of `--help` and parse errors inside a handler. */
+#define UD_CLI_PARSE_OR_RETURN(argc, argv, opts, helptext, pos)                                    \
+	do {                                                                                       \
+		bool help_ = false;                                                                \
+		struct ud_error *perr_ = NULL;                                                     \
+		if (ud_cli_parse(argc, argv, opts, &help_, &(pos), &perr_) < 0)                    \
+			return ud_cli_fail(perr_);                                                 \
+		if (help_) {                                                                       \
+			ud_cli_print_help(helptext);                                               \
+			free(pos);                                                                 \
+			return 0;                                                                  \
+		}                                                                                  \
+	} while (0)
+
+#endif

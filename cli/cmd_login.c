@@ -1,0 +1,138 @@
+#include "cli/jobs.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <termios.h>
+
+static const char help_login[] =
+	"Usage: udocker login [--username=USER] [--password=PASS | --password-stdin]\n"
+	"                     [--registry=URL]\n"
+	"\n"
+	"Checks the credentials against the registry (Docker Hub by default) and,\n"
+	"when it accepts them, stores them in the keystore (mode 0600, the format\n"
+	"of udocker 1.3.16). Asks for what is not given.\n";
+
+static const char help_logout[] = "Usage: udocker logout [-a] [--registry=URL]\n"
+				  "\n"
+				  "Forgets the stored credentials of the registry (Docker Hub by\n"
+				  "default); -a forgets all of them (deletes the keystore).\n";
+
+static char *read_line(FILE *f, bool echo)
+{
+	struct termios old, noecho;
+	bool tty = !echo && isatty(fileno(f)) && tcgetattr(fileno(f), &old) == 0;
+	if (tty) {
+		noecho = old;
+		noecho.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(fileno(f), TCSANOW, &noecho);
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n = getline(&line, &cap, f);
+	if (tty) {
+		tcsetattr(fileno(f), TCSANOW, &old);
+		fputc('\n', stderr);
+	}
+	if (n < 0) {
+		free(line);
+		return NULL;
+	}
+	line[strcspn(line, "\r\n")] = '\0';
+	return line;
+}
+
+/* The registry a login applies to: its ref (for requests) and keystore key. */
+static int target(struct ud_cli *cli, const char *registry, struct ud_ref *ref, char **key)
+{
+	struct ud_error *err = NULL;
+	if (ud_ref_parse("x/x", registry, ref, &err) < 0)
+		return ud_cli_fail(err);
+	*key = ref->hub ? xstrdup("https://" UD_DOCKER_HUB)
+			: ud_keystore_key(ref->domain, ref->scheme);
+	(void)cli;
+	return 0;
+}
+
+UD_CMD(login)
+{
+	const char *user = NULL, *pass = NULL, *registry = NULL;
+	bool from_stdin = false;
+	struct ud_opt opts[] = {{"--username", UD_OPT_VALUE, &user},
+				{"--password", UD_OPT_VALUE, &pass},
+				{"--password-stdin", UD_OPT_FLAG, &from_stdin},
+				{"--registry", UD_OPT_VALUE, &registry},
+				{0}};
+	char **pos = NULL;
+	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help_login, pos);
+	bool extra = pos[0] != NULL;
+	free(pos);
+	if (extra) {
+		ud_cli_error("login: takes no arguments (see udocker login --help)");
+		return 1;
+	}
+	_cleanup_free_ char *u = user ? xstrdup(user) : NULL;
+	_cleanup_free_ char *p = pass ? xstrdup(pass) : NULL;
+	if (u == NULL) {
+		fputs("username: ", stderr);
+		u = read_line(stdin, true);
+	}
+	if (p == NULL) {
+		if (!from_stdin)
+			fputs("password: ", stderr);
+		p = read_line(stdin, from_stdin);
+	}
+	if (u == NULL || p == NULL || *u == '\0' || *p == '\0') {
+		ud_cli_error("invalid credentials: empty username or password");
+		return 1;
+	}
+	bool upper = true;
+	for (const char *c = p; *c; c++)
+		if (islower((unsigned char)*c))
+			upper = false;
+	if (upper)
+		ud_cli_warn(cli, "password in uppercase Caps Lock ?");
+	struct ud_ref ref;
+	_cleanup_free_ char *key = NULL;
+	if (target(cli, registry, &ref, &key) != 0)
+		return 1;
+	struct ud_registry_options ro;
+	ud_cli_registry_options(cli, &ro);
+	ro.keystore = NULL;
+	struct ud_registry_client *c = ud_registry_client_new(&ro);
+	struct ud_error *err = NULL;
+	int rc = 0;
+	if (ud_registry_login(c, &ref, u, p, &err) < 0 ||
+	    ud_keystore_put(cli->conf.keystore, key, u, p, &err) < 0)
+		rc = ud_cli_fail(err);
+	else
+		printf("Login succeeded: %s\n", key);
+	ud_registry_client_free(c);
+	ud_ref_release(&ref);
+	return rc;
+}
+
+UD_CMD(logout)
+{
+	const char *registry = NULL;
+	bool all = false;
+	struct ud_opt opts[] = {
+		{"-a", UD_OPT_FLAG, &all}, {"--registry", UD_OPT_VALUE, &registry}, {0}};
+	char **pos = NULL;
+	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help_logout, pos);
+	bool extra = pos[0] != NULL;
+	free(pos);
+	if (extra) {
+		ud_cli_error("logout: takes no arguments (see udocker logout --help)");
+		return 1;
+	}
+	struct ud_error *err = NULL;
+	if (all)
+		return ud_keystore_delete_all(cli->conf.keystore, &err) < 0 ? ud_cli_fail(err) : 0;
+	struct ud_ref ref;
+	_cleanup_free_ char *key = NULL;
+	if (target(cli, registry, &ref, &key) != 0)
+		return 1;
+	int rc = ud_keystore_delete(cli->conf.keystore, key, &err) < 0 ? ud_cli_fail(err) : 0;
+	ud_ref_release(&ref);
+	return rc;
+}

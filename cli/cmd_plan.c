@@ -1,0 +1,54 @@
+#include "cli/jobs.h"
+#include "planner/planner.h"
+#include "store/store.h"
+
+static const char help[] =
+	"Usage: udocker plan -f FILE [--json]\n"
+	"\n"
+	"Prints the steps `udocker apply -f FILE` would take, each with its state\n"
+	"(present, to do, blocked) and the reason, and changes nothing.\n"
+	"Exit status 0, or 1 when a step is blocked or the spec is invalid.\n"
+	"\n"
+	"Options:\n"
+	"  -f, --file=FILE   the job spec\n"
+	"  --json            machine-readable output\n"
+	"  --registry=URL    registry for image names without a host\n";
+
+UD_CMD(plan)
+{
+	const char *file = NULL, *registry = NULL;
+	bool json = false;
+	struct ud_opt opts[] = {{"-f|--file", UD_OPT_VALUE, &file},
+				{"--json", UD_OPT_FLAG, &json},
+				{"--registry", UD_OPT_VALUE, &registry},
+				{0}};
+	char **pos = NULL;
+	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
+	bool extra = pos[0] != NULL;
+	free(pos);
+	if (file == NULL || extra) {
+		ud_cli_error("plan: expected -f FILE (see udocker plan --help)");
+		return 1;
+	}
+	struct ud_error *err = NULL;
+	struct ud_spec *spec = ud_spec_load_file(file, &err);
+	if (spec == NULL)
+		return ud_cli_fail(err);
+	struct ud_store *store = ud_cli_store(cli, &err);
+	struct ud_planner_options popts = {registry ? registry : cli->conf.registry_url};
+	struct ud_plan *plan = store ? ud_planner_plan(spec, store, &popts, &err) : NULL;
+	if (plan == NULL) {
+		ud_spec_free(spec);
+		return ud_cli_fail(err);
+	}
+	char *text = json ? ud_plan_render_json(plan) : ud_plan_render_text(plan);
+	fputs(text, stdout);
+	free(text);
+	if (!json && spec->n_containers > 0)
+		printf("note: %zu container%s validated; this version runs the image steps only\n",
+		       spec->n_containers, spec->n_containers == 1 ? "" : "s");
+	int rc = ud_plan_blocked(plan) ? 1 : 0;
+	ud_plan_free(plan);
+	ud_spec_free(spec);
+	return rc;
+}

@@ -1,0 +1,42 @@
+#include "cli/jobs.h"
+#include "store/store.h"
+
+static const char help_protect[] = "Usage: udocker protect IMAGE\n"
+				   "\n"
+				   "Protects a local image against removal (rmi).\n";
+static const char help_unprotect[] = "Usage: udocker unprotect IMAGE\n"
+				     "\n"
+				     "Removes an image's protection.\n";
+
+static int protect(struct ud_cli *cli, int argc, char **argv, bool on)
+{
+	char **pos = NULL;
+	UD_CLI_PARSE_OR_RETURN(argc, argv, NULL, on ? help_protect : help_unprotect, pos);
+	if (pos[0] == NULL || pos[1] != NULL) {
+		free(pos);
+		ud_cli_error("%s: expected one IMAGE", on ? "protect" : "unprotect");
+		return 1;
+	}
+	struct ud_ref ref;
+	int rc = ud_cli_parse_image(cli, pos[0], &ref);
+	free(pos);
+	if (rc)
+		return rc;
+	struct ud_error *err = NULL;
+	if (ud_store_image_protect(cli->store, ref.local_name, ref.local_tag, on, &err) < 0) {
+		ud_error_prefix(&err, "%s image failed", on ? "protect" : "unprotect");
+		rc = ud_cli_fail(err);
+	}
+	ud_ref_release(&ref);
+	return rc;
+}
+
+UD_CMD(protect)
+{
+	return protect(cli, argc, argv, true);
+}
+
+UD_CMD(unprotect)
+{
+	return protect(cli, argc, argv, false);
+}

@@ -1,0 +1,101 @@
+#include "cli/jobs.h"
+
+#include <string.h>
+
+static const char help[] =
+	"Usage: udocker search [options] EXPRESSION\n"
+	"\n"
+	"Searches Docker Hub for repositories matching EXPRESSION. For another\n"
+	"registry (--registry=URL, or EXPRESSION starting with a host), lists the\n"
+	"registry's catalog entries containing EXPRESSION.\n"
+	"\n"
+	"Options:\n"
+	"  --list-tags       list the tags of repository EXPRESSION instead\n"
+	"  --registry=URL    registry to search\n"
+	"  --index=URL       accepted for compatibility\n"
+	"  --httpproxy=URL   proxy\n"
+	"  -a                do not pause between pages (output is not paged)\n"
+	"  --no-trunc        do not truncate columns\n";
+
+UD_CMD(search)
+{
+	const char *registry = NULL, *index = NULL, *proxy = NULL;
+	bool list_tags = false, all = false, notrunc = false;
+	struct ud_opt opts[] = {{"--registry", UD_OPT_VALUE, &registry},
+				{"--index", UD_OPT_VALUE, &index},
+				{"--httpproxy", UD_OPT_VALUE, &proxy},
+				{"--list-tags", UD_OPT_FLAG, &list_tags},
+				{"-a", UD_OPT_FLAG, &all},
+				{"--no-trunc", UD_OPT_FLAG, &notrunc},
+				{0}};
+	char **pos = NULL;
+	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
+	if (pos[0] == NULL || pos[1] != NULL) {
+		free(pos);
+		ud_cli_error("search: expected one EXPRESSION (see udocker search --help)");
+		return 1;
+	}
+	_cleanup_free_ char *expr = xstrdup(pos[0]);
+	free(pos);
+	struct ud_registry_options ro;
+	ud_cli_registry_options(cli, &ro);
+	if (proxy)
+		ro.proxy = proxy;
+	struct ud_registry_client *c = ud_registry_client_new(&ro);
+	struct ud_error *err = NULL;
+	const char *reg = registry ? registry : cli->conf.registry_url;
+	int rc = 0;
+	struct ud_ref ref;
+	/* A registry host and a placeholder name give us the registry's ref. */
+	_cleanup_free_ char *probe = list_tags ? xstrdup(expr)
+				     : strchr(expr, '/') && (strchr(expr, '.') || strchr(expr, ':'))
+					     ? xasprintf("%.*s/x", (int)strcspn(expr, "/"), expr)
+					     : xstrdup("x");
+	if (ud_ref_parse(probe, reg, &ref, &err) < 0) {
+		ud_registry_client_free(c);
+		return ud_cli_fail(err);
+	}
+	char **rows = NULL;
+	if (list_tags) {
+		rows = ud_registry_tags(c, &ref, &err);
+		for (size_t i = 0; rows && rows[i]; i++)
+			puts(rows[i]);
+	} else if (ref.hub) {
+		rows = ud_registry_hub_search(c, expr, 100, &err);
+		if (rows && ud_log_get_level() >= UD_LOG_INFO)
+			printf("%-55s %-8s %-70s %5s\n", "NAME", "OFFICIAL", "DESCRIPTION",
+			       "STARS");
+		for (size_t i = 0; rows && rows[i]; i++) {
+			char *f[4] = {rows[i], NULL, NULL, NULL};
+			for (int k = 1; k < 4 && f[k - 1]; k++) {
+				char *t = strchr(f[k - 1], '\t');
+				if (t) {
+					*t = '\0';
+					f[k] = t + 1;
+				}
+			}
+			if (notrunc)
+				printf("%-55s %-8s %-70s %5s\n", f[0], f[1] ? f[1] : "",
+				       f[3] ? f[3] : "", f[2] ? f[2] : "");
+			else
+				printf("%-55.80s %-8s %-70.70s %5s\n", f[0], f[1] ? f[1] : "",
+				       f[3] ? f[3] : "", f[2] ? f[2] : "");
+		}
+	} else {
+		rows = ud_registry_catalog(c, &ref, &err);
+		const char *needle = strchr(expr, '/') && (strchr(expr, '.') || strchr(expr, ':'))
+					     ? expr + strcspn(expr, "/") + 1
+					     : expr;
+		if (rows && ud_log_get_level() >= UD_LOG_INFO)
+			printf("NAME\n");
+		for (size_t i = 0; rows && rows[i]; i++)
+			if (strstr(rows[i], needle))
+				printf("%s/%s\n", ref.domain, rows[i]);
+	}
+	if (rows == NULL)
+		rc = ud_cli_fail(err);
+	ud_strv_free(rows);
+	ud_ref_release(&ref);
+	ud_registry_client_free(c);
+	return rc;
+}

@@ -1,0 +1,42 @@
+#include "cli/jobs.h"
+#include "store/store.h"
+
+static const char help[] = "Usage: udocker verify IMAGE\n"
+			   "\n"
+			   "Checks every layer and the configuration of a local image: the links,\n"
+			   "the files, their sizes and their sha256 digests.\n";
+
+static void on_ok(const char *id, void *data)
+{
+	(void)data;
+	ud_log(UD_LOG_INFO, "layer ok: %s", id);
+}
+
+UD_CMD(verify)
+{
+	char **pos = NULL;
+	UD_CLI_PARSE_OR_RETURN(argc, argv, NULL, help, pos);
+	if (pos[0] == NULL || pos[1] != NULL) {
+		free(pos);
+		ud_cli_error("verify: expected one IMAGE (see udocker verify --help)");
+		return 1;
+	}
+	struct ud_ref ref;
+	int rc = ud_cli_parse_image(cli, pos[0], &ref);
+	free(pos);
+	if (rc)
+		return rc;
+	ud_log(UD_LOG_INFO, "verifying: %s:%s", ref.local_name, ref.local_tag);
+	struct ud_error *err = NULL;
+	if (ud_store_image_verify(cli->store, ref.local_name, ref.local_tag, on_ok, NULL, &err) <
+	    0) {
+		ud_cli_error("%s", err->msg);
+		ud_error_free(err);
+		ud_cli_error("image verification failure");
+		rc = 1;
+	} else {
+		ud_log(UD_LOG_INFO, "image Ok");
+	}
+	ud_ref_release(&ref);
+	return rc;
+}

@@ -1,0 +1,289 @@
+/* Configuration: built-in defaults, then /etc/udocker.conf,
+ * $HOME/.udocker/udocker.conf, $TOP/udocker.conf, the --config= file, then
+ * UDOCKER_* environment variables (reference §7). Values are typed here
+ * (fixing 1.3.16's "everything is a string" quirk). */
+#include "cli/cli.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <pwd.h>
+#include <string.h>
+#include <strings.h>
+
+static void set_str(char **field, const char *value)
+{
+	free(*field);
+	*field = value ? xstrdup(value) : NULL;
+}
+
+static bool parse_bool(const char *v)
+{
+	return strcasecmp(v, "true") == 0 || strcasecmp(v, "yes") == 0 || strcasecmp(v, "1") == 0 ||
+	       strcasecmp(v, "on") == 0;
+}
+
+static char **split_words(const char *v)
+{
+	char **out = xcalloc(1, sizeof(char *));
+	_cleanup_free_ char *copy = xstrdup(v);
+	char *save = NULL;
+	for (char *t = strtok_r(copy, " ,\t[]'\"", &save); t;
+	     t = strtok_r(NULL, " ,\t[]'\"", &save))
+		ud_strv_push(&out, xstrdup(t));
+	return out;
+}
+
+/* Applies one key = value; unknown keys are ignored as udocker does. */
+static void conf_set(struct ud_conf *c, const char *key, const char *value)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} strs[] = {
+		{"topdir", offsetof(struct ud_conf, topdir)},
+		{"reposdir", offsetof(struct ud_conf, reposdir)},
+		{"layersdir", offsetof(struct ud_conf, layersdir)},
+		{"containersdir", offsetof(struct ud_conf, containersdir)},
+		{"bindir", offsetof(struct ud_conf, bindir)},
+		{"libdir", offsetof(struct ud_conf, libdir)},
+		{"docdir", offsetof(struct ud_conf, docdir)},
+		{"tmpdir", offsetof(struct ud_conf, tmpdir)},
+		{"keystore", offsetof(struct ud_conf, keystore)},
+		{"http_proxy", offsetof(struct ud_conf, http_proxy)},
+		{"dockerio_registry_url", offsetof(struct ud_conf, registry_url)},
+		{"registry", offsetof(struct ud_conf, registry_url)},
+		{"dockerio_index_url", offsetof(struct ud_conf, index_url)},
+		{"ca_file", offsetof(struct ud_conf, ca_file)},
+		{"override_default_execution_mode",
+		 offsetof(struct ud_conf, default_execution_mode)},
+		{"default_execution_mode", offsetof(struct ud_conf, default_execution_mode)},
+		{"tarball", offsetof(struct ud_conf, tarball)},
+		{"tarball_release", offsetof(struct ud_conf, tarball_release)},
+	};
+	for (size_t i = 0; i < UD_ARRAY_SIZE(strs); i++) {
+		if (strcmp(key, strs[i].key) == 0) {
+			set_str((char **)((char *)c + strs[i].off), value);
+			return;
+		}
+	}
+	if (strcmp(key, "verbose_level") == 0)
+		c->verbose_level = atoi(value);
+	else if (strcmp(key, "http_insecure") == 0)
+		c->insecure = parse_bool(value);
+	else if (strcmp(key, "autoinstall") == 0)
+		c->autoinstall = parse_bool(value);
+	else if (strcmp(key, "timeout") == 0)
+		c->timeout = atol(value);
+	else if (strcmp(key, "download_timeout") == 0)
+		c->download_timeout = atol(value);
+	else if (strcmp(key, "ctimeout") == 0)
+		c->ctimeout = atol(value);
+	else if (strcmp(key, "parallel_downloads") == 0)
+		c->parallel_downloads = atoi(value);
+	else if (strcmp(key, "insecure_registries") == 0) {
+		ud_strv_free(c->insecure_registries);
+		c->insecure_registries = split_words(value);
+	}
+}
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+/* Reads an INI file's [DEFAULT] section; a missing file is fine. */
+static int conf_read_file(struct ud_conf *c, const char *path, bool must_exist,
+			  struct ud_error **err)
+{
+	_cleanup_error_ struct ud_error *rerr = NULL;
+	_cleanup_free_ char *text = ud_read_file(path, NULL, &rerr);
+	if (text == NULL) {
+		if (!must_exist && rerr->code == UD_ERR_NOT_FOUND)
+			return 0;
+		return ud_error_set(err, UD_ERR_USAGE, "config file '%s': %s", path, rerr->msg);
+	}
+	bool in_default = true;
+	char *save = NULL;
+	int lineno = 0;
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		lineno++;
+		char *l = trim(line);
+		if (*l == '\0' || *l == '#' || *l == ';')
+			continue;
+		if (*l == '[') {
+			in_default = strncmp(l, "[DEFAULT]", 9) == 0;
+			continue;
+		}
+		char *sep = strpbrk(l, "=:");
+		if (sep == NULL)
+			return ud_error_set(err, UD_ERR_USAGE,
+					    "config file '%s': line %d: expected 'key = value'",
+					    path, lineno);
+		*sep = '\0';
+		if (in_default)
+			conf_set(c, trim(l), trim(sep + 1));
+	}
+	return 0;
+}
+
+static const char *home_dir(void)
+{
+	const char *h = getenv("HOME");
+	if (h && *h)
+		return h;
+	struct passwd *pw = getpwuid(getuid());
+	return pw ? pw->pw_dir : "/";
+}
+
+static void env_override(char **field, const char *var)
+{
+	const char *v = getenv(var);
+	if (v && *v)
+		set_str(field, v);
+}
+
+int ud_conf_load(struct ud_cli *cli, const char *repo_opt, struct ud_error **err)
+{
+	struct ud_conf *c = &cli->conf;
+	c->homedir = ud_path_join(home_dir(), ".udocker");
+	c->verbose_level = UD_LOG_INFO;
+	c->timeout = 12;
+	c->download_timeout = 1800;
+	c->ctimeout = 6;
+	c->parallel_downloads = 3;
+	c->autoinstall = true;
+	c->keystore = xstrdup("keystore");
+	c->tarball = xstrdup("");
+	c->tarball_release = xstrdup("1.2.11");
+	c->insecure_registries = xcalloc(1, sizeof(char *));
+	const char *t = getenv("TMPDIR");
+	c->tmpdir = xstrdup(t && *t ? t : "/tmp");
+
+	if (conf_read_file(c, "/etc/udocker.conf", false, err) < 0)
+		return -1;
+	_cleanup_free_ char *homeconf = ud_path_join(c->homedir, "udocker.conf");
+	if (conf_read_file(c, homeconf, false, err) < 0)
+		return -1;
+	env_override(&c->topdir, "UDOCKER_DIR");
+	if (repo_opt)
+		set_str(&c->topdir, repo_opt);
+	if (c->topdir == NULL)
+		c->topdir = xstrdup(c->homedir);
+	if (strcmp(c->topdir, c->homedir) != 0) {
+		_cleanup_free_ char *topconf = ud_path_join(c->topdir, "udocker.conf");
+		if (conf_read_file(c, topconf, false, err) < 0)
+			return -1;
+	}
+	/* Fixes quirk 24: no implicit ./u.conf; only an explicit --config. */
+	if (c->config_file && conf_read_file(c, c->config_file, true, err) < 0)
+		return -1;
+
+	env_override(&c->topdir, "UDOCKER_DIR");
+	if (repo_opt)
+		set_str(&c->topdir, repo_opt);
+	env_override(&c->bindir, "UDOCKER_BIN");
+	env_override(&c->libdir, "UDOCKER_LIB");
+	env_override(&c->docdir, "UDOCKER_DOC");
+	env_override(&c->reposdir, "UDOCKER_REPOS");
+	env_override(&c->layersdir, "UDOCKER_LAYERS");
+	env_override(&c->containersdir, "UDOCKER_CONTAINERS");
+	env_override(&c->tmpdir, "UDOCKER_TMP");
+	env_override(&c->keystore, "UDOCKER_KEYSTORE");
+	env_override(&c->registry_url, "UDOCKER_REGISTRY");
+	env_override(&c->index_url, "UDOCKER_INDEX");
+	env_override(&c->tarball, "UDOCKER_TARBALL");
+	env_override(&c->default_execution_mode, "UDOCKER_DEFAULT_EXECUTION_MODE");
+	const char *v = getenv("UDOCKER_LOGLEVEL");
+	if (v && *v)
+		c->verbose_level = atoi(v);
+	v = getenv("UDOCKER_INSECURE_REGISTRIES");
+	if (v && *v) {
+		ud_strv_free(c->insecure_registries);
+		c->insecure_registries = split_words(v);
+	}
+	v = getenv("UDOCKER_PARALLEL_DOWNLOADS");
+	if (v && *v)
+		c->parallel_downloads = atoi(v);
+	if (c->parallel_downloads < 1)
+		c->parallel_downloads = 1;
+
+	struct {
+		char **field;
+		const char *sub;
+	} dirs[] = {
+		{&c->reposdir, "repos"},
+		{&c->layersdir, "layers"},
+		{&c->containersdir, "containers"},
+		{&c->bindir, "bin"},
+		{&c->libdir, "lib"},
+		{&c->docdir, "doc"},
+	};
+	for (size_t i = 0; i < UD_ARRAY_SIZE(dirs); i++)
+		if (*dirs[i].field == NULL)
+			*dirs[i].field = ud_path_join(c->topdir, dirs[i].sub);
+	if (c->keystore[0] != '/') {
+		char *k = ud_path_join(c->homedir, c->keystore);
+		free(c->keystore);
+		c->keystore = k;
+	}
+	return 0;
+}
+
+void ud_conf_release(struct ud_conf *c)
+{
+	char **strs[] = {
+		&c->homedir,	   &c->topdir,	       &c->reposdir,	&c->layersdir,
+		&c->containersdir, &c->bindir,	       &c->libdir,	&c->docdir,
+		&c->tmpdir,	   &c->keystore,       &c->config_file, &c->http_proxy,
+		&c->registry_url,  &c->index_url,      &c->ca_file,	&c->default_execution_mode,
+		&c->tarball,	   &c->tarball_release};
+	for (size_t i = 0; i < UD_ARRAY_SIZE(strs); i++) {
+		free(*strs[i]);
+		*strs[i] = NULL;
+	}
+	ud_strv_free(c->insecure_registries);
+	c->insecure_registries = NULL;
+}
+
+void ud_conf_show(const struct ud_conf *c)
+{
+	static const char line[] = "--------------------------------------------------------------"
+				   "------------------";
+	printf("%s\n\t\tConfiguration options\n", line);
+#define SHOW(k, v) printf("%s = %s\n", k, (v) ? (v) : "None")
+	SHOW("homedir", c->homedir);
+	SHOW("topdir", c->topdir);
+	SHOW("reposdir", c->reposdir);
+	SHOW("layersdir", c->layersdir);
+	SHOW("containersdir", c->containersdir);
+	SHOW("bindir", c->bindir);
+	SHOW("libdir", c->libdir);
+	SHOW("docdir", c->docdir);
+	SHOW("tmpdir", c->tmpdir);
+	SHOW("keystore", c->keystore);
+	printf("verbose_level = %d\n", c->verbose_level);
+	printf("http_insecure = %s\n", c->insecure ? "True" : "False");
+	SHOW("http_proxy", c->http_proxy ? c->http_proxy : "");
+	SHOW("registry", c->registry_url ? c->registry_url : "https://registry-1.docker.io");
+	SHOW("index", c->index_url ? c->index_url : "https://hub.docker.com");
+	printf("insecure_registries = [");
+	for (size_t i = 0; c->insecure_registries && c->insecure_registries[i]; i++)
+		printf("%s'%s'", i ? ", " : "", c->insecure_registries[i]);
+	printf("]\n");
+	SHOW("ca_file", c->ca_file);
+	printf("timeout = %ld\ndownload_timeout = %ld\nctimeout = %ld\n", c->timeout,
+	       c->download_timeout, c->ctimeout);
+	printf("parallel_downloads = %d\n", c->parallel_downloads);
+	SHOW("override_default_execution_mode",
+	     c->default_execution_mode ? c->default_execution_mode : "");
+	printf("autoinstall = %s\n", c->autoinstall ? "True" : "False");
+	SHOW("tarball", c->tarball);
+	SHOW("tarball_release", c->tarball_release);
+#undef SHOW
+	printf("%s\n", line);
+}

@@ -1,0 +1,118 @@
+/* Shared by apply and the docker-style commands: spec -> plan -> executor,
+ * with progress on a terminal and Info lines otherwise. */
+#include "cli/jobs.h"
+
+#include "cli/progress.h"
+#include "executor/executor.h"
+#include "registry/registry.h"
+#include "store/store.h"
+
+#include <string.h>
+
+struct ud_store *ud_cli_store(struct ud_cli *cli, struct ud_error **err)
+{
+	if (cli->store)
+		return cli->store;
+	struct ud_conf *c = &cli->conf;
+	bool exists = ud_store_is_repo(c->topdir);
+	if (!exists && cli->conf.repo_given) {
+		ud_error_set(err, UD_ERR_USAGE, "invalid udocker repository: %s", c->topdir);
+		return NULL;
+	}
+	struct ud_store_paths p = {c->topdir, c->reposdir, c->layersdir, c->containersdir,
+				   c->bindir, c->libdir,   c->docdir,	 c->tmpdir};
+	if (!ud_is_dir(c->topdir))
+		ud_log(UD_LOG_INFO, "creating repo: %s", c->topdir);
+	cli->store = ud_store_open(&p, true, err);
+	return cli->store;
+}
+
+void ud_cli_registry_options(struct ud_cli *cli, struct ud_registry_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->insecure = cli->conf.insecure;
+	o->ca_file = cli->conf.ca_file;
+	o->proxy = cli->conf.http_proxy;
+	o->insecure_registries = cli->conf.insecure_registries;
+	o->keystore = cli->conf.keystore;
+	o->connect_timeout = cli->conf.ctimeout;
+	o->timeout = cli->conf.timeout > 30 ? cli->conf.timeout : 30;
+	o->parallel = cli->conf.parallel_downloads;
+}
+
+struct printer {
+	struct ud_cli *cli;
+	struct ud_progress bar;
+};
+
+static void on_event(enum ud_event ev, const struct ud_event_info *info, void *data)
+{
+	struct printer *p = data;
+	switch (ev) {
+	case UD_EV_STEP_BEGIN:
+		ud_log(UD_LOG_INFO, "%s %s: %s", ud_step_kind_name(info->step->kind),
+		       info->step->name, info->step->reason);
+		break;
+	case UD_EV_STEP_SKIP:
+		ud_log(UD_LOG_INFO, "%s %s: present (%s)", ud_step_kind_name(info->step->kind),
+		       info->step->name, info->step->reason);
+		break;
+	case UD_EV_BLOB_BEGIN:
+		if (!p->bar.enabled)
+			ud_log(UD_LOG_INFO, "downloading layer %s", info->digest);
+		break;
+	case UD_EV_BLOB_REUSED:
+		ud_log(UD_LOG_VERBOSE, "layer %s already in the store", info->digest);
+		break;
+	case UD_EV_BLOB_WAIT:
+		ud_log(UD_LOG_INFO, "waiting for another process downloading %s", info->digest);
+		break;
+	case UD_EV_PROGRESS:
+		ud_progress_update(&p->bar, info->done, info->total);
+		break;
+	case UD_EV_STEP_DONE:
+		ud_progress_done(&p->bar);
+		break;
+	}
+}
+
+int ud_cli_run_spec(struct ud_cli *cli, const struct ud_spec *spec, const char *registry_url,
+		    bool quiet_summary)
+{
+	struct ud_error *err = NULL;
+	struct ud_store *store = ud_cli_store(cli, &err);
+	if (store == NULL)
+		return ud_cli_fail(err);
+	struct ud_planner_options popts = {registry_url ? registry_url : cli->conf.registry_url};
+	struct ud_plan *plan = ud_planner_plan(spec, store, &popts, &err);
+	if (plan == NULL)
+		return ud_cli_fail(err);
+	struct ud_registry_options ropts;
+	ud_cli_registry_options(cli, &ropts);
+	struct printer pr = {cli, {0}};
+	ud_progress_init(&pr.bar, cli->stdout_tty && ud_log_get_level() >= UD_LOG_INFO,
+			 "Downloading");
+	struct ud_executor_options eopts = {&ropts, on_event, &pr};
+	struct ud_exec_stats stats;
+	int r = ud_executor_apply(plan, store, &eopts, &stats, &err);
+	ud_progress_done(&pr.bar);
+	ud_plan_free(plan);
+	if (r < 0)
+		return ud_cli_fail(err);
+	if (!quiet_summary)
+		ud_log(UD_LOG_INFO,
+		       "done: %d step%s done, %d present; %d blob%s downloaded (%.1f MB), %d "
+		       "already in the store",
+		       stats.steps_done, stats.steps_done == 1 ? "" : "s", stats.steps_skipped,
+		       stats.blobs_downloaded, stats.blobs_downloaded == 1 ? "" : "s",
+		       (double)stats.bytes_downloaded / 1048576.0, stats.blobs_reused);
+	return 0;
+}
+
+int ud_cli_parse_image(struct ud_cli *cli, const char *text, struct ud_ref *ref)
+{
+	struct ud_error *err = NULL;
+	if (ud_ref_parse(text, cli->conf.registry_url, ref, &err) < 0)
+		return ud_cli_fail(err);
+	return 0;
+}

@@ -1,0 +1,243 @@
+/* udocker entry point: global options, configuration, dispatch. */
+#include "cli/cli.h"
+#include "store/store.h"
+
+#include <ctype.h>
+#include <locale.h>
+#include <signal.h>
+#include <string.h>
+
+static void log_handler(enum ud_log_level level, const char *msg, void *data)
+{
+	(void)data;
+	switch (level) {
+	case UD_LOG_ERROR:
+		fprintf(stderr, "Error: %s\n", msg);
+		break;
+	case UD_LOG_WARN:
+		fprintf(stderr, "Warning: %s\n", msg);
+		break;
+	case UD_LOG_DEBUG:
+		fprintf(stderr, "Debug: %s\n", msg);
+		break;
+	default:
+		fprintf(stdout, "Info: %s\n", msg);
+		fflush(stdout);
+		break;
+	}
+}
+
+void ud_cli_info(struct ud_cli *cli, const char *fmt, ...)
+{
+	(void)cli;
+	if (ud_log_get_level() < UD_LOG_INFO)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("Info: ", stdout);
+	vfprintf(stdout, fmt, ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+	va_end(ap);
+}
+
+void ud_cli_warn(struct ud_cli *cli, const char *fmt, ...)
+{
+	(void)cli;
+	if (ud_log_get_level() < UD_LOG_WARN)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("Warning: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+void ud_cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fflush(stdout);
+	fputs("Error: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+int ud_cli_fail(struct ud_error *err)
+{
+	ud_cli_error("%s", err ? err->msg : "unknown error");
+	ud_error_free(err);
+	return 1;
+}
+
+void ud_cli_print_help(const char *text)
+{
+	fputs(text, stdout);
+}
+
+static const char general_help[] =
+	"Syntax:\n"
+	"  udocker [general_options] <command> [command_options] <command_args>\n"
+	"\n"
+	"udocker pulls Docker/OCI images and runs them as an ordinary user,\n"
+	"with no root privileges, no daemon and nothing installed by an administrator.\n"
+	"\n"
+	"General options:\n"
+	"  -h, --help          this help\n"
+	"  -V, --version       print the version and exit\n"
+	"  -D, --debug         debug output (also shows HTTP exchanges)\n"
+	"  -q, --quiet         only results and errors\n"
+	"  --insecure          do not verify TLS certificates\n"
+	"  --repo=DIR          use the repository in DIR (it must exist)\n"
+	"  --config=FILE       read FILE as an extra configuration file\n"
+	"  --allow-root        allow running as root\n"
+	"\n"
+	"Commands:\n";
+
+static const char general_help_tail[] =
+	"\n"
+	"Run 'udocker COMMAND --help' for a command's options.\n"
+	"\n"
+	"Job specs:\n"
+	"  udocker validate -f job.yaml     check a job spec\n"
+	"  udocker plan -f job.yaml         show the steps apply would take\n"
+	"  udocker apply -f job.yaml        do them; a second apply repeats nothing\n"
+	"\n"
+	"Exit status:\n"
+	"  0    success\n"
+	"  1    usage error or udocker error (bad image reference, registry or store failure)\n"
+	"  2    a container command could not be prepared (bad volume, user, workdir, command)\n"
+	"  N    a container command's own exit status is passed through\n"
+	"  128+N  a container command killed by signal N\n"
+	"\n"
+	"Environment: UDOCKER_DIR (repository, default $HOME/.udocker), UDOCKER_REGISTRY,\n"
+	"UDOCKER_INSECURE_REGISTRIES, UDOCKER_PARALLEL_DOWNLOADS, UDOCKER_LOCK_TIMEOUT,\n"
+	"UDOCKER_KEYSTORE, UDOCKER_TMP, UDOCKER_LOGLEVEL; see udocker(1).\n";
+
+UD_CMD(help)
+{
+	(void)cli;
+	(void)argc;
+	(void)argv;
+	fputs(general_help, stdout);
+	for (const struct ud_cmd *c = ud_commands; c->name; c++)
+		printf("  %-12s %s\n", c->name, c->summary);
+	fputs(general_help_tail, stdout);
+	return 0;
+}
+
+UD_CMD(version)
+{
+	static const char help[] = "Usage: udocker version\n\nPrints the version.\n";
+	char **pos = NULL;
+	UD_CLI_PARSE_OR_RETURN(argc, argv, NULL, help, pos);
+	bool extra = pos[0] != NULL;
+	free(pos);
+	if (extra) {
+		ud_cli_error("syntax error at: %s", argv[0]);
+		return 1;
+	}
+	printf("version: %s\n", UD_VERSION);
+	printf("tarball: %s\n", cli->conf.tarball ? cli->conf.tarball : "");
+	printf("tarball_release: %s\n", cli->conf.tarball_release);
+	return 0;
+}
+
+UD_CMD(showconf)
+{
+	static const char help[] =
+		"Usage: udocker showconf\n\nPrints the configuration in effect.\n";
+	char **pos = NULL;
+	UD_CLI_PARSE_OR_RETURN(argc, argv, NULL, help, pos);
+	free(pos);
+	ud_conf_show(&cli->conf);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setlocale(LC_ALL, "C");
+	signal(SIGPIPE, SIG_IGN);
+	struct ud_cli cli = {0};
+	cli.stdout_tty = isatty(STDOUT_FILENO);
+	const char *repo = NULL, *config = NULL;
+	bool want_help = false, want_version = false;
+	int i = 1;
+	for (; i < argc; i++) {
+		const char *a = argv[i];
+		if (*a == '\0')
+			continue;
+		if (isalpha((unsigned char)a[0]))
+			break;
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
+			want_help = true;
+		else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0)
+			want_version = true;
+		else if (strcmp(a, "-D") == 0 || strcmp(a, "--debug") == 0)
+			cli.debug = true;
+		else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
+			cli.quiet = true;
+		else if (strcmp(a, "--insecure") == 0)
+			cli.conf.insecure = true;
+		else if (strcmp(a, "--allow-root") == 0)
+			cli.allow_root = true;
+		else if (ud_str_has_prefix(a, "--repo=") || ud_str_has_prefix(a, "--config=")) {
+			const char *v = strchr(a, '=') + 1;
+			if (a[2] == 'r')
+				repo = v;
+			else
+				config = v;
+		} else if ((strcmp(a, "--repo") == 0 || strcmp(a, "--config") == 0) &&
+			   i + 1 < argc) {
+			if (a[2] == 'r')
+				repo = argv[++i];
+			else
+				config = argv[++i];
+		} else {
+			ud_cli_error("invalid option: %s (see udocker --help)", a);
+			return 1;
+		}
+	}
+	if (geteuid() == 0 && !cli.allow_root) {
+		ud_cli_error("do not run as root ! (use --allow-root to permit it)");
+		return 1;
+	}
+	bool insecure = cli.conf.insecure;
+	if (config)
+		cli.conf.config_file = xstrdup(config);
+	struct ud_error *err = NULL;
+	if (ud_conf_load(&cli, repo, &err) < 0)
+		return ud_cli_fail(err);
+	cli.conf.insecure = cli.conf.insecure || insecure;
+	cli.conf.repo_given = repo != NULL;
+	int level = cli.conf.verbose_level;
+	if (cli.quiet)
+		level = UD_LOG_MSG;
+	if (cli.debug)
+		level = UD_LOG_DEBUG;
+	ud_log_set_level((enum ud_log_level)level);
+	ud_log_set_handler(log_handler, &cli);
+
+	int rc;
+	if (want_help || (i >= argc && !want_version)) {
+		rc = ud_cmd_help(&cli, 0, NULL);
+	} else if (want_version) {
+		rc = ud_cmd_version(&cli, 0, NULL);
+	} else {
+		const struct ud_cmd *cmd = ud_cmd_find(argv[i]);
+		if (cmd == NULL) {
+			ud_cli_error("invalid command: %s (see udocker help)", argv[i]);
+			rc = 1;
+		} else if ((cmd->needs & UD_NEEDS_STORE) && ud_cli_store(&cli, &err) == NULL) {
+			rc = ud_cli_fail(err);
+		} else {
+			rc = cmd->fn(&cli, argc - i - 1, argv + i + 1);
+		}
+	}
+	fflush(stdout);
+	ud_store_free(cli.store);
+	ud_conf_release(&cli.conf);
+	return rc;
+}

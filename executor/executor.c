@@ -1,0 +1,42 @@
+/* Runs a plan's steps in order; the first failure stops the run. */
+#include "executor/executor_private.h"
+
+#include <string.h>
+
+int ud_executor_apply(const struct ud_plan *plan, struct ud_store *store,
+		      const struct ud_executor_options *opts, struct ud_exec_stats *stats,
+		      struct ud_error **err)
+{
+	memset(stats, 0, sizeof(*stats));
+	struct ud_exec_ctx x = {store, NULL, opts};
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < plan->n_steps; i++) {
+		const struct ud_step *st = &plan->steps[i];
+		struct ud_event_info info = {st, NULL, 0, 0};
+		if (st->state == UD_STEP_PRESENT) {
+			stats->steps_skipped++;
+			if (opts->on_event)
+				opts->on_event(UD_EV_STEP_SKIP, &info, opts->data);
+			continue;
+		}
+		if (st->state == UD_STEP_BLOCKED) {
+			r = ud_error_set(err, UD_ERR_USAGE, "%s %s: %s",
+					 ud_step_kind_name(st->kind), st->name, st->reason);
+			break;
+		}
+		if (opts->on_event)
+			opts->on_event(UD_EV_STEP_BEGIN, &info, opts->data);
+		if (x.client == NULL)
+			x.client = ud_registry_client_new(opts->registry);
+		r = ud_exec_pull(&x, st, stats, err);
+		if (r < 0) {
+			ud_error_prefix(err, "pull '%s'", st->pull.ref_text);
+			break;
+		}
+		stats->steps_done++;
+		if (opts->on_event)
+			opts->on_event(UD_EV_STEP_DONE, &info, opts->data);
+	}
+	ud_registry_client_free(x.client);
+	return r;
+}

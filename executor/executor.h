@@ -1,0 +1,48 @@
+/* executor: carries out a plan's steps against the store and the registry.
+ * Steps that are PRESENT are skipped; the first failing step stops the
+ * run. Progress and events go to callbacks; nothing is printed here. */
+#ifndef UD_EXECUTOR_H
+#define UD_EXECUTOR_H
+
+#include "planner/planner.h"
+#include "registry/registry.h"
+
+struct ud_store;
+
+enum ud_event {
+	UD_EV_STEP_BEGIN,  /* step starts (not called for PRESENT steps) */
+	UD_EV_STEP_SKIP,   /* step already done */
+	UD_EV_BLOB_BEGIN,  /* a blob download starts: digest, total */
+	UD_EV_BLOB_REUSED, /* a blob is already in the store: digest */
+	UD_EV_BLOB_WAIT,   /* waiting for another process downloading the blob */
+	UD_EV_PROGRESS,	   /* bytes done/total over the whole step */
+	UD_EV_STEP_DONE,
+};
+
+struct ud_event_info {
+	const struct ud_step *step;
+	const char *digest; /* blob events */
+	int64_t done, total;
+};
+
+struct ud_executor_options {
+	const struct ud_registry_options *registry;
+	void (*on_event)(enum ud_event ev, const struct ud_event_info *info, void *data);
+	void *data;
+};
+
+/* Totals of one apply. */
+struct ud_exec_stats {
+	int steps_done, steps_skipped;
+	int blobs_downloaded, blobs_reused;
+	int64_t bytes_downloaded;
+	int manifest_requests;
+};
+
+/* Executes plan in order. Returns 0 when every step is done; -1 with *err
+ * (prefixed with the step) at the first failure. BLOCKED steps fail. */
+int ud_executor_apply(const struct ud_plan *plan, struct ud_store *store,
+		      const struct ud_executor_options *opts, struct ud_exec_stats *stats,
+		      struct ud_error **err);
+
+#endif

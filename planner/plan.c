@@ -1,0 +1,221 @@
+/* Spec + store state -> plan. */
+#include "planner/planner.h"
+#include "spec/spec.h"
+#include "store/store.h"
+
+#include <string.h>
+
+const char *ud_step_state_name(enum ud_step_state s)
+{
+	switch (s) {
+	case UD_STEP_PRESENT:
+		return "present";
+	case UD_STEP_TODO:
+		return "to do";
+	default:
+		return "blocked";
+	}
+}
+
+const char *ud_step_kind_name(enum ud_step_kind k)
+{
+	(void)k;
+	return "pull";
+}
+
+bool ud_plan_blocked(const struct ud_plan *plan)
+{
+	for (size_t i = 0; i < plan->n_steps; i++)
+		if (plan->steps[i].state == UD_STEP_BLOCKED)
+			return true;
+	return false;
+}
+
+void ud_plan_free(struct ud_plan *plan)
+{
+	if (plan == NULL)
+		return;
+	for (size_t i = 0; i < plan->n_steps; i++) {
+		struct ud_step *st = &plan->steps[i];
+		free(st->name);
+		free(st->reason);
+		free(st->where);
+		ud_strv_free(st->used_by);
+		free(st->pull.ref_text);
+		ud_ref_release(&st->pull.ref);
+		free(st->pull.local_name);
+		free(st->pull.local_tag);
+		ud_platform_release(&st->pull.platform);
+	}
+	free(plan->steps);
+	free(plan);
+}
+
+static enum ud_pull_policy policy_of(const char *p)
+{
+	if (p && strcmp(p, "always") == 0)
+		return UD_PULL_ALWAYS;
+	if (p && strcmp(p, "never") == 0)
+		return UD_PULL_NEVER;
+	return UD_PULL_MISSING; /* missing, reuse */
+}
+
+static char *where_of(const struct ud_spec_pos *pos)
+{
+	if (pos->file == NULL || pos->line == 0)
+		return NULL;
+	return xasprintf("%s:%d:%d", pos->file, pos->line, pos->col);
+}
+
+static const char *first(const char *a, const char *b, const char *c)
+{
+	return a ? a : b ? b : c;
+}
+
+/* Adds (or finds) the pull step for one image. */
+static struct ud_step *add_pull(struct ud_plan *plan, const struct ud_spec *spec,
+				const char *ref_text, const char *digest, const char *platform,
+				const char *pull, const struct ud_spec_pos *pos,
+				const struct ud_planner_options *opts, struct ud_error **err)
+{
+	_cleanup_free_ char *full = NULL;
+	if (digest && strchr(ref_text, '@') == NULL)
+		full = xasprintf("%s@%s", ref_text, digest);
+	else
+		full = xstrdup(ref_text);
+	struct ud_ref ref;
+	if (ud_ref_parse(full, opts->registry_url, &ref, err) < 0) {
+		_cleanup_free_ char *w = where_of(pos);
+		if (w)
+			ud_error_prefix(err, "%s", w);
+		return NULL;
+	}
+	if (digest && !ud_str_eq(ref.digest, digest)) {
+		_cleanup_free_ char *w = where_of(pos);
+		ud_error_set(err, UD_ERR_INVALID,
+			     "%s%simage '%s' names digest %s but the spec pins %s", w ? w : "",
+			     w ? ": " : "", ref_text, ref.digest, digest);
+		ud_ref_release(&ref);
+		return NULL;
+	}
+	struct ud_platform plat = {0};
+	const char *ptext = first(platform, spec->def_platform, NULL);
+	if (ptext) {
+		if (ud_platform_parse(ptext, &plat, err) < 0) {
+			ud_ref_release(&ref);
+			return NULL;
+		}
+	} else {
+		ud_platform_host(&plat);
+	}
+	for (size_t i = 0; i < plan->n_steps; i++) {
+		struct ud_step *st = &plan->steps[i];
+		if (strcmp(st->pull.local_name, ref.local_name) == 0 &&
+		    strcmp(st->pull.local_tag, ref.local_tag) == 0 &&
+		    ud_platform_match(&st->pull.platform, &plat) &&
+		    ud_platform_match(&plat, &st->pull.platform)) {
+			ud_ref_release(&ref);
+			ud_platform_release(&plat);
+			return st;
+		}
+	}
+	plan->steps = xrealloc(plan->steps, (plan->n_steps + 1) * sizeof(*plan->steps));
+	struct ud_step *st = &plan->steps[plan->n_steps++];
+	memset(st, 0, sizeof(*st));
+	st->kind = UD_STEP_PULL;
+	st->pull.ref_text = xstrdup(ref_text);
+	st->pull.local_name = xstrdup(ref.local_name);
+	st->pull.local_tag = xstrdup(ref.local_tag);
+	st->pull.ref = ref;
+	st->pull.platform = plat;
+	st->pull.policy = policy_of(first(pull, spec->def_pull, "missing"));
+	st->name = ud_ref_local(&st->pull.ref);
+	st->where = where_of(pos);
+	st->used_by = xcalloc(1, sizeof(char *));
+	return st;
+}
+
+static int decide(struct ud_step *st, struct ud_store *store, struct ud_error **err)
+{
+	struct ud_pull_step *p = &st->pull;
+	bool exists = ud_store_tag_exists(store, p->local_name, p->local_tag);
+	if (exists) {
+		_cleanup_error_ struct ud_error *e = NULL;
+		if (ud_store_image_blobs_state(store, p->local_name, p->local_tag, &p->n_blobs,
+					       &p->n_missing, &e) < 0) {
+			/* A v1 image (load/import) or an unreadable manifest. */
+			p->n_blobs = p->n_missing = 0;
+			struct ud_image *img =
+				ud_store_image_open(store, p->local_name, p->local_tag, err);
+			if (img == NULL)
+				return -1;
+			ud_store_image_free(img);
+		}
+	}
+	_cleanup_free_ char *plat = ud_platform_format(&p->platform);
+	if (p->policy == UD_PULL_NEVER) {
+		if (exists && p->n_missing == 0) {
+			st->state = UD_STEP_PRESENT;
+			st->reason = xasprintf("in the store (%d blobs present)", p->n_blobs);
+		} else {
+			st->state = UD_STEP_BLOCKED;
+			st->reason = xstrdup(
+				exists ? "blobs missing from the store and pull policy is 'never'"
+				       : "not in the store and pull policy is 'never'");
+		}
+	} else if (p->policy == UD_PULL_ALWAYS && p->ref.digest == NULL) {
+		st->state = UD_STEP_TODO;
+		st->reason =
+			xasprintf("pull policy 'always': resolve the tag again for %s, download "
+				  "missing blobs only",
+				  plat);
+	} else if (!exists) {
+		st->state = UD_STEP_TODO;
+		st->reason = xasprintf("not in the store: pull for %s", plat);
+	} else if (p->n_missing > 0) {
+		st->state = UD_STEP_TODO;
+		st->reason = xasprintf("%d of %d blobs missing from the store", p->n_missing,
+				       p->n_blobs);
+	} else {
+		st->state = UD_STEP_PRESENT;
+		st->reason = xasprintf("in the store, all %d blobs present", p->n_blobs);
+	}
+	return 0;
+}
+
+struct ud_plan *ud_planner_plan(const struct ud_spec *spec, struct ud_store *store,
+				const struct ud_planner_options *opts, struct ud_error **err)
+{
+	struct ud_plan *plan = xcalloc(1, sizeof(*plan));
+	for (size_t i = 0; i < spec->n_images; i++) {
+		const struct ud_spec_image *img = &spec->images[i];
+		struct ud_step *st = add_pull(plan, spec, img->ref, img->digest, img->platform,
+					      img->pull, &img->pos, opts, err);
+		if (st == NULL)
+			goto fail;
+		if (img->alias && !ud_strv_contains(st->used_by, img->alias))
+			ud_strv_push(&st->used_by, xasprintf("image %s", img->alias));
+	}
+	for (size_t i = 0; i < spec->n_containers; i++) {
+		const struct ud_spec_container *c = &spec->containers[i];
+		const struct ud_spec_image *img = ud_spec_find_image(spec, c->image);
+		struct ud_step *st;
+		if (img)
+			st = add_pull(plan, spec, img->ref, img->digest,
+				      first(img->platform, c->platform, NULL),
+				      first(img->pull, c->pull, NULL), &img->pos, opts, err);
+		else
+			st = add_pull(plan, spec, c->image, NULL, c->platform, c->pull, &c->pos,
+				      opts, err);
+		if (st == NULL)
+			goto fail;
+		ud_strv_push(&st->used_by, xasprintf("container %s", c->name));
+	}
+	for (size_t i = 0; i < plan->n_steps; i++)
+		if (decide(&plan->steps[i], store, err) < 0)
+			goto fail;
+	return plan;
+fail:
+	ud_plan_free(plan);
+	return NULL;
+}

@@ -1,0 +1,74 @@
+/* planner: a validated spec + the store's state -> an ordered plan of
+ * steps, each with a state and a reason. Reads the store, never writes it,
+ * never touches the network. */
+#ifndef UD_PLANNER_H
+#define UD_PLANNER_H
+
+#include "common/common.h"
+#include "oci/oci.h"
+#include "registry/registry.h"
+
+struct ud_spec;
+struct ud_store;
+
+enum ud_step_kind {
+	UD_STEP_PULL,
+};
+
+enum ud_step_state {
+	UD_STEP_PRESENT, /* nothing to do */
+	UD_STEP_TODO,	 /* apply will do it */
+	UD_STEP_BLOCKED, /* apply cannot do it; reason says why */
+};
+
+enum ud_pull_policy {
+	UD_PULL_MISSING,
+	UD_PULL_ALWAYS,
+	UD_PULL_NEVER,
+};
+
+struct ud_pull_step {
+	char *ref_text;	   /* as written in the spec */
+	struct ud_ref ref; /* parsed; the digest is set for pinned images */
+	char *local_name;  /* repository name in the store */
+	char *local_tag;   /* tag directory name (the digest for pins) */
+	struct ud_platform platform;
+	enum ud_pull_policy policy;
+	int n_blobs, n_missing; /* from the store, when the tag exists */
+};
+
+struct ud_step {
+	enum ud_step_kind kind;
+	enum ud_step_state state;
+	char *name;	/* what the step acts on, e.g. "127.0.0.1:5000/test/busybox:latest" */
+	char *reason;	/* why it is in that state */
+	char *where;	/* "file:line:col" of the spec item, or NULL */
+	char **used_by; /* aliases / containers that need it */
+	struct ud_pull_step pull;
+};
+
+struct ud_plan {
+	struct ud_step *steps;
+	size_t n_steps;
+};
+
+struct ud_planner_options {
+	const char *registry_url; /* --registry / UDOCKER_REGISTRY for host-less names */
+};
+
+/* Builds the plan for spec against store. Returns NULL and sets *err when a
+ * reference cannot be parsed or the store cannot be read. Steps that apply
+ * cannot carry out are returned BLOCKED (not an error). */
+struct ud_plan *ud_planner_plan(const struct ud_spec *spec, struct ud_store *store,
+				const struct ud_planner_options *opts, struct ud_error **err);
+void ud_plan_free(struct ud_plan *plan);
+
+/* Renderings; caller frees. */
+char *ud_plan_render_text(const struct ud_plan *plan);
+char *ud_plan_render_json(const struct ud_plan *plan);
+const char *ud_step_state_name(enum ud_step_state s);
+const char *ud_step_kind_name(enum ud_step_kind k);
+/* True when any step is BLOCKED. */
+bool ud_plan_blocked(const struct ud_plan *plan);
+
+#endif

@@ -1,0 +1,603 @@
+/* YAML loader: libyaml's document API, every node keeps its mark, so
+ * every error names file:line:column. */
+#include "spec/spec_private.h"
+
+#include <ctype.h>
+#include <libgen.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
+#define SPEC_MAX_BYTES (1024 * 1024)
+
+struct loader {
+	const char *name;
+	yaml_document_t doc;
+	ud_spec_getenv getenv_fn;
+	void *getenv_data;
+	struct ud_spec *spec;
+	struct ud_error **err;
+};
+
+static int fail_at(struct loader *L, const yaml_node_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail_at(struct loader *L, const yaml_node_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	_cleanup_free_ char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	return ud_error_set(L->err, UD_ERR_INVALID, "%s:%zu:%zu: %s", L->name,
+			    n ? n->start_mark.line + 1 : 0, n ? n->start_mark.column + 1 : 0, msg);
+}
+
+static struct ud_spec_pos pos_of(struct loader *L, const yaml_node_t *n)
+{
+	return (struct ud_spec_pos){L->spec->file ? L->spec->file : L->name,
+				    (int)n->start_mark.line + 1, (int)n->start_mark.column + 1};
+}
+
+static const char *kind_name(const yaml_node_t *n)
+{
+	switch (n->type) {
+	case YAML_SCALAR_NODE:
+		return "a scalar";
+	case YAML_SEQUENCE_NODE:
+		return "a list";
+	case YAML_MAPPING_NODE:
+		return "a mapping";
+	default:
+		return "nothing";
+	}
+}
+
+static yaml_node_t *node(struct loader *L, int id)
+{
+	return yaml_document_get_node(&L->doc, id);
+}
+
+static bool is_null(const yaml_node_t *n)
+{
+	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	const char *v = (const char *)n->data.scalar.value;
+	return *v == '\0' || strcmp(v, "~") == 0 || strcasecmp(v, "null") == 0;
+}
+
+/* A scalar's text, interpolated. */
+static int get_str(struct loader *L, const yaml_node_t *n, const char *what, char **out)
+{
+	if (n->type != YAML_SCALAR_NODE)
+		return fail_at(L, n, "%s: found %s, expected a string", what, kind_name(n));
+	char *bad = NULL;
+	size_t off = 0;
+	char *v = ud_spec_interpolate((const char *)n->data.scalar.value, L->getenv_fn,
+				      L->getenv_data, &bad, &off);
+	if (v == NULL) {
+		_cleanup_free_ char *b = bad;
+		/* Point at the '$' when the scalar is on one line and plain/quoted. */
+		yaml_node_t at = *n;
+		if (n->start_mark.line == n->end_mark.line)
+			at.start_mark.column +=
+				off + (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE ? 0 : 1);
+		if (b)
+			return fail_at(L, &at, "%s: variable '%s' is not set", what, b);
+		return fail_at(L, &at, "%s: malformed '${': expected ${NAME} or ${NAME:-default}",
+			       what);
+	}
+	free(*out);
+	*out = v;
+	return 0;
+}
+
+static int get_bool(struct loader *L, const yaml_node_t *n, const char *what, bool *out)
+{
+	_cleanup_free_ char *v = NULL;
+	if (get_str(L, n, what, &v) < 0)
+		return -1;
+	if (strcasecmp(v, "true") == 0 || strcasecmp(v, "yes") == 0 || strcmp(v, "on") == 0)
+		*out = true;
+	else if (strcasecmp(v, "false") == 0 || strcasecmp(v, "no") == 0 || strcmp(v, "off") == 0)
+		*out = false;
+	else
+		return fail_at(L, n, "%s: found '%s', expected true or false", what, v);
+	return 0;
+}
+
+static int get_strlist(struct loader *L, const yaml_node_t *n, const char *what, char ***out)
+{
+	char **v = xcalloc(1, sizeof(char *));
+	if (n->type == YAML_SCALAR_NODE) {
+		char *s = NULL;
+		if (get_str(L, n, what, &s) < 0) {
+			ud_strv_free(v);
+			return -1;
+		}
+		ud_strv_push(&v, s);
+	} else if (n->type == YAML_SEQUENCE_NODE) {
+		for (yaml_node_item_t *it = n->data.sequence.items.start;
+		     it < n->data.sequence.items.top; it++) {
+			char *s = NULL;
+			if (get_str(L, node(L, *it), what, &s) < 0) {
+				ud_strv_free(v);
+				return -1;
+			}
+			ud_strv_push(&v, s);
+		}
+	} else {
+		ud_strv_free(v);
+		return fail_at(L, n, "%s: found %s, expected a string or a list of strings", what,
+			       kind_name(n));
+	}
+	ud_strv_free(*out);
+	*out = v;
+	return 0;
+}
+
+/* Checks a mapping's keys: all scalars, no duplicates, all in allowed
+ * (when allowed is not NULL), with the nearest valid key suggested. */
+static int check_mapping(struct loader *L, const yaml_node_t *n, const char *what,
+			 const char *const *allowed)
+{
+	if (n->type != YAML_MAPPING_NODE)
+		return fail_at(L, n, "%s: found %s, expected a mapping", what, kind_name(n));
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = node(L, p->key);
+		if (k->type != YAML_SCALAR_NODE)
+			return fail_at(L, k, "%s: found %s as a key, expected a name", what,
+				       kind_name(k));
+		const char *key = (const char *)k->data.scalar.value;
+		for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < p; q++) {
+			yaml_node_t *k2 = node(L, q->key);
+			if (strcmp((const char *)k2->data.scalar.value, key) == 0)
+				return fail_at(L, k, "%s: duplicate key '%s' (first at line %zu)",
+					       what, key, k2->start_mark.line + 1);
+		}
+		if (allowed == NULL)
+			continue;
+		bool ok = false;
+		const char *best = NULL;
+		size_t best_d = (size_t)-1;
+		for (const char *const *a = allowed; *a; a++) {
+			if (strcmp(*a, key) == 0)
+				ok = true;
+			size_t d = ud_str_distance(*a, key);
+			if (d < best_d) {
+				best_d = d;
+				best = *a;
+			}
+		}
+		if (ok)
+			continue;
+		_cleanup_free_ char *list = NULL;
+		struct ud_buf b = {0};
+		for (const char *const *a = allowed; *a; a++)
+			ud_buf_printf(&b, "%s%s", a == allowed ? "" : ", ", *a);
+		list = ud_buf_steal(&b);
+		if (best && best_d <= 3)
+			return fail_at(L, k, "unknown key '%s' in %s (did you mean '%s'?)", key,
+				       what, best);
+		return fail_at(L, k, "unknown key '%s' in %s (expected one of: %s)", key, what,
+			       list);
+	}
+	return 0;
+}
+
+#define FOREACH_PAIR(L, n, k, v)                                                                   \
+	for (yaml_node_pair_t *p_##k = (n)->data.mapping.pairs.start;                                 \
+	     p_##k < (n)->data.mapping.pairs.top && ((k) = node(L, p_##k->key)) != NULL &&               \
+	     ((v) = node(L, p_##k->value)) != NULL;                                                   \
+	     p_##k++)
+
+static const char *key_of(const yaml_node_t *k)
+{
+	return (const char *)k->data.scalar.value;
+}
+
+static int load_image(struct loader *L, const yaml_node_t *k, const yaml_node_t *v)
+{
+	static const char *const keys[] = {"ref", "digest", "platform", "pull", NULL};
+	struct ud_spec *s = L->spec;
+	s->images = xrealloc(s->images, (s->n_images + 1) * sizeof(*s->images));
+	struct ud_spec_image *img = &s->images[s->n_images++];
+	memset(img, 0, sizeof(*img));
+	img->alias = xstrdup(key_of(k));
+	img->pos = pos_of(L, k);
+	_cleanup_free_ char *what = xasprintf("image '%s'", img->alias);
+	if (v->type == YAML_SCALAR_NODE)
+		return get_str(L, v, what, &img->ref);
+	if (check_mapping(L, v, what, keys) < 0)
+		return -1;
+	yaml_node_t *kk, *vv;
+	FOREACH_PAIR(L, v, kk, vv)
+	{
+		const char *key = key_of(kk);
+		_cleanup_free_ char *w = xasprintf("%s: %s", what, key);
+		char **field = strcmp(key, "ref") == 0	      ? &img->ref
+			       : strcmp(key, "digest") == 0   ? &img->digest
+			       : strcmp(key, "platform") == 0 ? &img->platform
+							      : &img->pull;
+		if (get_str(L, vv, w, field) < 0)
+			return -1;
+	}
+	if (img->ref == NULL)
+		return fail_at(L, k, "%s: missing key 'ref' (the image reference)", what);
+	return 0;
+}
+
+static int load_volume(struct loader *L, const yaml_node_t *k, const yaml_node_t *v,
+		       struct ud_spec_volume *vol)
+{
+	static const char *const keys[] = {"host", "path", "readonly", "create", NULL};
+	memset(vol, 0, sizeof(*vol));
+	vol->name = xstrdup(key_of(k));
+	vol->pos = pos_of(L, k);
+	_cleanup_free_ char *what = xasprintf("volume '%s'", vol->name);
+	if (check_mapping(L, v, what, keys) < 0)
+		return -1;
+	yaml_node_t *kk, *vv;
+	FOREACH_PAIR(L, v, kk, vv)
+	{
+		const char *key = key_of(kk);
+		_cleanup_free_ char *w = xasprintf("%s: %s", what, key);
+		int r = strcmp(key, "host") == 0       ? get_str(L, vv, w, &vol->host)
+			: strcmp(key, "path") == 0     ? get_str(L, vv, w, &vol->path)
+			: strcmp(key, "readonly") == 0 ? get_bool(L, vv, w, &vol->readonly)
+						       : get_bool(L, vv, w, &vol->create);
+		if (r < 0)
+			return -1;
+	}
+	if (vol->host == NULL || vol->path == NULL)
+		return fail_at(L, k, "%s: missing key '%s'", what, vol->host ? "path" : "host");
+	return 0;
+}
+
+static int load_env(struct loader *L, struct ud_spec_container *c, const yaml_node_t *v,
+		    const char *what)
+{
+	if (v->type == YAML_MAPPING_NODE) {
+		if (check_mapping(L, v, what, NULL) < 0)
+			return -1;
+		yaml_node_t *kk, *vv;
+		FOREACH_PAIR(L, v, kk, vv)
+		{
+			_cleanup_free_ char *w = xasprintf("%s: %s", what, key_of(kk));
+			char *val = NULL;
+			if (vv->type != YAML_SCALAR_NODE)
+				return fail_at(L, vv, "%s: found %s, expected a string", w,
+					       kind_name(vv));
+			if (get_str(L, vv, w, &val) < 0)
+				return -1;
+			c->env = xrealloc(c->env, (c->n_env + 1) * sizeof(*c->env));
+			c->env[c->n_env++] = (struct ud_spec_kv){xstrdup(key_of(kk)), val};
+		}
+		return 0;
+	}
+	if (v->type != YAML_SEQUENCE_NODE)
+		return fail_at(L, v, "%s: found %s, expected a mapping or a list of NAME=VALUE",
+			       what, kind_name(v));
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *e = node(L, *it);
+		_cleanup_free_ char *s = NULL;
+		if (get_str(L, e, what, &s) < 0)
+			return -1;
+		char *eq = strchr(s, '=');
+		if (eq == NULL)
+			return fail_at(L, e, "%s: found '%s', expected NAME=VALUE", what, s);
+		*eq = '\0';
+		c->env = xrealloc(c->env, (c->n_env + 1) * sizeof(*c->env));
+		c->env[c->n_env++] = (struct ud_spec_kv){xstrdup(s), xstrdup(eq + 1)};
+	}
+	return 0;
+}
+
+static int load_commands(struct loader *L, struct ud_spec_container *c, const yaml_node_t *v,
+			 const char *what)
+{
+	if (v->type != YAML_SEQUENCE_NODE)
+		return fail_at(L, v, "%s: found %s, expected a list of commands", what,
+			       kind_name(v));
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *e = node(L, *it);
+		c->commands = xrealloc(c->commands, (c->n_commands + 1) * sizeof(*c->commands));
+		struct ud_spec_command *cmd = &c->commands[c->n_commands++];
+		memset(cmd, 0, sizeof(*cmd));
+		cmd->pos = pos_of(L, e);
+		if (e->type == YAML_SCALAR_NODE) {
+			if (get_str(L, e, what, &cmd->shell) < 0)
+				return -1;
+		} else if (e->type == YAML_SEQUENCE_NODE) {
+			if (get_strlist(L, e, what, &cmd->argv) < 0)
+				return -1;
+		} else {
+			return fail_at(
+				L, e,
+				"%s: found %s, expected a list of arguments or a shell string",
+				what, kind_name(e));
+		}
+	}
+	return 0;
+}
+
+static int load_container(struct loader *L, const yaml_node_t *k, const yaml_node_t *v)
+{
+	static const char *const keys[] = {
+		"image",      "execmode", "user",     "env",	  "env_file", "hostauth",
+		"hostenv",    "bindhome", "nvidia",   "recreate", "volumes",  "workdir",
+		"entrypoint", "commands", "hostname", "platform", "pull",     NULL};
+	struct ud_spec *s = L->spec;
+	s->containers = xrealloc(s->containers, (s->n_containers + 1) * sizeof(*s->containers));
+	struct ud_spec_container *c = &s->containers[s->n_containers++];
+	memset(c, 0, sizeof(*c));
+	c->name = xstrdup(key_of(k));
+	c->pos = pos_of(L, k);
+	_cleanup_free_ char *what = xasprintf("container '%s'", c->name);
+	if (check_mapping(L, v, what, keys) < 0)
+		return -1;
+	yaml_node_t *kk, *vv;
+	FOREACH_PAIR(L, v, kk, vv)
+	{
+		const char *key = key_of(kk);
+		_cleanup_free_ char *w = xasprintf("%s: %s", what, key);
+		int r = 0;
+		if (strcmp(key, "image") == 0)
+			r = get_str(L, vv, w, &c->image);
+		else if (strcmp(key, "execmode") == 0)
+			r = get_str(L, vv, w, &c->execmode);
+		else if (strcmp(key, "user") == 0)
+			r = get_str(L, vv, w, &c->user);
+		else if (strcmp(key, "workdir") == 0)
+			r = get_str(L, vv, w, &c->workdir);
+		else if (strcmp(key, "hostname") == 0)
+			r = get_str(L, vv, w, &c->hostname);
+		else if (strcmp(key, "platform") == 0)
+			r = get_str(L, vv, w, &c->platform);
+		else if (strcmp(key, "pull") == 0)
+			r = get_str(L, vv, w, &c->pull);
+		else if (strcmp(key, "hostauth") == 0)
+			r = get_bool(L, vv, w, &c->hostauth);
+		else if (strcmp(key, "hostenv") == 0)
+			r = get_bool(L, vv, w, &c->hostenv);
+		else if (strcmp(key, "bindhome") == 0)
+			r = get_bool(L, vv, w, &c->bindhome);
+		else if (strcmp(key, "nvidia") == 0)
+			r = get_bool(L, vv, w, &c->nvidia);
+		else if (strcmp(key, "recreate") == 0)
+			r = get_bool(L, vv, w, &c->recreate);
+		else if (strcmp(key, "env") == 0)
+			r = load_env(L, c, vv, w);
+		else if (strcmp(key, "env_file") == 0) {
+			r = get_strlist(L, vv, w, &c->env_file);
+			for (size_t i = 0; r == 0 && c->env_file[i]; i++) {
+				if (c->env_file[i][0] != '/' && L->spec->dir) {
+					char *abs = ud_path_join(L->spec->dir, c->env_file[i]);
+					free(c->env_file[i]);
+					c->env_file[i] = abs;
+				}
+			}
+		} else if (strcmp(key, "entrypoint") == 0) {
+			if (is_null(vv)) {
+				c->entrypoint_mode = UD_ENTRYPOINT_IMAGE;
+			} else if (vv->type == YAML_SCALAR_NODE &&
+				   vv->data.scalar.value[0] == '\0') {
+				c->entrypoint_mode = UD_ENTRYPOINT_CLEAR;
+			} else {
+				c->entrypoint_mode = UD_ENTRYPOINT_SET;
+				r = get_strlist(L, vv, w, &c->entrypoint);
+			}
+		} else if (strcmp(key, "commands") == 0) {
+			r = load_commands(L, c, vv, w);
+		} else if (strcmp(key, "volumes") == 0) {
+			if (vv->type != YAML_SEQUENCE_NODE) {
+				r = fail_at(L, vv, "%s: found %s, expected a list", w,
+					    kind_name(vv));
+			} else {
+				for (yaml_node_item_t *it = vv->data.sequence.items.start;
+				     r == 0 && it < vv->data.sequence.items.top; it++) {
+					yaml_node_t *e = node(L, *it);
+					c->volumes =
+						xrealloc(c->volumes,
+							 (c->n_volumes + 1) * sizeof(*c->volumes));
+					struct ud_spec_volume *vol = &c->volumes[c->n_volumes++];
+					memset(vol, 0, sizeof(*vol));
+					vol->pos = pos_of(L, e);
+					/* Resolved against volumes: by ud_spec_validate(). */
+					r = get_str(L, e, w, &vol->path);
+				}
+			}
+		}
+		if (r < 0)
+			return -1;
+	}
+	if (c->image == NULL)
+		return fail_at(L, k, "%s: missing key 'image'", what);
+	return 0;
+}
+
+static int load_root(struct loader *L, const yaml_node_t *root)
+{
+	static const char *const keys[] = {"version", "defaults",   "images",
+					   "volumes", "containers", NULL};
+	static const char *const def_keys[] = {"execmode", "pull", "platform", NULL};
+	if (root->type != YAML_MAPPING_NODE)
+		return fail_at(L, root, "found %s, expected a mapping with 'version: 1'",
+			       kind_name(root));
+	if (check_mapping(L, root, "the spec", keys) < 0)
+		return -1;
+	struct ud_spec *s = L->spec;
+	bool have_version = false;
+	yaml_node_t *k, *v;
+	FOREACH_PAIR(L, root, k, v)
+	{
+		const char *key = key_of(k);
+		if (strcmp(key, "version") == 0) {
+			_cleanup_free_ char *ver = NULL;
+			if (get_str(L, v, "version", &ver) < 0)
+				return -1;
+			if (strcmp(ver, "1") != 0)
+				return fail_at(L, v, "version: found '%s', expected 1", ver);
+			s->version = 1;
+			have_version = true;
+		} else if (strcmp(key, "defaults") == 0) {
+			if (check_mapping(L, v, "defaults", def_keys) < 0)
+				return -1;
+			yaml_node_t *kk, *vv;
+			FOREACH_PAIR(L, v, kk, vv)
+			{
+				const char *dk = key_of(kk);
+				_cleanup_free_ char *w = xasprintf("defaults: %s", dk);
+				char **field = strcmp(dk, "execmode") == 0 ? &s->def_execmode
+					       : strcmp(dk, "pull") == 0   ? &s->def_pull
+									   : &s->def_platform;
+				if (get_str(L, vv, w, field) < 0)
+					return -1;
+			}
+		} else if (is_null(v)) {
+			continue; /* an empty section */
+		} else if (strcmp(key, "images") == 0) {
+			if (check_mapping(L, v, "images", NULL) < 0)
+				return -1;
+			yaml_node_t *kk, *vv;
+			FOREACH_PAIR(L, v, kk, vv)
+			if (load_image(L, kk, vv) < 0)
+				return -1;
+		} else if (strcmp(key, "volumes") == 0) {
+			if (check_mapping(L, v, "volumes", NULL) < 0)
+				return -1;
+			yaml_node_t *kk, *vv;
+			FOREACH_PAIR(L, v, kk, vv)
+			{
+				s->volumes = xrealloc(s->volumes,
+						      (s->n_volumes + 1) * sizeof(*s->volumes));
+				if (load_volume(L, kk, vv, &s->volumes[s->n_volumes++]) < 0)
+					return -1;
+			}
+		} else if (strcmp(key, "containers") == 0) {
+			if (check_mapping(L, v, "containers", NULL) < 0)
+				return -1;
+			yaml_node_t *kk, *vv;
+			FOREACH_PAIR(L, v, kk, vv)
+			if (load_container(L, kk, vv) < 0)
+				return -1;
+		}
+	}
+	if (!have_version)
+		return fail_at(L, root, "missing key 'version' (expected 'version: 1')");
+	return 0;
+}
+
+/* A first pass over the events: YAML syntax errors with their marks, and
+ * aliases refused (they would let a small file expand without bound). */
+static int scan_events(struct loader *L, const char *text, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	int docs = 0, r = 0;
+	for (;;) {
+		yaml_event_t ev;
+		if (!yaml_parser_parse(&parser, &ev)) {
+			yaml_mark_t m = parser.problem_mark;
+			r = ud_error_set(
+				L->err, UD_ERR_INVALID, "%s:%zu:%zu: YAML syntax error: %s%s%s",
+				L->name, m.line + 1, m.column + 1,
+				parser.problem ? parser.problem : "invalid document",
+				parser.context ? " " : "", parser.context ? parser.context : "");
+			break;
+		}
+		yaml_event_type_t t = ev.type;
+		yaml_mark_t m = ev.start_mark;
+		yaml_event_delete(&ev);
+		if (t == YAML_ALIAS_EVENT) {
+			r = ud_error_set(
+				L->err, UD_ERR_INVALID,
+				"%s:%zu:%zu: YAML aliases (*name) are not supported in job specs",
+				L->name, m.line + 1, m.column + 1);
+			break;
+		}
+		if (t == YAML_DOCUMENT_START_EVENT && ++docs > 1) {
+			r = ud_error_set(L->err, UD_ERR_INVALID,
+					 "%s:%zu:%zu: found a second YAML document, expected one",
+					 L->name, m.line + 1, m.column + 1);
+			break;
+		}
+		if (t == YAML_STREAM_END_EVENT)
+			break;
+	}
+	yaml_parser_delete(&parser);
+	if (r == 0 && docs == 0)
+		r = ud_error_set(L->err, UD_ERR_INVALID,
+				 "%s: the spec is empty, expected a mapping with 'version: 1'",
+				 L->name);
+	return r;
+}
+
+static const char *process_getenv(const char *name, void *data)
+{
+	(void)data;
+	return getenv(name);
+}
+
+struct ud_spec *ud_spec_load_string(const char *text, size_t len, const char *name,
+				    ud_spec_getenv getenv_fn, void *getenv_data,
+				    struct ud_error **err)
+{
+	struct loader L = {.name = name ? name : "<spec>",
+			   .getenv_fn = getenv_fn ? getenv_fn : process_getenv,
+			   .getenv_data = getenv_data,
+			   .err = err};
+	if (len > SPEC_MAX_BYTES) {
+		ud_error_set(err, UD_ERR_INVALID, "%s: spec is %zu bytes, expected at most %d",
+			     L.name, len, SPEC_MAX_BYTES);
+		return NULL;
+	}
+	if (memchr(text, '\0', len) != NULL) {
+		ud_error_set(err, UD_ERR_INVALID, "%s: spec contains a NUL byte, expected text",
+			     L.name);
+		return NULL;
+	}
+	if (scan_events(&L, text, len) < 0)
+		return NULL;
+	yaml_parser_t parser;
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &L.doc)) {
+		ud_error_set(err, UD_ERR_INVALID, "%s:%zu:%zu: YAML error: %s", L.name,
+			     parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+			     parser.problem ? parser.problem : "invalid document");
+		yaml_parser_delete(&parser);
+		return NULL;
+	}
+	yaml_parser_delete(&parser);
+	L.spec = ud_spec_new();
+	L.spec->version = 0;
+	if (name) {
+		L.spec->file = xstrdup(name);
+		_cleanup_free_ char *copy = xstrdup(name);
+		L.spec->dir = xstrdup(dirname(copy));
+	}
+	yaml_node_t *root = yaml_document_get_root_node(&L.doc);
+	int r = root ? load_root(&L, root)
+		     : ud_error_set(err, UD_ERR_INVALID, "%s: the spec is empty", L.name);
+	yaml_document_delete(&L.doc);
+	if (r == 0)
+		r = ud_spec_validate(L.spec, err);
+	if (r < 0) {
+		ud_spec_free(L.spec);
+		return NULL;
+	}
+	return L.spec;
+}
+
+struct ud_spec *ud_spec_load_file(const char *path, struct ud_error **err)
+{
+	size_t len = 0;
+	_cleanup_free_ char *text = ud_read_file(path, &len, err);
+	if (text == NULL)
+		return NULL;
+	return ud_spec_load_string(text, len, path, NULL, NULL, err);
+}

@@ -1,0 +1,351 @@
+/* The spec model: construction, validation, release. */
+#include "spec/spec_private.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+const char *const ud_spec_execmodes[] = {"auto", "N1", "P1", "P2", "F1", "F2", "F3",
+					 "F4",	 "R1", "R2", "R3", "S1", NULL};
+static const char *const pull_policies[] = {"missing", "always", "never", "reuse", NULL};
+
+struct ud_spec *ud_spec_new(void)
+{
+	struct ud_spec *s = xcalloc(1, sizeof(*s));
+	s->version = 1;
+	return s;
+}
+
+struct ud_spec_image *ud_spec_add_image(struct ud_spec *spec, const char *alias, const char *ref)
+{
+	spec->images = xrealloc(spec->images, (spec->n_images + 1) * sizeof(*spec->images));
+	struct ud_spec_image *img = &spec->images[spec->n_images++];
+	memset(img, 0, sizeof(*img));
+	img->alias = alias ? xstrdup(alias) : NULL;
+	img->ref = xstrdup(ref);
+	return img;
+}
+
+const struct ud_spec_image *ud_spec_find_image(const struct ud_spec *spec, const char *alias)
+{
+	for (size_t i = 0; i < spec->n_images; i++)
+		if (spec->images[i].alias && strcmp(spec->images[i].alias, alias) == 0)
+			return &spec->images[i];
+	return NULL;
+}
+
+static void volume_release(struct ud_spec_volume *v)
+{
+	free(v->name);
+	free(v->host);
+	free(v->path);
+}
+
+void ud_spec_free(struct ud_spec *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < s->n_images; i++) {
+		struct ud_spec_image *img = &s->images[i];
+		free(img->alias);
+		free(img->ref);
+		free(img->digest);
+		free(img->platform);
+		free(img->pull);
+	}
+	free(s->images);
+	for (size_t i = 0; i < s->n_volumes; i++)
+		volume_release(&s->volumes[i]);
+	free(s->volumes);
+	for (size_t i = 0; i < s->n_containers; i++) {
+		struct ud_spec_container *c = &s->containers[i];
+		free(c->name);
+		free(c->image);
+		free(c->execmode);
+		free(c->user);
+		free(c->workdir);
+		free(c->hostname);
+		free(c->platform);
+		free(c->pull);
+		for (size_t j = 0; j < c->n_env; j++) {
+			free(c->env[j].key);
+			free(c->env[j].value);
+		}
+		free(c->env);
+		ud_strv_free(c->env_file);
+		for (size_t j = 0; j < c->n_volumes; j++)
+			volume_release(&c->volumes[j]);
+		free(c->volumes);
+		ud_strv_free(c->entrypoint);
+		for (size_t j = 0; j < c->n_commands; j++) {
+			ud_strv_free(c->commands[j].argv);
+			free(c->commands[j].shell);
+		}
+		free(c->commands);
+	}
+	free(s->containers);
+	free(s->def_execmode);
+	free(s->def_pull);
+	free(s->def_platform);
+	free(s->file);
+	free(s->dir);
+	free(s);
+}
+
+/* "file:line:col: " or the item's name for CLI-built specs. */
+static int vfail(struct ud_error **err, const struct ud_spec_pos *pos, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int vfail(struct ud_error **err, const struct ud_spec_pos *pos, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	_cleanup_free_ char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (pos && pos->file && pos->line > 0)
+		return ud_error_set(err, UD_ERR_INVALID, "%s:%d:%d: %s", pos->file, pos->line,
+				    pos->col, msg);
+	return ud_error_set(err, UD_ERR_INVALID, "%s", msg);
+}
+
+static const char *in_list(const char *v, const char *const *list)
+{
+	for (const char *const *l = list; *l; l++)
+		if (strcasecmp(v, *l) == 0)
+			return *l;
+	return NULL;
+}
+
+static char *join_list(const char *const *list)
+{
+	struct ud_buf b = {0};
+	for (const char *const *l = list; *l; l++)
+		ud_buf_printf(&b, "%s%s", l == list ? "" : ", ", *l);
+	return ud_buf_steal(&b);
+}
+
+/* Canonicalises *v in place to the list's spelling, or fails. */
+static int check_enum(struct ud_error **err, const struct ud_spec_pos *pos, const char *what,
+		      char **v, const char *const *list)
+{
+	if (*v == NULL)
+		return 0;
+	const char *canon = in_list(*v, list);
+	if (canon == NULL) {
+		_cleanup_free_ char *all = join_list(list);
+		return vfail(err, pos, "%s: found '%s', expected one of %s", what, *v, all);
+	}
+	free(*v);
+	*v = xstrdup(canon);
+	return 0;
+}
+
+static bool valid_platform(const char *p)
+{
+	int parts = 0;
+	for (const char *s = p;; s++) {
+		const char *start = s;
+		while (isalnum((unsigned char)*s) || *s == '_' || *s == '-' || *s == '.')
+			s++;
+		if (s == start)
+			return false;
+		parts++;
+		if (*s == '\0')
+			return parts <= 3;
+		if (*s != '/')
+			return false;
+	}
+}
+
+static bool valid_digest(const char *d)
+{
+	if (strncmp(d, "sha256:", 7) != 0 || strlen(d) != 71)
+		return false;
+	for (const char *p = d + 7; *p; p++)
+		if (!isdigit((unsigned char)*p) && !(*p >= 'a' && *p <= 'f'))
+			return false;
+	return true;
+}
+
+static int check_ref(struct ud_error **err, const struct ud_spec_pos *pos, const char *what,
+		     const char *ref)
+{
+	if (ref == NULL || *ref == '\0')
+		return vfail(err, pos, "%s: empty image reference, expected NAME[:TAG]", what);
+	for (const char *p = ref; *p; p++)
+		if (isspace((unsigned char)*p) || iscntrl((unsigned char)*p))
+			return vfail(err, pos,
+				     "%s: image reference '%s' contains whitespace, expected "
+				     "NAME[:TAG][@DIGEST]",
+				     what, ref);
+	return 0;
+}
+
+static int check_image(struct ud_error **err, struct ud_spec_image *img)
+{
+	_cleanup_free_ char *what = img->alias ? xasprintf("image '%s'", img->alias)
+					       : xasprintf("image '%s'", img->ref);
+	if (check_ref(err, &img->pos, what, img->ref) < 0)
+		return -1;
+	if (img->digest && !valid_digest(img->digest))
+		return vfail(err, &img->pos,
+			     "%s: digest: found '%s', expected sha256:<64 hex digits>", what,
+			     img->digest);
+	if (img->platform && !valid_platform(img->platform))
+		return vfail(err, &img->pos,
+			     "%s: platform: found '%s', expected os[/arch[/variant]]", what,
+			     img->platform);
+	return check_enum(err, &img->pos, what, &img->pull, pull_policies);
+}
+
+static bool valid_container_name(const char *n)
+{
+	size_t len = strlen(n);
+	if (len == 0 || len > 2048)
+		return false;
+	return strpbrk(n, "/. []") == NULL;
+}
+
+static bool valid_env_name(const char *n)
+{
+	if (!isalpha((unsigned char)*n) && *n != '_')
+		return false;
+	for (; *n; n++)
+		if (!isalnum((unsigned char)*n) && *n != '_')
+			return false;
+	return true;
+}
+
+static int check_volume_paths(struct ud_error **err, const struct ud_spec_pos *pos,
+			      const char *what, const char *dir, struct ud_spec_volume *v)
+{
+	if (v->host[0] == '\0' || v->path[0] == '\0')
+		return vfail(err, pos, "%s: empty path, expected HOST:CONTAINER[:ro]", what);
+	if (v->path[0] != '/')
+		return vfail(err, pos,
+			     "%s: container path '%s' is relative, expected an absolute path", what,
+			     v->path);
+	if (v->host[0] != '/') {
+		if (dir == NULL)
+			return vfail(err, pos,
+				     "%s: host path '%s' is relative, expected an absolute path",
+				     what, v->host);
+		char *abs = ud_path_join(dir, v->host);
+		free(v->host);
+		v->host = abs;
+	}
+	return 0;
+}
+
+/* A container's volume entry is a name from volumes: or HOST:PATH[:ro|rw]. */
+static int resolve_volume(struct ud_error **err, struct ud_spec *s, const char *what,
+			  struct ud_spec_volume *v)
+{
+	if (v->host != NULL)
+		return check_volume_paths(err, &v->pos, what, s->dir, v);
+	_cleanup_free_ char *text = v->path;
+	v->path = NULL;
+	if (strchr(text, ':') == NULL) {
+		for (size_t i = 0; i < s->n_volumes; i++) {
+			if (strcmp(s->volumes[i].name, text) == 0) {
+				v->name = xstrdup(text);
+				v->host = xstrdup(s->volumes[i].host);
+				v->path = xstrdup(s->volumes[i].path);
+				v->readonly = s->volumes[i].readonly;
+				v->create = s->volumes[i].create;
+				return 0;
+			}
+		}
+		return vfail(err, &v->pos,
+			     "%s: no volume named '%s' in volumes:, expected a volume name or "
+			     "HOST:CONTAINER[:ro]",
+			     what, text);
+	}
+	_cleanup_strv_ char **parts = xcalloc(1, sizeof(char *));
+	_cleanup_free_ char *copy = xstrdup(text);
+	char *save = NULL;
+	for (char *t = strtok_r(copy, ":", &save); t; t = strtok_r(NULL, ":", &save))
+		ud_strv_push(&parts, xstrdup(t));
+	size_t n = ud_strv_len(parts);
+	if (n < 2 || n > 3 ||
+	    (n == 3 && strcmp(parts[2], "ro") != 0 && strcmp(parts[2], "rw") != 0))
+		return vfail(err, &v->pos, "%s: found '%s', expected HOST:CONTAINER[:ro|rw]", what,
+			     text);
+	v->host = xstrdup(parts[0]);
+	v->path = xstrdup(parts[1]);
+	v->readonly = n == 3 && strcmp(parts[2], "ro") == 0;
+	return check_volume_paths(err, &v->pos, what, s->dir, v);
+}
+
+int ud_spec_validate(const struct ud_spec *cspec, struct ud_error **err)
+{
+	/* Validation canonicalises enum spellings and resolves paths; it is
+	 * part of building the spec, before anyone else sees it. */
+	struct ud_spec *s = (struct ud_spec *)cspec;
+	struct ud_spec_pos top = {s->file, 1, 1};
+	if (s->version != 1)
+		return vfail(err, &top, "version: expected 1");
+	if (check_enum(err, &top, "defaults: execmode", &s->def_execmode, ud_spec_execmodes) < 0 ||
+	    check_enum(err, &top, "defaults: pull", &s->def_pull, pull_policies) < 0)
+		return -1;
+	if (s->def_platform && !valid_platform(s->def_platform))
+		return vfail(err, &top,
+			     "defaults: platform: found '%s', expected os[/arch[/variant]]",
+			     s->def_platform);
+	if (s->n_images == 0 && s->n_containers == 0)
+		return vfail(err, &top,
+			     "the spec has no images and no containers, expected at "
+			     "least one of them");
+	for (size_t i = 0; i < s->n_images; i++)
+		if (check_image(err, &s->images[i]) < 0)
+			return -1;
+	for (size_t i = 0; i < s->n_volumes; i++) {
+		struct ud_spec_volume *v = &s->volumes[i];
+		_cleanup_free_ char *what = xasprintf("volume '%s'", v->name);
+		if (check_volume_paths(err, &v->pos, what, s->dir, v) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < s->n_containers; i++) {
+		struct ud_spec_container *c = &s->containers[i];
+		_cleanup_free_ char *what = xasprintf("container '%s'", c->name);
+		if (!valid_container_name(c->name))
+			return vfail(err, &c->pos,
+				     "%s: invalid name, expected at most 2048 characters without "
+				     "'/', '.', ' ', '[' or ']'",
+				     what);
+		if (ud_spec_find_image(s, c->image) == NULL &&
+		    check_ref(err, &c->pos, what, c->image) < 0)
+			return -1;
+		if (check_enum(err, &c->pos, what, &c->execmode, ud_spec_execmodes) < 0 ||
+		    check_enum(err, &c->pos, what, &c->pull, pull_policies) < 0)
+			return -1;
+		if (c->platform && !valid_platform(c->platform))
+			return vfail(err, &c->pos,
+				     "%s: platform: found '%s', expected os[/arch[/variant]]", what,
+				     c->platform);
+		if (c->user && (c->user[0] == '\0' || strchr(c->user, ' ')))
+			return vfail(err, &c->pos,
+				     "%s: user: found '%s', expected NAME, UID or UID:GID", what,
+				     c->user);
+		if (c->workdir && c->workdir[0] != '/')
+			return vfail(err, &c->pos,
+				     "%s: workdir: found '%s', expected an absolute path", what,
+				     c->workdir);
+		for (size_t j = 0; j < c->n_env; j++)
+			if (!valid_env_name(c->env[j].key))
+				return vfail(
+					err, &c->pos,
+					"%s: env: invalid variable name '%s', expected letters, "
+					"digits and '_'",
+					what, c->env[j].key);
+		for (size_t j = 0; j < c->n_volumes; j++)
+			if (resolve_volume(err, s, what, &c->volumes[j]) < 0)
+				return -1;
+		for (size_t j = 0; j < c->n_commands; j++) {
+			struct ud_spec_command *cmd = &c->commands[j];
+			if ((cmd->argv && cmd->argv[0] == NULL) || (cmd->shell && !*cmd->shell))
+				return vfail(err, &cmd->pos, "%s: commands: empty command", what);
+		}
+	}
+	return 0;
+}

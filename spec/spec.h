@@ -1,0 +1,97 @@
+/* spec: the job-spec data model (docs/job-spec.md), its YAML loader with
+ * file:line:column errors, validation, ${VAR} interpolation, and a builder
+ * the CLI uses for docker-style commands. A loaded spec is immutable. */
+#ifndef UD_SPEC_H
+#define UD_SPEC_H
+
+#include "common/common.h"
+
+struct ud_spec_pos {
+	const char *file; /* borrowed from the spec; NULL for CLI-built specs */
+	int line, col;	  /* 1-based; 0 when unknown */
+};
+
+struct ud_spec_kv {
+	char *key, *value;
+};
+
+struct ud_spec_image {
+	char *alias; /* key under images:, or NULL for a container's direct reference */
+	char *ref;
+	char *digest;	/* "sha256:<hex>" pin, or NULL */
+	char *platform; /* "os/arch[/variant]" or NULL (defaults, then host) */
+	char *pull;	/* missing | always | never | reuse, or NULL (defaults) */
+	struct ud_spec_pos pos;
+};
+
+struct ud_spec_volume {
+	char *name; /* key under volumes:, or NULL for an inline "host:path[:ro]" */
+	char *host, *path;
+	bool readonly, create;
+	struct ud_spec_pos pos;
+};
+
+struct ud_spec_command {
+	char **argv; /* a list in the spec */
+	char *shell; /* a string in the spec: run under /bin/sh -c */
+	struct ud_spec_pos pos;
+};
+
+enum ud_spec_entrypoint { UD_ENTRYPOINT_IMAGE, UD_ENTRYPOINT_CLEAR, UD_ENTRYPOINT_SET };
+
+struct ud_spec_container {
+	char *name;
+	char *image; /* alias or reference */
+	char *execmode, *user, *workdir, *hostname, *platform, *pull;
+	struct ud_spec_kv *env;
+	size_t n_env;
+	char **env_file; /* resolved against the spec's directory */
+	bool hostauth, hostenv, bindhome, nvidia, recreate;
+	struct ud_spec_volume *volumes;
+	size_t n_volumes;
+	enum ud_spec_entrypoint entrypoint_mode;
+	char **entrypoint;
+	struct ud_spec_command *commands;
+	size_t n_commands;
+	struct ud_spec_pos pos;
+};
+
+struct ud_spec {
+	char *file; /* path the spec came from, or NULL */
+	char *dir;  /* its directory (relative paths resolve here) */
+	int version;
+	char *def_execmode, *def_pull, *def_platform;
+	struct ud_spec_image *images;
+	size_t n_images;
+	struct ud_spec_volume *volumes;
+	size_t n_volumes;
+	struct ud_spec_container *containers;
+	size_t n_containers;
+};
+
+/* Looks a variable up; returns NULL when unset. */
+typedef const char *(*ud_spec_getenv)(const char *name, void *data);
+
+/* Loads and validates a spec from text. name is used in messages.
+ * getenv NULL means the process environment. Returns NULL and sets *err
+ * ("name:line:col: ...") on any syntax or validation error. */
+struct ud_spec *ud_spec_load_string(const char *text, size_t len, const char *name,
+				    ud_spec_getenv getenv_fn, void *getenv_data,
+				    struct ud_error **err);
+/* Same, from a file (at most 1 MiB). */
+struct ud_spec *ud_spec_load_file(const char *path, struct ud_error **err);
+void ud_spec_free(struct ud_spec *spec);
+
+/* Finds an image alias; NULL when none. */
+const struct ud_spec_image *ud_spec_find_image(const struct ud_spec *spec, const char *alias);
+
+/* Builder for docker-style commands: an empty version-1 spec, then items. */
+struct ud_spec *ud_spec_new(void);
+struct ud_spec_image *ud_spec_add_image(struct ud_spec *spec, const char *alias, const char *ref);
+/* Validates a built spec with the same rules as files (messages name the
+ * item instead of a position). */
+int ud_spec_validate(const struct ud_spec *spec, struct ud_error **err);
+
+extern const char *const ud_spec_execmodes[]; /* NULL-terminated, canonical spelling */
+
+#endif
