@@ -68,3 +68,18 @@ finish() {
   echo "$T_PASS $T_FAIL" >>"${UD_RESULTS:-/dev/null}"
   [ "$T_FAIL" = 0 ]
 }
+
+skip() { echo "skip $T_NAME: $1"; }
+
+# sha256 of a file, as "sha256:<hex>".
+digest_of() { echo "sha256:$(sha256sum "$1" | cut -d' ' -f1)"; }
+
+# The raw manifest bytes a registry serves (anonymous or with $UD_FIX_USER).
+registry_manifest() { # host path ref [auth]
+  local auth=()
+  [ "${4:-}" = auth ] && auth=(-u "$UD_FIX_USER:$UD_FIX_PASS")
+  curl -sf --cacert "$UD_FIX_CA" "${auth[@]}" \
+    -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+    -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+    "$1/v2/$2/manifests/$3"
+}

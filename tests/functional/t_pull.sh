@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Pulls every fixture image from the three registries, by tag and by
+# digest, for amd64 and arm64, and verifies each; checks that blobs and
+# manifests are stored unchanged and that a second pull downloads nothing.
+. "$(dirname "$0")/lib.sh"
+
+images="test/busybox oci/busybox test/layers oci/layers test/entry oci/entry"
+[ "${UD_TEST_BIG:-0}" = 1 ] && images="$images test/big test/debian"
+
+expect_ok "login to the basic-auth registry" login --username="$UD_FIX_USER" \
+  --password="$UD_FIX_PASS" --registry="$UD_FIX_BASIC"
+
+for reg in "$UD_FIX_PLAIN" "$UD_FIX_BASIC" "$UD_FIX_TOKEN"; do
+  for img in $images; do
+    var=UD_FIX_DIGEST_$(echo "$img" | tr '/.:-' '____')
+    digest=${!var}
+    expect_ok "pull $reg/$img by tag" pull "$reg/$img:latest"
+    expect_ok "verify $reg/$img" verify "$reg/$img:latest"
+    check "stored manifest of $reg/$img is the registry's" \
+      [ "$(digest_of "$UDOCKER_DIR/repos/$reg/$img/latest/manifest")" = "$digest" ]
+    expect_ok "pull $reg/$img by digest" pull "$reg/$img@$digest"
+    expect_ok "verify $reg/$img@digest" verify "$reg/$img@$digest"
+    check "digest pull stored under tag dir $digest" \
+      [ -f "$UDOCKER_DIR/repos/$reg/$img/$digest/TAG" ]
+  done
+  for img in test/multi oci/multi; do
+    for arch in amd64 arm64; do
+      expect_ok "pull $reg/$img for linux/$arch" pull --platform=linux/$arch "$reg/$img:latest"
+      expect_ok "verify $reg/$img linux/$arch" verify "$reg/$img:latest"
+    done
+  done
+done
+
+# Multi-platform images: the manifest chosen is the platform's.
+for img in test/multi oci/multi; do
+  for arch in amd64 arm64; do
+    var=UD_FIX_DIGEST_$(echo "$img" | tr '/' '_')_$arch
+    rm -rf "$UDOCKER_DIR/repos/$UD_FIX_TOKEN/$img"
+    expect_ok "pull $img for linux/$arch" pull --platform=linux/$arch "$UD_FIX_TOKEN/$img:latest"
+    check "$img linux/$arch: platform manifest stored" \
+      [ "$(digest_of "$UDOCKER_DIR/repos/$UD_FIX_TOKEN/$img/latest/manifest")" = "${!var}" ]
+    expect_ok "verify $img linux/$arch" verify "$UD_FIX_TOKEN/$img:latest"
+    ud images -p
+    check "images -p shows linux/$arch for $img" grep -q "^linux/$arch.* $UD_FIX_TOKEN/$img:latest" <<<"$OUT"
+    ivar=UD_FIX_DIGEST_$(echo "$img" | tr '/' '_')
+    expect_ok "pull $img index by digest for linux/$arch" pull --platform=linux/$arch "$UD_FIX_PLAIN/$img@${!ivar}"
+  done
+done
+expect_fail "no manifest for an absent platform" 1 "no manifest for platform linux/s390x" \
+  pull --platform=linux/s390x "$UD_FIX_PLAIN/oci/multi:latest"
+check "the message lists the platforms offered" err_has "linux/amd64, linux/arm64"
+
+# Blobs are stored byte for byte: every layer file hashes to its name.
+bad=0
+for f in "$UDOCKER_DIR"/layers/sha256:*; do
+  [ "$(digest_of "$f")" = "$(basename "$f")" ] || bad=$((bad + 1))
+done
+check "every stored blob matches its digest" [ "$bad" = 0 ]
+check "no partial downloads left" [ -z "$(ls -A "$UDOCKER_DIR/layers/.partial" 2>/dev/null)" ]
+
+# The whiteout image: its layers and config are stored unchanged.
+raw=$(registry_manifest "http://$UD_FIX_PLAIN" test/layers latest)
+check "whiteout image manifest unchanged" [ "$raw" = "$(cat "$UDOCKER_DIR/repos/$UD_FIX_PLAIN/test/layers/latest/manifest")" ]
+n=$(grep -o 'sha256:[0-9a-f]*' <<<"$raw" | sort -u | while read -r d; do
+  curl -sf "http://$UD_FIX_PLAIN/v2/test/layers/blobs/$d" | cmp -s - "$UDOCKER_DIR/layers/$d" && echo same
+done | grep -c same)
+check "whiteout image: 4 layers and the config identical to the registry's ($n of 5)" [ "$n" = 5 ]
+
+# A second pull downloads nothing.
+expect_ok "second pull" pull "$UD_FIX_PLAIN/test/layers:latest"
+check "second pull downloads no layer" bash -c '! grep -q "downloading layer" <<<"$1"' _ "$OUT"
+
+# Private repository behind the token registry.
+expect_fail "anonymous pull of a private repository is refused" 1 "access denied" \
+  pull "$UD_FIX_TOKEN/private/busybox:latest"
+expect_fail "login with a wrong password is refused" 1 "invalid username or password" \
+  login --username="$UD_FIX_USER" --password=wrong --registry="$UD_FIX_TOKEN"
+check "a refused login stores nothing" bash -c '! grep -q "$1" "$HOME/.udocker/keystore"' _ "$UD_FIX_TOKEN"
+echo "$UD_FIX_PASS" >"$T_TMP/pw"
+"$UD_BIN" login --username="$UD_FIX_USER" --password-stdin --registry="$UD_FIX_TOKEN" <"$T_TMP/pw" >/dev/null 2>&1
+RC=$?
+check "login --password-stdin to the token registry" rc_is 0
+check "keystore is mode 0600" [ "$(stat -c %a "$HOME/.udocker/keystore")" = 600 ]
+expect_ok "pull of the private repository with credentials" pull "$UD_FIX_TOKEN/private/busybox:latest"
+expect_ok "logout" logout --registry="$UD_FIX_TOKEN"
+expect_fail "logout again: nothing to delete" 1 "no credentials" logout --registry="$UD_FIX_TOKEN"
+expect_ok "logout -a" logout -a
+check "logout -a deletes the keystore" [ ! -e "$HOME/.udocker/keystore" ]
+
+# Two pulls of the same image at once into one store.
+export UDOCKER_DIR="$T_TMP/shared"
+"$UD_BIN" -q pull "$UD_FIX_PLAIN/test/layers:latest" >"$T_TMP/p1" 2>&1 &
+p1=$!
+"$UD_BIN" -q pull "$UD_FIX_PLAIN/test/layers:latest" >"$T_TMP/p2" 2>&1 &
+p2=$!
+wait $p1; r1=$?
+wait $p2; r2=$?
+RC="$r1 $r2"; OUT=$(cat "$T_TMP/p1" "$T_TMP/p2"); ERR=
+check "two concurrent pulls both succeed" [ "$r1" = 0 ] && [ "$r2" = 0 ]
+expect_ok "verify after concurrent pulls" verify "$UD_FIX_PLAIN/test/layers:latest"
+check "five blobs, no partials, no temporary files" \
+  [ "$(ls "$UDOCKER_DIR/layers" | wc -l)" = 5 ] && [ -z "$(ls -A "$UDOCKER_DIR/layers/.partial")" ]
+finish
