@@ -19,6 +19,7 @@ chmod 755 "$work/bin/udocker"
 
 cleanup() {
   "$top/tests/fixtures/registry.sh" stop "$state" >/dev/null 2>&1 || true
+  umount "$work/smallfs" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -33,12 +34,23 @@ big=()
 "$top/tests/fixtures/push.sh" "$state" "$images" "${big[@]}"
 chmod -R a+rX "$state"
 
+# A tiny filesystem for the disk-full test (needs root to mount).
+smallfs=
+if [ "$(id -u)" = 0 ]; then
+  id "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$user"
+  mkdir -p "$work/smallfs"
+  if mount -t tmpfs -o size=600k tmpfs "$work/smallfs" 2>/dev/null; then
+    chown "$user" "$work/smallfs"
+    smallfs="$work/smallfs"
+  fi
+fi
+
 run_as() {
   if [ "$(id -u)" = 0 ]; then
     id "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$user"
     runuser -u "$user" -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin TMPDIR=/tmp \
       UD_BIN="$work/bin/udocker" UD_FIX_STATE="$state" UD_RESULTS="$work/results" \
-      UD_SRC="$top" UD_TEST_BIG="${UD_TEST_BIG:-0}" bash "$@"
+      UD_SRC="$top" UD_TEST_BIG="${UD_TEST_BIG:-0}" UD_SMALLFS="$smallfs" bash "$@"
   else
     env UD_BIN="$work/bin/udocker" UD_FIX_STATE="$state" UD_RESULTS="$work/results" \
       UD_SRC="$top" bash "$@"
@@ -54,7 +66,7 @@ fi
 failed_scripts=()
 for t in "${tests[@]}"; do
   echo "--- $t"
-  cp "$here/$t.sh" "$here/lib.sh" "$work/" 2>/dev/null
+  cp "$here/$t.sh" "$here/lib.sh" "$work/"
   if ! run_as "$work/$t.sh"; then failed_scripts+=("$t"); fi
 done
 passed=$(awk '{p+=$1} END {print p+0}' "$work/results")
