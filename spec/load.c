@@ -91,6 +91,31 @@ static int get_str(struct loader *L, const yaml_node_t *n, const char *what, cha
 	return 0;
 }
 
+/* get_str() and a check of the value against a list of choices. */
+static int get_enum(struct loader *L, const yaml_node_t *n, const char *what, char **out,
+		    const char *const *list)
+{
+	if (get_str(L, n, what, out) < 0)
+		return -1;
+	const char *canon = ud_spec_in_list(*out, list);
+	if (canon == NULL) {
+		_cleanup_free_ char *all = ud_spec_join_list(list);
+		return fail_at(L, n, "%s: found '%s', expected one of %s", what, *out, all);
+	}
+	free(*out);
+	*out = xstrdup(canon);
+	return 0;
+}
+
+static int get_platform(struct loader *L, const yaml_node_t *n, const char *what, char **out)
+{
+	if (get_str(L, n, what, out) < 0)
+		return -1;
+	if (!ud_spec_valid_platform(*out))
+		return fail_at(L, n, "%s: found '%s', expected os[/arch[/variant]]", what, *out);
+	return 0;
+}
+
 static int get_bool(struct loader *L, const yaml_node_t *n, const char *what, bool *out)
 {
 	_cleanup_free_ char *v = NULL;
@@ -186,9 +211,9 @@ static int check_mapping(struct loader *L, const yaml_node_t *n, const char *wha
 }
 
 #define FOREACH_PAIR(L, n, k, v)                                                                   \
-	for (yaml_node_pair_t *p_##k = (n)->data.mapping.pairs.start;                                 \
-	     p_##k < (n)->data.mapping.pairs.top && ((k) = node(L, p_##k->key)) != NULL &&               \
-	     ((v) = node(L, p_##k->value)) != NULL;                                                   \
+	for (yaml_node_pair_t *p_##k = (n)->data.mapping.pairs.start;                              \
+	     p_##k < (n)->data.mapping.pairs.top && ((k) = node(L, p_##k->key)) != NULL &&         \
+	     ((v) = node(L, p_##k->value)) != NULL;                                                \
 	     p_##k++)
 
 static const char *key_of(const yaml_node_t *k)
@@ -347,7 +372,7 @@ static int load_container(struct loader *L, const yaml_node_t *k, const yaml_nod
 		if (strcmp(key, "image") == 0)
 			r = get_str(L, vv, w, &c->image);
 		else if (strcmp(key, "execmode") == 0)
-			r = get_str(L, vv, w, &c->execmode);
+			r = get_enum(L, vv, w, &c->execmode, ud_spec_execmodes);
 		else if (strcmp(key, "user") == 0)
 			r = get_str(L, vv, w, &c->user);
 		else if (strcmp(key, "workdir") == 0)
@@ -355,9 +380,9 @@ static int load_container(struct loader *L, const yaml_node_t *k, const yaml_nod
 		else if (strcmp(key, "hostname") == 0)
 			r = get_str(L, vv, w, &c->hostname);
 		else if (strcmp(key, "platform") == 0)
-			r = get_str(L, vv, w, &c->platform);
+			r = get_platform(L, vv, w, &c->platform);
 		else if (strcmp(key, "pull") == 0)
-			r = get_str(L, vv, w, &c->pull);
+			r = get_enum(L, vv, w, &c->pull, ud_spec_pull_policies);
 		else if (strcmp(key, "hostauth") == 0)
 			r = get_bool(L, vv, w, &c->hostauth);
 		else if (strcmp(key, "hostenv") == 0)
@@ -450,10 +475,14 @@ static int load_root(struct loader *L, const yaml_node_t *root)
 			{
 				const char *dk = key_of(kk);
 				_cleanup_free_ char *w = xasprintf("defaults: %s", dk);
-				char **field = strcmp(dk, "execmode") == 0 ? &s->def_execmode
-					       : strcmp(dk, "pull") == 0   ? &s->def_pull
-									   : &s->def_platform;
-				if (get_str(L, vv, w, field) < 0)
+				int r = strcmp(dk, "execmode") == 0
+						? get_enum(L, vv, w, &s->def_execmode,
+							   ud_spec_execmodes)
+					: strcmp(dk, "pull") == 0
+						? get_enum(L, vv, w, &s->def_pull,
+							   ud_spec_pull_policies)
+						: get_platform(L, vv, w, &s->def_platform);
+				if (r < 0)
 					return -1;
 			}
 		} else if (is_null(v)) {

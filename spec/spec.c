@@ -7,7 +7,8 @@
 
 const char *const ud_spec_execmodes[] = {"auto", "N1", "P1", "P2", "F1", "F2", "F3",
 					 "F4",	 "R1", "R2", "R3", "S1", NULL};
-static const char *const pull_policies[] = {"missing", "always", "never", "reuse", NULL};
+const char *const ud_spec_pull_policies[] = {"missing", "always", "never", "reuse", NULL};
+#define pull_policies ud_spec_pull_policies
 
 struct ud_spec *ud_spec_new(void)
 {
@@ -108,7 +109,7 @@ static int vfail(struct ud_error **err, const struct ud_spec_pos *pos, const cha
 	return ud_error_set(err, UD_ERR_INVALID, "%s", msg);
 }
 
-static const char *in_list(const char *v, const char *const *list)
+const char *ud_spec_in_list(const char *v, const char *const *list)
 {
 	for (const char *const *l = list; *l; l++)
 		if (strcasecmp(v, *l) == 0)
@@ -116,7 +117,7 @@ static const char *in_list(const char *v, const char *const *list)
 	return NULL;
 }
 
-static char *join_list(const char *const *list)
+char *ud_spec_join_list(const char *const *list)
 {
 	struct ud_buf b = {0};
 	for (const char *const *l = list; *l; l++)
@@ -130,9 +131,9 @@ static int check_enum(struct ud_error **err, const struct ud_spec_pos *pos, cons
 {
 	if (*v == NULL)
 		return 0;
-	const char *canon = in_list(*v, list);
+	const char *canon = ud_spec_in_list(*v, list);
 	if (canon == NULL) {
-		_cleanup_free_ char *all = join_list(list);
+		_cleanup_free_ char *all = ud_spec_join_list(list);
 		return vfail(err, pos, "%s: found '%s', expected one of %s", what, *v, all);
 	}
 	free(*v);
@@ -140,7 +141,7 @@ static int check_enum(struct ud_error **err, const struct ud_spec_pos *pos, cons
 	return 0;
 }
 
-static bool valid_platform(const char *p)
+bool ud_spec_valid_platform(const char *p)
 {
 	int parts = 0;
 	for (const char *s = p;; s++) {
@@ -157,7 +158,7 @@ static bool valid_platform(const char *p)
 	}
 }
 
-static bool valid_digest(const char *d)
+bool ud_spec_valid_digest(const char *d)
 {
 	if (strncmp(d, "sha256:", 7) != 0 || strlen(d) != 71)
 		return false;
@@ -187,11 +188,11 @@ static int check_image(struct ud_error **err, struct ud_spec_image *img)
 					       : xasprintf("image '%s'", img->ref);
 	if (check_ref(err, &img->pos, what, img->ref) < 0)
 		return -1;
-	if (img->digest && !valid_digest(img->digest))
+	if (img->digest && !ud_spec_valid_digest(img->digest))
 		return vfail(err, &img->pos,
 			     "%s: digest: found '%s', expected sha256:<64 hex digits>", what,
 			     img->digest);
-	if (img->platform && !valid_platform(img->platform))
+	if (img->platform && !ud_spec_valid_platform(img->platform))
 		return vfail(err, &img->pos,
 			     "%s: platform: found '%s', expected os[/arch[/variant]]", what,
 			     img->platform);
@@ -288,7 +289,7 @@ int ud_spec_validate(const struct ud_spec *cspec, struct ud_error **err)
 	if (check_enum(err, &top, "defaults: execmode", &s->def_execmode, ud_spec_execmodes) < 0 ||
 	    check_enum(err, &top, "defaults: pull", &s->def_pull, pull_policies) < 0)
 		return -1;
-	if (s->def_platform && !valid_platform(s->def_platform))
+	if (s->def_platform && !ud_spec_valid_platform(s->def_platform))
 		return vfail(err, &top,
 			     "defaults: platform: found '%s', expected os[/arch[/variant]]",
 			     s->def_platform);
@@ -319,7 +320,7 @@ int ud_spec_validate(const struct ud_spec *cspec, struct ud_error **err)
 		if (check_enum(err, &c->pos, what, &c->execmode, ud_spec_execmodes) < 0 ||
 		    check_enum(err, &c->pos, what, &c->pull, pull_policies) < 0)
 			return -1;
-		if (c->platform && !valid_platform(c->platform))
+		if (c->platform && !ud_spec_valid_platform(c->platform))
 			return vfail(err, &c->pos,
 				     "%s: platform: found '%s', expected os[/arch[/variant]]", what,
 				     c->platform);

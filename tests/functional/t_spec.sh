@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Job specs: validate (errors with file:line:column), plan (states and
+# reasons, text and JSON), apply (a second apply downloads nothing).
+. "$(dirname "$0")/lib.sh"
+cd "$T_TMP"
+
+cat >job.yaml <<EOY
+version: 1
+defaults:
+  pull: missing
+images:
+  tools: {ref: "$UD_FIX_PLAIN/test/busybox:latest"}
+  pinned:
+    ref: "$UD_FIX_PLAIN/oci/busybox"
+    digest: "$UD_FIX_DIGEST_oci_busybox"
+volumes:
+  data: {host: "\${SCRATCH:-/tmp}/data", path: /data}
+containers:
+  analysis:
+    image: tools
+    env: {OMP_NUM_THREADS: "4"}
+    volumes: [data, "/etc/hosts:/etc/hosts:ro"]
+    workdir: /data
+    commands:
+      - ["echo", "hello"]
+      - "ls / | wc -l"
+  other:
+    image: "$UD_FIX_PLAIN/test/layers:latest"
+EOY
+expect_ok "validate a good spec" validate -f job.yaml
+check "validate reports what it found" out_has "2 images, 1 volume, 2 containers"
+expect_ok "plan before apply" plan -f job.yaml
+check "plan: three pulls to do" out_has "3 steps: 3 to do, 0 present, 0 blocked"
+check "plan says why" out_has "not in the store"
+check "plan names where the image is defined" out_has "at job.yaml:5:3"
+expect_ok "plan --json" plan --json -f job.yaml
+check "plan --json is JSON with states" bash -c '/usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); assert [s[\"state\"] for s in d[\"steps\"]]==[\"todo\"]*3" <<<"$1"' _ "$OUT"
+expect_ok "apply" apply -f job.yaml
+check "apply downloaded layers" out_has "downloading layer"
+check "the pinned image is stored under its digest" \
+  [ -f "$UDOCKER_DIR/repos/$UD_FIX_PLAIN/oci/busybox/$UD_FIX_DIGEST_oci_busybox/TAG" ]
+expect_ok "plan after apply" plan -f job.yaml
+check "plan after apply: all present" out_has "3 steps: 0 to do, 3 present, 0 blocked"
+expect_ok "second apply" apply -f job.yaml
+check "second apply downloads nothing" bash -c '! grep -q "downloading layer" <<<"$1"' _ "$OUT"
+check "second apply reports 0 blobs downloaded" out_has "0 steps done, 3 present; 0 blobs downloaded"
+expect_ok "verify an applied image" verify "$UD_FIX_PLAIN/test/layers:latest"
+
+# Missing blobs are noticed and only they are fetched.
+one=$(ls "$UDOCKER_DIR/layers" | grep sha256 | head -1)
+rm "$UDOCKER_DIR/layers/$one"
+expect_ok "plan with a blob missing" plan -f job.yaml
+check "plan: 1 of N blobs missing" out_has "1 of"
+expect_ok "apply fetches the missing blob" apply -f job.yaml
+check "apply downloaded exactly one blob" out_has "1 blob downloaded"
+
+# pull: never and a missing image -> blocked.
+cat >never.yaml <<EOY
+version: 1
+defaults: {pull: never}
+images:
+  x: {ref: "$UD_FIX_PLAIN/test/entry:latest"}
+EOY
+expect_fail "plan with pull never and a missing image is blocked" 1 "" plan -f never.yaml
+check "plan says blocked" out_has "blocked"
+expect_fail "apply refuses a blocked step" 1 "pull policy is 'never'" apply -f never.yaml
+
+# Interpolation.
+cat >vars.yaml <<'EOY'
+version: 1
+images:
+  x: {ref: "${REG}/test/busybox:latest"}
+EOY
+REG=$UD_FIX_PLAIN ud validate -f vars.yaml
+check "\${VAR} from the environment" rc_is 0
+expect_fail "unset variable" 1 "vars.yaml:3:13: image 'x': ref: variable 'REG' is not set" validate -f vars.yaml
+
+# Invalid and hostile specs: exit 1, file:line:column, found and expected.
+bad() { # name expected-message yaml
+  printf '%s\n' "$3" >"$1.yaml"
+  expect_fail "invalid spec: $1" 1 "$2" validate -f "$1.yaml"
+}
+bad typo "typo.yaml:4:5: unknown key 'exemode' in container 'c' (did you mean 'execmode'?)" \
+'version: 1
+containers:
+  c:
+    exemode: P1
+    image: x/y'
+bad mode "mode.yaml:4:15: container 'c': execmode: found 'F9', expected one of auto, N1, P1, P2, F1, F2, F3, F4, R1, R2, R3, S1" \
+'version: 1
+containers:
+  c:
+    execmode: F9
+    image: x/y'
+bad version "version.yaml:1:10: version: found '2', expected 1" 'version: 2
+images: {a: {ref: x/y}}'
+bad noversion "missing key 'version'" 'images: {a: {ref: x/y}}'
+bad empty "the spec is empty" ''
+bad list "found a list, expected a mapping" '- a
+- b'
+bad syntax "syntax.yaml:2:" 'version: 1
+images: {a: [}'
+bad dup "duplicate key 'version'" 'version: 1
+version: 1
+images: {a: {ref: x/y}}'
+bad alias "YAML aliases (*name) are not supported" 'version: 1
+images:
+  a: &x {ref: x/y}
+  b: *x'
+bad digest "digest: found 'sha256:abc', expected sha256:<64 hex digits>" 'version: 1
+images:
+  a: {ref: x/y, digest: "sha256:abc"}'
+bad volume "no volume named 'nope'" 'version: 1
+containers:
+  c: {image: x/y, volumes: [nope]}'
+bad relpath "container path 'data' is relative" 'version: 1
+containers:
+  c: {image: x/y, volumes: ["/tmp:data"]}'
+bad noimage "container 'c': missing key 'image'" 'version: 1
+containers:
+  c: {workdir: /}'
+bad name "invalid name" 'version: 1
+containers:
+  "a/b": {image: x/y}'
+bad nothing "no images and no containers" 'version: 1'
+bad tabs "YAML syntax error" "$(printf 'version: 1\nimages:\n\ta: {ref: x}')"
+# A billion laughs cannot be written without aliases; a deep nesting bomb:
+printf 'version: 1\nimages: %s\n' "$(printf '[%.0s' $(seq 5000))" >deep.yaml
+ud validate -f deep.yaml
+check "deeply nested input is refused without crashing" [ "$RC" = 1 ]
+head -c 2000000 /dev/zero | tr '\0' 'a' >huge.yaml
+expect_fail "a spec over 1 MiB is refused" 1 "expected at most" validate -f huge.yaml
+printf 'version: 1\nimages:\n  a: {ref: "\xff\xfe"}\n' >utf.yaml
+expect_fail "invalid UTF-8 is refused" 1 "utf.yaml" validate -f utf.yaml
+expect_fail "a spec that does not exist" 1 "cannot open 'missing.yaml'" validate -f missing.yaml
+
+# The examples shipped with the project validate.
+for f in "$UD_SRC"/examples/*.yaml; do
+  DEMO_REGISTRY=$UD_FIX_PLAIN SCRATCH=/tmp ud validate -f "$f"
+  check "example $(basename "$f") validates" rc_is 0
+done
+finish
