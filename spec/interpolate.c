@@ -36,13 +36,15 @@ char *ud_spec_interpolate(const char *s, ud_spec_getenv getenv_fn, void *data, c
 		if (n > 0 && after[0] == ':' && after[1] == '-') {
 			def = after + 2;
 			const char *close = strchr(def, '}');
-			if (close == NULL)
-				goto bad;
-			def_len = (size_t)(close - def);
-			after = close;
+			after = close ? close : def + strlen(def);
+			def_len = (size_t)(after - def);
 		}
-		if (n == 0 || *after != '}' || isdigit((unsigned char)name[0]))
-			goto bad;
+		if (n == 0 || *after != '}' || isdigit((unsigned char)name[0])) {
+			*bad_var = NULL;
+			*bad_offset = (size_t)(p - s);
+			ud_buf_release(&b);
+			return NULL;
+		}
 		_cleanup_free_ char *var = xstrndup(name, n);
 		const char *val = getenv_fn(var, data);
 		if (val == NULL || (def && *val == '\0')) {
@@ -57,12 +59,6 @@ char *ud_spec_interpolate(const char *s, ud_spec_getenv getenv_fn, void *data, c
 			ud_buf_puts(&b, val);
 		}
 		p = after + 1;
-		continue;
-	bad:
-		*bad_var = NULL;
-		*bad_offset = (size_t)(p - s);
-		ud_buf_release(&b);
-		return NULL;
 	}
 	return ud_buf_steal(&b);
 }

@@ -1,0 +1,167 @@
+#include "spec/spec.h"
+
+#include <check.h>
+#include <string.h>
+
+static const char *fake_env(const char *name, void *data)
+{
+	(void)data;
+	if (strcmp(name, "SCRATCH") == 0)
+		return "/scratch";
+	if (strcmp(name, "EMPTY") == 0)
+		return "";
+	return NULL;
+}
+
+static struct ud_spec *load(const char *text, struct ud_error **err)
+{
+	return ud_spec_load_string(text, strlen(text), "job.yaml", fake_env, NULL, err);
+}
+
+static void expect_error(const char *text, const char *msg)
+{
+	struct ud_error *err = NULL;
+	struct ud_spec *s = load(text, &err);
+	ck_assert_ptr_null(s);
+	ck_assert_ptr_nonnull(err);
+	if (strstr(err->msg, msg) == NULL)
+		ck_abort_msg("expected '%s' in '%s'", msg, err->msg);
+	ud_error_free(err);
+}
+
+START_TEST(full_spec)
+{
+	const char *text = "version: 1\n"
+			   "defaults: {execmode: auto, pull: missing, platform: linux/amd64}\n"
+			   "images:\n"
+			   "  base: {ref: \"docker.io/library/debian:12\", digest: "
+			   "\"sha256:"
+			   "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"}\n"
+			   "volumes:\n"
+			   "  data: {host: \"${SCRATCH}/data\", path: /data, readonly: true}\n"
+			   "containers:\n"
+			   "  analysis:\n"
+			   "    image: base\n"
+			   "    execmode: f3\n"
+			   "    user: \"1000:1000\"\n"
+			   "    env: {OMP_NUM_THREADS: \"4\", B: \"$${x}\"}\n"
+			   "    volumes: [data, \"/etc/hosts:/etc/hosts:ro\"]\n"
+			   "    workdir: /data\n"
+			   "    entrypoint: \"\"\n"
+			   "    commands:\n"
+			   "      - [\"python3\", \"analyse.py\"]\n"
+			   "      - \"sha256sum /data/out/* > /data/SUMS\"\n";
+	struct ud_error *err = NULL;
+	struct ud_spec *s = load(text, &err);
+	if (s == NULL)
+		ck_abort_msg("%s", err->msg);
+	ck_assert_int_eq(s->version, 1);
+	ck_assert_str_eq(s->def_platform, "linux/amd64");
+	ck_assert_uint_eq(s->n_images, 1);
+	ck_assert_str_eq(s->images[0].alias, "base");
+	ck_assert_int_eq(s->images[0].pos.line, 4);
+	ck_assert_str_eq(s->volumes[0].host, "/scratch/data");
+	ck_assert(s->volumes[0].readonly);
+	const struct ud_spec_container *c = &s->containers[0];
+	ck_assert_str_eq(c->name, "analysis");
+	ck_assert_str_eq(c->execmode, "F3");
+	ck_assert_str_eq(c->env[1].value, "${x}");
+	ck_assert_uint_eq(c->n_volumes, 2);
+	ck_assert_str_eq(c->volumes[0].path, "/data");
+	ck_assert_str_eq(c->volumes[1].host, "/etc/hosts");
+	ck_assert(c->volumes[1].readonly);
+	ck_assert_int_eq(c->entrypoint_mode, UD_ENTRYPOINT_CLEAR);
+	ck_assert_uint_eq(c->n_commands, 2);
+	ck_assert_str_eq(c->commands[0].argv[1], "analyse.py");
+	ck_assert_str_eq(c->commands[1].shell, "sha256sum /data/out/* > /data/SUMS");
+	ck_assert_ptr_nonnull(ud_spec_find_image(s, "base"));
+	ud_spec_free(s);
+}
+END_TEST
+
+START_TEST(errors_have_positions)
+{
+	expect_error(
+		"version: 1\ncontainers:\n  c:\n    exemode: P1\n    image: x\n",
+		"job.yaml:4:5: unknown key 'exemode' in container 'c' (did you mean 'execmode'?)");
+	expect_error("version: 1\nimages:\n  x: {ref: \"${NOPE}/y\"}\n",
+		     "job.yaml:3:13: image 'x': ref: variable 'NOPE' is not set");
+	expect_error("version: 1\nimages:\n  x: {ref: \"${BAD\"}\n", "malformed '${'");
+	expect_error("version: 3\n", "job.yaml:1:10: version: found '3', expected 1");
+	expect_error("version: 1\ndefaults: {pull: sometimes}\nimages: {a: b}\n",
+		     "job.yaml:2:18: defaults: pull: found 'sometimes', expected one of missing, "
+		     "always, never, reuse");
+	expect_error("version: 1\nimages:\n  a: &x {ref: b}\n  c: *x\n", "aliases");
+	expect_error("", "empty");
+	expect_error("version: 1\nversion: 1\n", "duplicate key 'version'");
+	expect_error("version: 1\nimages: [a]\n",
+		     "job.yaml:2:9: images: found a list, expected a mapping");
+	expect_error("version: 1\ncontainers:\n  c: {image: x, workdir: rel}\n",
+		     "expected an absolute path");
+	expect_error("version: 1\ncontainers:\n  c: {image: x, env: {\"1A\": b}}\n",
+		     "invalid variable name");
+	expect_error("version: 1\ncontainers:\n  c: {image: \"a b\"}\n", "whitespace");
+}
+END_TEST
+
+START_TEST(interpolation_defaults)
+{
+	struct ud_error *err = NULL;
+	struct ud_spec *s =
+		load("version: 1\nimages:\n  x: {ref: \"${NOPE:-reg}/${EMPTY:-e}/y$\"}\n", &err);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_str_eq(s->images[0].ref, "reg/e/y$");
+	ud_spec_free(s);
+}
+END_TEST
+
+START_TEST(builder)
+{
+	struct ud_spec *s = ud_spec_new();
+	struct ud_spec_image *img = ud_spec_add_image(s, NULL, "debian:12");
+	img->pull = xstrdup("ALWAYS");
+	struct ud_error *err = NULL;
+	ck_assert_int_eq(ud_spec_validate(s, &err), 0);
+	ck_assert_str_eq(s->images[0].pull, "always");
+	img = ud_spec_add_image(s, NULL, "x");
+	img->platform = xstrdup("linux//");
+	ck_assert_int_eq(ud_spec_validate(s, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err->msg, "expected os[/arch[/variant]]"));
+	ud_error_free(err);
+	ud_spec_free(s);
+}
+END_TEST
+
+START_TEST(examples_validate)
+{
+	const char *src = getenv("UD_TEST_SRCDIR");
+	ck_assert_ptr_nonnull(src);
+	setenv("DEMO_REGISTRY", "127.0.0.1:5000", 1);
+	const char *files[] = {"examples/demo.yaml", "examples/job.yaml", "examples/pull.yaml"};
+	for (size_t i = 0; i < 3; i++) {
+		_cleanup_free_ char *p = ud_path_join(src, files[i]);
+		struct ud_error *err = NULL;
+		struct ud_spec *s = ud_spec_load_file(p, &err);
+		if (s == NULL)
+			ck_abort_msg("%s", err->msg);
+		ud_spec_free(s);
+	}
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("spec");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, full_spec);
+	tcase_add_test(tc, errors_have_positions);
+	tcase_add_test(tc, interpolation_defaults);
+	tcase_add_test(tc, builder);
+	tcase_add_test(tc, examples_validate);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
