@@ -22,9 +22,9 @@ const struct ud_cmd ud_commands[] = {
 	{"manifest", ud_cmd_manifest, UD_NEEDS_STORE,
 	 "print an image's manifest from the registry"},
 	{"search", ud_cmd_search, UD_NEEDS_STORE, "search a registry for images or tags"},
-	/*{"load", ud_cmd_load, UD_NEEDS_STORE, "load images from a docker save or OCI archive"},*/
-	/*{"save", ud_cmd_save, UD_NEEDS_STORE, "save images to a docker save archive"},*/
-	/*{"import", ud_cmd_import, UD_NEEDS_STORE, "make an image from a root filesystem tarball"},*/
+	{"load", ud_cmd_load, UD_NEEDS_STORE, "load images from a docker save or OCI archive"},
+	{"save", ud_cmd_save, UD_NEEDS_STORE, "save images to a docker save archive"},
+	{"import", ud_cmd_import, UD_NEEDS_STORE, "make an image from a root filesystem tarball"},
 	{"protect", ud_cmd_protect, UD_NEEDS_STORE, "protect an image from removal"},
 	{"unprotect", ud_cmd_unprotect, UD_NEEDS_STORE, "remove an image's protection"},
 	{"login", ud_cmd_login, UD_NEEDS_STORE, "check and store registry credentials"},

@@ -7,4 +7,7 @@
 /* Reads every entry of a (possibly compressed) tar file. */
 int ud_store_tar_check(const char *path, struct ud_error **err);
 
+/* Relative path from directory `from` to `to` (absolute, normalised). */
+char *ud_store_relpath(const char *from, const char *to);
+
 #endif

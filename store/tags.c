@@ -22,7 +22,7 @@ bool ud_store_tag_exists(const struct ud_store *s, const char *name, const char 
 }
 
 /* Relative path from directory `from` to `to` (both absolute, normalised). */
-static char *relpath(const char *from, const char *to)
+char *ud_store_relpath(const char *from, const char *to)
 {
 	_cleanup_strv_ char **a = xcalloc(1, sizeof(char *));
 	_cleanup_strv_ char **b = xcalloc(1, sizeof(char *));
@@ -72,7 +72,7 @@ int ud_store_tag_write(const struct ud_store *s, const char *name, const char *t
 	 * a reader never finds a manifest whose links are missing. */
 	for (size_t i = 0; blobs[i]; i++) {
 		_cleanup_free_ char *target = ud_store_blob_path(s, blobs[i]);
-		_cleanup_free_ char *rel = relpath(dir, target);
+		_cleanup_free_ char *rel = ud_store_relpath(dir, target);
 		_cleanup_free_ char *link = ud_path_join(dir, blobs[i]);
 		char cur[4096];
 		ssize_t n = readlink(link, cur, sizeof(cur) - 1);
@@ -513,7 +513,7 @@ int ud_store_image_tag(const struct ud_store *s, const char *name, const char *t
 			const char *base = strrchr(target, '/');
 			_cleanup_free_ char *layer =
 				ud_path_join(s->layers, base ? base + 1 : target);
-			_cleanup_free_ char *rel = relpath(dst, layer);
+			_cleanup_free_ char *rel = ud_store_relpath(dst, layer);
 			r = ud_symlink_atomic(rel, to, err);
 		} else if (ud_is_file(from)) {
 			r = ud_copy_file(from, to, 0644, err);

@@ -1,0 +1,70 @@
+#include "cli/jobs.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+
+static const char help[] = "Usage: udocker save [-o FILE | --output=FILE] IMAGE...\n"
+			   "\n"
+			   "Writes the images to a `docker save` archive (legacy layout), which\n"
+			   "`docker load` and `udocker load` read. Without -o, or with -o -, the\n"
+			   "archive goes to standard output. FILE must not exist.\n";
+
+UD_CMD(save)
+{
+	const char *output = NULL;
+	struct ud_opt opts[] = {{"-o|--output", UD_OPT_VALUE, &output}, {0}};
+	char **pos = NULL;
+	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
+	if (pos[0] == NULL) {
+		free(pos);
+		ud_cli_error("save: expected IMAGE (see udocker save --help)");
+		return 1;
+	}
+	size_t n = ud_strv_len(pos);
+	char **names = xcalloc(n + 1, sizeof(char *)), **tags = xcalloc(n + 1, sizeof(char *));
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct ud_ref ref;
+		rc = ud_cli_parse_image(cli, pos[i], &ref);
+		if (rc == 0) {
+			names[i] = xstrdup(ref.local_name);
+			tags[i] = xstrdup(ref.local_tag);
+			ud_ref_release(&ref);
+		}
+	}
+	free(pos);
+	_cleanup_free_ char *tmp = NULL;
+	int fd = 1;
+	if (rc == 0 && output && strcmp(output, "-") != 0) {
+		if (ud_path_exists(output)) {
+			ud_cli_error("output file already exists: %s", output);
+			rc = 1;
+		} else {
+			tmp = xasprintf("%s.tmp-%ld", output, (long)getpid());
+			fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+			if (fd < 0) {
+				ud_cli_error("cannot create '%s': %s", tmp, strerror(errno));
+				rc = 1;
+			}
+		}
+	}
+	struct ud_error *err = NULL;
+	if (rc == 0 && ud_store_save(cli->store, names, tags, fd, &err) < 0)
+		rc = ud_cli_fail(err);
+	if (tmp && fd >= 0) {
+		if (rc == 0 && (fsync(fd) < 0 || rename(tmp, output) < 0)) {
+			ud_cli_error("cannot write '%s': %s", output, strerror(errno));
+			rc = 1;
+		}
+		close(fd);
+		if (rc)
+			unlink(tmp);
+		else
+			ud_log(UD_LOG_MSG, "saved to %s", output);
+	}
+	ud_strv_free(names);
+	ud_strv_free(tags);
+	return rc;
+}
