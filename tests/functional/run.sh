@@ -58,6 +58,17 @@ run_as() {
 }
 
 touch "$work/results"
+if [ "$(id -u)" = 0 ]; then
+  # udocker refuses to run as root unless told.
+  if "$work/bin/udocker" images >/dev/null 2>"$work/root.err" ||
+     ! grep -q "do not run as root" "$work/root.err"; then
+    echo "FAIL run.sh: udocker ran as root without --allow-root"
+    echo "0 1" >>"$work/results"
+  else
+    echo "ok   run.sh: refuses to run as root without --allow-root"
+    echo "1 0" >>"$work/results"
+  fi
+fi
 chmod 666 "$work/results"
 tests=("$@")
 if [ ${#tests[@]} = 0 ]; then

@@ -87,17 +87,22 @@ expect_fail "logout again: nothing to delete" 1 "no credentials" logout --regist
 expect_ok "logout -a" logout -a
 check "logout -a deletes the keystore" [ ! -e "$HOME/.udocker/keystore" ]
 
-# Two pulls of the same image at once into one store.
-export UDOCKER_DIR="$T_TMP/shared"
-"$UD_BIN" -q pull "$UD_FIX_PLAIN/test/layers:latest" >"$T_TMP/p1" 2>&1 &
-p1=$!
-"$UD_BIN" -q pull "$UD_FIX_PLAIN/test/layers:latest" >"$T_TMP/p2" 2>&1 &
-p2=$!
-wait $p1; r1=$?
-wait $p2; r2=$?
-RC="$r1 $r2"; OUT=$(cat "$T_TMP/p1" "$T_TMP/p2"); ERR=
-check "two concurrent pulls both succeed" [ "$r1" = 0 ] && [ "$r2" = 0 ]
-expect_ok "verify after concurrent pulls" verify "$UD_FIX_PLAIN/test/layers:latest"
-check "five blobs, no partials, no temporary files" \
-  [ "$(ls "$UDOCKER_DIR/layers" | wc -l)" = 5 ] && [ -z "$(ls -A "$UDOCKER_DIR/layers/.partial")" ]
+# Two pulls of the same image at once into one store: both succeed and
+# each blob is downloaded once (by one of them; the other waits and reuses).
+for round in 1 2 3; do
+  export UDOCKER_DIR="$T_TMP/shared$round"
+  "$UD_BIN" pull "$UD_FIX_PLAIN/test/layers:latest" >"$T_TMP/p1" 2>&1 &
+  p1=$!
+  "$UD_BIN" pull "$UD_FIX_PLAIN/test/layers:latest" >"$T_TMP/p2" 2>&1 &
+  p2=$!
+  wait $p1; r1=$?
+  wait $p2; r2=$?
+  RC="$r1 $r2"; OUT=$(cat "$T_TMP/p1" "$T_TMP/p2"); ERR=
+  check "concurrent pulls ($round): both succeed" [ "$r1" = 0 ] && [ "$r2" = 0 ]
+  downloads=$(grep -c "downloading layer" <<<"$OUT")
+  check "concurrent pulls ($round): 5 blobs downloaded once each ($downloads downloads)" [ "$downloads" = 5 ]
+  expect_ok "concurrent pulls ($round): verify" verify "$UD_FIX_PLAIN/test/layers:latest"
+  check "concurrent pulls ($round): five blobs, no partials" \
+    [ "$(ls "$UDOCKER_DIR/layers" | wc -l)" = 5 ] && [ -z "$(ls -A "$UDOCKER_DIR/layers/.partial")" ]
+done
 finish
