@@ -98,7 +98,10 @@ UD_CMD(login)
 	struct ud_registry_options ro;
 	ud_cli_registry_options(cli, &ro);
 	ro.keystore = NULL;
-	struct ud_registry_client *c = ud_registry_client_new(&ro);
+	struct ud_error *cerr = NULL;
+	struct ud_registry_client *c = ud_registry_client_new(&ro, &cerr);
+	if (c == NULL)
+		return ud_cli_fail(cerr);
 	struct ud_error *err = NULL;
 	int rc = 0;
 	if (ud_registry_login(c, &ref, u, p, &err) < 0 ||

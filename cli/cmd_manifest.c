@@ -37,7 +37,10 @@ UD_CMD(manifest)
 	ud_cli_registry_options(cli, &ro);
 	if (proxy)
 		ro.proxy = proxy;
-	struct ud_registry_client *c = ud_registry_client_new(&ro);
+	struct ud_error *cerr = NULL;
+	struct ud_registry_client *c = ud_registry_client_new(&ro, &cerr);
+	if (c == NULL)
+		return ud_cli_fail(cerr);
 	char *body = NULL;
 	size_t len = 0;
 	int rc = 0;

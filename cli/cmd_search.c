@@ -41,7 +41,10 @@ UD_CMD(search)
 	ud_cli_registry_options(cli, &ro);
 	if (proxy)
 		ro.proxy = proxy;
-	struct ud_registry_client *c = ud_registry_client_new(&ro);
+	struct ud_error *cerr = NULL;
+	struct ud_registry_client *c = ud_registry_client_new(&ro, &cerr);
+	if (c == NULL)
+		return ud_cli_fail(cerr);
 	struct ud_error *err = NULL;
 	const char *reg = registry ? registry : cli->conf.registry_url;
 	int rc = 0;

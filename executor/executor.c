@@ -26,8 +26,11 @@ int ud_executor_apply(const struct ud_plan *plan, struct ud_store *store,
 		}
 		if (opts->on_event)
 			opts->on_event(UD_EV_STEP_BEGIN, &info, opts->data);
-		if (x.client == NULL)
-			x.client = ud_registry_client_new(opts->registry);
+		if (x.client == NULL &&
+		    (x.client = ud_registry_client_new(opts->registry, err)) == NULL) {
+			r = -1;
+			break;
+		}
 		r = ud_exec_pull(&x, st, stats, err);
 		if (r < 0) {
 			ud_error_prefix(err, "pull '%s'", st->pull.ref_text);

@@ -12,13 +12,11 @@ static const char *const manifest_accept[] = {UD_MT_DOCKER_MANIFEST,
 					      UD_MT_DOCKER_MANIFEST_V1_SIGNED,
 					      NULL};
 
-struct ud_registry_client *ud_registry_client_new(const struct ud_registry_options *opts)
+struct ud_registry_client *ud_registry_client_new(const struct ud_registry_options *opts,
+						  struct ud_error **err)
 {
-	static bool curl_ready;
-	if (!curl_ready) {
-		curl_global_init(CURL_GLOBAL_DEFAULT);
-		curl_ready = true;
-	}
+	if (ud_curl_load(err) < 0)
+		return NULL;
 	struct ud_registry_client *c = xcalloc(1, sizeof(*c));
 	c->opts = *opts;
 	if (c->opts.connect_timeout <= 0)

@@ -4,7 +4,7 @@
 
 #include "registry/registry.h"
 
-#include <curl/curl.h>
+#include "registry/curl_dl.h"
 
 struct ud_token {
 	char *key;   /* realm|service|scope */

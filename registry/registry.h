@@ -46,7 +46,9 @@ struct ud_registry_options {
 };
 
 struct ud_registry_client;
-struct ud_registry_client *ud_registry_client_new(const struct ud_registry_options *opts);
+/* NULL with *err when libcurl cannot be loaded. */
+struct ud_registry_client *ud_registry_client_new(const struct ud_registry_options *opts,
+						  struct ud_error **err);
 void ud_registry_client_free(struct ud_registry_client *c);
 /* Requests sent so far (manifests, blobs, tokens), for reports and tests. */
 struct ud_registry_counts {

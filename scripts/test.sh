@@ -3,6 +3,7 @@
 # checks formatting, runs the unit tests in both builds, starts the
 # fixture registries and runs the functional tests as an unprivileged user.
 # Usage: scripts/test.sh [--quick]   (--quick skips the sanitizer build)
+# UD_TEST_BIG=0 skips the debootstrap images (test/debian, test/big).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -29,5 +30,10 @@ if [ "$quick" = 0 ]; then
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure)
 fi
 
+export UD_TEST_BIG=${UD_TEST_BIG:-1}
 step "functional tests"
-exec tests/functional/run.sh "$top/build/udocker"
+tests/functional/run.sh "$top/build/udocker"
+if [ "$quick" = 0 ]; then
+  step "functional tests with the ASan+UBSan binary (leaks fail the tests)"
+  UD_TEST_BIG=0 tests/functional/run.sh "$top/build-asan/udocker"
+fi

@@ -53,7 +53,7 @@ run_as() {
       UD_SRC="$top" UD_TEST_BIG="${UD_TEST_BIG:-0}" UD_SMALLFS="$smallfs" bash "$@"
   else
     env UD_BIN="$work/bin/udocker" UD_FIX_STATE="$state" UD_RESULTS="$work/results" \
-      UD_SRC="$top" bash "$@"
+      UD_SRC="$top" UD_TEST_BIG="${UD_TEST_BIG:-0}" UD_SMALLFS="$smallfs" bash "$@"
   fi
 }
 

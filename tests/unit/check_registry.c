@@ -73,6 +73,7 @@ END_TEST
 
 START_TEST(challenges)
 {
+	ck_assert_int_eq(ud_curl_load(NULL), 0);
 	struct ud_challenge ch;
 	ck_assert_int_eq(ud_challenge_parse("Bearer realm=\"https://auth.example/token\", "
 					    "service=\"reg\",scope=\"repository:a/b:pull,push\"",
