@@ -58,10 +58,11 @@ static int split_url(const char *url, char **scheme, char **host, struct ud_erro
 		*scheme = xstrndup(url, (size_t)(p - url));
 		p += 3;
 	} else {
-		*scheme = xstrdup("https");
+		/* No scheme: https, or http for a loopback registry without TLS. */
+		*scheme = NULL;
 		p = url;
 	}
-	if (strcmp(*scheme, "http") != 0 && strcmp(*scheme, "https") != 0) {
+	if (*scheme && strcmp(*scheme, "http") != 0 && strcmp(*scheme, "https") != 0) {
 		ud_error_set(err, UD_ERR_USAGE,
 			     "invalid registry URL '%s': expected http:// or https://", url);
 		free(*scheme);

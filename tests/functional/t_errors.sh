@@ -64,6 +64,14 @@ for c in "garbage:manifest is not valid JSON" "digest:digest mismatch" \
     [ -z "$(for b in "$UDOCKER_DIR"/layers/sha256:*; do [ "$(digest_of "$b")" = "$(basename "$b")" ] || echo bad; done)" ]
   store_ok "faulty registry: $mode"
 done
+export UDOCKER_DIR="$T_TMP/repo-flaky500"
+expect_ok "a 500 answer is retried" pull "$f/fault/flaky500:latest"
+export UDOCKER_DIR="$T_TMP/repo-authredirect"
+expect_fail "a registry needing a login" 1 "requires a login" pull "$f/fault/authredirect:latest"
+expect_ok "login to it" login --username=u --password=p --registry="$f"
+expect_ok "blobs redirected to another host get no Authorization header" \
+  pull "$f/fault/authredirect:latest"
+expect_ok "... and verify" verify "$f/fault/authredirect:latest"
 export UDOCKER_DIR="$T_TMP/repo-flaky"
 expect_ok "a connection dropped mid-blob is resumed" pull "$f/fault/flaky:latest"
 expect_ok "the resumed image verifies" verify "$f/fault/flaky:latest"

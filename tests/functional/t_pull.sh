@@ -50,6 +50,20 @@ expect_fail "no manifest for an absent platform" 1 "no manifest for platform lin
   pull --platform=linux/s390x "$UD_FIX_PLAIN/oci/multi:latest"
 check "the message lists the platforms offered" err_has "linux/amd64, linux/arm64"
 
+# Host-less names go to --registry / UDOCKER_REGISTRY, stored under the name as typed.
+expect_ok "--registry=http://... with a host-less name" pull --registry="http://$UD_FIX_PLAIN" test/entry:latest
+check "... stored as test/entry" [ -f "$UDOCKER_DIR/repos/test/entry/latest/TAG" ]
+UDOCKER_REGISTRY="https://$UD_FIX_TOKEN" ud pull oci/entry
+check "UDOCKER_REGISTRY with a host-less name" rc_is 0
+check "... stored as oci/entry" [ -f "$UDOCKER_DIR/repos/oci/entry/latest/TAG" ]
+# Settings from a configuration file.
+printf '[DEFAULT]\nparallel_downloads = 1\ninsecure_registries = a.example:5000 b.example\n' >"$T_TMP/u.conf"
+expect_ok "--config= file" --config="$T_TMP/u.conf" showconf
+check "showconf shows its settings" out_has "insecure_registries = ['a.example:5000', 'b.example']"
+check "... and parallel_downloads" out_has "parallel_downloads = 1"
+UDOCKER_PARALLEL_DOWNLOADS=1 ud pull "$UD_FIX_PLAIN/oci/layers:latest"
+check "one download at a time works too" rc_is 0
+
 # Blobs are stored byte for byte: every layer file hashes to its name.
 bad=0
 for f in "$UDOCKER_DIR"/layers/sha256:*; do

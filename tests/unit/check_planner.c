@@ -1,0 +1,133 @@
+#include "planner/planner.h"
+#include "spec/spec.h"
+#include "store/store.h"
+
+#include <check.h>
+#include <string.h>
+
+static char dir[64];
+static struct ud_store *st;
+
+static void setup(void)
+{
+	strcpy(dir, "/tmp/check_planner-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	struct ud_store_paths p = {.top = dir};
+	st = ud_store_open(&p, true, NULL);
+}
+
+static void teardown(void)
+{
+	ud_store_free(st);
+	ud_rmtree(dir, NULL);
+}
+
+static struct ud_plan *plan_for(const char *text, struct ud_error **err)
+{
+	struct ud_spec *s = ud_spec_load_string(text, strlen(text), "job.yaml", NULL, NULL, err);
+	ck_assert_ptr_nonnull(s);
+	struct ud_planner_options o = {NULL};
+	struct ud_plan *p = ud_planner_plan(s, st, &o, err);
+	ud_spec_free(s);
+	return p;
+}
+
+/* A tag whose blobs are all in the store. */
+static void store_image(const char *name, const char *tag)
+{
+	const char *cfg = "{}";
+	char hex[65];
+	ud_sha256_hex(cfg, 2, hex);
+	_cleanup_free_ char *d = xasprintf("sha256:%s", hex);
+	_cleanup_free_ char *path = ud_store_blob_path(st, d);
+	ck_assert_int_eq(ud_write_file_atomic(path, cfg, 2, 0644, NULL), 0);
+	_cleanup_free_ char *m =
+		xasprintf("{\"schemaVersion\":2,\"config\":{\"digest\":\"%s\",\"size\":2},"
+			  "\"layers\":[]}",
+			  d);
+	char *blobs[] = {d, NULL};
+	ck_assert_int_eq(ud_store_tag_write(st, name, tag, m, strlen(m), blobs, NULL), 0);
+}
+
+START_TEST(states_and_reasons)
+{
+	struct ud_error *err = NULL;
+	const char *spec = "version: 1\n"
+			   "images:\n"
+			   "  a: {ref: \"reg.example:5000/x/a:1\"}\n"
+			   "  b: {ref: \"reg.example:5000/x/b:1\", pull: never}\n"
+			   "  c: {ref: \"reg.example:5000/x/c:1\", pull: always}\n"
+			   "containers:\n"
+			   "  one: {image: a}\n"
+			   "  two: {image: \"reg.example:5000/x/a:1\"}\n";
+	struct ud_plan *p = plan_for(spec, &err);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(p->n_steps, 3); /* the same image is pulled once */
+	ck_assert_int_eq(p->steps[0].state, UD_STEP_TODO);
+	ck_assert_ptr_nonnull(strstr(p->steps[0].reason, "not in the store"));
+	ck_assert_uint_eq(ud_strv_len(p->steps[0].used_by), 3);
+	ck_assert_int_eq(p->steps[1].state, UD_STEP_BLOCKED);
+	ck_assert(ud_plan_blocked(p));
+	ck_assert_str_eq(p->steps[0].where, "job.yaml:3:3");
+	_cleanup_free_ char *json = ud_plan_render_json(p);
+	ck_assert_ptr_nonnull(strstr(json, "\"state\": \"blocked\""));
+	_cleanup_free_ char *text = ud_plan_render_text(p);
+	ck_assert_ptr_nonnull(strstr(text, "3 steps: 2 to do, 0 present, 1 blocked"));
+	ud_plan_free(p);
+
+	store_image("reg.example:5000/x/a", "1");
+	store_image("reg.example:5000/x/b", "1");
+	store_image("reg.example:5000/x/c", "1");
+	p = plan_for(spec, &err);
+	ck_assert_int_eq(p->steps[0].state, UD_STEP_PRESENT);
+	ck_assert_int_eq(p->steps[1].state, UD_STEP_PRESENT);
+	ck_assert_int_eq(p->steps[2].state, UD_STEP_TODO); /* always */
+	ud_plan_free(p);
+
+	/* A missing blob makes the step to do again. */
+	const char *cfg = "{}";
+	char hex[65];
+	ud_sha256_hex(cfg, 2, hex);
+	_cleanup_free_ char *d = xasprintf("sha256:%s", hex);
+	_cleanup_free_ char *path = ud_store_blob_path(st, d);
+	unlink(path);
+	p = plan_for(spec, &err);
+	ck_assert_int_eq(p->steps[0].state, UD_STEP_TODO);
+	ck_assert_ptr_nonnull(strstr(p->steps[0].reason, "1 of 1 blobs missing"));
+	ud_plan_free(p);
+}
+END_TEST
+
+START_TEST(pins_and_bad_references)
+{
+	struct ud_error *err = NULL;
+	struct ud_plan *p = plan_for(
+		"version: 1\nimages:\n  a: {ref: \"h:1/x\", digest: "
+		"\"sha256:0000000000000000000000000000000000000000000000000000000000000000\"}\n",
+		&err);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_str_eq(p->steps[0].pull.local_tag,
+			 "sha256:0000000000000000000000000000000000000000000000000000000000000000");
+	ud_plan_free(p);
+	p = plan_for("version: 1\nimages:\n  a: {ref: \"Bad/Name\"}\n", &err);
+	ck_assert_ptr_null(p);
+	ck_assert_ptr_nonnull(strstr(err->msg, "job.yaml:3:3"));
+	ck_assert_ptr_nonnull(strstr(err->msg, "lowercase"));
+	ud_error_free(err);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("planner");
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, states_and_reasons);
+	tcase_add_test(tc, pins_and_bad_references);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
