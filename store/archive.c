@@ -7,6 +7,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -328,12 +329,35 @@ static int load_oci_index(const struct ud_store *s, const char *dir, json_t *ind
 	return 0;
 }
 
+/* Removes what a load or import killed half way left in layers/.partial
+ * (entries older than an hour: a running load is younger). */
+static void clean_stale(const char *pdir)
+{
+	DIR *d = opendir(pdir);
+	if (d == NULL)
+		return;
+	struct dirent *de;
+	time_t now = time(NULL);
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+		if ((!ud_str_has_prefix(de->d_name, "udocker-") &&
+		     !ud_str_has_prefix(de->d_name, "import-")) ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    now - st.st_mtime < 3600)
+			continue;
+		_cleanup_free_ char *p = ud_path_join(pdir, de->d_name);
+		ud_rmtree(p, NULL);
+	}
+	closedir(d);
+}
+
 char **ud_store_load(const struct ud_store *s, int fd, const char *name, char ***skipped,
 		     struct ud_error **err)
 {
 	_cleanup_free_ char *pdir = ud_path_join(s->layers, ".partial");
 	if (ud_mkdir_p(pdir, 0755, err) < 0)
 		return NULL;
+	clean_stale(pdir);
 	_cleanup_free_ char *tmp = ud_mkdtemp(pdir, "load", err);
 	if (tmp == NULL)
 		return NULL;
@@ -524,6 +548,7 @@ char *ud_store_import(const struct ud_store *s, const char *tarball, int fd, con
 	_cleanup_free_ char *pdir = ud_path_join(s->layers, ".partial");
 	if (ud_mkdir_p(pdir, 0755, err) < 0)
 		return NULL;
+	clean_stale(pdir);
 	char id[65];
 	ud_random_hex(id, 64);
 	_cleanup_free_ char *tmp = xasprintf("%s/import-%s", pdir, id);

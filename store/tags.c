@@ -57,6 +57,25 @@ static bool is_blob_link_name(const char *n)
 	return ud_str_has_prefix(n, "sha256:") || ud_str_has_prefix(n, "sha512:");
 }
 
+/* Temporary names a writer killed half way may have left (".<name>.XXXXXX"
+ * from atomic writes, "<link>.tmp-<hex>" from atomic symlinks); the caller
+ * holds the tag lock, so no one is writing them now. */
+static void remove_stale_temporaries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		const char *n = de->d_name;
+		if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0)
+			continue;
+		if (n[0] == '.' || strstr(n, ".tmp-") != NULL)
+			unlinkat(dirfd(d), n, 0);
+	}
+	closedir(d);
+}
+
 int ud_store_tag_write(const struct ud_store *s, const char *name, const char *tag,
 		       const char *manifest, size_t len, char *const *blobs, struct ud_error **err)
 {
@@ -68,6 +87,7 @@ int ud_store_tag_write(const struct ud_store *s, const char *name, const char *t
 		return -1;
 	if (ud_mkdir_p(dir, 0755, err) < 0)
 		return -1;
+	remove_stale_temporaries(dir);
 	/* New links first, then the manifest, then stale links, then TAG:
 	 * a reader never finds a manifest whose links are missing. */
 	for (size_t i = 0; blobs[i]; i++) {

@@ -15,6 +15,10 @@ chmod 755 "$work"
 state="$work/fixtures"
 mkdir -p "$state" "$work/bin"
 cp "$bin" "$work/bin/udocker"
+# What the tests read from the source tree, where the test user can read it.
+mkdir -p "$work/src/tests"
+cp -r "$top/examples" "$work/src/"
+cp -r "$top/tests/functional" "$work/src/tests/"
 chmod 755 "$work/bin/udocker"
 
 cleanup() {
@@ -50,10 +54,10 @@ run_as() {
     id "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$user"
     runuser -u "$user" -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin TMPDIR=/tmp \
       UD_BIN="$work/bin/udocker" UD_FIX_STATE="$state" UD_RESULTS="$work/results" \
-      UD_SRC="$top" UD_TEST_BIG="${UD_TEST_BIG:-0}" UD_SMALLFS="$smallfs" bash "$@"
+      UD_SRC="$work/src" UD_TEST_BIG="${UD_TEST_BIG:-0}" UD_SMALLFS="$smallfs" bash "$@"
   else
     env UD_BIN="$work/bin/udocker" UD_FIX_STATE="$state" UD_RESULTS="$work/results" \
-      UD_SRC="$top" UD_TEST_BIG="${UD_TEST_BIG:-0}" UD_SMALLFS="$smallfs" bash "$@"
+      UD_SRC="$work/src" UD_TEST_BIG="${UD_TEST_BIG:-0}" UD_SMALLFS="$smallfs" bash "$@"
   fi
 }
 
