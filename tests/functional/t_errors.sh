@@ -84,6 +84,49 @@ check "the next pull completes from the partial" rc_is 0
 check "... and leaves no partial" [ -z "$(ls -A "$UDOCKER_DIR/layers/.partial")" ]
 check "... and the blob is whole" [ "$(digest_of "$UDOCKER_DIR/layers/$partial")" = "$partial" ]
 
+# kill -9 in the middle of a blob: nothing half-written is visible, the
+# next pull resumes from the partial file and the store verifies.
+export UDOCKER_DIR="$T_TMP/repo-kill"
+ud pull "$good"
+"$UD_BIN" -q pull "$f/fault/slowblob:latest" >/dev/null 2>&1 &
+victim=$!
+sleep 0.6
+kill -9 $victim 2>/dev/null
+wait $victim 2>/dev/null
+check "killed pull: no tag written" [ ! -e "$UDOCKER_DIR/repos/$f/fault/slowblob/latest/TAG" ]
+check "killed pull: the partial download is kept" [ -n "$(ls -A "$UDOCKER_DIR/layers/.partial" 2>/dev/null)" ]
+check "killed pull: no unverified blob under a final name" \
+  [ -z "$(for b in "$UDOCKER_DIR"/layers/sha256:*; do [ "$(digest_of "$b")" = "$(basename "$b")" ] || echo bad; done)" ]
+store_ok "killed pull"
+expect_ok "the next pull completes" pull "$f/fault/ok:latest"
+expect_ok "... and verifies" verify "$f/fault/ok:latest"
+check "... leaving no partial" [ -z "$(ls -A "$UDOCKER_DIR/layers/.partial")" ]
+
+# A lock held by another process: the wait is bounded and names the holder.
+export UDOCKER_DIR="$T_TMP/repo-lock"
+ud pull "$good"
+layer=$(grep -o 'sha256:[0-9a-f]*' <<<"$(registry_manifest "http://$f" fault/ok latest)" | sed -n 2p)
+mkdir -p "$UDOCKER_DIR/layers/.locks"
+/usr/bin/python3 - "$UDOCKER_DIR/layers/.locks/$layer" <<'EOPY' &
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)
+fcntl.lockf(fd, fcntl.LOCK_EX)
+os.ftruncate(fd, 0)
+os.write(fd, b"pid %d on testhost since 0 (test holder)\n" % os.getpid())
+time.sleep(8)
+EOPY
+holder=$!
+sleep 0.5
+start=$(date +%s)
+UDOCKER_LOCK_TIMEOUT=2 ud pull "$f/fault/ok:latest"
+check "a held blob lock times out" rc_is 1
+check "... after the configured wait ($(($(date +%s) - start)) s)" [ $(($(date +%s) - start)) -lt 6 ]
+check "... and the message names the holder" err_has "held by pid"
+check "... and what it does" err_has "test holder"
+kill $holder 2>/dev/null
+wait $holder 2>/dev/null
+expect_ok "once the holder is gone the pull works" pull "$f/fault/ok:latest"
+
 # A full disk: a 600 KiB filesystem cannot hold the 1 MB layer.
 if [ -n "${UD_SMALLFS:-}" ] && [ -w "$UD_SMALLFS" ]; then
   export UDOCKER_DIR="$UD_SMALLFS/repo"

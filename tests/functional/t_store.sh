@@ -141,4 +141,22 @@ check "install reports user namespaces" out_has "user namespaces:"
 check "install reports that nothing was downloaded" out_has "engines built into this version"
 ud help
 check "help lists the exit codes" out_has "128+N"
+ud
+check "no arguments: general help, exit 0" rc_is 0 && out_has "Commands:"
+ud --version
+check "--version" out_has "version: "
+
+# A progress bar on a terminal, plain lines otherwise.
+export UDOCKER_DIR="$T_TMP/tty"
+if command -v script >/dev/null; then
+  script -qc "$UD_BIN pull $P/test/layers:latest" /dev/null >"$T_TMP/tty.out" 2>&1
+  check "a progress bar on a terminal" grep -q "Downloading \[" "$T_TMP/tty.out"
+  check "... and no per-layer lines" bash -c '! grep -q "downloading layer" "$1"' _ "$T_TMP/tty.out"
+else
+  skip "progress bar: no 'script' command"
+fi
+ud pull "$P/test/entry:latest"
+check "no progress bar without a terminal" bash -c '! grep -q "Downloading \[" <<<"$1"' _ "$OUT"
+ud -q pull "$P/oci/entry:latest"
+check "-q: nothing on stdout" [ "$RC" = 0 ] && [ -z "$OUT" ]
 finish
