@@ -410,31 +410,34 @@ int ud_store_image_verify(const struct ud_store *s, const char *name, const char
 
 /* ---------------------------------------------------------------- changes */
 
-/* Names of layer files linked from every tag except skip_dir. */
-static void collect_links(const struct ud_store *s, const char *skip_dir, char ***used)
+/* Appends the basenames of the targets of dir's symlinks to *out. */
+static void link_targets(const char *dir, char ***out)
+{
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		char target[4096];
+		ssize_t len = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
+		if (len <= 0)
+			continue;
+		target[len] = '\0';
+		const char *base = strrchr(target, '/');
+		ud_strv_push(out, xstrdup(base ? base + 1 : target));
+	}
+	closedir(d);
+}
+
+/* Names of layer files linked from every tag. */
+static void collect_links(const struct ud_store *s, char ***used)
 {
 	struct ud_image_entry *e = NULL;
 	size_t n = 0;
 	if (ud_store_list(s, &e, &n, NULL) < 0)
 		return;
-	for (size_t i = 0; i < n; i++) {
-		if (skip_dir && strcmp(e[i].dir, skip_dir) == 0)
-			continue;
-		DIR *d = opendir(e[i].dir);
-		if (d == NULL)
-			continue;
-		struct dirent *de;
-		while ((de = readdir(d)) != NULL) {
-			char target[4096];
-			ssize_t len = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
-			if (len <= 0)
-				continue;
-			target[len] = '\0';
-			const char *base = strrchr(target, '/');
-			ud_strv_push(used, xstrdup(base ? base + 1 : target));
-		}
-		closedir(d);
-	}
+	for (size_t i = 0; i < n; i++)
+		link_targets(e[i].dir, used);
 	ud_store_list_free(e, n);
 }
 
@@ -455,20 +458,7 @@ int ud_store_image_remove(const struct ud_store *s, const char *name, const char
 		return -1;
 	/* The layer files this tag links to. */
 	_cleanup_strv_ char **mine = xcalloc(1, sizeof(char *));
-	DIR *d = opendir(dir);
-	if (d) {
-		struct dirent *de;
-		while ((de = readdir(d)) != NULL) {
-			char target[4096];
-			ssize_t len = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
-			if (len <= 0)
-				continue;
-			target[len] = '\0';
-			const char *base = strrchr(target, '/');
-			ud_strv_push(&mine, xstrdup(base ? base + 1 : target));
-		}
-		closedir(d);
-	}
+	link_targets(dir, &mine);
 	/* TAG first: the directory stops being a tag at once. */
 	_cleanup_free_ char *tagfile = ud_path_join(dir, "TAG");
 	if (unlink(tagfile) < 0 && !force)
@@ -477,7 +467,7 @@ int ud_store_image_remove(const struct ud_store *s, const char *name, const char
 	if (r < 0 && !force)
 		return -1;
 	_cleanup_strv_ char **used = xcalloc(1, sizeof(char *));
-	collect_links(s, NULL, &used);
+	collect_links(s, &used);
 	for (size_t i = 0; mine[i]; i++) {
 		if (ud_strv_contains(used, mine[i]))
 			continue;
