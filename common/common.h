@@ -178,12 +178,17 @@ int ud_copy_file(const char *src, const char *dst, mode_t mode, struct ud_error 
 struct ud_lock {
 	int fd;
 	char *path;
+	bool shared;
 };
 /* Waits at most timeout_ms (0: try once; <0: forever) for the lock.
  * On timeout the error is UD_ERR_LOCKED and names the holder. `what`
  * describes the holder's work for others' messages. */
 int ud_lock_acquire(struct ud_lock *lock, const char *path, const char *what, long timeout_ms,
 		    struct ud_error **err);
+/* Like ud_lock_acquire(); shared locks may be held by many at once and
+ * exclude only exclusive holders. */
+int ud_lock_acquire_mode(struct ud_lock *lock, const char *path, const char *what, long timeout_ms,
+			 bool shared, struct ud_error **err);
 void ud_lock_release(struct ud_lock *lock);
 void ud_lock_releasep(struct ud_lock *lock);
 #define _cleanup_lock_ _cleanup_(ud_lock_releasep)

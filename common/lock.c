@@ -6,9 +6,12 @@
 #include <string.h>
 #include <time.h>
 
-static int try_lock(int fd)
+static int try_lock(int fd, bool shared)
 {
-	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+	struct flock fl = {.l_type = shared ? F_RDLCK : F_WRLCK,
+			   .l_whence = SEEK_SET,
+			   .l_start = 0,
+			   .l_len = 0};
 #ifdef F_OFD_SETLK
 	if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
 		return 0;
@@ -44,6 +47,12 @@ long ud_lock_default_timeout_ms(void)
 int ud_lock_acquire(struct ud_lock *lock, const char *path, const char *what, long timeout_ms,
 		    struct ud_error **err)
 {
+	return ud_lock_acquire_mode(lock, path, what, timeout_ms, false, err);
+}
+
+int ud_lock_acquire_mode(struct ud_lock *lock, const char *path, const char *what, long timeout_ms,
+			 bool shared, struct ud_error **err)
+{
 	lock->fd = -1;
 	lock->path = NULL;
 	_cleanup_free_ char *copy = xstrdup(path);
@@ -55,7 +64,7 @@ int ud_lock_acquire(struct ud_lock *lock, const char *path, const char *what, lo
 	int64_t deadline = ud_now_ms() + (timeout_ms < 0 ? 0 : timeout_ms);
 	long delay = 10;
 	for (;;) {
-		if (try_lock(fd) == 0)
+		if (try_lock(fd, shared) == 0)
 			break;
 		if (errno != EAGAIN && errno != EACCES && errno != EINTR)
 			return ud_error_sys(err, errno, "cannot lock '%s'", path);
@@ -71,6 +80,13 @@ int ud_lock_acquire(struct ud_lock *lock, const char *path, const char *what, lo
 		if (delay < 250)
 			delay *= 2;
 	}
+	if (shared) {
+		/* Many hold it at once: no single holder to describe. */
+		lock->fd = steal_fd(&fd);
+		lock->path = xstrdup(path);
+		lock->shared = true;
+		return 0;
+	}
 	char host[256] = "?";
 	gethostname(host, sizeof(host) - 1);
 	_cleanup_free_ char *info = xasprintf("pid %ld on %s since %ld (%s)\n", (long)getpid(),
@@ -79,6 +95,7 @@ int ud_lock_acquire(struct ud_lock *lock, const char *path, const char *what, lo
 		(void)!pwrite(fd, info, strlen(info), 0);
 	lock->fd = steal_fd(&fd);
 	lock->path = xstrdup(path);
+	lock->shared = false;
 	return 0;
 }
 
@@ -86,7 +103,8 @@ void ud_lock_release(struct ud_lock *lock)
 {
 	if (lock->fd >= 0) {
 		/* Clear the holder note, then closing drops the lock. */
-		(void)!ftruncate(lock->fd, 0);
+		if (!lock->shared)
+			(void)!ftruncate(lock->fd, 0);
 		close(lock->fd);
 	}
 	lock->fd = -1;

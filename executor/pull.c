@@ -92,6 +92,14 @@ int ud_exec_pull(struct ud_exec_ctx *x, const struct ud_step *st, struct ud_exec
 			total += d->size;
 	}
 	struct progress_ctx pc = {x->opts, st, 0, total};
+	/* Blobs found present must stay until the tag links to them. */
+	_cleanup_lock_ struct ud_lock gc = {.fd = -1};
+	if (ud_store_gc_lock(x->store, true, &gc, err) < 0) {
+		free(all);
+		ud_strv_free(names);
+		ud_resolved_free(res);
+		return -1;
+	}
 	struct ud_blob_writer *w = xcalloc(n_all + 1, sizeof(*w));
 	const struct ud_descriptor **mine = xcalloc(n_all + 1, sizeof(*mine));
 	const struct ud_descriptor **waiting = xcalloc(n_all + 1, sizeof(*waiting));

@@ -363,7 +363,10 @@ char **ud_store_load(const struct ud_store *s, int fd, const char *name, char **
 		return NULL;
 	char **loaded = xcalloc(1, sizeof(char *));
 	*skipped = xcalloc(1, sizeof(char *));
-	int r = extract(fd, tmp, err);
+	struct ud_lock gc = {.fd = -1};
+	int r = ud_store_gc_lock(s, true, &gc, err);
+	if (r == 0)
+		r = extract(fd, tmp, err);
 	if (r == 0) {
 		_cleanup_free_ char *layout = ud_path_join(tmp, "oci-layout");
 		_cleanup_free_ char *manifest = ud_path_join(tmp, "manifest.json");
@@ -381,6 +384,7 @@ char **ud_store_load(const struct ud_store *s, int fd, const char *name, char **
 				"not an image archive: no oci-layout and no manifest.json");
 		}
 	}
+	ud_lock_release(&gc);
 	ud_rmtree(tmp, NULL);
 	if (r < 0) {
 		ud_strv_free(loaded);

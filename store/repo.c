@@ -165,3 +165,11 @@ void ud_store_blob_abort(struct ud_blob_writer *w, bool discard)
 	w->partial = w->digest = NULL;
 	ud_lock_release(&w->lock);
 }
+
+int ud_store_gc_lock(const struct ud_store *s, bool shared, struct ud_lock *lock,
+		     struct ud_error **err)
+{
+	_cleanup_free_ char *path = ud_path_join(s->layers, ".locks/gc");
+	return ud_lock_acquire_mode(lock, path, "removing unused layers",
+				    ud_lock_default_timeout_ms(), shared, err);
+}

@@ -55,6 +55,12 @@ int ud_store_blob_commit(const struct ud_store *s, struct ud_blob_writer *w, str
 /* Releases the lock; discard removes the partial (bad content). */
 void ud_store_blob_abort(struct ud_blob_writer *w, bool discard);
 
+/* The repository's layer-sharing lock: held shared by every writer of a
+ * tag from the moment it decides a blob is present until the tag links to
+ * it, and exclusively by rmi while it decides which layers nobody uses. */
+int ud_store_gc_lock(const struct ud_store *s, bool shared, struct ud_lock *lock,
+		     struct ud_error **err);
+
 /* --------------------------------------------------------------- images */
 
 /* repos/<name>/<tag>; caller frees. */

@@ -451,6 +451,11 @@ int ud_store_image_remove(const struct ud_store *s, const char *name, const char
 	if (ud_path_exists(prot))
 		return ud_error_set(err, UD_ERR_PROTECTED, "image repository is protected: %s:%s",
 				    name, tag);
+	/* No tag may start linking to a layer while we decide it is unused.
+	 * Lock order everywhere: the gc lock, then a tag lock. */
+	_cleanup_lock_ struct ud_lock gc = {.fd = -1};
+	if (ud_store_gc_lock(s, false, &gc, err) < 0)
+		return -1;
 	_cleanup_free_ char *lockpath = tag_lock_path(s, name, tag);
 	_cleanup_lock_ struct ud_lock lock = {.fd = -1};
 	if (ud_lock_acquire(&lock, lockpath, "removing image tag", ud_lock_default_timeout_ms(),
@@ -497,6 +502,9 @@ int ud_store_image_tag(const struct ud_store *s, const char *name, const char *t
 				    dst_tag);
 	_cleanup_free_ char *src = ud_store_tag_dir(s, name, tag);
 	_cleanup_free_ char *dst = ud_store_tag_dir(s, dst_name, dst_tag);
+	_cleanup_lock_ struct ud_lock gc = {.fd = -1};
+	if (ud_store_gc_lock(s, true, &gc, err) < 0)
+		return -1;
 	_cleanup_free_ char *lockpath = tag_lock_path(s, dst_name, dst_tag);
 	_cleanup_lock_ struct ud_lock lock = {.fd = -1};
 	if (ud_lock_acquire(&lock, lockpath, "writing image tag", ud_lock_default_timeout_ms(),

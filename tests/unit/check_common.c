@@ -134,6 +134,34 @@ START_TEST(lock_contention_names_holder)
 }
 END_TEST
 
+START_TEST(shared_locks)
+{
+	_cleanup_free_ char *d = tmpdir();
+	_cleanup_free_ char *path = ud_path_join(d, "gc");
+	struct ud_error *err = NULL;
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct ud_lock l;
+		if (ud_lock_acquire_mode(&l, path, "reader", 0, true, NULL) < 0)
+			_exit(1);
+		sleep(2);
+		_exit(0);
+	}
+	usleep(300000);
+	struct ud_lock a;
+	ck_assert_int_eq(ud_lock_acquire_mode(&a, path, "reader 2", 0, true, &err), 0);
+	ud_lock_release(&a);
+	ck_assert_int_eq(ud_lock_acquire(&a, path, "writer", 0, &err), -1);
+	ck_assert_int_eq(err->code, UD_ERR_LOCKED);
+	ud_error_clear(&err);
+	ck_assert_int_eq(ud_lock_acquire(&a, path, "writer", 5000, &err), 0);
+	ud_lock_release(&a);
+	int status;
+	waitpid(pid, &status, 0);
+	ud_rmtree(d, NULL);
+}
+END_TEST
+
 START_TEST(random_ids)
 {
 	char u[37], h[17];
@@ -156,6 +184,7 @@ int main(void)
 	tcase_add_test(tc, atomic_write_and_rmtree);
 	tcase_add_test(tc, sha256_vectors);
 	tcase_add_test(tc, lock_contention_names_holder);
+	tcase_add_test(tc, shared_locks);
 	tcase_add_test(tc, random_ids);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
