@@ -174,11 +174,12 @@ static int decide(struct ud_step *st, struct ud_store *store, struct ud_error **
 		st->reason = xasprintf("not in the store: pull for %s", plat);
 	} else if (p->n_missing > 0) {
 		st->state = UD_STEP_TODO;
-		st->reason = xasprintf("%d of %d blobs missing from the store", p->n_missing,
-				       p->n_blobs);
+		st->reason = xasprintf("%d of %d blobs missing from the store or damaged",
+				       p->n_missing, p->n_blobs);
 	} else {
 		st->state = UD_STEP_PRESENT;
-		st->reason = xasprintf("in the store, all %d blobs present", p->n_blobs);
+		st->reason =
+			xasprintf("in the store, all %d blobs present and verified", p->n_blobs);
 	}
 	return 0;
 }

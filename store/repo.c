@@ -89,6 +89,49 @@ bool ud_store_blob_present(const struct ud_store *s, const char *digest, int64_t
 	return size < 0 || st.st_size == size;
 }
 
+/* The stat signature a verified blob had: a blob is only ever replaced by
+ * rename, so the same inode, size and mtime mean the same content. */
+static char *blob_signature(const struct stat *st)
+{
+	return xasprintf("%llu %lld %lld.%09ld\n", (unsigned long long)st->st_ino,
+			 (long long)st->st_size, (long long)st->st_mtim.tv_sec,
+			 st->st_mtim.tv_nsec);
+}
+
+static char *marker_path(const struct ud_store *s, const char *digest)
+{
+	_cleanup_free_ char *dir = ud_path_join(s->layers, ".verified");
+	return ud_path_join(dir, digest);
+}
+
+static void write_marker(const struct ud_store *s, const char *digest, const struct stat *st)
+{
+	_cleanup_free_ char *dir = ud_path_join(s->layers, ".verified");
+	_cleanup_free_ char *m = marker_path(s, digest);
+	_cleanup_free_ char *sig = blob_signature(st);
+	/* Only a cache: failing to write it costs a re-hash later. */
+	if (ud_mkdir_p(dir, 0755, NULL) == 0)
+		ud_write_file_atomic(m, sig, strlen(sig), 0644, NULL);
+}
+
+bool ud_store_blob_good(const struct ud_store *s, const char *digest, int64_t size, bool record)
+{
+	_cleanup_free_ char *p = ud_store_blob_path(s, digest);
+	struct stat st;
+	if (stat(p, &st) < 0 || !S_ISREG(st.st_mode) || (size >= 0 && st.st_size != size))
+		return false;
+	_cleanup_free_ char *m = marker_path(s, digest);
+	_cleanup_free_ char *have = ud_read_file(m, NULL, NULL);
+	_cleanup_free_ char *sig = blob_signature(&st);
+	if (have && strcmp(have, sig) == 0)
+		return true;
+	if (ud_store_blob_verify(s, digest, NULL) < 0)
+		return false;
+	if (record)
+		write_marker(s, digest, &st);
+	return true;
+}
+
 int ud_store_blob_verify(const struct ud_store *s, const char *digest, struct ud_error **err)
 {
 	if (!ud_digest_valid(digest))
@@ -116,7 +159,7 @@ int ud_store_blob_begin(const struct ud_store *s, const char *digest, int64_t si
 	_cleanup_free_ char *lockpath = ud_path_join(lockdir, digest);
 	if (ud_lock_acquire(&w->lock, lockpath, "downloading blob", timeout_ms, err) < 0)
 		return -1;
-	if (ud_store_blob_present(s, digest, size)) {
+	if (ud_store_blob_good(s, digest, size, true)) {
 		*present = true;
 		ud_lock_release(&w->lock);
 		return 0;
@@ -149,6 +192,10 @@ int ud_store_blob_commit(const struct ud_store *s, struct ud_blob_writer *w, str
 		r = ud_error_sys(err, errno, "cannot rename '%s' to '%s'", w->partial, final);
 	else
 		r = ud_fsync_parent(final, err);
+	struct stat st;
+	/* Committed blobs were hashed while they were written. */
+	if (r == 0 && stat(final, &st) == 0)
+		write_marker(s, w->digest, &st);
 	ud_store_blob_abort(w, r < 0);
 	return r;
 }

@@ -31,6 +31,10 @@ void ud_store_free(struct ud_store *s);
 char *ud_store_blob_path(const struct ud_store *s, const char *digest);
 /* The blob exists as a regular file of that size (size < 0: any). */
 bool ud_store_blob_present(const struct ud_store *s, const char *digest, int64_t size);
+/* The blob is present with that size and its content matches its digest:
+ * checked by hashing once, then remembered in layers/.verified/<digest>
+ * (with record) as long as the file's inode, size and mtime stay the same. */
+bool ud_store_blob_good(const struct ud_store *s, const char *digest, int64_t size, bool record);
 /* Recomputes the blob's sha256. */
 int ud_store_blob_verify(const struct ud_store *s, const char *digest, struct ud_error **err);
 
@@ -100,8 +104,9 @@ struct ud_image {
 struct ud_image *ud_store_image_open(const struct ud_store *s, const char *name, const char *tag,
 				     struct ud_error **err);
 void ud_store_image_free(struct ud_image *img);
-/* Counts the image's blobs and how many are missing or of the wrong size
- * (cheap: no hashing). -1 when the tag cannot be read. */
+/* Counts the image's blobs and how many are missing, of the wrong size or
+ * not matching their digest (ud_store_blob_good() without recording).
+ * -1 when the tag cannot be read. */
 int ud_store_image_blobs_state(const struct ud_store *s, const char *name, const char *tag,
 			       int *n_blobs, int *n_missing, struct ud_error **err);
 

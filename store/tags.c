@@ -340,8 +340,7 @@ int ud_store_image_blobs_state(const struct ud_store *s, const char *name, const
 		(*n_blobs)++;
 		_cleanup_free_ char *link = ud_path_join(dir, d->digest);
 		struct stat st;
-		if (stat(link, &st) < 0 || !S_ISREG(st.st_mode) ||
-		    (d->size >= 0 && st.st_size != d->size))
+		if (stat(link, &st) < 0 || !ud_store_blob_good(s, d->digest, d->size, false))
 			(*n_missing)++;
 	}
 	ud_manifest_free(m);

@@ -53,6 +53,13 @@ expect_ok "plan with a blob missing" plan -f job.yaml
 check "plan: 1 of N blobs missing" out_has "1 of"
 expect_ok "apply fetches the missing blob" apply -f job.yaml
 check "apply downloaded exactly one blob" out_has "1 blob downloaded"
+# A blob damaged in place (same size) is noticed and fetched again.
+printf 'X' | dd of="$UDOCKER_DIR/layers/$one" bs=1 seek=100 conv=notrunc 2>/dev/null
+expect_ok "plan with a damaged blob" plan -f job.yaml
+check "plan: the damaged blob is to do" out_has "1 of"
+expect_ok "apply replaces the damaged blob" apply -f job.yaml
+check "apply downloaded it again" out_has "1 blob downloaded"
+check "the blob matches its digest again" [ "$(digest_of "$UDOCKER_DIR/layers/$one")" = "$one" ]
 
 # pull: never and a missing image -> blocked.
 cat >never.yaml <<EOY
