@@ -84,6 +84,14 @@ check "whiteout image: 4 layers and the config identical to the registry's ($n o
 expect_ok "second pull" pull "$UD_FIX_PLAIN/test/layers:latest"
 check "second pull downloads no layer" bash -c '! grep -q "downloading layer" <<<"$1"' _ "$OUT"
 
+# One token per repository scope for the whole command (1.3.16 asked for a
+# new one for every request).
+export UDOCKER_DIR="$T_TMP/tokens"
+ud -D pull "$UD_FIX_TOKEN/oci/layers:latest"
+n=$(grep -c "Debug: token request" <<<"$ERR")
+check "a 5-blob pull from the token registry asks for one token ($n)" [ "$n" = 1 ]
+export UDOCKER_DIR="$T_TMP/repo"
+
 # Private repository behind the token registry.
 expect_fail "anonymous pull of a private repository is refused" 1 "access denied" \
   pull "$UD_FIX_TOKEN/private/busybox:latest"
