@@ -25,7 +25,8 @@ mkdir -p "$images" "$state"
 . "$state/env"
 ref="$UD_FIX_PLAIN/test/big:latest"
 
-now() { date +%s.%N; }
+# bash 5: no process started to read the clock.
+now() { echo "$EPOCHREALTIME"; }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 ud=()
