@@ -28,11 +28,7 @@ UD_CMD(apply)
 	struct ud_spec *spec = ud_spec_load_file(file, &err);
 	if (spec == NULL)
 		return ud_cli_fail(err);
-	int rc = ud_cli_run_spec(cli, spec, registry, false);
-	if (rc == 0 && spec->n_containers > 0)
-		ud_cli_warn(cli,
-			    "%zu container%s not run: this version performs the image steps only",
-			    spec->n_containers, spec->n_containers == 1 ? "" : "s");
+	int rc = ud_cli_run_spec(cli, spec, registry, false, NULL);
 	ud_spec_free(spec);
 	return rc;
 }

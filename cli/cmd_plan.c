@@ -44,9 +44,6 @@ UD_CMD(plan)
 	char *text = json ? ud_plan_render_json(plan) : ud_plan_render_text(plan);
 	fputs(text, stdout);
 	free(text);
-	if (!json && spec->n_containers > 0)
-		printf("note: %zu container%s validated; this version runs the image steps only\n",
-		       spec->n_containers, spec->n_containers == 1 ? "" : "s");
 	int rc = ud_plan_blocked(plan) ? 1 : 0;
 	ud_plan_free(plan);
 	ud_spec_free(spec);

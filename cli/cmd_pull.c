@@ -44,7 +44,7 @@ UD_CMD(pull)
 	if (ud_spec_validate(spec, &err) < 0)
 		rc = ud_cli_fail(err);
 	else
-		rc = ud_cli_run_spec(cli, spec, registry, true);
+		rc = ud_cli_run_spec(cli, spec, registry, true, NULL);
 	ud_spec_free(spec);
 	return rc;
 }

@@ -50,11 +50,13 @@ static void on_event(enum ud_event ev, const struct ud_event_info *info, void *d
 	struct printer *p = data;
 	switch (ev) {
 	case UD_EV_STEP_BEGIN:
+		if (info->step->kind == UD_STEP_RUN)
+			break;
 		ud_log(UD_LOG_INFO, "%s %s: %s", ud_step_kind_name(info->step->kind),
 		       info->step->name, info->step->reason);
 		break;
 	case UD_EV_STEP_SKIP:
-		ud_log(UD_LOG_INFO, "%s %s: present (%s)", ud_step_kind_name(info->step->kind),
+		ud_log(UD_LOG_VERBOSE, "%s %s: present (%s)", ud_step_kind_name(info->step->kind),
 		       info->step->name, info->step->reason);
 		break;
 	case UD_EV_BLOB_BEGIN:
@@ -77,7 +79,7 @@ static void on_event(enum ud_event ev, const struct ud_event_info *info, void *d
 }
 
 int ud_cli_run_spec(struct ud_cli *cli, const struct ud_spec *spec, const char *registry_url,
-		    bool quiet_summary)
+		    bool quiet_summary, const struct ud_run_options *run)
 {
 	struct ud_error *err = NULL;
 	struct ud_store *store = ud_cli_store(cli, &err);
@@ -92,13 +94,17 @@ int ud_cli_run_spec(struct ud_cli *cli, const struct ud_spec *spec, const char *
 	struct printer pr = {cli, {0}};
 	ud_progress_init(&pr.bar, cli->stdout_tty && ud_log_get_level() >= UD_LOG_INFO,
 			 "Downloading");
-	struct ud_executor_options eopts = {&ropts, on_event, &pr};
+	struct ud_executor_options eopts = {&ropts, run, on_event, &pr};
 	struct ud_exec_stats stats;
 	int r = ud_executor_apply(plan, store, &eopts, &stats, &err);
 	ud_progress_done(&pr.bar);
 	ud_plan_free(plan);
-	if (r < 0)
-		return ud_cli_fail(err);
+	if (r < 0) {
+		ud_cli_fail(err);
+		return stats.prepare_failed ? 2 : 1;
+	}
+	if (stats.job_status != 0)
+		return stats.job_status;
 	if (!quiet_summary)
 		ud_log(UD_LOG_INFO,
 		       "done: %d step%s done, %d present; %d blob%s downloaded (%.1f MB), %d "

@@ -1,5 +1,4 @@
-/* engines: execution engines and host probing. This version has the host
- * probe; the engines themselves arrive with the container issues. */
+/* engines: execution engines behind one interface, and host probing. */
 #ifndef UD_ENGINES_H
 #define UD_ENGINES_H
 
@@ -20,5 +19,33 @@ void ud_engines_probe_host(struct ud_host_probe *p);
 void ud_host_probe_release(struct ud_host_probe *p);
 /* Finds an executable on PATH; returns an allocated path or NULL. */
 char *ud_engines_which(const char *name);
+
+struct ud_bind {
+	char *host, *path; /* host path, absolute container path */
+	bool readonly;
+};
+
+/* What to run and how: everything resolved (paths, user, environment). */
+struct ud_run_request {
+	const char *root; /* container root on the host */
+	char **argv;	  /* argv[0] as given; searched in PATH of env when it has no '/' */
+	char **env;	  /* NAME=VALUE, complete */
+	const char *workdir;
+	uid_t uid; /* identity inside the container */
+	gid_t gid;
+	struct ud_bind *binds; /* volumes and system files, applied in order */
+	size_t n_binds;
+	const char *hostname; /* NULL: the host's */
+};
+
+/* Runs the request in engine mode `mode` ("N1"); waits for it. *status is
+ * the exit status (128+N for death by signal N). Returns -1 with *err when
+ * the run could not be prepared (the caller exits 2); the command's own
+ * failure is not an error. */
+int ud_engine_run(const char *mode, const struct ud_run_request *req, int *status,
+		  struct ud_error **err);
+/* Modes this build can run; and whether `mode` is one. */
+extern const char *const ud_engine_modes[];
+bool ud_engine_available(const char *mode, char **why);
 
 #endif

@@ -26,19 +26,42 @@ int ud_executor_apply(const struct ud_plan *plan, struct ud_store *store,
 		}
 		if (opts->on_event)
 			opts->on_event(UD_EV_STEP_BEGIN, &info, opts->data);
-		if (x.client == NULL &&
-		    (x.client = ud_registry_client_new(opts->registry, err)) == NULL) {
-			r = -1;
+		switch (st->kind) {
+		case UD_STEP_PULL:
+			if (x.client == NULL &&
+			    (x.client = ud_registry_client_new(opts->registry, err)) == NULL) {
+				r = -1;
+				break;
+			}
+			r = ud_exec_pull(&x, st, stats, err);
+			if (r < 0)
+				ud_error_prefix(err, "pull '%s'", st->pull.ref_text);
+			break;
+		case UD_STEP_CREATE:
+			r = ud_exec_create(&x, plan, st, err);
+			if (r < 0)
+				ud_error_prefix(err, "create '%s'", st->name);
+			break;
+		case UD_STEP_SETUP:
+			r = ud_exec_setup(&x, st, err);
+			if (r < 0)
+				ud_error_prefix(err, "setup '%s'", st->name);
+			break;
+		case UD_STEP_RUN:
+			r = ud_exec_run(&x, st, &stats->job_status, err);
+			if (r < 0) {
+				stats->prepare_failed = true;
+				ud_error_prefix(err, "run '%s'", st->name);
+			}
 			break;
 		}
-		r = ud_exec_pull(&x, st, stats, err);
-		if (r < 0) {
-			ud_error_prefix(err, "pull '%s'", st->pull.ref_text);
+		if (r < 0)
 			break;
-		}
 		stats->steps_done++;
 		if (opts->on_event)
 			opts->on_event(UD_EV_STEP_DONE, &info, opts->data);
+		if (stats->job_status != 0)
+			break; /* the first failing command ends the job */
 	}
 	ud_registry_client_free(x.client);
 	return r;

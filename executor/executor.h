@@ -25,8 +25,19 @@ struct ud_event_info {
 	int64_t done, total;
 };
 
+/* Docker-style run options that are not part of the job spec. */
+struct ud_run_options {
+	bool nometa;  /* ignore the image's metadata */
+	bool hostenv; /* start from the host's environment */
+	char **host_environ;
+	bool nosysdirs; /* no /dev, /proc, /sys, resolv.conf, hosts */
+	bool novol;	/* ignore volumes */
+	bool bindhome;	/* bind the host's $HOME */
+};
+
 struct ud_executor_options {
 	const struct ud_registry_options *registry;
+	const struct ud_run_options *run; /* may be NULL */
 	void (*on_event)(enum ud_event ev, const struct ud_event_info *info, void *data);
 	void *data;
 };
@@ -37,6 +48,8 @@ struct ud_exec_stats {
 	int blobs_downloaded, blobs_reused;
 	int64_t bytes_downloaded;
 	int manifest_requests;
+	int job_status;	     /* the first failing command's status, else 0 */
+	bool prepare_failed; /* a command could not be prepared (exit status 2) */
 };
 
 /* Executes plan in order. Returns 0 when every step is done; -1 with *err

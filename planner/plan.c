@@ -1,4 +1,5 @@
 /* Spec + store state -> plan. */
+#include "engines/engines.h"
 #include "planner/planner.h"
 #include "spec/spec.h"
 #include "store/store.h"
@@ -19,8 +20,8 @@ const char *ud_step_state_name(enum ud_step_state s)
 
 const char *ud_step_kind_name(enum ud_step_kind k)
 {
-	(void)k;
-	return "pull";
+	static const char *const names[] = {"pull", "create", "setup", "run"};
+	return names[k];
 }
 
 bool ud_plan_blocked(const struct ud_plan *plan)
@@ -46,6 +47,7 @@ void ud_plan_free(struct ud_plan *plan)
 		free(st->pull.local_name);
 		free(st->pull.local_tag);
 		ud_platform_release(&st->pull.platform);
+		free(st->container.mode);
 	}
 	free(plan->steps);
 	free(plan);
@@ -184,10 +186,124 @@ static int decide(struct ud_step *st, struct ud_store *store, struct ud_error **
 	return 0;
 }
 
+static struct ud_step *new_step(struct ud_plan *plan, enum ud_step_kind kind,
+				const struct ud_spec_container *c, size_t pull_step)
+{
+	plan->steps = xrealloc(plan->steps, (plan->n_steps + 1) * sizeof(*plan->steps));
+	struct ud_step *st = &plan->steps[plan->n_steps++];
+	memset(st, 0, sizeof(*st));
+	st->kind = kind;
+	st->name = xstrdup(c->name);
+	st->where = where_of(&c->pos);
+	st->container.spec = c;
+	st->container.pull_step = pull_step;
+	return st;
+}
+
+/* The manifest digest the image's tag has now, or NULL. */
+static char *image_digest(struct ud_store *store, const struct ud_pull_step *p)
+{
+	_cleanup_error_ struct ud_error *e = NULL;
+	struct ud_image *img = ud_store_image_open(store, p->local_name, p->local_tag, &e);
+	char *d = NULL;
+	if (img && img->manifest) {
+		char hex[UD_SHA256_HEX_LEN + 1];
+		ud_sha256_hex(img->manifest, img->manifest_len, hex);
+		d = xasprintf("sha256:%s", hex);
+	}
+	ud_store_image_free(img);
+	return d;
+}
+
+static void add_container_steps(struct ud_plan *plan, const struct ud_spec *spec,
+				const struct ud_spec_container *c, size_t pull_step,
+				struct ud_store *store)
+{
+	/* The pull step may move when steps are added: copy what we need. */
+	struct ud_pull_step *p = &plan->steps[pull_step].pull;
+	enum ud_step_state pull_state = plan->steps[pull_step].state;
+	_cleanup_free_ char *image = xasprintf("%s:%s", p->local_name, p->local_tag);
+	_cleanup_free_ char *want_digest =
+		pull_state == UD_STEP_PRESENT ? image_digest(store, p) : NULL;
+	_cleanup_error_ struct ud_error *e = NULL;
+	struct ud_container *have = ud_store_container_get(store, c->name, &e);
+
+	struct ud_step *st = new_step(plan, UD_STEP_CREATE, c, pull_step);
+	if (pull_state == UD_STEP_BLOCKED) {
+		st->state = UD_STEP_BLOCKED;
+		st->reason = xasprintf("its image %s cannot be pulled", image);
+	} else if (have == NULL) {
+		st->state = UD_STEP_TODO;
+		st->reason = xasprintf("no container named %s: create it from %s", c->name, image);
+	} else if (want_digest && ud_str_eq(have->digest, want_digest)) {
+		st->state = UD_STEP_PRESENT;
+		st->reason = xasprintf("container %s exists, made from %s (%.19s)", have->id, image,
+				       want_digest);
+	} else if (c->recreate) {
+		st->state = UD_STEP_TODO;
+		st->container.replace = true;
+		st->reason = xasprintf("container %s was made from another image: recreate it "
+				       "(recreate: true)",
+				       have->id);
+	} else if (want_digest == NULL && pull_state == UD_STEP_TODO) {
+		st->state = UD_STEP_TODO;
+		st->reason = xasprintf("container %s exists; checked against %s after the pull",
+				       have->id, image);
+	} else {
+		st->state = UD_STEP_BLOCKED;
+		st->reason =
+			xasprintf("the name %s belongs to container %s made from another image "
+				  "(%s); set 'recreate: true' or remove it",
+				  c->name, have->id, have->image ? have->image : "unknown");
+	}
+
+	const char *mode = c->execmode ? c->execmode : spec->def_execmode;
+	struct ud_step *su = new_step(plan, UD_STEP_SETUP, c, pull_step);
+	char *why = NULL;
+	if (mode == NULL || strcmp(mode, "auto") == 0) {
+		su->container.mode = xstrdup("N1");
+		if (ud_engine_available("N1", &why)) {
+			su->reason = xstrdup("auto: N1, user namespaces work on this host (the "
+					     "fastest built-in mode)");
+		} else {
+			su->state = UD_STEP_BLOCKED;
+			su->reason = xasprintf("auto: no mode can run here: %s", why);
+		}
+	} else {
+		su->container.mode = xstrdup(mode);
+		if (!ud_engine_available(mode, &why)) {
+			su->state = UD_STEP_BLOCKED;
+			su->reason = xstrdup(why);
+		}
+	}
+	free(why);
+	if (su->state != UD_STEP_BLOCKED) {
+		const char *cur = have && have->execmode ? have->execmode : "N1";
+		if (have && st->state == UD_STEP_PRESENT && strcmp(cur, su->container.mode) == 0) {
+			su->state = UD_STEP_PRESENT;
+			if (su->reason == NULL)
+				su->reason = xasprintf("execution mode is %s", cur);
+		} else {
+			su->state = UD_STEP_TODO;
+			if (su->reason == NULL)
+				su->reason = xasprintf("set execution mode %s", su->container.mode);
+		}
+	}
+	ud_store_container_free(have);
+
+	if (c->n_commands > 0) {
+		struct ud_step *run = new_step(plan, UD_STEP_RUN, c, pull_step);
+		run->state = UD_STEP_TODO;
+		run->reason = xasprintf("%zu command%s (commands always run)", c->n_commands,
+					c->n_commands == 1 ? "" : "s");
+	}
+}
+
 struct ud_plan *ud_planner_plan(const struct ud_spec *spec, struct ud_store *store,
 				const struct ud_planner_options *opts, struct ud_error **err)
 {
 	struct ud_plan *plan = xcalloc(1, sizeof(*plan));
+	size_t *pull_of = xcalloc(spec->n_containers + 1, sizeof(size_t));
 	for (size_t i = 0; i < spec->n_images; i++) {
 		const struct ud_spec_image *img = &spec->images[i];
 		struct ud_step *st = add_pull(plan, spec, img->ref, img->digest, img->platform,
@@ -211,12 +327,17 @@ struct ud_plan *ud_planner_plan(const struct ud_spec *spec, struct ud_store *sto
 		if (st == NULL)
 			goto fail;
 		ud_strv_push(&st->used_by, xasprintf("container %s", c->name));
+		pull_of[i] = (size_t)(st - plan->steps);
 	}
 	for (size_t i = 0; i < plan->n_steps; i++)
 		if (decide(&plan->steps[i], store, err) < 0)
 			goto fail;
+	for (size_t i = 0; i < spec->n_containers; i++)
+		add_container_steps(plan, spec, &spec->containers[i], pull_of[i], store);
+	free(pull_of);
 	return plan;
 fail:
+	free(pull_of);
 	ud_plan_free(plan);
 	return NULL;
 }

@@ -9,10 +9,14 @@
 #include "registry/registry.h"
 
 struct ud_spec;
+struct ud_spec_container;
 struct ud_store;
 
 enum ud_step_kind {
 	UD_STEP_PULL,
+	UD_STEP_CREATE, /* ensure a container of that name made from the image */
+	UD_STEP_SETUP,	/* ensure the container's execution mode */
+	UD_STEP_RUN,	/* run the container's commands: never "present" */
 };
 
 enum ud_step_state {
@@ -37,6 +41,13 @@ struct ud_pull_step {
 	int n_blobs, n_missing; /* from the store, when the tag exists */
 };
 
+struct ud_container_step {
+	const struct ud_spec_container *spec; /* borrowed from the spec */
+	size_t pull_step;		      /* index of the step pulling its image */
+	char *mode;			      /* resolved execution mode ("N1") */
+	bool replace; /* CREATE: an existing container of that name goes first */
+};
+
 struct ud_step {
 	enum ud_step_kind kind;
 	enum ud_step_state state;
@@ -44,7 +55,8 @@ struct ud_step {
 	char *reason;	/* why it is in that state */
 	char *where;	/* "file:line:col" of the spec item, or NULL */
 	char **used_by; /* aliases / containers that need it */
-	struct ud_pull_step pull;
+	struct ud_pull_step pull;	    /* PULL */
+	struct ud_container_step container; /* CREATE, SETUP, RUN */
 };
 
 struct ud_plan {

@@ -11,17 +11,17 @@ char *ud_plan_render_text(const struct ud_plan *plan)
 		ud_buf_puts(&b, "nothing to do\n");
 	for (size_t i = 0; i < plan->n_steps; i++) {
 		const struct ud_step *st = &plan->steps[i];
-		ud_buf_printf(&b, "%-5s %-8s %s\n", ud_step_kind_name(st->kind),
+		ud_buf_printf(&b, "%-6s %-8s %s\n", ud_step_kind_name(st->kind),
 			      ud_step_state_name(st->state), st->name);
-		ud_buf_printf(&b, "      %s\n", st->reason);
+		ud_buf_printf(&b, "       %s\n", st->reason);
 		if (st->used_by && st->used_by[0]) {
-			ud_buf_puts(&b, "      used by:");
+			ud_buf_puts(&b, "       used by:");
 			for (size_t j = 0; st->used_by[j]; j++)
 				ud_buf_printf(&b, "%s %s", j ? "," : "", st->used_by[j]);
 			ud_buf_puts(&b, "\n");
 		}
 		if (st->where)
-			ud_buf_printf(&b, "      at %s\n", st->where);
+			ud_buf_printf(&b, "       at %s\n", st->where);
 	}
 	size_t todo = 0, blocked = 0;
 	for (size_t i = 0; i < plan->n_steps; i++) {
@@ -44,6 +44,18 @@ char *ud_plan_render_json(const struct ud_plan *plan)
 		json_t *used = json_array();
 		for (size_t j = 0; st->used_by && st->used_by[j]; j++)
 			json_array_append_new(used, json_string(st->used_by[j]));
+		if (st->kind != UD_STEP_PULL) {
+			json_t *o =
+				json_pack("{s:s,s:s,s:s,s:s,s:o}", "kind",
+					  ud_step_kind_name(st->kind), "name", st->name, "state",
+					  state, "reason", st->reason, "used_by", used);
+			json_object_set_new(o, "where",
+					    st->where ? json_string(st->where) : json_null());
+			if (st->container.mode)
+				json_object_set_new(o, "execmode", json_string(st->container.mode));
+			json_array_append_new(steps, o);
+			continue;
+		}
 		_cleanup_free_ char *plat = ud_platform_format(&st->pull.platform);
 		const char *policy = st->pull.policy == UD_PULL_ALWAYS	? "always"
 				     : st->pull.policy == UD_PULL_NEVER ? "never"

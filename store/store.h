@@ -127,6 +127,48 @@ int ud_store_image_tag(const struct ud_store *s, const char *name, const char *t
 int ud_store_image_protect(const struct ud_store *s, const char *name, const char *tag, bool on,
 			   struct ud_error **err);
 
+/* ----------------------------------------------------------- containers */
+
+struct ud_extract_stats {
+	long files, whiteouts, skipped;
+};
+
+/* Creates a container from a local image: layers applied in order into
+ * containers/<id>/ROOT, container.json (the image config), imagerepo.name
+ * ("name:tag"), image.digest (the manifest digest, for apply's reuse
+ * check). Built under a hidden name and renamed when complete. Returns the
+ * new id (caller frees). */
+char *ud_store_container_create(const struct ud_store *s, const char *name, const char *tag,
+				struct ud_extract_stats *stats, struct ud_error **err);
+
+struct ud_container {
+	char *id, *dir, *root;
+	char **names;
+	char *image;	/* imagerepo.name */
+	char *digest;	/* image.digest, or NULL */
+	char *execmode; /* NULL: default */
+	bool protected;
+};
+/* Resolves an id or a name; NULL (UD_ERR_NOT_FOUND) when neither. */
+struct ud_container *ud_store_container_get(const struct ud_store *s, const char *id_or_name,
+					    struct ud_error **err);
+void ud_store_container_free(struct ud_container *c);
+/* Every container, sorted by id. */
+int ud_store_container_list(const struct ud_store *s, struct ud_container ***out, size_t *n,
+			    struct ud_error **err);
+void ud_store_container_list_free(struct ud_container **c, size_t n);
+/* Removes a container and its names; protected ones are refused. */
+int ud_store_container_remove(const struct ud_store *s, const char *id, struct ud_error **err);
+/* Names: udocker's aliases, symlinks containers/<name> -> <id>. */
+bool ud_store_container_name_valid(const char *name);
+int ud_store_container_name(const struct ud_store *s, const char *id, const char *name,
+			    struct ud_error **err);
+int ud_store_container_rmname(const struct ud_store *s, const char *name, struct ud_error **err);
+int ud_store_container_protect(const struct ud_store *s, const char *id, bool on,
+			       struct ud_error **err);
+int ud_store_container_set_execmode(const struct ud_store *s, const char *id, const char *mode,
+				    struct ud_error **err);
+
 /* ------------------------------------------------------------- archives */
 
 /* Loads `docker save` (legacy) or OCI archives from fd. name (may be NULL)

@@ -1,0 +1,34 @@
+/* The engine interface: mode -> implementation. */
+#include "engines/engines.h"
+
+#include <string.h>
+
+int ud_engine_n1_run(const struct ud_run_request *r, int *status, struct ud_error **err);
+
+const char *const ud_engine_modes[] = {"N1", NULL};
+
+bool ud_engine_available(const char *mode, char **why)
+{
+	if (strcmp(mode, "N1") == 0) {
+		struct ud_host_probe p;
+		ud_engines_probe_host(&p);
+		bool ok = p.userns;
+		if (!ok && why)
+			*why = xasprintf("N1 needs unprivileged user namespaces: %s", p.userns_why);
+		ud_host_probe_release(&p);
+		return ok;
+	}
+	if (why)
+		*why = xasprintf("execution mode %s is not built in this version (available: N1)",
+				 mode);
+	return false;
+}
+
+int ud_engine_run(const char *mode, const struct ud_run_request *req, int *status,
+		  struct ud_error **err)
+{
+	if (mode == NULL || strcmp(mode, "N1") == 0)
+		return ud_engine_n1_run(req, status, err);
+	return ud_error_set(err, UD_ERR_UNSUPPORTED,
+			    "execution mode %s is not built in this version (available: N1)", mode);
+}

@@ -1,0 +1,186 @@
+/* N1: unprivileged user and mount namespaces, bind mounts, pivot_root.
+ * No external program. The child reports preparation failures through a
+ * close-on-exec pipe, so the parent can tell them from the command's own
+ * exit status. */
+#include "engines/engines.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+static int status_fd = -1;
+
+/* In the child: report "what: strerror" and exit. */
+static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > 0 && status_fd >= 0)
+		(void)!write(status_fd, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+	_exit(127);
+}
+
+static void write_proc(const char *file, const char *text)
+{
+	int fd = open(file, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		die("cannot write %s: %s", file, strerror(errno));
+	close(fd);
+}
+
+/* Creates the mount point for a bind inside the new root (a file for a
+ * file, a directory otherwise), refusing symlinks on the way. */
+static void make_target(const char *root, const char *path, bool is_dir)
+{
+	_cleanup_free_ char *full = ud_path_join(root, path);
+	struct stat st;
+	if (lstat(full, &st) == 0) {
+		if (S_ISLNK(st.st_mode))
+			die("volume target '%s' is a symlink in the container", path);
+		return;
+	}
+	_cleanup_free_ char *parent = xstrdup(full);
+	*strrchr(parent, '/') = '\0';
+	if (ud_mkdir_p(parent, 0755, NULL) < 0)
+		die("cannot create '%s' in the container: %s", path, strerror(errno));
+	if (is_dir ? mkdir(full, 0755) < 0 : mknod(full, S_IFREG | 0644, 0) < 0)
+		die("cannot create '%s' in the container: %s", path, strerror(errno));
+}
+
+static void bind(const char *root, const struct ud_bind *b)
+{
+	struct stat st;
+	if (stat(b->host, &st) < 0)
+		die("invalid host volume path: %s: %s", b->host, strerror(errno));
+	make_target(root, b->path, S_ISDIR(st.st_mode));
+	_cleanup_free_ char *target = ud_path_join(root, b->path);
+	if (mount(b->host, target, NULL, MS_BIND | MS_REC, NULL) < 0)
+		die("cannot bind '%s' to '%s': %s", b->host, b->path, strerror(errno));
+	if (b->readonly) {
+		/* A remount in a user namespace must keep the flags the host
+		 * mount has locked (nosuid, nodev): try with them first. */
+		unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC;
+		if (mount(NULL, target, NULL, flags | MS_NOSUID | MS_NODEV, NULL) < 0 &&
+		    mount(NULL, target, NULL, flags | MS_NOSUID, NULL) < 0 &&
+		    mount(NULL, target, NULL, flags, NULL) < 0)
+			die("cannot make '%s' read-only: %s", b->path, strerror(errno));
+	}
+}
+
+static char *find_in_path(char **env, const char *cmd)
+{
+	if (strchr(cmd, '/'))
+		return xstrdup(cmd);
+	const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	for (size_t i = 0; env && env[i]; i++)
+		if (ud_str_has_prefix(env[i], "PATH="))
+			path = env[i] + 5;
+	_cleanup_free_ char *copy = xstrdup(path);
+	char *save = NULL;
+	for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		char *cand = ud_path_join(d, cmd);
+		if (access(cand, X_OK) == 0)
+			return cand;
+		free(cand);
+	}
+	return NULL;
+}
+
+static void __attribute__((noreturn))
+child(const struct ud_run_request *r, uid_t outer_uid, gid_t outer_gid)
+{
+	int flags = CLONE_NEWUSER | CLONE_NEWNS | (r->hostname ? CLONE_NEWUTS : 0);
+	if (unshare(flags) < 0)
+		die("cannot create a user namespace (N1 needs unprivileged user namespaces): %s",
+		    strerror(errno));
+	char map[64];
+	write_proc("/proc/self/setgroups", "deny");
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)r->uid, (unsigned)outer_uid);
+	write_proc("/proc/self/uid_map", map);
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)r->gid, (unsigned)outer_gid);
+	write_proc("/proc/self/gid_map", map);
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		die("cannot make mounts private: %s", strerror(errno));
+	if (mount(r->root, r->root, NULL, MS_BIND | MS_REC, NULL) < 0)
+		die("cannot bind the container root '%s': %s", r->root, strerror(errno));
+	for (size_t i = 0; i < r->n_binds; i++)
+		bind(r->root, &r->binds[i]);
+	if (r->hostname && sethostname(r->hostname, strlen(r->hostname)) < 0)
+		die("cannot set the hostname: %s", strerror(errno));
+	if (chdir(r->root) < 0)
+		die("cannot enter '%s': %s", r->root, strerror(errno));
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		die("pivot_root: %s", strerror(errno));
+	if (umount2(".", MNT_DETACH) < 0)
+		die("cannot detach the host root: %s", strerror(errno));
+	if (chdir(r->workdir ? r->workdir : "/") < 0)
+		die("invalid working directory: %s: %s", r->workdir ? r->workdir : "/",
+		    strerror(errno));
+	_cleanup_free_ char *exe = find_in_path(r->env, r->argv[0]);
+	if (exe == NULL)
+		die("command not found: %s", r->argv[0]);
+	execve(exe, r->argv, r->env);
+	die("cannot execute %s: %s", r->argv[0], strerror(errno));
+}
+
+static pid_t running_child;
+
+static void forward(int sig)
+{
+	if (running_child > 0)
+		kill(running_child, sig);
+}
+
+int ud_engine_n1_run(const struct ud_run_request *r, int *status, struct ud_error **err);
+
+int ud_engine_n1_run(const struct ud_run_request *r, int *status, struct ud_error **err)
+{
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return ud_error_sys(err, errno, "pipe");
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		return ud_error_sys(err, errno, "fork");
+	if (pid == 0) {
+		close(fds[0]);
+		status_fd = fds[1];
+		signal(SIGPIPE, SIG_DFL);
+		child(r, uid, gid);
+	}
+	close(fds[1]);
+	running_child = pid;
+	struct sigaction sa = {.sa_handler = forward}, old[3];
+	int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	char msg[1024];
+	ssize_t n;
+	do
+		n = read(fds[0], msg, sizeof(msg) - 1);
+	while (n < 0 && errno == EINTR);
+	close(fds[0]);
+	int ws = 0;
+	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+		;
+	running_child = 0;
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	if (n > 0) {
+		msg[n] = '\0';
+		return ud_error_set(err, UD_ERR_USAGE, "%s", msg);
+	}
+	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	return 0;
+}

@@ -1,0 +1,345 @@
+/* Container steps: create, setup, run. The run request is assembled here
+ * from the image's metadata and the spec; the engine only executes it. */
+#include "engines/engines.h"
+#include "executor/executor_private.h"
+#include "spec/spec.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int ud_exec_create(struct ud_exec_ctx *x, const struct ud_plan *plan, const struct ud_step *st,
+		   struct ud_error **err)
+{
+	const struct ud_pull_step *p = &plan->steps[st->container.pull_step].pull;
+	const struct ud_spec_container *sc = st->container.spec;
+	struct ud_image *img = ud_store_image_open(x->store, p->local_name, p->local_tag, err);
+	if (img == NULL)
+		return -1;
+	_cleanup_free_ char *digest = NULL;
+	if (img->manifest) {
+		char hex[UD_SHA256_HEX_LEN + 1];
+		ud_sha256_hex(img->manifest, img->manifest_len, hex);
+		digest = xasprintf("sha256:%s", hex);
+	}
+	ud_store_image_free(img);
+	struct ud_container *old = ud_store_container_get(x->store, sc->name, NULL);
+	if (old) {
+		bool same = digest && ud_str_eq(old->digest, digest);
+		int r = 0;
+		if (same && !st->container.replace) {
+			ud_store_container_free(old);
+			return 0; /* known only now that the image is pulled: reuse */
+		}
+		if (!sc->recreate)
+			r = ud_error_set(err, UD_ERR_EXISTS,
+					 "the name %s belongs to container %s made from another "
+					 "image; set 'recreate: true' or remove it",
+					 sc->name, old->id);
+		else if ((r = ud_store_container_rmname(x->store, sc->name, err)) == 0)
+			r = ud_store_container_remove(x->store, old->id, err);
+		ud_store_container_free(old);
+		if (r < 0)
+			return -1;
+	}
+	struct ud_extract_stats es = {0};
+	_cleanup_free_ char *id =
+		ud_store_container_create(x->store, p->local_name, p->local_tag, &es, err);
+	if (id == NULL)
+		return -1;
+	if (es.skipped > 0)
+		ud_log(UD_LOG_WARN,
+		       "container %s: %ld layer entries skipped (devices, paths leaving the root, "
+		       "links to missing files)",
+		       id, es.skipped);
+	if (ud_store_container_name(x->store, id, sc->name, err) < 0)
+		return -1;
+	ud_log(UD_LOG_INFO, "created container %s (%s)", id, sc->name);
+	return 0;
+}
+
+int ud_exec_setup(struct ud_exec_ctx *x, const struct ud_step *st, struct ud_error **err)
+{
+	struct ud_container *c = ud_store_container_get(x->store, st->container.spec->name, err);
+	if (c == NULL)
+		return -1;
+	int r = 0;
+	if (c->protected)
+		r = ud_error_set(err, UD_ERR_PROTECTED, "container is protected: %s", c->id);
+	else
+		r = ud_store_container_set_execmode(x->store, c->id, st->container.mode, err);
+	ud_store_container_free(c);
+	return r;
+}
+
+/* ------------------------------------------------------- the run request */
+
+/* Looks a user (or group) up in the container's passwd (group) file:
+ * name -> id fields. Returns true when found. */
+static bool lookup(const char *root, const char *file, const char *name, unsigned *id,
+		   unsigned *gid, char **home)
+{
+	_cleanup_free_ char *path = xasprintf("%s/etc/%s", root, file);
+	_cleanup_free_ char *text = ud_read_file(path, NULL, NULL);
+	if (text == NULL)
+		return false;
+	char *save = NULL;
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *f[7] = {0};
+		int n = 0;
+		for (char *p = line; n < 7; n++) {
+			f[n] = p;
+			char *colon = strchr(p, ':');
+			if (colon == NULL) {
+				n++;
+				break;
+			}
+			*colon = '\0';
+			p = colon + 1;
+		}
+		if (n < 3 || (strcmp(f[0], name) != 0 && strcmp(f[2], name) != 0))
+			continue;
+		*id = (unsigned)strtoul(f[2], NULL, 10);
+		if (gid && n >= 4)
+			*gid = (unsigned)strtoul(f[3], NULL, 10);
+		if (home && n >= 6)
+			*home = xstrdup(f[5]);
+		return true;
+	}
+	return false;
+}
+
+static bool all_digits(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/* USER[:GROUP] with names or ids, "root", or empty for the host user. */
+static int resolve_user(const char *root, const char *spec, uid_t *uid, gid_t *gid, char **home,
+			struct ud_error **err)
+{
+	*uid = getuid();
+	*gid = getgid();
+	if (spec == NULL || *spec == '\0')
+		return 0;
+	_cleanup_free_ char *u = xstrdup(spec);
+	char *g = strchr(u, ':');
+	if (g)
+		*g++ = '\0';
+	unsigned id = 0, gid_from_passwd = 0;
+	bool have_gid = false;
+	if (lookup(root, "passwd", u, &id, &gid_from_passwd, home)) {
+		have_gid = true;
+	} else if (all_digits(u)) {
+		id = (unsigned)strtoul(u, NULL, 10);
+	} else {
+		return ud_error_set(err, UD_ERR_USAGE,
+				    "invalid user: %s: not in the container's "
+				    "/etc/passwd and not a number",
+				    u);
+	}
+	*uid = id;
+	*gid = have_gid ? gid_from_passwd : id;
+	if (g && *g) {
+		unsigned gg;
+		if (lookup(root, "group", g, &gg, NULL, NULL))
+			*gid = gg;
+		else if (all_digits(g))
+			*gid = (gid_t)strtoul(g, NULL, 10);
+		else
+			return ud_error_set(err, UD_ERR_USAGE, "invalid group: %s", g);
+	}
+	return 0;
+}
+
+static void env_set(char ***env, const char *kv)
+{
+	size_t klen = strcspn(kv, "=");
+	for (size_t i = 0; (*env)[i]; i++) {
+		if (strncmp((*env)[i], kv, klen) == 0 && (*env)[i][klen] == '=') {
+			free((*env)[i]);
+			(*env)[i] = xstrdup(kv);
+			return;
+		}
+	}
+	ud_strv_push(env, xstrdup(kv));
+}
+
+static bool env_has(char **env, const char *key)
+{
+	size_t k = strlen(key);
+	for (size_t i = 0; env[i]; i++)
+		if (strncmp(env[i], key, k) == 0 && env[i][k] == '=')
+			return true;
+	return false;
+}
+
+static int read_env_file(const char *path, char ***env, struct ud_error **err)
+{
+	_cleanup_free_ char *text = ud_read_file(path, NULL, err);
+	if (text == NULL)
+		return ud_error_prefix(err, "env file");
+	char *save = NULL;
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		while (isspace((unsigned char)*line))
+			line++;
+		if (*line == '\0' || *line == '#')
+			continue;
+		if (strchr(line, '=') == NULL)
+			return ud_error_set(err, UD_ERR_USAGE,
+					    "env file '%s': '%s' is not NAME=VALUE", path, line);
+		env_set(env, line);
+	}
+	return 0;
+}
+
+void ud_run_request_release(struct ud_run_request *r)
+{
+	ud_strv_free(r->argv);
+	ud_strv_free(r->env);
+	free((char *)r->workdir);
+	for (size_t i = 0; i < r->n_binds; i++) {
+		free(r->binds[i].host);
+		free(r->binds[i].path);
+	}
+	free(r->binds);
+	free((char *)r->root);
+	memset(r, 0, sizeof(*r));
+}
+
+static void add_bind(struct ud_run_request *r, const char *host, const char *path, bool ro)
+{
+	r->binds = xrealloc(r->binds, (r->n_binds + 1) * sizeof(*r->binds));
+	r->binds[r->n_binds++] = (struct ud_bind){xstrdup(host), xstrdup(path), ro};
+}
+
+int ud_exec_build_request(const struct ud_container *c, const struct ud_spec_container *sc,
+			  char *const *command, const struct ud_run_options *o,
+			  struct ud_run_request *r, struct ud_error **err)
+{
+	memset(r, 0, sizeof(*r));
+	r->root = xstrdup(c->root);
+	struct ud_image_config cfg = {0};
+	_cleanup_free_ char *cpath = ud_path_join(c->dir, "container.json");
+	_cleanup_free_ char *ctext = ud_read_file(cpath, NULL, NULL);
+	if (ctext && !(o && o->nometa))
+		ud_image_config_parse(ctext, strlen(ctext), &cfg, NULL);
+	_cleanup_free_ char *home = NULL;
+	const char *user = sc->user ? sc->user : cfg.user;
+	if (resolve_user(c->root, user, &r->uid, &r->gid, &home, err) < 0)
+		goto fail;
+	r->env = xcalloc(1, sizeof(char *));
+	if (o && o->hostenv)
+		for (char **e = o->host_environ; e && *e; e++)
+			env_set(&r->env, *e);
+	for (size_t i = 0; cfg.env && cfg.env[i]; i++)
+		env_set(&r->env, cfg.env[i]);
+	for (size_t i = 0; sc->env_file && sc->env_file[i]; i++)
+		if (read_env_file(sc->env_file[i], &r->env, err) < 0)
+			goto fail;
+	for (size_t i = 0; i < sc->n_env; i++) {
+		_cleanup_free_ char *kv = xasprintf("%s=%s", sc->env[i].key, sc->env[i].value);
+		env_set(&r->env, kv);
+	}
+	if (!env_has(r->env, "PATH"))
+		env_set(&r->env, r->uid == 0 ? "PATH=/usr/sbin:/sbin:/usr/bin:/bin"
+					     : "PATH=/usr/sbin:/sbin:/usr/local/bin:/usr/bin:/bin");
+	if (!env_has(r->env, "HOME")) {
+		_cleanup_free_ char *h = xasprintf("HOME=%s", home	    ? home
+							      : r->uid == 0 ? "/root"
+									    : "/");
+		env_set(&r->env, h);
+	}
+	const char *term = getenv("TERM");
+	if (term && !env_has(r->env, "TERM")) {
+		_cleanup_free_ char *t = xasprintf("TERM=%s", term);
+		env_set(&r->env, t);
+	}
+	const char *wd = sc->workdir		       ? sc->workdir
+			 : cfg.workdir && *cfg.workdir ? cfg.workdir
+						       : "/";
+	r->workdir = xstrdup(wd);
+	/* argv: entrypoint (image's, cleared or replaced) + command (given, or the image's Cmd). */
+	r->argv = xcalloc(1, sizeof(char *));
+	if (sc->entrypoint_mode == UD_ENTRYPOINT_SET)
+		for (size_t i = 0; sc->entrypoint[i]; i++)
+			ud_strv_push(&r->argv, xstrdup(sc->entrypoint[i]));
+	else if (sc->entrypoint_mode == UD_ENTRYPOINT_IMAGE)
+		for (size_t i = 0; cfg.entrypoint && cfg.entrypoint[i]; i++)
+			ud_strv_push(&r->argv, xstrdup(cfg.entrypoint[i]));
+	char *const *cmd = command && command[0] ? command : cfg.cmd;
+	for (size_t i = 0; cmd && cmd[i]; i++)
+		ud_strv_push(&r->argv, xstrdup(cmd[i]));
+	if (r->argv[0] == NULL) {
+		ud_strv_push(&r->argv, xstrdup("/bin/sh"));
+	}
+	/* System files and directories, then volumes. */
+	if (!(o && o->nosysdirs)) {
+		static const char *const sys[] = {"/dev", "/proc", "/sys", "/etc/resolv.conf",
+						  "/etc/hosts"};
+		for (size_t i = 0; i < UD_ARRAY_SIZE(sys); i++)
+			if (ud_path_exists(sys[i]))
+				add_bind(r, sys[i], sys[i], false);
+	}
+	if (o && o->bindhome) {
+		const char *h = getenv("HOME");
+		if (h && *h)
+			add_bind(r, h, h, false);
+	}
+	for (size_t i = 0; !(o && o->novol) && i < sc->n_volumes; i++) {
+		const struct ud_spec_volume *v = &sc->volumes[i];
+		if (v->create && !ud_path_exists(v->host) && ud_mkdir_p(v->host, 0755, err) < 0)
+			goto fail;
+		if (!ud_path_exists(v->host)) {
+			ud_error_set(err, UD_ERR_USAGE, "invalid host volume path: %s", v->host);
+			goto fail;
+		}
+		add_bind(r, v->host, v->path, v->readonly);
+	}
+	r->hostname = sc->hostname;
+	ud_image_config_release(&cfg);
+	return 0;
+fail:
+	ud_image_config_release(&cfg);
+	ud_run_request_release(r);
+	return -1;
+}
+
+int ud_exec_run(struct ud_exec_ctx *x, const struct ud_step *st, int *job_status,
+		struct ud_error **err)
+{
+	const struct ud_spec_container *sc = st->container.spec;
+	struct ud_container *c = ud_store_container_get(x->store, sc->name, err);
+	if (c == NULL)
+		return -1;
+	int r = 0;
+	*job_status = 0;
+	for (size_t i = 0; r == 0 && i < sc->n_commands; i++) {
+		const struct ud_spec_command *cmd = &sc->commands[i];
+		char *shell[] = {(char *)"/bin/sh", (char *)"-c", cmd->shell, NULL};
+		char *const *argv = cmd->argv ? cmd->argv : shell;
+		struct ud_run_request req;
+		if (ud_exec_build_request(c, sc, argv, x->opts->run, &req, err) < 0) {
+			r = -1;
+			break;
+		}
+		int status = 0;
+		const char *mode = c->execmode ? c->execmode : "N1";
+		r = ud_engine_run(mode, &req, &status, err);
+		ud_run_request_release(&req);
+		if (r == 0 && status != 0) {
+			*job_status = status;
+			ud_log(UD_LOG_INFO, "container %s: command %zu exited with status %d",
+			       sc->name, i + 1, status);
+			break;
+		}
+	}
+	ud_store_container_free(c);
+	return r;
+}

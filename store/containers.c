@@ -1,0 +1,290 @@
+/* Containers: containers/<id>/ as udocker 1.3.16 writes them (§2.4, §2.5). */
+#include "store/store_private.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static char *container_dir(const struct ud_store *s, const char *id)
+{
+	return ud_path_join(s->containers, id);
+}
+
+static char *read_small(const char *dir, const char *file)
+{
+	_cleanup_free_ char *p = ud_path_join(dir, file);
+	char *t = ud_read_file(p, NULL, NULL);
+	if (t)
+		t[strcspn(t, "\n")] = '\0';
+	return t;
+}
+
+static int write_small(const char *dir, const char *file, const char *text, struct ud_error **err)
+{
+	_cleanup_free_ char *p = ud_path_join(dir, file);
+	return ud_write_file_atomic(p, text, strlen(text), 0644, err);
+}
+
+char *ud_store_container_create(const struct ud_store *s, const char *name, const char *tag,
+				struct ud_extract_stats *stats, struct ud_error **err)
+{
+	struct ud_image *img = ud_store_image_open(s, name, tag, err);
+	if (img == NULL)
+		return NULL;
+	char id[37];
+	ud_uuid(id);
+	_cleanup_free_ char *hidden = xasprintf("%s/.%s.creating", s->containers, id);
+	_cleanup_free_ char *final = container_dir(s, id);
+	_cleanup_free_ char *root = ud_path_join(hidden, "ROOT");
+	_cleanup_free_ char *imgname = xasprintf("%s:%s", name, tag);
+	int r = ud_mkdir_p(root, 0755, err);
+	if (r == 0)
+		r = write_small(hidden, "imagerepo.name", imgname, err);
+	if (r == 0 && img->config)
+		r = write_small(hidden, "container.json", img->config, err);
+	if (r == 0 && img->manifest) {
+		char hex[UD_SHA256_HEX_LEN + 1];
+		ud_sha256_hex(img->manifest, img->manifest_len, hex);
+		_cleanup_free_ char *d = xasprintf("sha256:%s", hex);
+		r = write_small(hidden, "image.digest", d, err);
+	}
+	int rootfd = r == 0 ? open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (r == 0 && rootfd < 0)
+		r = ud_error_sys(err, errno, "cannot open '%s'", root);
+	for (size_t i = 0; r == 0 && img->layer_files[i]; i++)
+		if (ud_store_extract_layer(rootfd, img->layer_files[i], stats, err) < 0)
+			r = ud_error_prefix(err, "create from %s", imgname);
+	if (rootfd >= 0)
+		close(rootfd);
+	if (r == 0 && rename(hidden, final) < 0)
+		r = ud_error_sys(err, errno, "cannot rename '%s'", hidden);
+	ud_store_image_free(img);
+	if (r < 0) {
+		ud_rmtree(hidden, NULL);
+		return NULL;
+	}
+	return xstrdup(id);
+}
+
+/* Names pointing at id. */
+static char **names_of(const struct ud_store *s, const char *id)
+{
+	char **out = xcalloc(1, sizeof(char *));
+	DIR *d = opendir(s->containers);
+	if (d == NULL)
+		return out;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		char target[4096];
+		ssize_t n = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		const char *base = strrchr(target, '/');
+		if (strcmp(base ? base + 1 : target, id) == 0)
+			ud_strv_push(&out, xstrdup(de->d_name));
+	}
+	closedir(d);
+	return out;
+}
+
+static struct ud_container *load(const struct ud_store *s, const char *id)
+{
+	struct ud_container *c = xcalloc(1, sizeof(*c));
+	c->id = xstrdup(id);
+	c->dir = container_dir(s, id);
+	c->root = ud_path_join(c->dir, "ROOT");
+	c->image = read_small(c->dir, "imagerepo.name");
+	c->digest = read_small(c->dir, "image.digest");
+	c->execmode = read_small(c->dir, "execmode");
+	_cleanup_free_ char *prot = ud_path_join(c->dir, "PROTECT");
+	c->protected = ud_path_exists(prot);
+	return c;
+}
+
+struct ud_container *ud_store_container_get(const struct ud_store *s, const char *id_or_name,
+					    struct ud_error **err)
+{
+	if (*id_or_name == '\0' || *id_or_name == '.' || strchr(id_or_name, '/')) {
+		ud_error_set(err, UD_ERR_NOT_FOUND, "invalid container id or name: %s", id_or_name);
+		return NULL;
+	}
+	_cleanup_free_ char *p = container_dir(s, id_or_name);
+	struct stat st;
+	if (lstat(p, &st) < 0) {
+		ud_error_set(err, UD_ERR_NOT_FOUND, "container not found: %s", id_or_name);
+		return NULL;
+	}
+	const char *id = id_or_name;
+	char target[4096];
+	if (S_ISLNK(st.st_mode)) {
+		ssize_t n = readlink(p, target, sizeof(target) - 1);
+		if (n <= 0) {
+			ud_error_set(err, UD_ERR_NOT_FOUND, "container not found: %s", id_or_name);
+			return NULL;
+		}
+		target[n] = '\0';
+		const char *base = strrchr(target, '/');
+		id = base ? base + 1 : target;
+	}
+	_cleanup_free_ char *dir = container_dir(s, id);
+	if (!ud_is_dir(dir)) {
+		ud_error_set(err, UD_ERR_NOT_FOUND, "container not found: %s", id_or_name);
+		return NULL;
+	}
+	struct ud_container *c = load(s, id);
+	c->names = names_of(s, id);
+	return c;
+}
+
+void ud_store_container_free(struct ud_container *c)
+{
+	if (c == NULL)
+		return;
+	free(c->id);
+	free(c->dir);
+	free(c->root);
+	ud_strv_free(c->names);
+	free(c->image);
+	free(c->digest);
+	free(c->execmode);
+	free(c);
+}
+
+static int cmp_container(const void *a, const void *b)
+{
+	return strcmp((*(struct ud_container *const *)a)->id,
+		      (*(struct ud_container *const *)b)->id);
+}
+
+int ud_store_container_list(const struct ud_store *s, struct ud_container ***out, size_t *n,
+			    struct ud_error **err)
+{
+	*out = NULL;
+	*n = 0;
+	DIR *d = opendir(s->containers);
+	if (d == NULL)
+		return ud_error_sys(err, errno, "cannot read '%s'", s->containers);
+	/* One pass: directories are containers, symlinks are names. */
+	size_t cap = 0;
+	char **links = xcalloc(1, sizeof(char *)), **targets = xcalloc(1, sizeof(char *));
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (de->d_type == DT_LNK) {
+			char target[4096];
+			ssize_t len = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
+			if (len > 0) {
+				target[len] = '\0';
+				const char *base = strrchr(target, '/');
+				ud_strv_push(&links, xstrdup(de->d_name));
+				ud_strv_push(&targets, xstrdup(base ? base + 1 : target));
+			}
+			continue;
+		}
+		if (de->d_type != DT_DIR)
+			continue;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 64;
+			*out = xrealloc(*out, cap * sizeof(**out));
+		}
+		(*out)[(*n)++] = load(s, de->d_name);
+	}
+	closedir(d);
+	for (size_t i = 0; i < *n; i++) {
+		(*out)[i]->names = xcalloc(1, sizeof(char *));
+		for (size_t k = 0; links[k]; k++)
+			if (strcmp(targets[k], (*out)[i]->id) == 0)
+				ud_strv_push(&(*out)[i]->names, xstrdup(links[k]));
+	}
+	ud_strv_free(links);
+	ud_strv_free(targets);
+	if (*n > 1)
+		qsort(*out, *n, sizeof(**out), cmp_container);
+	return 0;
+}
+
+void ud_store_container_list_free(struct ud_container **c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		ud_store_container_free(c[i]);
+	free(c);
+}
+
+int ud_store_container_remove(const struct ud_store *s, const char *id, struct ud_error **err)
+{
+	struct ud_container *c = ud_store_container_get(s, id, err);
+	if (c == NULL)
+		return -1;
+	if (c->protected) {
+		ud_store_container_free(c);
+		return ud_error_set(err, UD_ERR_PROTECTED, "container is protected: %s", id);
+	}
+	for (size_t i = 0; c->names[i]; i++) {
+		_cleanup_free_ char *p = container_dir(s, c->names[i]);
+		unlink(p);
+	}
+	/* Rename first: the container disappears at once, then the tree goes. */
+	_cleanup_free_ char *gone = xasprintf("%s/.%s.removing", s->containers, c->id);
+	int r = rename(c->dir, gone) < 0 ? ud_error_sys(err, errno, "cannot remove '%s'", c->dir)
+					 : ud_rmtree(gone, err);
+	ud_store_container_free(c);
+	return r;
+}
+
+bool ud_store_container_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 0 && n <= 2048 && strpbrk(name, "/. []") == NULL;
+}
+
+int ud_store_container_name(const struct ud_store *s, const char *id, const char *name,
+			    struct ud_error **err)
+{
+	if (!ud_store_container_name_valid(name))
+		return ud_error_set(err, UD_ERR_USAGE,
+				    "invalid container name '%s': expected at most 2048 characters "
+				    "without '/', '.', ' ', '[' or ']'",
+				    name);
+	_cleanup_free_ char *p = container_dir(s, name);
+	if (symlink(id, p) < 0) {
+		if (errno == EEXIST)
+			return ud_error_set(err, UD_ERR_EXISTS, "container name already exists: %s",
+					    name);
+		return ud_error_sys(err, errno, "cannot create name '%s'", name);
+	}
+	return 0;
+}
+
+int ud_store_container_rmname(const struct ud_store *s, const char *name, struct ud_error **err)
+{
+	_cleanup_free_ char *p = container_dir(s, name);
+	struct stat st;
+	if (!ud_store_container_name_valid(name) || lstat(p, &st) < 0 || !S_ISLNK(st.st_mode))
+		return ud_error_set(err, UD_ERR_NOT_FOUND, "name does not exist: %s", name);
+	if (unlink(p) < 0)
+		return ud_error_sys(err, errno, "cannot remove name '%s'", name);
+	return 0;
+}
+
+int ud_store_container_protect(const struct ud_store *s, const char *id, bool on,
+			       struct ud_error **err)
+{
+	_cleanup_free_ char *dir = container_dir(s, id);
+	_cleanup_free_ char *p = ud_path_join(dir, "PROTECT");
+	if (on)
+		return ud_write_file_atomic(p, "", 0, 0644, err);
+	if (unlink(p) < 0 && errno != ENOENT)
+		return ud_error_sys(err, errno, "cannot remove '%s'", p);
+	return 0;
+}
+
+int ud_store_container_set_execmode(const struct ud_store *s, const char *id, const char *mode,
+				    struct ud_error **err)
+{
+	_cleanup_free_ char *dir = container_dir(s, id);
+	return write_small(dir, "execmode", mode, err);
+}
