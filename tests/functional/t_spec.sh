@@ -14,7 +14,7 @@ images:
     ref: "$UD_FIX_PLAIN/oci/busybox"
     digest: "$UD_FIX_DIGEST_oci_busybox"
 volumes:
-  data: {host: "\${SCRATCH:-/tmp}/data", path: /data}
+  data: {host: "\${SCRATCH}/data", path: /data, create: true}
 containers:
   analysis:
     image: tools
@@ -23,27 +23,32 @@ containers:
     workdir: /data
     commands:
       - ["echo", "hello"]
-      - "ls / | wc -l"
+      - "echo \$OMP_NUM_THREADS > /data/omp; ls / | wc -l"
   other:
     image: "$UD_FIX_PLAIN/test/layers:latest"
 EOY
+export SCRATCH="$T_TMP/scratch"
 expect_ok "validate a good spec" validate -f job.yaml
 check "validate reports what it found" out_has "2 images, 1 volume, 2 containers"
 expect_ok "plan before apply" plan -f job.yaml
-check "plan: three pulls to do" out_has "3 steps: 3 to do, 0 present, 0 blocked"
+check "plan: 3 pulls, 2 creates, 2 setups, 1 run to do" out_has "8 steps: 8 to do, 0 present, 0 blocked"
+check "plan says which mode auto picked and why" out_has "auto: N1, user namespaces work"
 check "plan says why" out_has "not in the store"
 check "plan names where the image is defined" out_has "at job.yaml:5:3"
 expect_ok "plan --json" plan --json -f job.yaml
-check "plan --json is JSON with states" bash -c '/usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); assert [s[\"state\"] for s in d[\"steps\"]]==[\"todo\"]*3" <<<"$1"' _ "$OUT"
+check "plan --json is JSON with states" bash -c '/usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); assert [s[\"kind\"] for s in d[\"steps\"]]==[\"pull\"]*3+[\"create\",\"setup\",\"run\",\"create\",\"setup\"]; assert all(s[\"state\"]==\"todo\" for s in d[\"steps\"])" <<<"$1"' _ "$OUT"
 expect_ok "apply" apply -f job.yaml
 check "apply downloaded layers" out_has "downloading layer"
+check "apply ran the commands inside the container" out_has "hello"
+check "a command wrote into a volume with the spec's env" [ "$(cat "$SCRATCH/data/omp")" = 4 ]
 check "the pinned image is stored under its digest" \
   [ -f "$UDOCKER_DIR/repos/$UD_FIX_PLAIN/oci/busybox/$UD_FIX_DIGEST_oci_busybox/TAG" ]
 expect_ok "plan after apply" plan -f job.yaml
-check "plan after apply: all present" out_has "3 steps: 0 to do, 3 present, 0 blocked"
+check "plan after apply: only the run is to do" out_has "8 steps: 1 to do, 7 present, 0 blocked"
 expect_ok "second apply" apply -f job.yaml
 check "second apply downloads nothing" bash -c '! grep -q "downloading layer" <<<"$1"' _ "$OUT"
-check "second apply reports 0 blobs downloaded" out_has "0 steps done, 3 present; 0 blobs downloaded"
+check "second apply: no pull, create or setup, only the commands" out_has "1 step done, 7 present; 0 blobs downloaded"
+check "second apply ran the commands again" out_has "hello"
 expect_ok "verify an applied image" verify "$UD_FIX_PLAIN/test/layers:latest"
 
 # Missing blobs are noticed and only they are fetched.
