@@ -119,6 +119,14 @@ UD_CMD(logout);
 UD_CMD(validate);
 UD_CMD(plan);
 UD_CMD(apply);
+UD_CMD(run);
+UD_CMD(create);
+UD_CMD(ps);
+UD_CMD(rm);
+UD_CMD(name);
+UD_CMD(rmname);
+UD_CMD(rename);
+UD_CMD(setup);
 
 /* Common handling of `--help` and parse errors inside a handler. */
 #define UD_CLI_PARSE_OR_RETURN(argc, argv, opts, helptext, pos)                                    \

@@ -323,7 +323,7 @@ int ud_exec_run(struct ud_exec_ctx *x, const struct ud_step *st, int *job_status
 	for (size_t i = 0; r == 0 && i < sc->n_commands; i++) {
 		const struct ud_spec_command *cmd = &sc->commands[i];
 		char *shell[] = {(char *)"/bin/sh", (char *)"-c", cmd->shell, NULL};
-		char *const *argv = cmd->argv ? cmd->argv : shell;
+		char *const *argv = cmd->image_default ? NULL : cmd->argv ? cmd->argv : shell;
 		struct ud_run_request req;
 		if (ud_exec_build_request(c, sc, argv, x->opts->run, &req, err) < 0) {
 			r = -1;
@@ -339,6 +339,23 @@ int ud_exec_run(struct ud_exec_ctx *x, const struct ud_step *st, int *job_status
 			       sc->name, i + 1, status);
 			break;
 		}
+	}
+	ud_store_container_free(c);
+	return r;
+}
+
+int ud_executor_run_container(struct ud_store *store, const char *name,
+			      const struct ud_spec_container *sc, char *const *command,
+			      const struct ud_run_options *o, int *status, struct ud_error **err)
+{
+	struct ud_container *c = ud_store_container_get(store, name, err);
+	if (c == NULL)
+		return -1;
+	struct ud_run_request req;
+	int r = ud_exec_build_request(c, sc, command, o, &req, err);
+	if (r == 0) {
+		r = ud_engine_run(c->execmode ? c->execmode : "N1", &req, status, err);
+		ud_run_request_release(&req);
 	}
 	ud_store_container_free(c);
 	return r;

@@ -58,4 +58,11 @@ int ud_executor_apply(const struct ud_plan *plan, struct ud_store *store,
 		      const struct ud_executor_options *opts, struct ud_exec_stats *stats,
 		      struct ud_error **err);
 
+/* Runs command (NULL: the image's) in the existing container `name` with
+ * the options of sc (user, env, volumes, workdir, entrypoint). -1 with *err
+ * when it could not be prepared; else *status is the command's. */
+int ud_executor_run_container(struct ud_store *store, const char *name,
+			      const struct ud_spec_container *sc, char *const *command,
+			      const struct ud_run_options *o, int *status, struct ud_error **err);
+
 #endif

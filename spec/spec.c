@@ -27,6 +27,41 @@ struct ud_spec_image *ud_spec_add_image(struct ud_spec *spec, const char *alias,
 	return img;
 }
 
+struct ud_spec_container *ud_spec_add_container(struct ud_spec *spec, const char *name,
+						const char *image)
+{
+	spec->containers =
+		xrealloc(spec->containers, (spec->n_containers + 1) * sizeof(*spec->containers));
+	struct ud_spec_container *c = &spec->containers[spec->n_containers++];
+	memset(c, 0, sizeof(*c));
+	c->name = xstrdup(name);
+	c->image = xstrdup(image);
+	return c;
+}
+
+void ud_spec_container_add_volume(struct ud_spec_container *c, const char *text)
+{
+	c->volumes = xrealloc(c->volumes, (c->n_volumes + 1) * sizeof(*c->volumes));
+	struct ud_spec_volume *v = &c->volumes[c->n_volumes++];
+	memset(v, 0, sizeof(*v));
+	v->path = xstrdup(text);
+}
+
+void ud_spec_container_add_env(struct ud_spec_container *c, const char *key, const char *value)
+{
+	c->env = xrealloc(c->env, (c->n_env + 1) * sizeof(*c->env));
+	c->env[c->n_env++] = (struct ud_spec_kv){xstrdup(key), xstrdup(value)};
+}
+
+void ud_spec_container_add_command(struct ud_spec_container *c, char *const *argv)
+{
+	c->commands = xrealloc(c->commands, (c->n_commands + 1) * sizeof(*c->commands));
+	struct ud_spec_command *cmd = &c->commands[c->n_commands++];
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->image_default = argv == NULL;
+	cmd->argv = argv ? ud_strv_dup(argv) : NULL;
+}
+
 const struct ud_spec_image *ud_spec_find_image(const struct ud_spec *spec, const char *alias)
 {
 	for (size_t i = 0; i < spec->n_images; i++)
@@ -344,7 +379,8 @@ int ud_spec_validate(const struct ud_spec *cspec, struct ud_error **err)
 				return -1;
 		for (size_t j = 0; j < c->n_commands; j++) {
 			struct ud_spec_command *cmd = &c->commands[j];
-			if ((cmd->argv && cmd->argv[0] == NULL) || (cmd->shell && !*cmd->shell))
+			if (!cmd->image_default &&
+			    ((cmd->argv && cmd->argv[0] == NULL) || (cmd->shell && !*cmd->shell)))
 				return vfail(err, &cmd->pos, "%s: commands: empty command", what);
 		}
 	}

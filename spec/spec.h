@@ -32,6 +32,7 @@ struct ud_spec_volume {
 };
 
 struct ud_spec_command {
+	bool image_default; /* docker-style run without a command: the image's Cmd */
 	char **argv; /* a list in the spec */
 	char *shell; /* a string in the spec: run under /bin/sh -c */
 	struct ud_spec_pos pos;
@@ -88,6 +89,14 @@ const struct ud_spec_image *ud_spec_find_image(const struct ud_spec *spec, const
 /* Builder for docker-style commands: an empty version-1 spec, then items. */
 struct ud_spec *ud_spec_new(void);
 struct ud_spec_image *ud_spec_add_image(struct ud_spec *spec, const char *alias, const char *ref);
+/* Adds a container (fields to fill by the caller); volumes are given as
+ * "HOST:CONTAINER[:ro]" in path (resolved by ud_spec_validate()). */
+struct ud_spec_container *ud_spec_add_container(struct ud_spec *spec, const char *name,
+						const char *image);
+void ud_spec_container_add_volume(struct ud_spec_container *c, const char *text);
+void ud_spec_container_add_env(struct ud_spec_container *c, const char *key, const char *value);
+/* argv NULL: the image's default command. */
+void ud_spec_container_add_command(struct ud_spec_container *c, char *const *argv);
 /* Validates a built spec with the same rules as files (messages name the
  * item instead of a position). */
 int ud_spec_validate(const struct ud_spec *spec, struct ud_error **err);

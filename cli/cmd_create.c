@@ -1,0 +1,68 @@
+#include "cli/jobs.h"
+#include "store/store.h"
+
+static const char help[] =
+	"Usage: udocker create [--name=NAME] [--force] IMAGE\n"
+	"\n"
+	"Creates a container from IMAGE (pulled when missing) and prints its id.\n"
+	"The layers are applied in order: whiteouts and opaque directories are\n"
+	"honoured, nothing is ever written outside the container's root.\n"
+	"\n"
+	"Options:\n"
+	"  --name=NAME   give the container a name\n"
+	"  --force       create the container even if NAME is taken (without the name)\n";
+
+UD_CMD(create)
+{
+	const char *name = NULL;
+	bool force = false;
+	struct ud_opt opts[] = {
+		{"--name", UD_OPT_VALUE, &name}, {"--force", UD_OPT_FLAG, &force}, {0}};
+	char **pos = NULL;
+	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
+	if (pos[0] == NULL || pos[1] != NULL) {
+		free(pos);
+		ud_cli_error("create: expected one IMAGE (see udocker create --help)");
+		return 1;
+	}
+	if (name && !ud_store_container_name_valid(name)) {
+		free(pos);
+		ud_cli_error("invalid container name or wrong format: %s", name);
+		return 1;
+	}
+	struct ud_error *err = NULL;
+	struct ud_container *taken = name ? ud_store_container_get(cli->store, name, NULL) : NULL;
+	if (taken && !force) {
+		ud_store_container_free(taken);
+		free(pos);
+		ud_cli_error("container name already exists: %s", name);
+		return 1;
+	}
+	ud_store_container_free(taken);
+	/* Through the planner: pull when missing, then create under a fresh name. */
+	char tmpname[16] = "create-";
+	ud_random_hex(tmpname + 7, 8);
+	struct ud_spec *spec = ud_spec_new();
+	struct ud_spec_image *img = ud_spec_add_image(spec, NULL, pos[0]);
+	img->pull = xstrdup("missing");
+	ud_spec_add_container(spec, tmpname, pos[0]);
+	free(pos);
+	/* Like udocker, create prints the new id only (and errors). */
+	enum ud_log_level level = ud_log_get_level();
+	if (level < UD_LOG_DEBUG)
+		ud_log_set_level(UD_LOG_WARN);
+	int rc = ud_spec_validate(spec, &err) < 0 ? ud_cli_fail(err)
+						  : ud_cli_run_spec(cli, spec, NULL, true, NULL);
+	ud_log_set_level(level);
+	ud_spec_free(spec);
+	struct ud_container *c = ud_store_container_get(cli->store, tmpname, NULL);
+	if (c) {
+		ud_store_container_rmname(cli->store, tmpname, NULL);
+		if (name && !taken && ud_store_container_name(cli->store, c->id, name, &err) < 0)
+			rc = ud_cli_fail(err);
+		if (rc == 0)
+			printf("%s\n", c->id);
+		ud_store_container_free(c);
+	}
+	return rc;
+}

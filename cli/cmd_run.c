@@ -1,0 +1,208 @@
+#include "cli/jobs.h"
+#include "executor/executor.h"
+#include "store/store.h"
+
+#include <sched.h>
+#include <string.h>
+
+extern char **environ;
+
+static const char help[] =
+	"Usage: udocker run [options] CONTAINER|IMAGE [COMMAND [ARG...]]\n"
+	"\n"
+	"Runs COMMAND (default: the image's entrypoint and command) in an existing\n"
+	"container, or pulls IMAGE when needed, creates a container from it and runs\n"
+	"it there (like docker). stdin, stdout and stderr pass through; the\n"
+	"command's exit status is udocker's (128+N when killed by signal N; 2 when\n"
+	"it could not be prepared).\n"
+	"\n"
+	"Options:\n"
+	"  -v, --volume=HOST:CONTAINER[:ro]   bind a host path (repeatable)\n"
+	"  -e, --env=NAME=VALUE               set a variable (repeatable)\n"
+	"  --env-file=FILE                    variables from a file (repeatable)\n"
+	"  -w, --workdir=DIR                  working directory in the container\n"
+	"  -u, --user=USER[:GROUP]            name, uid, uid:gid or root\n"
+	"  --entrypoint=CMD                   replace the image's entrypoint (\"\" clears it)\n"
+	"  --nometa                           ignore the image's metadata\n"
+	"  --hostenv                          start from the host's environment\n"
+	"  --bindhome                         bind the host's $HOME\n"
+	"  --hostauth, --containerauth        use the host's / the container's passwd\n"
+	"  --nosysdirs                        do not bind /dev /proc /sys resolv.conf hosts\n"
+	"  --novol                            ignore the volumes\n"
+	"  --hostname=NAME                    the container's hostname\n"
+	"  --cpuset-cpus=LIST                 run on these CPUs (e.g. 0,2-3)\n"
+	"  --name=NAME                        name of the container created from IMAGE\n"
+	"  --rm                               remove that container afterwards\n"
+	"  --pull=missing|never|always|reuse  pull policy for IMAGE (default missing)\n"
+	"  --platform=OS/ARCH[/VARIANT]       platform of IMAGE\n"
+	"  -p, --publish=H:C, -P              ports: the container shares the host's network\n"
+	"  -i, -t, -a, --nobanner             accepted for compatibility\n";
+
+static int cpuset(const char *list)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	_cleanup_free_ char *copy = xstrdup(list);
+	char *save = NULL;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		char *end;
+		long a = strtol(t, &end, 10), b = a;
+		if (*end == '-')
+			b = strtol(end + 1, &end, 10);
+		if (*end != '\0' || a < 0 || b < a || b >= CPU_SETSIZE)
+			return -1;
+		for (long i = a; i <= b; i++)
+			CPU_SET((int)i, &set);
+	}
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+UD_CMD(run)
+{
+	char **volumes = NULL, **envs = NULL, **env_files = NULL, **publish = NULL;
+	const char *workdir = NULL, *user = NULL, *entrypoint = NULL, *hostname = NULL,
+		   *cpus = NULL, *name = NULL, *pull = NULL, *platform = NULL, *location = NULL,
+		   *kernel = NULL;
+	bool nometa = false, hostenv = false, bindhome = false, hostauth = false,
+	     containerauth = false, nosysdirs = false, novol = false, rm = false, P = false,
+	     i_ = false, t_ = false, a_ = false, nobanner = false, dri = false;
+	struct ud_opt opts[] = {{"-v|--volume", UD_OPT_LIST, &volumes},
+				{"-e|--env", UD_OPT_LIST, &envs},
+				{"--env-file", UD_OPT_LIST, &env_files},
+				{"-w|--workdir", UD_OPT_VALUE, &workdir},
+				{"-u|--user", UD_OPT_VALUE, &user},
+				{"--entrypoint", UD_OPT_VALUE, &entrypoint},
+				{"--nometa", UD_OPT_FLAG, &nometa},
+				{"--hostenv", UD_OPT_FLAG, &hostenv},
+				{"--bindhome", UD_OPT_FLAG, &bindhome},
+				{"--hostauth", UD_OPT_FLAG, &hostauth},
+				{"--containerauth", UD_OPT_FLAG, &containerauth},
+				{"--nosysdirs", UD_OPT_FLAG, &nosysdirs},
+				{"--novol", UD_OPT_FLAG, &novol},
+				{"--dri", UD_OPT_FLAG, &dri},
+				{"--hostname", UD_OPT_VALUE, &hostname},
+				{"--cpuset-cpus", UD_OPT_VALUE, &cpus},
+				{"--location", UD_OPT_VALUE, &location},
+				{"--kernel", UD_OPT_VALUE, &kernel},
+				{"--name", UD_OPT_VALUE, &name},
+				{"--rm", UD_OPT_FLAG, &rm},
+				{"--pull", UD_OPT_VALUE, &pull},
+				{"--platform", UD_OPT_VALUE, &platform},
+				{"-p|--publish", UD_OPT_LIST, &publish},
+				{"-P", UD_OPT_FLAG, &P},
+				{"-i", UD_OPT_FLAG, &i_},
+				{"-t", UD_OPT_FLAG, &t_},
+				{"-a", UD_OPT_FLAG, &a_},
+				{"--nobanner", UD_OPT_FLAG, &nobanner},
+				{0}};
+	char **pos = NULL;
+	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
+	int rc = 0;
+	if (pos[0] == NULL) {
+		ud_cli_error("run: expected CONTAINER or IMAGE (see udocker run --help)");
+		rc = 1;
+		goto out;
+	}
+	if (kernel)
+		ud_cli_warn(cli, "--kernel applies to the P modes; N1 runs the host's kernel");
+	if (location) {
+		ud_cli_error("run: --location needs a container directory layout that this "
+			     "version does not support yet");
+		rc = 1;
+		goto out;
+	}
+	if (cpus && cpuset(cpus) < 0) {
+		ud_cli_error("run: invalid --cpuset-cpus '%s': expected a list like 0,2-3", cpus);
+		rc = 1;
+		goto out;
+	}
+	struct ud_spec *spec = ud_spec_new();
+	struct ud_error *err = NULL;
+	struct ud_container *existing = ud_store_container_get(cli->store, pos[0], NULL);
+	char gen[12] = "run-";
+	ud_random_hex(gen + 4, 7);
+	const char *cname = existing ? existing->id : name ? name : gen;
+	struct ud_spec_container *c = ud_spec_add_container(spec, cname, pos[0]);
+	c->user = user ? xstrdup(user) : NULL;
+	c->workdir = workdir ? xstrdup(workdir) : NULL;
+	c->hostname = hostname ? xstrdup(hostname) : NULL;
+	c->hostauth = hostauth;
+	c->hostenv = hostenv;
+	c->bindhome = bindhome;
+	if (entrypoint) {
+		c->entrypoint_mode = *entrypoint ? UD_ENTRYPOINT_SET : UD_ENTRYPOINT_CLEAR;
+		if (*entrypoint) {
+			c->entrypoint = xcalloc(1, sizeof(char *));
+			ud_strv_push(&c->entrypoint, xstrdup(entrypoint));
+		}
+	}
+	for (size_t k = 0; volumes && volumes[k]; k++) {
+		/* docker-style: -v /path means /path:/path */
+		_cleanup_free_ char *v = strchr(volumes[k], ':')
+						 ? xstrdup(volumes[k])
+						 : xasprintf("%s:%s", volumes[k], volumes[k]);
+		ud_spec_container_add_volume(c, v);
+	}
+	for (size_t k = 0; envs && envs[k]; k++) {
+		char *eq = strchr(envs[k], '=');
+		if (eq) {
+			_cleanup_free_ char *key = xstrndup(envs[k], (size_t)(eq - envs[k]));
+			ud_spec_container_add_env(c, key, eq + 1);
+		} else if (getenv(envs[k])) {
+			ud_spec_container_add_env(c, envs[k], getenv(envs[k]));
+		}
+	}
+	if (env_files) {
+		c->env_file = xcalloc(1, sizeof(char *));
+		for (size_t k = 0; env_files[k]; k++)
+			ud_strv_push(&c->env_file, xstrdup(env_files[k]));
+	}
+	char **command = pos[1] ? pos + 1 : NULL;
+	struct ud_run_options ro = {nometa, hostenv, environ, nosysdirs, novol, bindhome};
+	if (publish || P)
+		ud_cli_warn(cli, "-p/-P: in N1 the container shares the host's network; its "
+				 "ports are the host's");
+	if (existing) {
+		/* An existing container: no image steps. */
+		if (ud_spec_validate(spec, &err) < 0) {
+			rc = ud_cli_fail(err);
+		} else {
+			int status = 0;
+			if (ud_executor_run_container(cli->store, existing->id, c, command, &ro,
+						      &status, &err) < 0) {
+				ud_cli_fail(err);
+				rc = 2;
+			} else {
+				rc = status;
+			}
+		}
+	} else {
+		struct ud_spec_image *img = ud_spec_add_image(spec, NULL, pos[0]);
+		img->pull = xstrdup(pull ? pull : "missing");
+		img->platform = platform ? xstrdup(platform) : NULL;
+		c->recreate = pull && strcmp(pull, "always") == 0;
+		ud_spec_container_add_command(c, command);
+		if (ud_spec_validate(spec, &err) < 0)
+			rc = ud_cli_fail(err);
+		else
+			rc = ud_cli_run_spec(cli, spec, NULL, true, &ro);
+		if (rm) {
+			struct ud_container *made = ud_store_container_get(cli->store, cname, NULL);
+			if (made) {
+				ud_store_container_rmname(cli->store, cname, NULL);
+				if (ud_store_container_remove(cli->store, made->id, &err) < 0)
+					ud_cli_fail(err);
+				ud_store_container_free(made);
+			}
+		}
+	}
+	ud_store_container_free(existing);
+	ud_spec_free(spec);
+out:
+	free(volumes);
+	free(envs);
+	free(env_files);
+	free(publish);
+	free(pos);
+	return rc;
+}

@@ -1,0 +1,64 @@
+#include "cli/jobs.h"
+#include "engines/engines.h"
+#include "store/store.h"
+
+#include <ctype.h>
+#include <string.h>
+
+static const char help[] =
+	"Usage: udocker setup [--execmode=MODE] [--force] [--purge] CONTAINER\n"
+	"\n"
+	"Without options prints the container's execution mode. --execmode sets it;\n"
+	"this version runs N1 (unprivileged user namespaces); other modes are\n"
+	"refused with the reason.\n";
+
+UD_CMD(setup)
+{
+	const char *mode = NULL;
+	bool force = false, purge = false, nvidia = false, fixperm = false;
+	struct ud_opt opts[] = {
+		{"--execmode", UD_OPT_VALUE, &mode},  {"--force", UD_OPT_FLAG, &force},
+		{"--purge", UD_OPT_FLAG, &purge},     {"--nvidia", UD_OPT_FLAG, &nvidia},
+		{"--fixperm", UD_OPT_FLAG, &fixperm}, {0}};
+	char **pos = NULL;
+	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
+	if (pos[0] == NULL || pos[1] != NULL) {
+		free(pos);
+		ud_cli_error("setup: expected one CONTAINER (see udocker setup --help)");
+		return 1;
+	}
+	struct ud_error *err = NULL;
+	struct ud_container *c = ud_store_container_get(cli->store, pos[0], &err);
+	free(pos);
+	if (c == NULL) {
+		ud_error_prefix(&err, "invalid container id");
+		return ud_cli_fail(err);
+	}
+	int rc = 0;
+	if (nvidia) {
+		ud_cli_error("setup --nvidia is not supported by this version");
+		rc = 1;
+	} else if (mode == NULL) {
+		printf("execmode: %s\nnvidiamode: False\n", c->execmode ? c->execmode : "N1");
+	} else {
+		_cleanup_free_ char *m = xstrdup(mode);
+		for (char *p = m; *p; p++)
+			*p = (char)toupper((unsigned char)*p);
+		char *why = NULL;
+		if (c->protected) {
+			ud_cli_error("container is protected: %s", c->id);
+			rc = 1;
+		} else if (!ud_engine_available(m, &why)) {
+			ud_cli_error("container setup failed: %s", why);
+			rc = 1;
+		} else if (ud_store_container_set_execmode(cli->store, c->id, m, &err) < 0) {
+			rc = ud_cli_fail(err);
+		}
+		free(why);
+	}
+	(void)force;
+	(void)purge;
+	(void)fixperm;
+	ud_store_container_free(c);
+	return rc;
+}
