@@ -182,10 +182,15 @@ UD_CMD(run)
 		img->platform = platform ? xstrdup(platform) : NULL;
 		c->recreate = pull && strcmp(pull, "always") == 0;
 		ud_spec_container_add_command(c, command);
+		/* stdout belongs to the command: udocker's own lines stay out of it. */
+		enum ud_log_level level = ud_log_get_level();
+		if (level < UD_LOG_DEBUG)
+			ud_log_set_level(UD_LOG_WARN);
 		if (ud_spec_validate(spec, &err) < 0)
 			rc = ud_cli_fail(err);
 		else
 			rc = ud_cli_run_spec(cli, spec, NULL, true, &ro);
+		ud_log_set_level(level);
 		if (rm) {
 			struct ud_container *made = ud_store_container_get(cli->store, cname, NULL);
 			if (made) {

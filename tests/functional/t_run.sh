@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Containers and run in N1: create, ps, names, run options, metadata, exit
+# codes, stdin/stdout with and without a terminal, errors, hostile layers.
+. "$(dirname "$0")/lib.sh"
+cd "$T_TMP"
+P=$UD_FIX_PLAIN
+
+images="$P/test/busybox"
+[ "${UD_TEST_BIG:-0}" = 1 ] && images="$images $P/test/debian"
+
+ud images # creates the repository ("Info: creating repo")
+export HOSTENV_PROBE=from-the-host
+for img in $images; do
+  tag=$(basename "$img")
+  expect_ok "$tag: create --name" create --name="c-$tag" "$img"
+  check "$tag: create prints the id only" bash -c '[[ "$1" =~ ^[0-9a-f-]{36}$ ]]' _ "$OUT"
+  id=$OUT
+  check "$tag: container files as 1.3.16 writes them" \
+    [ -d "$UDOCKER_DIR/containers/$id/ROOT" ] && [ -f "$UDOCKER_DIR/containers/$id/container.json" ] &&
+    [ "$(cat "$UDOCKER_DIR/containers/$id/imagerepo.name")" = "$img:latest" ] &&
+    [ "$(readlink "$UDOCKER_DIR/containers/c-$tag")" = "$id" ]
+  expect_ok "$tag: true" run "c-$tag" /bin/true
+  expect_fail "$tag: exit status passes through" 7 "" run "c-$tag" /bin/sh -c 'exit 7'
+  ud run "c-$tag" /bin/sh -c 'kill -TERM $$'
+  check "$tag: death by signal 15 gives 143" rc_is 143
+  ud run -e A=1 -e B="two words" "c-$tag" /bin/sh -c 'echo "$A|$B"'
+  check "$tag: -e" out_is "1|two words"
+  printf 'C=3\n# comment\nD=4\n' >envf
+  ud run --env-file=envf "c-$tag" /bin/sh -c 'echo $C$D'
+  check "$tag: --env-file" out_is "34"
+  ud run -w /tmp "c-$tag" /bin/sh -c pwd
+  check "$tag: -w" out_is "/tmp"
+  ud run --user=root "c-$tag" /bin/sh -c 'id -u; id -g'
+  check "$tag: --user=root" out_is "$(printf '0\n0')"
+  ud run --user=4242:4343 "c-$tag" /bin/sh -c 'id -u; id -g'
+  check "$tag: --user=uid:gid" out_is "$(printf '4242\n4343')"
+  ud run --user=nobody "c-$tag" /bin/sh -c 'id -un'
+  check "$tag: --user=name from the container's passwd" out_is "nobody"
+  expect_fail "$tag: unknown user" 2 "invalid user: nosuchuser" run --user=nosuchuser "c-$tag" /bin/true
+  mkdir -p vol && echo data >vol/f
+  ud run -v "$T_TMP/vol:/mnt/vol" "c-$tag" /bin/sh -c 'cat /mnt/vol/f; echo out >/mnt/vol/g'
+  check "$tag: -v reads and writes" out_is "data" && [ "$(cat vol/g)" = out ]
+  ud run -v "$T_TMP/vol:/mnt/vol:ro" "c-$tag" /bin/sh -c 'echo x >/mnt/vol/h'
+  check "$tag: -v :ro is read-only" [ "$RC" != 0 ] && [ ! -e vol/h ]
+  ud run -v "$T_TMP/vol" "c-$tag" /bin/sh -c "cat $T_TMP/vol/f"
+  check "$tag: -v HOST alone binds to the same path" out_is "data"
+  expect_fail "$tag: invalid host volume path" 2 "invalid host volume path" \
+    run -v /nonexistent/dir:/x "c-$tag" /bin/true
+  expect_fail "$tag: invalid working directory" 2 "invalid working directory" \
+    run -w /no/such/dir "c-$tag" /bin/true
+  expect_fail "$tag: command not found" 2 "command not found: no-such-command" \
+    run "c-$tag" no-such-command
+  ud run --hostname=inside "c-$tag" /bin/sh -c 'cat /proc/sys/kernel/hostname'
+  check "$tag: --hostname" out_is "inside"
+  ud run --nosysdirs "c-$tag" /bin/sh -c 'ls /proc | wc -l'
+  check "$tag: --nosysdirs leaves /proc empty" out_is "0"
+  ud run "c-$tag" /bin/sh -c 'test -e /proc/self/status && test -e /dev/null && echo sys'
+  check "$tag: /proc and /dev are there by default" out_is "sys"
+  ud run --hostenv "c-$tag" /bin/sh -c 'echo $HOSTENV_PROBE'
+  check "$tag: --hostenv" out_is "from-the-host"
+  ud run "c-$tag" /bin/sh -c 'echo "[$HOSTENV_PROBE]"'
+  check "$tag: without --hostenv the host's environment stays out" out_is "[]"
+  ud run --cpuset-cpus=0 "c-$tag" /bin/sh -c 'grep Cpus_allowed_list /proc/self/status'
+  check "$tag: --cpuset-cpus" out_has "	0"
+  echo "through stdin" >in.txt
+  "$UD_BIN" run "c-$tag" /bin/cat <in.txt >out.txt 2>err.txt
+  RC=$?; OUT=$(cat out.txt); ERR=$(cat err.txt)
+  check "$tag: stdin and stdout pass through without a terminal" out_is "through stdin"
+  "$UD_BIN" run "c-$tag" /bin/sh -c 'echo to-stderr >&2' 2>err.txt >/dev/null
+  check "$tag: stderr passes through" grep -q to-stderr err.txt
+  if command -v script >/dev/null; then
+    script -qec "$UD_BIN run c-$tag /bin/sh -c 'test -t 0 && test -t 1 && echo is-a-tty; exit 5'" /dev/null >tty.txt 2>&1
+    RC=$?; OUT=$(tr -d '\r' <tty.txt); ERR=
+    check "$tag: with a terminal: the command sees a tty" out_has "is-a-tty"
+    check "$tag: with a terminal: the exit status passes through" rc_is 5
+  else
+    skip "$tag: terminal case: no 'script' command"
+  fi
+done
+
+# Image metadata: Env, WorkingDir, User, Cmd, Entrypoint; --nometa, --entrypoint.
+ud run "$P/test/busybox" /bin/sh -c 'echo $FIXTURE; pwd; id -u'
+check "metadata: Env, WorkingDir and User of the image" out_is "$(printf 'busybox\n/home/user\n1000')"
+ud run --nometa "$P/test/busybox" /bin/sh -c 'echo "[$FIXTURE]"; pwd'
+check "--nometa ignores them" out_is "$(printf '[]\n/')"
+ud run "$P/test/entry"
+check "Entrypoint + Cmd" out_is "entry cmd-arg"
+ud run "$P/test/entry" other
+check "a command replaces Cmd, the Entrypoint stays" out_is "entry other"
+ud run --entrypoint=/bin/echo "$P/test/entry" x
+check "--entrypoint replaces it" out_is "x"
+ud run --entrypoint= "$P/test/entry" /bin/echo cleared
+check "--entrypoint= clears it" out_is "cleared"
+ud run --name=named --rm "$P/test/busybox" /bin/true
+check "--rm removes the container" bash -c '! "$1" ps | grep -q named' _ "$UD_BIN"
+expect_fail "--pull=never and a missing image" 1 "pull policy is 'never'" \
+  run --pull=never "$P/test/nothere" /bin/true
+
+# Container commands.
+ud ps
+check "ps lists names in 1.3.16's bracket notation" out_has "['c-busybox']"
+expect_ok "ps -m -p -s" ps -m -p -s
+check "ps -m shows the mode" out_has " N1 "
+expect_ok "name" name c-busybox second
+expect_ok "run by the new name" run second /bin/true
+expect_fail "name already taken" 1 "already exists" name c-busybox second
+expect_ok "rename" rename second third
+expect_ok "rmname" rmname third
+expect_fail "rmname of a missing name" 1 "name does not exist" rmname third
+ud setup c-busybox
+check "setup prints the mode" out_has "execmode: N1"
+expect_ok "setup --execmode=N1" setup --execmode=n1 c-busybox
+expect_fail "setup of a mode not built yet" 1 "not built in this version" setup --execmode=R1 c-busybox
+expect_ok "protect a container" protect c-busybox
+expect_fail "rm of a protected container" 1 "protected" rm c-busybox
+expect_ok "unprotect it" unprotect c-busybox
+ud create "$P/test/busybox"
+other=$OUT
+expect_ok "rm of several containers" rm c-busybox "$other"
+check "they are gone with their names" [ ! -e "$UDOCKER_DIR/containers/$other" ] && [ ! -e "$UDOCKER_DIR/containers/c-busybox" ]
+expect_fail "rm of a missing container" 1 "container not found" rm c-busybox
+
+# Hostile layers: nothing lands outside ROOT.
+/usr/bin/python3 - <<'EOPY'
+import io, tarfile
+def add(t, name, data=b"x", **kw):
+    ti = tarfile.TarInfo(name)
+    for k, v in kw.items():
+        setattr(ti, k, v)
+    if ti.type in (tarfile.REGTYPE, tarfile.AREGTYPE):
+        ti.size = len(data)
+        t.addfile(ti, io.BytesIO(data))
+    else:
+        t.addfile(ti)
+with tarfile.open("hostile.tar", "w") as t:
+    add(t, "bin/", type=tarfile.DIRTYPE, mode=0o755)
+    add(t, "../../../../../../tmp/udocker-hostile-dotdot")
+    add(t, "/tmp/udocker-hostile-abs")
+    add(t, "escape", type=tarfile.SYMTYPE, linkname="/tmp")
+    add(t, "escape/udocker-hostile-symlink")
+    add(t, "rel", type=tarfile.SYMTYPE, linkname="../../../../../../tmp")
+    add(t, "rel/udocker-hostile-rel")
+    add(t, "hardout", type=tarfile.LNKTYPE, linkname="../../../../../../etc/passwd")
+    add(t, "hardabs", type=tarfile.LNKTYPE, linkname="/etc/passwd")
+    add(t, "dev/null2", type=tarfile.CHRTYPE, devmajor=1, devminor=3)
+    add(t, "suid", b"#!/bin/sh\n", mode=0o4755)
+    add(t, "plain", b"ok\n", mode=0o444)
+EOPY
+expect_ok "import a hostile layer" import hostile.tar hostile/img:1
+expect_ok "create from it" create hostile/img:1
+hid=$OUT
+root="$UDOCKER_DIR/containers/$hid/ROOT"
+check "'..' entries land nowhere" [ ! -e /tmp/udocker-hostile-dotdot ]
+check "absolute entries land inside ROOT" [ -e "$root/tmp/udocker-hostile-abs" ] && [ ! -e /tmp/udocker-hostile-abs ]
+check "no write through an absolute symlink" [ ! -e /tmp/udocker-hostile-symlink ]
+check "no write through a relative symlink" [ ! -e /tmp/udocker-hostile-rel ]
+check "no hard link to a file outside" [ ! -e "$root/hardout" ] && [ ! -e "$root/hardabs" ]
+check "device nodes skipped" [ ! -e "$root/dev/null2" ]
+check "setuid bit dropped" [ "$(stat -c %a "$root/suid")" = 755 ]
+check "files are readable and writable by their owner" [ "$(stat -c %a "$root/plain")" = 644 ]
+finish
