@@ -151,4 +151,52 @@ for f in "$UD_SRC"/examples/*.yaml; do
   DEMO_REGISTRY=$UD_FIX_PLAIN SCRATCH=/tmp ud validate -f "$f"
   check "example $(basename "$f") validates" rc_is 0
 done
+# The examples run end to end.
+export DEMO_REGISTRY=$UD_FIX_PLAIN SCRATCH="$T_TMP/examples"
+mkdir -p "$SCRATCH"
+ud apply -f "$UD_SRC/examples/hello.yaml"
+check "examples/hello.yaml prints from inside the container" out_has "hello from inside a container"
+ud apply -f "$UD_SRC/examples/volumes.yaml"
+check "examples/volumes.yaml: env, user and a volume" out_has "hello world from uid 1000"
+check "... the result is on the host" [ -f "$SCRATCH/udocker-example-out/result.txt" ]
+ud apply -f "$UD_SRC/examples/two-containers.yaml"
+check "examples/two-containers.yaml: the second container sees the first's output" out_has "checker: 100 numbers"
+ud apply -f "$UD_SRC/examples/demo.yaml"
+check "examples/demo.yaml" out_has "hello from udocker"
+
+# A failing command stops the job with its status; later commands do not run.
+cat >fail.yaml <<EOY
+version: 1
+containers:
+  f:
+    image: "$UD_FIX_PLAIN/test/busybox:latest"
+    commands:
+      - "echo first"
+      - "exit 3"
+      - "echo never"
+EOY
+ud apply -f fail.yaml
+check "a failing command's status is apply's" rc_is 3
+check "commands before it ran" out_has "first"
+check "commands after it did not" bash -c '! grep -q never <<<"$1"' _ "$OUT"
+cat >badvol.yaml <<EOY
+version: 1
+containers:
+  f:
+    image: "$UD_FIX_PLAIN/test/busybox:latest"
+    volumes: ["/no/such/host/dir:/x"]
+    commands: [["true"]]
+EOY
+expect_fail "a command that cannot be prepared: exit 2" 2 "invalid host volume path" apply -f badvol.yaml
+# The same name made from another image: blocked unless recreate.
+cat >other.yaml <<EOY
+version: 1
+containers:
+  f:
+    image: "$UD_FIX_PLAIN/test/entry:latest"
+    commands: [["/bin/true"]]
+EOY
+expect_fail "a name bound to another image is refused" 1 "another image" apply -f other.yaml
+sed -i 's|    commands:|    recreate: true\n    commands:|' other.yaml
+expect_ok "recreate: true replaces it" apply -f other.yaml
 finish

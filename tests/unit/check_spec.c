@@ -137,8 +137,10 @@ START_TEST(examples_validate)
 	const char *src = getenv("UD_TEST_SRCDIR");
 	ck_assert_ptr_nonnull(src);
 	setenv("DEMO_REGISTRY", "127.0.0.1:5000", 1);
-	const char *files[] = {"examples/demo.yaml", "examples/job.yaml", "examples/pull.yaml"};
-	for (size_t i = 0; i < 3; i++) {
+	const char *files[] = {"examples/demo.yaml",	"examples/job.yaml",
+			       "examples/pull.yaml",	"examples/hello.yaml",
+			       "examples/volumes.yaml", "examples/two-containers.yaml"};
+	for (size_t i = 0; i < UD_ARRAY_SIZE(files); i++) {
 		_cleanup_free_ char *p = ud_path_join(src, files[i]);
 		struct ud_error *err = NULL;
 		struct ud_spec *s = ud_spec_load_file(p, &err);
