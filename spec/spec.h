@@ -33,8 +33,8 @@ struct ud_spec_volume {
 
 struct ud_spec_command {
 	bool image_default; /* docker-style run without a command: the image's Cmd */
-	char **argv; /* a list in the spec */
-	char *shell; /* a string in the spec: run under /bin/sh -c */
+	char **argv;	    /* a list in the spec */
+	char *shell;	    /* a string in the spec: run under /bin/sh -c */
 	struct ud_spec_pos pos;
 };
 
