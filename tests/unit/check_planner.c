@@ -62,7 +62,11 @@ START_TEST(states_and_reasons)
 			   "  two: {image: \"reg.example:5000/x/a:1\"}\n";
 	struct ud_plan *p = plan_for(spec, &err);
 	ck_assert_ptr_nonnull(p);
-	ck_assert_uint_eq(p->n_steps, 3); /* the same image is pulled once */
+	/* The same image is pulled once; each container gets create + setup. */
+	ck_assert_uint_eq(p->n_steps, 7);
+	ck_assert_int_eq(p->steps[3].kind, UD_STEP_CREATE);
+	ck_assert_int_eq(p->steps[4].kind, UD_STEP_SETUP);
+	ck_assert_str_eq(p->steps[4].container.mode, "N1");
 	ck_assert_int_eq(p->steps[0].state, UD_STEP_TODO);
 	ck_assert_ptr_nonnull(strstr(p->steps[0].reason, "not in the store"));
 	ck_assert_uint_eq(ud_strv_len(p->steps[0].used_by), 3);
@@ -72,7 +76,7 @@ START_TEST(states_and_reasons)
 	_cleanup_free_ char *json = ud_plan_render_json(p);
 	ck_assert_ptr_nonnull(strstr(json, "\"state\": \"blocked\""));
 	_cleanup_free_ char *text = ud_plan_render_text(p);
-	ck_assert_ptr_nonnull(strstr(text, "3 steps: 2 to do, 0 present, 1 blocked"));
+	ck_assert_ptr_nonnull(strstr(text, "7 steps: 6 to do, 0 present, 1 blocked"));
 	ud_plan_free(p);
 
 	store_image("reg.example:5000/x/a", "1");
