@@ -127,6 +127,8 @@ UD_CMD(name);
 UD_CMD(rmname);
 UD_CMD(rename);
 UD_CMD(setup);
+UD_CMD(export);
+UD_CMD(clone);
 
 /* Common handling of `--help` and parse errors inside a handler. */
 #define UD_CLI_PARSE_OR_RETURN(argc, argv, opts, helptext, pos)                                    \

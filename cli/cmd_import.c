@@ -5,6 +5,11 @@
 
 static const char help[] =
 	"Usage: udocker import [--mv] [--platform=OS/ARCH[/VARIANT]] TARBALL|- IMAGE\n"
+	"       udocker import --tocontainer [--name=NAME] TARBALL|- [IMAGE]\n"
+	"       udocker import --clone [--name=NAME] TARBALL|-\n"
+	"\n"
+	"--tocontainer makes a container from a root filesystem tarball; --clone\n"
+	"makes one from `udocker export --clone` output. Both print the new id.\n"
 	"\n"
 	"Makes image IMAGE from a root filesystem tarball (as `docker export`\n"
 	"writes it), or from standard input with '-'. The image has one layer.\n"
@@ -26,10 +31,46 @@ UD_CMD(import)
 	char **pos = NULL;
 	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
 	if (tocontainer || clone) {
+		size_t npos = ud_strv_len(pos);
+		if (npos < 1 || npos > 2 || (clone && npos != 1)) {
+			free(pos);
+			ud_cli_error(
+				"import: expected TARBALL|- [IMAGE] (see udocker import --help)");
+			return 1;
+		}
+		struct ud_error *err = NULL;
+		_cleanup_free_ char *tmpdir = NULL, *src = NULL;
+		if (strcmp(pos[0], "-") == 0) {
+			/* Standard input to a file first: extraction reads it once. */
+			tmpdir = ud_mkdtemp(cli->conf.tmpdir, "import", &err);
+			src = tmpdir ? ud_path_join(tmpdir, "stdin.tar") : NULL;
+			if (src == NULL || ud_copy_file("/dev/stdin", src, 0600, &err) < 0) {
+				free(pos);
+				if (tmpdir)
+					ud_rmtree(tmpdir, NULL);
+				return ud_cli_fail(err);
+			}
+		} else {
+			src = xstrdup(pos[0]);
+		}
+		if (name && ud_store_container_get(cli->store, name, NULL)) {
+			ud_cli_error("container name already exists: %s", name);
+			free(pos);
+			return 1;
+		}
+		char *id = ud_store_container_import(cli->store, src, clone, pos[1], &err);
+		int rc = 0;
+		if (id == NULL)
+			rc = ud_cli_fail(err);
+		else if (name && ud_store_container_name(cli->store, id, name, &err) < 0)
+			rc = ud_cli_fail(err);
+		if (rc == 0)
+			printf("%s\n", id);
+		free(id);
+		if (tmpdir)
+			ud_rmtree(tmpdir, NULL);
 		free(pos);
-		ud_cli_error("import: --tocontainer and --clone create containers, which this "
-			     "version does not have yet");
-		return 1;
+		return rc;
 	}
 	if (pos[0] == NULL || pos[1] == NULL || pos[2] != NULL) {
 		free(pos);

@@ -5,7 +5,7 @@
 #include <string.h>
 
 static const char help[] =
-	"Usage: udocker inspect IMAGE\n"
+	"Usage: udocker inspect [-p] CONTAINER|IMAGE\n"
 	"\n"
 	"Prints the image's configuration (the config blob) as JSON with sorted\n"
 	"keys and 4-space indentation.\n";
@@ -20,6 +20,31 @@ UD_CMD(inspect)
 		free(pos);
 		ud_cli_error("inspect: expected one IMAGE (see udocker inspect --help)");
 		return 1;
+	}
+	/* A container first, then an image, as udocker does. */
+	struct ud_container *c = ud_store_container_get(cli->store, pos[0], NULL);
+	if (c) {
+		int crc = 0;
+		if (path) {
+			printf("%s\n", c->root);
+		} else {
+			_cleanup_free_ char *cj = ud_path_join(c->dir, "container.json");
+			json_error_t je;
+			json_t *j = json_load_file(cj, 0, &je);
+			if (j == NULL) {
+				ud_cli_error("container %s has no valid container.json: %s", c->id,
+					     je.text);
+				crc = 1;
+			} else {
+				char *text = json_dumps(j, JSON_INDENT(4) | JSON_SORT_KEYS);
+				puts(text);
+				free(text);
+				json_decref(j);
+			}
+		}
+		ud_store_container_free(c);
+		free(pos);
+		return crc;
 	}
 	struct ud_ref ref;
 	int rc = ud_cli_parse_image(cli, pos[0], &ref);

@@ -21,6 +21,8 @@ const struct ud_cmd ud_commands[] = {
 	{"name", ud_cmd_name, UD_NEEDS_STORE, "give a container a name"},
 	{"rmname", ud_cmd_rmname, UD_NEEDS_STORE, "remove a container name"},
 	{"rename", ud_cmd_rename, UD_NEEDS_STORE, "rename a container"},
+	{"export", ud_cmd_export, UD_NEEDS_STORE, "write a container's files as a tar"},
+	{"clone", ud_cmd_clone, UD_NEEDS_STORE, "copy a container"},
 	{"setup", ud_cmd_setup, UD_NEEDS_STORE, "show or set a container's execution mode"},
 	{"pull", ud_cmd_pull, UD_NEEDS_STORE, "pull an image from a registry"},
 	{"images", ud_cmd_images, UD_NEEDS_STORE, "list local images"},

@@ -1,6 +1,8 @@
 /* Containers: containers/<id>/ as udocker 1.3.16 writes them (§2.4, §2.5). */
 #include "store/store_private.h"
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -287,4 +289,115 @@ int ud_store_container_set_execmode(const struct ud_store *s, const char *id, co
 {
 	_cleanup_free_ char *dir = container_dir(s, id);
 	return write_small(dir, "execmode", mode, err);
+}
+
+/* Writes dir's tree as a tar to fd, members named "./<relative path>". */
+static int tar_tree(const char *dir, int fd, struct ud_error **err)
+{
+	struct archive *disk = archive_read_disk_new();
+	archive_read_disk_set_symlink_physical(disk);
+	archive_read_disk_set_standard_lookup(disk);
+	struct archive *out = archive_write_new();
+	archive_write_set_format_pax_restricted(out);
+	int r = 0;
+	if (archive_write_open_fd(out, fd) != ARCHIVE_OK ||
+	    archive_read_disk_open(disk, dir) != ARCHIVE_OK) {
+		r = ud_error_set(err, UD_ERR_IO, "export '%s': %s", dir,
+				 archive_error_string(disk) ? archive_error_string(disk)
+							    : archive_error_string(out));
+		goto out;
+	}
+	size_t plen = strlen(dir);
+	for (;;) {
+		struct archive_entry *e = archive_entry_new();
+		int rr = archive_read_next_header2(disk, e);
+		if (rr == ARCHIVE_EOF) {
+			archive_entry_free(e);
+			break;
+		}
+		if (rr < ARCHIVE_WARN) {
+			r = ud_error_set(err, UD_ERR_IO, "export: %s", archive_error_string(disk));
+			archive_entry_free(e);
+			break;
+		}
+		archive_read_disk_descend(disk);
+		const char *p = archive_entry_pathname(e);
+		_cleanup_free_ char *rel = xasprintf(".%s", strlen(p) > plen ? p + plen : "/");
+		archive_entry_set_pathname(e, rel);
+		if (archive_write_header(out, e) < ARCHIVE_WARN) {
+			r = ud_error_set(err, UD_ERR_IO, "export '%s': %s", rel,
+					 archive_error_string(out));
+			archive_entry_free(e);
+			break;
+		}
+		if (archive_entry_filetype(e) == AE_IFREG && archive_entry_size(e) > 0) {
+			char buf[1 << 16];
+			la_ssize_t n;
+			while ((n = archive_read_data(disk, buf, sizeof(buf))) > 0)
+				if (archive_write_data(out, buf, (size_t)n) != n) {
+					r = ud_error_set(err, UD_ERR_IO, "export '%s': %s", rel,
+							 archive_error_string(out));
+					break;
+				}
+			if (n < 0)
+				r = ud_error_set(err, UD_ERR_IO, "export '%s': %s", rel,
+						 archive_error_string(disk));
+		}
+		archive_entry_free(e);
+		if (r < 0)
+			break;
+	}
+	if (archive_write_close(out) != ARCHIVE_OK && r == 0)
+		r = ud_error_set(err, UD_ERR_IO, "export: %s", archive_error_string(out));
+out:
+	archive_read_free(disk);
+	archive_write_free(out);
+	return r;
+}
+
+int ud_store_container_export(const struct ud_store *s, const char *id, bool whole, int fd,
+			      struct ud_error **err)
+{
+	struct ud_container *c = ud_store_container_get(s, id, err);
+	if (c == NULL)
+		return -1;
+	int r = tar_tree(whole ? c->dir : c->root, fd, err);
+	ud_store_container_free(c);
+	return r;
+}
+
+char *ud_store_container_import(const struct ud_store *s, const char *tarball, bool clone,
+				const char *image_name, struct ud_error **err)
+{
+	char id[37];
+	ud_uuid(id);
+	_cleanup_free_ char *hidden = xasprintf("%s/.%s.creating", s->containers, id);
+	_cleanup_free_ char *final = container_dir(s, id);
+	_cleanup_free_ char *target = clone ? xstrdup(hidden) : ud_path_join(hidden, "ROOT");
+	int r = ud_mkdir_p(target, 0755, err);
+	if (r == 0 && !clone)
+		r = write_small(hidden, "imagerepo.name",
+				image_name ? image_name : "IMPORTED:unknown", err);
+	int fd = r == 0 ? open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	struct ud_extract_stats st = {0};
+	if (r == 0 && (fd < 0 || ud_store_extract_layer(fd, tarball, &st, err) < 0))
+		r = fd < 0 ? ud_error_sys(err, errno, "cannot open '%s'", target) : -1;
+	if (fd >= 0)
+		close(fd);
+	_cleanup_free_ char *root = ud_path_join(hidden, "ROOT");
+	if (r == 0 && !ud_is_dir(root))
+		r = ud_error_set(err, UD_ERR_INVALID, "'%s' is not a container export (no ROOT)",
+				 tarball);
+	if (r == 0 && clone) {
+		/* Names and protection are not cloned. */
+		_cleanup_free_ char *prot = ud_path_join(hidden, "PROTECT");
+		unlink(prot);
+	}
+	if (r == 0 && rename(hidden, final) < 0)
+		r = ud_error_sys(err, errno, "cannot rename '%s'", hidden);
+	if (r < 0) {
+		ud_rmtree(hidden, NULL);
+		return NULL;
+	}
+	return xstrdup(id);
 }

@@ -169,6 +169,15 @@ int ud_store_container_protect(const struct ud_store *s, const char *id, bool on
 int ud_store_container_set_execmode(const struct ud_store *s, const char *id, const char *mode,
 				    struct ud_error **err);
 
+/* Writes the container's ROOT (whole: the container directory) as a tar
+ * to fd, members "./..." as `tar -C ROOT -c .` would name them. */
+int ud_store_container_export(const struct ud_store *s, const char *id, bool whole, int fd,
+			      struct ud_error **err);
+/* A new container from a tar: a root filesystem (into ROOT), or with clone
+ * a whole container directory written by export whole. Returns the id. */
+char *ud_store_container_import(const struct ud_store *s, const char *tarball, bool clone,
+				const char *image_name, struct ud_error **err);
+
 /* ------------------------------------------------------------- archives */
 
 /* Loads `docker save` (legacy) or OCI archives from fd. name (may be NULL)

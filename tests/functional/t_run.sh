@@ -120,6 +120,33 @@ expect_ok "rm of several containers" rm c-busybox "$other"
 check "they are gone with their names" [ ! -e "$UDOCKER_DIR/containers/$other" ] && [ ! -e "$UDOCKER_DIR/containers/c-busybox" ]
 expect_fail "rm of a missing container" 1 "container not found" rm c-busybox
 
+# inspect, export, import --tocontainer / --clone, clone.
+ud create --name=orig "$P/test/busybox"
+oid=$OUT
+ud inspect -p orig
+check "inspect -p prints the container's ROOT" out_is "$UDOCKER_DIR/containers/$oid/ROOT"
+ud inspect orig
+check "inspect prints container.json" out_has '"WorkingDir": "/home/user"'
+ud run orig /bin/sh -c 'echo marker >/tmp/marker'
+expect_ok "export -o" export -o exp.tar orig
+check "export members start with ./" bash -c 'tar tf exp.tar | grep -q "^./tmp/marker$"'
+"$UD_BIN" export orig >exp2.tar 2>/dev/null
+check "export to standard output" bash -c 'tar tf exp2.tar | grep -q "^./bin/busybox$"'
+expect_ok "import --tocontainer" import --tocontainer --name=imp exp.tar
+ud run imp /bin/cat /tmp/marker
+check "the imported container has the files" out_is "marker"
+ud ps
+check "its image is IMPORTED:unknown" out_has "IMPORTED:unknown"
+expect_ok "export --clone" export --clone -o clone.tar orig
+expect_ok "import --clone" import --clone clone.tar
+cid=$OUT
+ud run "$cid" /bin/cat /tmp/marker
+check "the clone has the files" out_is "marker"
+expect_ok "clone --name" clone --name=twin orig
+ud run twin /bin/cat /tmp/marker
+check "clone copies the container" out_is "marker"
+check "clone is a new container" [ "$(readlink "$UDOCKER_DIR/containers/twin")" != "$oid" ]
+
 # Hostile layers: nothing lands outside ROOT.
 /usr/bin/python3 - <<'EOPY'
 import io, tarfile
