@@ -257,6 +257,8 @@ static void add_container_steps(struct ud_plan *plan, const struct ud_spec *spec
 				  c->name, have->id, have->image ? have->image : "unknown");
 	}
 
+	/* new_step() may move the steps: keep what we need of this one. */
+	enum ud_step_state create_state = st->state;
 	const char *mode = c->execmode ? c->execmode : spec->def_execmode;
 	struct ud_step *su = new_step(plan, UD_STEP_SETUP, c, pull_step);
 	char *why = NULL;
@@ -279,7 +281,8 @@ static void add_container_steps(struct ud_plan *plan, const struct ud_spec *spec
 	free(why);
 	if (su->state != UD_STEP_BLOCKED) {
 		const char *cur = have && have->execmode ? have->execmode : "N1";
-		if (have && st->state == UD_STEP_PRESENT && strcmp(cur, su->container.mode) == 0) {
+		if (have && create_state == UD_STEP_PRESENT &&
+		    strcmp(cur, su->container.mode) == 0) {
 			su->state = UD_STEP_PRESENT;
 			if (su->reason == NULL)
 				su->reason = xasprintf("execution mode is %s", cur);
