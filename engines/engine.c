@@ -4,8 +4,10 @@
 #include <string.h>
 
 int ud_engine_n1_run(const struct ud_run_request *r, int *status, struct ud_error **err);
+int ud_engine_r1_run(const struct ud_run_request *r, int *status, struct ud_error **err);
+char *ud_engine_r1_runtime(char **why);
 
-const char *const ud_engine_modes[] = {"N1", NULL};
+const char *const ud_engine_modes[] = {"N1", "R1", NULL};
 
 bool ud_engine_available(const char *mode, char **why)
 {
@@ -18,8 +20,14 @@ bool ud_engine_available(const char *mode, char **why)
 		ud_host_probe_release(&p);
 		return ok;
 	}
+	if (strcmp(mode, "R1") == 0) {
+		char *rt = ud_engine_r1_runtime(why);
+		free(rt);
+		return rt != NULL;
+	}
 	if (why)
-		*why = xasprintf("execution mode %s is not built in this version (available: N1)",
+		*why = xasprintf("execution mode %s is not built in this version (available: N1, "
+				 "R1)",
 				 mode);
 	return false;
 }
@@ -29,6 +37,9 @@ int ud_engine_run(const char *mode, const struct ud_run_request *req, int *statu
 {
 	if (mode == NULL || strcmp(mode, "N1") == 0)
 		return ud_engine_n1_run(req, status, err);
+	if (strcmp(mode, "R1") == 0)
+		return ud_engine_r1_run(req, status, err);
 	return ud_error_set(err, UD_ERR_UNSUPPORTED,
-			    "execution mode %s is not built in this version (available: N1)", mode);
+			    "execution mode %s is not built in this version (available: N1, R1)",
+			    mode);
 }

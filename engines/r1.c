@@ -1,0 +1,198 @@
+/* R1: an external OCI runtime (runc, crun) from a generated rootless
+ * config.json. The bundle and the runtime's state live in a temporary
+ * directory removed afterwards; stdio is inherited, so output and exit
+ * status pass through with or without a terminal. */
+#include "engines/engines.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+int ud_engine_r1_run(const struct ud_run_request *r, int *status, struct ud_error **err);
+char *ud_engine_r1_runtime(char **why);
+
+/* The runtime to use: UDOCKER_USE_RUNC_EXECUTABLE, else runc, else crun
+ * on PATH. crun 1.8 refuses hosts with hybrid cgroups, which runc
+ * handles, so runc comes first. */
+char *ud_engine_r1_runtime(char **why)
+{
+	const char *env = getenv("UDOCKER_USE_RUNC_EXECUTABLE");
+	if (env && *env && strcmp(env, "UDOCKER") != 0) {
+		if (access(env, X_OK) == 0)
+			return xstrdup(env);
+		if (why)
+			*why = xasprintf("UDOCKER_USE_RUNC_EXECUTABLE=%s is not executable", env);
+		return NULL;
+	}
+	char *rt = ud_engines_which("runc");
+	if (rt == NULL)
+		rt = ud_engines_which("crun");
+	if (rt == NULL && why)
+		*why = xstrdup("R1 needs runc or crun on PATH (apt-get install runc)");
+	return rt;
+}
+
+static bool in_root_exec(const char *root, char **env, const char *cmd)
+{
+	if (strchr(cmd, '/')) {
+		_cleanup_free_ char *p = ud_path_join(root, cmd);
+		return access(p, X_OK) == 0 || ud_path_exists(p);
+	}
+	const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	for (size_t i = 0; env && env[i]; i++)
+		if (ud_str_has_prefix(env[i], "PATH="))
+			path = env[i] + 5;
+	_cleanup_free_ char *copy = xstrdup(path);
+	char *save = NULL;
+	for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		_cleanup_free_ char *dir = ud_path_join(root, d);
+		_cleanup_free_ char *p = ud_path_join(dir, cmd);
+		if (ud_path_exists(p))
+			return true;
+	}
+	return false;
+}
+
+static json_t *mount_entry(const char *dest, const char *type, const char *source,
+			   const char *const *options)
+{
+	json_t *opts = json_array();
+	for (size_t i = 0; options[i]; i++)
+		json_array_append_new(opts, json_string(options[i]));
+	return json_pack("{s:s,s:s,s:s,s:o}", "destination", dest, "type", type, "source", source,
+			 "options", opts);
+}
+
+static json_t *make_config(const struct ud_run_request *r, bool tty)
+{
+	json_t *args = json_array(), *env = json_array();
+	for (size_t i = 0; r->argv[i]; i++)
+		json_array_append_new(args, json_string(r->argv[i]));
+	for (size_t i = 0; r->env && r->env[i]; i++)
+		json_array_append_new(env, json_string(r->env[i]));
+	json_t *caps = json_pack("[s,s,s]", "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE");
+	json_t *process = json_pack(
+		"{s:b,s:{s:I,s:I},s:o,s:o,s:s,s:{s:O,s:O,s:O,s:O,s:O},s:b}", "terminal", tty,
+		"user", "uid", (json_int_t)0, "gid", (json_int_t)0, "args", args, "env", env, "cwd",
+		r->workdir ? r->workdir : "/", "capabilities", "bounding", caps, "effective", caps,
+		"inheritable", caps, "permitted", caps, "ambient", caps, "noNewPrivileges", 1);
+	json_decref(caps);
+	static const char *const proc_o[] = {"nosuid", "noexec", "nodev", NULL};
+	static const char *const dev_o[] = {"nosuid", "strictatime", "mode=755", "size=65536k",
+					    NULL};
+	static const char *const pts_o[] = {"nosuid",	     "noexec",	  "newinstance",
+					    "ptmxmode=0666", "mode=0620", NULL};
+	static const char *const shm_o[] = {"nosuid",	 "noexec",	"nodev",
+					    "mode=1777", "size=65536k", NULL};
+	static const char *const sys_o[] = {"rbind", "nosuid", "noexec", "nodev", "ro", NULL};
+	json_t *mounts = json_array();
+	json_array_append_new(mounts, mount_entry("/proc", "proc", "proc", proc_o));
+	json_array_append_new(mounts, mount_entry("/dev", "tmpfs", "tmpfs", dev_o));
+	json_array_append_new(mounts, mount_entry("/dev/pts", "devpts", "devpts", pts_o));
+	json_array_append_new(mounts, mount_entry("/dev/shm", "tmpfs", "shm", shm_o));
+	json_array_append_new(mounts, mount_entry("/sys", "none", "/sys", sys_o));
+	for (size_t i = 0; i < r->n_binds; i++) {
+		const struct ud_bind *b = &r->binds[i];
+		/* The runtime sets up /dev, /proc and /sys itself. */
+		if (!strcmp(b->path, "/dev") || !strcmp(b->path, "/proc") ||
+		    !strcmp(b->path, "/sys"))
+			continue;
+		const char *rw[] = {"rbind", "nosuid", "nodev", b->readonly ? "ro" : "rw", NULL};
+		json_array_append_new(mounts, mount_entry(b->path, "none", b->host, rw));
+	}
+	json_t *ns = json_pack("[{s:s},{s:s},{s:s},{s:s},{s:s}]", "type", "pid", "type", "ipc",
+			       "type", "uts", "type", "mount", "type", "user");
+	json_t *linux_ = json_pack(
+		"{s:[{s:I,s:I,s:i}],s:[{s:I,s:I,s:i}],s:o,s:[s,s,s],s:[s,s]}", "uidMappings",
+		"containerID", (json_int_t)0, "hostID", (json_int_t)getuid(), "size", 1,
+		"gidMappings", "containerID", (json_int_t)0, "hostID", (json_int_t)getgid(), "size",
+		1, "namespaces", ns, "maskedPaths", "/proc/kcore", "/proc/keys", "/proc/timer_list",
+		"readonlyPaths", "/proc/sys", "/proc/sysrq-trigger");
+	return json_pack("{s:s,s:o,s:{s:s,s:b},s:s,s:o,s:o}", "ociVersion", "1.0.2", "process",
+			 process, "root", "path", r->root, "readonly", 0, "hostname",
+			 r->hostname ? r->hostname : "udocker", "mounts", mounts, "linux", linux_);
+}
+
+int ud_engine_r1_run(const struct ud_run_request *r, int *status, struct ud_error **err)
+{
+	char *why = NULL;
+	_cleanup_free_ char *runtime = ud_engine_r1_runtime(&why);
+	if (runtime == NULL) {
+		ud_error_set(err, UD_ERR_UNSUPPORTED, "%s", why);
+		free(why);
+		return -1;
+	}
+	/* A rootless runtime maps one id: the container's root is you. */
+	if (r->uid != 0 || r->gid != 0)
+		ud_log(UD_LOG_VERBOSE,
+		       "R1 runs the command as the container's root (mapped to you), "
+		       "not as %u:%u",
+		       (unsigned)r->uid, (unsigned)r->gid);
+	/* What N1's child reports itself, checked here before the runtime. */
+	_cleanup_free_ char *wd = ud_path_join(r->root, r->workdir ? r->workdir : "/");
+	bool wd_is_volume = false;
+	for (size_t i = 0; r->workdir && i < r->n_binds; i++)
+		if (ud_str_has_prefix(r->workdir, r->binds[i].path))
+			wd_is_volume = true;
+	if (!wd_is_volume && !ud_is_dir(wd))
+		return ud_error_set(err, UD_ERR_USAGE, "invalid working directory: %s", r->workdir);
+	if (!in_root_exec(r->root, r->env, r->argv[0]))
+		return ud_error_set(err, UD_ERR_USAGE, "command not found: %s", r->argv[0]);
+	for (size_t i = 0; i < r->n_binds; i++)
+		if (!ud_path_exists(r->binds[i].host))
+			return ud_error_set(err, UD_ERR_USAGE, "invalid host volume path: %s",
+					    r->binds[i].host);
+	const char *tmp = getenv("UDOCKER_TMP");
+	if (tmp == NULL || *tmp == '\0')
+		tmp = getenv("TMPDIR");
+	_cleanup_free_ char *bundle = ud_mkdtemp(tmp && *tmp ? tmp : "/tmp", "R1", err);
+	if (bundle == NULL)
+		return -1;
+	bool tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+	json_t *cfg = make_config(r, tty);
+	_cleanup_free_ char *cpath = ud_path_join(bundle, "config.json");
+	int rc = json_dump_file(cfg, cpath, JSON_INDENT(2)) == 0
+			 ? 0
+			 : ud_error_set(err, UD_ERR_IO, "cannot write '%s'", cpath);
+	json_decref(cfg);
+	_cleanup_free_ char *state = ud_path_join(bundle, "state");
+	char name[24] = "udocker-";
+	ud_random_hex(name + 8, 12);
+	pid_t pid = -1;
+	if (rc == 0) {
+		fflush(NULL);
+		pid = fork();
+		if (pid < 0)
+			rc = ud_error_sys(err, errno, "fork");
+	}
+	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		/* The runtime's own chatter goes to a log, shown when it fails. */
+		_cleanup_free_ char *log = ud_path_join(bundle, "runtime.log");
+		execl(runtime, runtime, "--log", log, "--root", state, "run", "--bundle", bundle,
+		      name, (char *)NULL);
+		fprintf(stderr, "Error: cannot execute %s: %s\n", runtime, strerror(errno));
+		_exit(127);
+	}
+	if (pid > 0) {
+		int ws = 0;
+		while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+			;
+		*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+		_cleanup_free_ char *log = ud_path_join(bundle, "runtime.log");
+		_cleanup_free_ char *text = ud_read_file(log, NULL, NULL);
+		/* A failure of the runtime itself (not of the command) is in its log. */
+		if (text && strstr(text, "level=error")) {
+			char *line = strstr(text, "msg=");
+			line = line ? line + 4 : text;
+			line[strcspn(line, "\n")] = '\0';
+			rc = ud_error_set(err, UD_ERR_USAGE, "%s: %s", runtime, line);
+		}
+	}
+	ud_rmtree(bundle, NULL);
+	return rc;
+}
