@@ -7,9 +7,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <linux/magic.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 
 int ud_engine_r1_run(const struct ud_run_request *r, int *status, struct ud_error **err);
@@ -117,6 +121,44 @@ static json_t *make_config(const struct ud_run_request *r, bool tty)
 			 r->hostname ? r->hostname : "udocker", "mounts", mounts, "linux", linux_);
 }
 
+/* cgroup v1 with a cgroup2 hierarchy beside it ("hybrid"), which crun 1.8
+ * refuses to run on even with its cgroup manager disabled. */
+static bool hybrid_cgroups(void)
+{
+	struct statfs st;
+	return statfs("/sys/fs/cgroup/unified", &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC &&
+	       statfs("/sys/fs/cgroup", &st) == 0 && st.f_type == TMPFS_MAGIC;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)!write(fd, text, strlen(text));
+		close(fd);
+	}
+}
+
+/* In the child, before exec'ing crun on a hybrid host: a user and mount
+ * namespace of our own (the user keeps its id) where an empty tmpfs hides
+ * the cgroup2 hierarchy, so crun sees plain cgroup v1; it manages no
+ * cgroups anyway (--cgroup-manager=disabled). */
+static void hide_cgroup2(void)
+{
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+		return;
+	char map[64];
+	write_file("/proc/self/setgroups", "deny");
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)uid, (unsigned)uid);
+	write_file("/proc/self/uid_map", map);
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)gid, (unsigned)gid);
+	write_file("/proc/self/gid_map", map);
+	mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+	mount("none", "/sys/fs/cgroup/unified", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+}
+
 int ud_engine_r1_run(const struct ud_run_request *r, int *status, struct ud_error **err)
 {
 	char *why = NULL;
@@ -153,6 +195,8 @@ int ud_engine_r1_run(const struct ud_run_request *r, int *status, struct ud_erro
 	if (bundle == NULL)
 		return -1;
 	bool tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+	const char *base = strrchr(runtime, '/');
+	bool is_crun = strcmp(base ? base + 1 : runtime, "crun") == 0;
 	json_t *cfg = make_config(r, tty);
 	_cleanup_free_ char *cpath = ud_path_join(bundle, "config.json");
 	int rc = json_dump_file(cfg, cpath, JSON_INDENT(2)) == 0
@@ -173,6 +217,12 @@ int ud_engine_r1_run(const struct ud_run_request *r, int *status, struct ud_erro
 		signal(SIGPIPE, SIG_DFL);
 		/* The runtime's own chatter goes to a log, shown when it fails. */
 		_cleanup_free_ char *log = ud_path_join(bundle, "runtime.log");
+		if (is_crun) {
+			if (hybrid_cgroups())
+				hide_cgroup2();
+			execl(runtime, runtime, "--log", log, "--cgroup-manager=disabled", "--root",
+			      state, "run", "--bundle", bundle, name, (char *)NULL);
+		}
 		execl(runtime, runtime, "--log", log, "--root", state, "run", "--bundle", bundle,
 		      name, (char *)NULL);
 		fprintf(stderr, "Error: cannot execute %s: %s\n", runtime, strerror(errno));
