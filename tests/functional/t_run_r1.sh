@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The run matrix in R1, with runc and with crun, on busybox and Debian,
+# with and without a terminal.
+. "$(dirname "$0")/lib.sh"
+cd "$T_TMP"
+P=$UD_FIX_PLAIN
+images="$P/test/busybox"
+[ "${UD_TEST_BIG:-0}" = 1 ] && images="$images $P/test/debian"
+ud images
+
+for rt in runc crun; do
+  rtpath=$(command -v "$rt" || true)
+  [ -n "$rtpath" ] || rtpath=$(ls /usr/sbin/$rt /usr/bin/$rt 2>/dev/null | head -1)
+  if [ -z "$rtpath" ]; then
+    skip "R1 with $rt: $rt is not installed"
+    continue
+  fi
+  export UDOCKER_USE_RUNC_EXECUTABLE=$rtpath
+  for img in $images; do
+    c="r1-$rt-$(basename "$img")"
+    expect_ok "$rt $img: create" create --name="$c" "$img"
+    expect_ok "$rt $img: setup --execmode=R1" setup --execmode=R1 "$c"
+    ud setup "$c"
+    check "$rt $img: setup shows R1" out_has "execmode: R1"
+    expect_ok "$rt $img: true" run "$c" /bin/true
+    expect_fail "$rt $img: exit status" 7 "" run "$c" /bin/sh -c 'exit 7'
+    ud run -e A=1 -e B="two words" "$c" /bin/sh -c 'echo "$A|$B"'
+    check "$rt $img: -e" out_is "1|two words"
+    printf 'C=3\nD=4\n' >envf
+    ud run --env-file=envf "$c" /bin/sh -c 'echo $C$D'
+    check "$rt $img: --env-file" out_is "34"
+    ud run -w /tmp "$c" /bin/sh -c pwd
+    check "$rt $img: -w" out_is "/tmp"
+    ud run "$c" /bin/sh -c 'id -u'
+    check "$rt $img: the command runs as the container's root (mapped to you)" out_is "0"
+    mkdir -p vol && echo data >vol/f
+    ud run -v "$T_TMP/vol:/mnt/vol" "$c" /bin/sh -c 'cat /mnt/vol/f; echo out >/mnt/vol/g-'"$rt"
+    check "$rt $img: -v reads and writes" out_is "data" && [ -f "vol/g-$rt" ]
+    ud run -v "$T_TMP/vol:/mnt/vol:ro" "$c" /bin/sh -c 'echo x >/mnt/vol/h'
+    check "$rt $img: -v :ro" [ "$RC" != 0 ] && [ ! -e vol/h ]
+    expect_fail "$rt $img: invalid host volume path" 2 "invalid host volume path" \
+      run -v /nonexistent/dir:/x "$c" /bin/true
+    expect_fail "$rt $img: invalid working directory" 2 "invalid working directory" \
+      run -w /no/such/dir "$c" /bin/true
+    expect_fail "$rt $img: command not found" 2 "command not found" run "$c" no-such-command
+    ud run --hostname=inside "$c" /bin/sh -c 'cat /proc/sys/kernel/hostname'
+    check "$rt $img: --hostname" out_is "inside"
+    ud run "$c" /bin/sh -c 'echo $PATH'
+    check "$rt $img: the image's Env" bash -c '[ -n "$1" ]' _ "$OUT"
+    echo "through stdin" >in.txt
+    "$UD_BIN" run "$c" /bin/cat <in.txt >out.txt 2>err.txt
+    RC=$?; OUT=$(cat out.txt); ERR=$(cat err.txt)
+    check "$rt $img: stdin and stdout pass through without a terminal" out_is "through stdin"
+    "$UD_BIN" run "$c" /bin/sh -c 'echo to-stderr >&2; exit 3' 2>err.txt >/dev/null
+    RC=$?
+    check "$rt $img: stderr and the status without a terminal (1.3.16 lost them)" \
+      grep -q to-stderr err.txt && [ "$RC" = 3 ]
+    if command -v script >/dev/null; then
+      script -qec "$UD_BIN run $c /bin/sh -c 'test -t 0 && test -t 1 && echo is-a-tty; exit 5'" /dev/null >tty.txt 2>&1
+      RC=$?; OUT=$(tr -d '\r\0' <tty.txt); ERR=
+      check "$rt $img: with a terminal: a tty inside" out_has "is-a-tty"
+      check "$rt $img: with a terminal: the status passes through" rc_is 5
+    else
+      skip "$rt $img: terminal case: no 'script' command"
+    fi
+  done
+done
+unset UDOCKER_USE_RUNC_EXECUTABLE
+
+# A job spec in R1.
+cat >r1.yaml <<EOY
+version: 1
+containers:
+  r1job:
+    image: "$P/test/busybox:latest"
+    execmode: R1
+    env: {WHO: "R1"}
+    commands:
+      - "echo hello from \$WHO"
+EOY
+ud plan -f r1.yaml
+check "plan shows the R1 setup" out_has "setup  to do    r1job"
+ud apply -f r1.yaml
+check "apply runs the job in R1" out_has "hello from R1"
+ud setup r1job
+check "the container is in R1" out_has "execmode: R1"
+finish
