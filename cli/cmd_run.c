@@ -116,93 +116,101 @@ UD_CMD(run)
 		rc = 1;
 		goto out;
 	}
-	struct ud_spec *spec = ud_spec_new();
-	struct ud_error *err = NULL;
-	struct ud_container *existing = ud_store_container_get(cli->store, pos[0], NULL);
-	char gen[12] = "run-";
-	ud_random_hex(gen + 4, 7);
-	const char *cname = existing ? existing->id : name ? name : gen;
-	struct ud_spec_container *c = ud_spec_add_container(spec, cname, pos[0]);
-	c->user = user ? xstrdup(user) : NULL;
-	c->workdir = workdir ? xstrdup(workdir) : NULL;
-	c->hostname = hostname ? xstrdup(hostname) : NULL;
-	c->hostauth = hostauth;
-	c->hostenv = hostenv;
-	c->bindhome = bindhome;
-	if (entrypoint) {
-		c->entrypoint_mode = *entrypoint ? UD_ENTRYPOINT_SET : UD_ENTRYPOINT_CLEAR;
-		if (*entrypoint) {
-			c->entrypoint = xcalloc(1, sizeof(char *));
-			ud_strv_push(&c->entrypoint, xstrdup(entrypoint));
+	{
+		struct ud_spec *spec = ud_spec_new();
+		struct ud_error *err = NULL;
+		struct ud_container *existing = ud_store_container_get(cli->store, pos[0], NULL);
+		char gen[12] = "run-";
+		ud_random_hex(gen + 4, 7);
+		const char *cname = existing ? existing->id : name ? name : gen;
+		struct ud_spec_container *c = ud_spec_add_container(spec, cname, pos[0]);
+		c->user = user ? xstrdup(user) : NULL;
+		c->workdir = workdir ? xstrdup(workdir) : NULL;
+		c->hostname = hostname ? xstrdup(hostname) : NULL;
+		c->hostauth = hostauth;
+		c->hostenv = hostenv;
+		c->bindhome = bindhome;
+		if (entrypoint) {
+			c->entrypoint_mode = *entrypoint ? UD_ENTRYPOINT_SET : UD_ENTRYPOINT_CLEAR;
+			if (*entrypoint) {
+				c->entrypoint = xcalloc(1, sizeof(char *));
+				ud_strv_push(&c->entrypoint, xstrdup(entrypoint));
+			}
 		}
-	}
-	for (size_t k = 0; volumes && volumes[k]; k++) {
-		/* docker-style: -v /path means /path:/path */
-		_cleanup_free_ char *v = strchr(volumes[k], ':')
-						 ? xstrdup(volumes[k])
-						 : xasprintf("%s:%s", volumes[k], volumes[k]);
-		ud_spec_container_add_volume(c, v);
-	}
-	for (size_t k = 0; envs && envs[k]; k++) {
-		char *eq = strchr(envs[k], '=');
-		if (eq) {
-			_cleanup_free_ char *key = xstrndup(envs[k], (size_t)(eq - envs[k]));
-			ud_spec_container_add_env(c, key, eq + 1);
-		} else if (getenv(envs[k])) {
-			ud_spec_container_add_env(c, envs[k], getenv(envs[k]));
+		for (size_t k = 0; volumes && volumes[k]; k++) {
+			/* docker-style: -v /path means /path:/path */
+			_cleanup_free_ char *v =
+				strchr(volumes[k], ':')
+					? xstrdup(volumes[k])
+					: xasprintf("%s:%s", volumes[k], volumes[k]);
+			ud_spec_container_add_volume(c, v);
 		}
-	}
-	if (env_files) {
-		c->env_file = xcalloc(1, sizeof(char *));
-		for (size_t k = 0; env_files[k]; k++)
-			ud_strv_push(&c->env_file, xstrdup(env_files[k]));
-	}
-	char **command = pos[1] ? pos + 1 : NULL;
-	struct ud_run_options ro = {nometa, hostenv, environ, nosysdirs, novol, bindhome};
-	if (publish || P)
-		ud_cli_warn(cli, "-p/-P: in N1 the container shares the host's network; its "
-				 "ports are the host's");
-	if (existing) {
-		/* An existing container: no image steps. */
-		if (ud_spec_validate(spec, &err) < 0) {
-			rc = ud_cli_fail(err);
-		} else {
-			int status = 0;
-			if (ud_executor_run_container(cli->store, existing->id, c, command, &ro,
-						      &status, &err) < 0) {
-				ud_cli_fail(err);
-				rc = 2;
+		for (size_t k = 0; envs && envs[k]; k++) {
+			char *eq = strchr(envs[k], '=');
+			if (eq) {
+				_cleanup_free_ char *key =
+					xstrndup(envs[k], (size_t)(eq - envs[k]));
+				ud_spec_container_add_env(c, key, eq + 1);
+			} else if (getenv(envs[k])) {
+				ud_spec_container_add_env(c, envs[k], getenv(envs[k]));
+			}
+		}
+		if (env_files) {
+			c->env_file = xcalloc(1, sizeof(char *));
+			for (size_t k = 0; env_files[k]; k++)
+				ud_strv_push(&c->env_file, xstrdup(env_files[k]));
+		}
+		char **command = pos[1] ? pos + 1 : NULL;
+		struct ud_run_options ro = {nometa, hostenv,  environ,	     nosysdirs,
+					    novol,  bindhome, containerauth, cli->conf.tmpdir};
+		if (publish || P)
+			ud_cli_warn(cli,
+				    "-p/-P: in N1 the container shares the host's network; its "
+				    "ports are the host's");
+		if (existing) {
+			/* An existing container: no image steps. */
+			if (ud_spec_validate(spec, &err) < 0) {
+				rc = ud_cli_fail(err);
 			} else {
-				rc = status;
-			}
-		}
-	} else {
-		struct ud_spec_image *img = ud_spec_add_image(spec, NULL, pos[0]);
-		img->pull = xstrdup(pull ? pull : "missing");
-		img->platform = platform ? xstrdup(platform) : NULL;
-		c->recreate = pull && strcmp(pull, "always") == 0;
-		ud_spec_container_add_command(c, command);
-		/* stdout belongs to the command: udocker's own lines stay out of it. */
-		enum ud_log_level level = ud_log_get_level();
-		if (level < UD_LOG_DEBUG)
-			ud_log_set_level(UD_LOG_WARN);
-		if (ud_spec_validate(spec, &err) < 0)
-			rc = ud_cli_fail(err);
-		else
-			rc = ud_cli_run_spec(cli, spec, NULL, true, &ro);
-		ud_log_set_level(level);
-		if (rm) {
-			struct ud_container *made = ud_store_container_get(cli->store, cname, NULL);
-			if (made) {
-				ud_store_container_rmname(cli->store, cname, NULL);
-				if (ud_store_container_remove(cli->store, made->id, &err) < 0)
+				int status = 0;
+				if (ud_executor_run_container(cli->store, existing->id, c, command,
+							      &ro, &status, &err) < 0) {
 					ud_cli_fail(err);
-				ud_store_container_free(made);
+					rc = 2;
+				} else {
+					rc = status;
+				}
+			}
+		} else {
+			struct ud_spec_image *img = ud_spec_add_image(spec, NULL, pos[0]);
+			img->pull = xstrdup(pull ? pull : "missing");
+			img->platform = platform ? xstrdup(platform) : NULL;
+			c->recreate = pull && strcmp(pull, "always") == 0;
+			ud_spec_container_add_command(c, command);
+			/* stdout belongs to the command: udocker's own lines stay out of it. */
+			enum ud_log_level level = ud_log_get_level();
+			if (level < UD_LOG_DEBUG)
+				ud_log_set_level(UD_LOG_WARN);
+			if (ud_spec_validate(spec, &err) < 0)
+				rc = ud_cli_fail(err);
+			else
+				rc = ud_cli_run_spec(cli, spec, NULL, true, &ro);
+			ud_log_set_level(level);
+			if (rm) {
+				struct ud_container *made =
+					ud_store_container_get(cli->store, cname, NULL);
+				if (made) {
+					ud_store_container_rmname(cli->store, cname, NULL);
+					if (ud_store_container_remove(cli->store, made->id, &err) <
+					    0)
+						ud_cli_fail(err);
+					ud_store_container_free(made);
+				}
 			}
 		}
+		ud_store_container_free(existing);
+		ud_spec_free(spec);
 	}
-	ud_store_container_free(existing);
-	ud_spec_free(spec);
 out:
 	free(volumes);
 	free(envs);

@@ -36,6 +36,7 @@ struct ud_run_request {
 	struct ud_bind *binds; /* volumes and system files, applied in order */
 	size_t n_binds;
 	const char *hostname; /* NULL: the host's */
+	char *tmpdir;	      /* generated files (passwd, group), removed on release */
 };
 
 /* Runs the request in engine mode `mode` ("N1"); waits for it. *status is

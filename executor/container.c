@@ -210,6 +210,9 @@ void ud_run_request_release(struct ud_run_request *r)
 	}
 	free(r->binds);
 	free((char *)r->root);
+	if (r->tmpdir)
+		ud_rmtree(r->tmpdir, NULL);
+	free(r->tmpdir);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -217,6 +220,79 @@ static void add_bind(struct ud_run_request *r, const char *host, const char *pat
 {
 	r->binds = xrealloc(r->binds, (r->n_binds + 1) * sizeof(*r->binds));
 	r->binds[r->n_binds++] = (struct ud_bind){xstrdup(host), xstrdup(path), ro};
+}
+
+/* Accounts and udocker's environment additions (reference §5.1.1, §5.1). */
+static int add_accounts_and_env(const struct ud_container *c, const struct ud_spec_container *sc,
+				const struct ud_run_options *o, const char *home,
+				struct ud_run_request *r, struct ud_error **err)
+{
+	/* Accounts (reference §5.1.1): the host's with hostauth; otherwise the
+	 * container's, with an entry added for a user it does not know, so
+	 * whoami, ls -l and shells work; containerauth leaves them alone. */
+	unsigned dummy;
+	_cleanup_free_ char *uidtext = xasprintf("%u", (unsigned)r->uid);
+	if (sc->hostauth) {
+		add_bind(r, "/etc/passwd", "/etc/passwd", true);
+		add_bind(r, "/etc/group", "/etc/group", true);
+	} else if (!(o && o->containerauth) && r->uid != 0 &&
+		   !lookup(c->root, "passwd", uidtext, &dummy, NULL, NULL)) {
+		const char *t = o && o->tmpdir ? o->tmpdir : getenv("TMPDIR");
+		r->tmpdir = ud_mkdtemp(t && *t ? t : "/tmp", "auth", err);
+		if (r->tmpdir == NULL)
+			return -1;
+		const char *names[2] = {"passwd", "group"};
+		for (int k = 0; k < 2; k++) {
+			_cleanup_free_ char *src = xasprintf("%s/etc/%s", c->root, names[k]);
+			_cleanup_free_ char *dst = ud_path_join(r->tmpdir, names[k]);
+			_cleanup_free_ char *text = ud_read_file(src, NULL, NULL);
+			_cleanup_free_ char *line =
+				k == 0 ? xasprintf("udoc%.4u:x:%u:%u:*UDOCKER*:%s:/bin/sh\n",
+						   (unsigned)r->uid, (unsigned)r->uid,
+						   (unsigned)r->gid, home ? home : "/")
+				       : xasprintf("udoc%.4u:x:%u:\n", (unsigned)r->gid,
+						   (unsigned)r->gid);
+			struct ud_buf b = {0};
+			ud_buf_puts(&b, text ? text : "");
+			if (b.len && b.data[b.len - 1] != '\n')
+				ud_buf_puts(&b, "\n");
+			ud_buf_puts(&b, line);
+			_cleanup_free_ char *all = ud_buf_steal(&b);
+			if (ud_write_file_atomic(dst, all, strlen(all), 0644, err) < 0)
+				return -1;
+			_cleanup_free_ char *target = xasprintf("/etc/%s", names[k]);
+			add_bind(r, dst, target, true);
+		}
+	}
+	/* What udocker adds to every container's environment. */
+	_cleanup_free_ char *uname = NULL;
+	if (r->uid == 0)
+		uname = xstrdup("root");
+	else if (sc->user && !all_digits(sc->user) && strchr(sc->user, ':') == NULL)
+		uname = xstrdup(sc->user);
+	else
+		uname = xasprintf("udoc%.4u", (unsigned)r->uid);
+	const char *vars[] = {"USER", "LOGNAME", "USERNAME"};
+	for (size_t k = 0; k < UD_ARRAY_SIZE(vars); k++) {
+		_cleanup_free_ char *kv = xasprintf("%s=%s", vars[k], uname);
+		if (!env_has(r->env, vars[k]))
+			env_set(&r->env, kv);
+	}
+	_cleanup_free_ char *e1 = xasprintf("container_uuid=%s", c->id);
+	_cleanup_free_ char *e2 = xasprintf("container_root=%s", c->root);
+	_cleanup_free_ char *e3 =
+		xasprintf("container_execmode=%s", c->execmode ? c->execmode : "N1");
+	struct ud_buf nb = {0};
+	ud_buf_puts(&nb, "container_names=");
+	for (size_t k = 0; c->names && c->names[k]; k++)
+		ud_buf_printf(&nb, "%s%s", k ? "," : "", c->names[k]);
+	_cleanup_free_ char *e4 = ud_buf_steal(&nb);
+	const char *ruser = getenv("USER");
+	_cleanup_free_ char *e5 = xasprintf("container_ruser=%s", ruser ? ruser : "");
+	const char *extra[] = {e1, e2, e3, e4, e5};
+	for (size_t k = 0; k < UD_ARRAY_SIZE(extra); k++)
+		env_set(&r->env, extra[k]);
+	return 0;
 }
 
 int ud_exec_build_request(const struct ud_container *c, const struct ud_spec_container *sc,
@@ -232,6 +308,8 @@ int ud_exec_build_request(const struct ud_container *c, const struct ud_spec_con
 		ud_image_config_parse(ctext, strlen(ctext), &cfg, NULL);
 	_cleanup_free_ char *home = NULL;
 	const char *user = sc->user ? sc->user : cfg.user;
+	const char *term = getenv("TERM"), *wd;
+	char *const *cmd;
 	if (resolve_user(c->root, user, &r->uid, &r->gid, &home, err) < 0)
 		goto fail;
 	r->env = xcalloc(1, sizeof(char *));
@@ -256,14 +334,11 @@ int ud_exec_build_request(const struct ud_container *c, const struct ud_spec_con
 									    : "/");
 		env_set(&r->env, h);
 	}
-	const char *term = getenv("TERM");
 	if (term && !env_has(r->env, "TERM")) {
 		_cleanup_free_ char *t = xasprintf("TERM=%s", term);
 		env_set(&r->env, t);
 	}
-	const char *wd = sc->workdir		       ? sc->workdir
-			 : cfg.workdir && *cfg.workdir ? cfg.workdir
-						       : "/";
+	wd = sc->workdir ? sc->workdir : cfg.workdir && *cfg.workdir ? cfg.workdir : "/";
 	r->workdir = xstrdup(wd);
 	/* argv: entrypoint (image's, cleared or replaced) + command (given, or the image's Cmd). */
 	r->argv = xcalloc(1, sizeof(char *));
@@ -273,7 +348,7 @@ int ud_exec_build_request(const struct ud_container *c, const struct ud_spec_con
 	else if (sc->entrypoint_mode == UD_ENTRYPOINT_IMAGE)
 		for (size_t i = 0; cfg.entrypoint && cfg.entrypoint[i]; i++)
 			ud_strv_push(&r->argv, xstrdup(cfg.entrypoint[i]));
-	char *const *cmd = command && command[0] ? command : cfg.cmd;
+	cmd = command && command[0] ? command : cfg.cmd;
 	for (size_t i = 0; cmd && cmd[i]; i++)
 		ud_strv_push(&r->argv, xstrdup(cmd[i]));
 	if (r->argv[0] == NULL) {
@@ -302,6 +377,8 @@ int ud_exec_build_request(const struct ud_container *c, const struct ud_spec_con
 		}
 		add_bind(r, v->host, v->path, v->readonly);
 	}
+	if (add_accounts_and_env(c, sc, o, home, r, err) < 0)
+		goto fail;
 	r->hostname = sc->hostname;
 	ud_image_config_release(&cfg);
 	return 0;

@@ -300,6 +300,7 @@ static int tar_tree(const char *dir, int fd, struct ud_error **err)
 	struct archive *out = archive_write_new();
 	archive_write_set_format_pax_restricted(out);
 	int r = 0;
+	size_t plen = strlen(dir);
 	if (archive_write_open_fd(out, fd) != ARCHIVE_OK ||
 	    archive_read_disk_open(disk, dir) != ARCHIVE_OK) {
 		r = ud_error_set(err, UD_ERR_IO, "export '%s': %s", dir,
@@ -307,7 +308,6 @@ static int tar_tree(const char *dir, int fd, struct ud_error **err)
 							    : archive_error_string(out));
 		goto out;
 	}
-	size_t plen = strlen(dir);
 	for (;;) {
 		struct archive_entry *e = archive_entry_new();
 		int rr = archive_read_next_header2(disk, e);

@@ -37,6 +37,15 @@ for img in $images; do
   ud run --user=nobody "c-$tag" /bin/sh -c 'id -un'
   check "$tag: --user=name from the container's passwd" out_is "nobody"
   expect_fail "$tag: unknown user" 2 "invalid user: nosuchuser" run --user=nosuchuser "c-$tag" /bin/true
+  ud run --user=4242 "c-$tag" /bin/sh -c 'whoami; echo $USER'
+  check "$tag: a uid the container does not know gets a passwd entry" out_is "$(printf 'udoc4242
+udoc4242')"
+  ud run --containerauth --user=4242 "c-$tag" whoami
+  check "$tag: --containerauth leaves passwd alone" [ "$RC" != 0 ]
+  ud run --hostauth "c-$tag" /bin/sh -c 'grep -c "^root:" /etc/passwd; test "$(wc -l </etc/passwd)" = "$1"' _ "$(wc -l </etc/passwd)"
+  check "$tag: --hostauth binds the host's passwd" rc_is 0
+  ud run "c-$tag" /bin/sh -c 'echo "$container_names|$container_execmode"'
+  check "$tag: udocker's container_* variables" out_is "c-$tag|N1"
   mkdir -p vol && echo data >vol/f
   ud run -v "$T_TMP/vol:/mnt/vol" "c-$tag" /bin/sh -c 'cat /mnt/vol/f; echo out >/mnt/vol/g'
   check "$tag: -v reads and writes" out_is "data" && [ "$(cat vol/g)" = out ]
@@ -110,7 +119,7 @@ expect_fail "rmname of a missing name" 1 "name does not exist" rmname third
 ud setup c-busybox
 check "setup prints the mode" out_has "execmode: N1"
 expect_ok "setup --execmode=N1" setup --execmode=n1 c-busybox
-expect_fail "setup of a mode not built yet" 1 "not built in this version" setup --execmode=R1 c-busybox
+expect_fail "setup of a mode not built yet" 1 "not built in this version" setup --execmode=P1 c-busybox
 expect_ok "protect a container" protect c-busybox
 expect_fail "rm of a protected container" 1 "protected" rm c-busybox
 expect_ok "unprotect it" unprotect c-busybox
