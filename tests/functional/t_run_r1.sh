@@ -47,6 +47,21 @@ for rt in runc crun; do
     check "$rt $img: --hostname" out_is "inside"
     ud run "$c" /bin/sh -c 'echo $PATH'
     check "$rt $img: the image's Env" bash -c '[ -n "$1" ]' _ "$OUT"
+    export HOSTENV_PROBE=from-the-host
+    ud run --hostenv "$c" /bin/sh -c 'echo $HOSTENV_PROBE'
+    check "$rt $img: --hostenv" out_is "from-the-host"
+    ud run "$c" /bin/sh -c 'echo "[$HOSTENV_PROBE]"'
+    check "$rt $img: the host's environment stays out" out_is "[]"
+    ud run --cpuset-cpus=0 "$c" /bin/sh -c 'grep Cpus_allowed_list /proc/self/status'
+    check "$rt $img: --cpuset-cpus" out_has "	0"
+    ud run --bindhome "$c" /bin/sh -c "test -d '$HOME' && echo home"
+    check "$rt $img: --bindhome" out_is "home"
+    ud run --nosysdirs "$c" /bin/sh -c 'test -e /etc/resolv.conf && grep -q "$(head -c 20 /etc/resolv.conf 2>/dev/null)" /etc/resolv.conf; echo done'
+    check "$rt $img: --nosysdirs runs" rc_is 0
+    ud run --hostauth "$c" /bin/sh -c 'test "$(wc -l </etc/passwd)" = "$1"' _ "$(wc -l </etc/passwd)"
+    check "$rt $img: --hostauth" rc_is 0
+    ud run --entrypoint=/bin/echo "$c" x
+    check "$rt $img: --entrypoint" out_is "x"
     echo "through stdin" >in.txt
     "$UD_BIN" run "$c" /bin/cat <in.txt >out.txt 2>err.txt
     RC=$?; OUT=$(cat out.txt); ERR=$(cat err.txt)
@@ -65,6 +80,20 @@ for rt in runc crun; do
     fi
   done
 done
+unset UDOCKER_USE_RUNC_EXECUTABLE
+
+# Image metadata in R1.
+export UDOCKER_USE_RUNC_EXECUTABLE=$(command -v runc || ls /usr/sbin/runc)
+ud create --name=r1meta "$P/test/busybox"
+ud setup --execmode=R1 r1meta
+ud run r1meta /bin/sh -c 'echo $FIXTURE; pwd'
+check "R1: the image's Env and WorkingDir" out_is "$(printf 'busybox\n/home/user')"
+ud create --name=r1entry "$P/test/entry"
+ud setup --execmode=R1 r1entry
+ud run r1entry
+check "R1: Entrypoint + Cmd" out_is "entry cmd-arg"
+ud run --nometa r1meta /bin/sh -c 'echo "[$FIXTURE]"; pwd'
+check "R1: --nometa" out_is "$(printf '[]\n/')"
 unset UDOCKER_USE_RUNC_EXECUTABLE
 
 # A job spec in R1.
