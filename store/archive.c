@@ -3,10 +3,9 @@
  * Loaded images are stored as v2 tags (manifest + sha256 blobs), which
  * udocker 1.3.16 reads as well as its own v1 layout; Docker's legacy
  * archives get a schema 2 manifest made from their config and layer tars. */
+#include "store/archive_dl.h"
 #include "store/store_private.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -354,6 +353,8 @@ static void clean_stale(const char *pdir)
 char **ud_store_load(const struct ud_store *s, int fd, const char *name, char ***skipped,
 		     struct ud_error **err)
 {
+	if (ud_archive_load(err) < 0)
+		return NULL;
 	_cleanup_free_ char *pdir = ud_path_join(s->layers, ".partial");
 	if (ud_mkdir_p(pdir, 0755, err) < 0)
 		return NULL;
@@ -453,6 +454,8 @@ static int add_dir(struct archive *a, const char *name)
 int ud_store_save(const struct ud_store *s, char *const *names, char *const *tags, int fd,
 		  struct ud_error **err)
 {
+	if (ud_archive_load(err) < 0)
+		return -1;
 	struct archive *a = archive_write_new();
 	archive_write_set_format_pax_restricted(a);
 	if (archive_write_open_fd(a, fd) != ARCHIVE_OK) {
@@ -545,6 +548,8 @@ int ud_store_save(const struct ud_store *s, char *const *names, char *const *tag
 char *ud_store_import(const struct ud_store *s, const char *tarball, int fd, const char *name,
 		      const char *tag, const char *platform, bool move, struct ud_error **err)
 {
+	if (ud_archive_load(err) < 0)
+		return NULL;
 	if (ud_store_tag_exists(s, name, tag)) {
 		ud_error_set(err, UD_ERR_EXISTS, "tag already exists in repo: %s:%s", name, tag);
 		return NULL;

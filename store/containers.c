@@ -1,8 +1,7 @@
 /* Containers: containers/<id>/ as udocker 1.3.16 writes them (§2.4, §2.5). */
+#include "store/archive_dl.h"
 #include "store/store_private.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -358,6 +357,8 @@ out:
 int ud_store_container_export(const struct ud_store *s, const char *id, bool whole, int fd,
 			      struct ud_error **err)
 {
+	if (ud_archive_load(err) < 0)
+		return -1;
 	struct ud_container *c = ud_store_container_get(s, id, err);
 	if (c == NULL)
 		return -1;

@@ -6,10 +6,9 @@
  * the root. Whiteouts (.wh.NAME, .wh..wh..opq) are applied in the same
  * pass; setuid/setgid bits are dropped; everything is owned by the user
  * and readable and writable by its owner, as udocker does. */
+#include "store/archive_dl.h"
 #include "store/store_private.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -223,6 +222,8 @@ static void apply_entry(struct layer_ctx *L, struct archive *a, struct archive_e
 int ud_store_extract_layer(int rootfd, const char *layer, struct ud_extract_stats *stats,
 			   struct ud_error **err)
 {
+	if (ud_archive_load(err) < 0)
+		return -1;
 	struct archive *a = archive_read_new();
 	archive_read_support_filter_all(a);
 	archive_read_support_format_tar(a);

@@ -1,10 +1,10 @@
+#include "store/archive_dl.h"
 #include "store/store_private.h"
-
-#include <archive.h>
-#include <archive_entry.h>
 
 int ud_store_tar_check(const char *path, struct ud_error **err)
 {
+	if (ud_archive_load(err) < 0)
+		return -1;
 	struct archive *a = archive_read_new();
 	archive_read_support_filter_all(a);
 	archive_read_support_format_tar(a);
