@@ -31,6 +31,8 @@ static const char help[] =
 	"  --novol                            ignore the volumes\n"
 	"  --hostname=NAME                    the container's hostname\n"
 	"  --cpuset-cpus=LIST                 run on these CPUs (e.g. 0,2-3)\n"
+	"  --location=DIR                     run in DIR as the root (no image): udocker run\n"
+	"                                     --location=DIR CMD [ARG...]\n"
 	"  --name=NAME                        name of the container created from IMAGE\n"
 	"  --rm                               remove that container afterwards\n"
 	"  --pull=missing|never|always|reuse  pull policy for IMAGE (default missing)\n"
@@ -105,12 +107,7 @@ UD_CMD(run)
 	}
 	if (kernel)
 		ud_cli_warn(cli, "--kernel applies to the P modes; N1 runs the host's kernel");
-	if (location) {
-		ud_cli_error("run: --location needs a container directory layout that this "
-			     "version does not support yet");
-		rc = 1;
-		goto out;
-	}
+
 	if (cpus && cpuset(cpus) < 0) {
 		ud_cli_error("run: invalid --cpuset-cpus '%s': expected a list like 0,2-3", cpus);
 		rc = 1;
@@ -167,7 +164,19 @@ UD_CMD(run)
 			ud_cli_warn(cli,
 				    "-p/-P: in N1 the container shares the host's network; its "
 				    "ports are the host's");
-		if (existing) {
+		if (location) {
+			/* --location=DIR: DIR is the root; no image, no container. */
+			int status = 0;
+			if (ud_spec_validate(spec, &err) < 0)
+				rc = ud_cli_fail(err);
+			else if (ud_executor_run_location(location, c, pos[0] ? pos : NULL, &ro,
+							  &status, &err) < 0) {
+				ud_cli_fail(err);
+				rc = 2;
+			} else {
+				rc = status;
+			}
+		} else if (existing) {
 			/* An existing container: no image steps. */
 			if (ud_spec_validate(spec, &err) < 0) {
 				rc = ud_cli_fail(err);

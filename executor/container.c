@@ -437,3 +437,24 @@ int ud_executor_run_container(struct ud_store *store, const char *name,
 	ud_store_container_free(c);
 	return r;
 }
+
+int ud_executor_run_location(const char *dir, const struct ud_spec_container *sc,
+			     char *const *command, const struct ud_run_options *o, int *status,
+			     struct ud_error **err)
+{
+	if (!ud_is_dir(dir))
+		return ud_error_set(err, UD_ERR_USAGE, "invalid location: %s is not a directory",
+				    dir);
+	/* A root directory outside the repository: no metadata, no names. */
+	char *names[] = {NULL};
+	struct ud_container c = {
+		.id = (char *)"location", .dir = (char *)dir, .root = (char *)dir, .names = names};
+	struct ud_run_options nometa = o ? *o : (struct ud_run_options){0};
+	nometa.nometa = true;
+	struct ud_run_request req;
+	if (ud_exec_build_request(&c, sc, command, &nometa, &req, err) < 0)
+		return -1;
+	int r = ud_engine_run("N1", &req, status, err);
+	ud_run_request_release(&req);
+	return r;
+}

@@ -67,4 +67,9 @@ int ud_executor_run_container(struct ud_store *store, const char *name,
 			      const struct ud_spec_container *sc, char *const *command,
 			      const struct ud_run_options *o, int *status, struct ud_error **err);
 
+/* Runs command in N1 with the directory dir as the root (run --location). */
+int ud_executor_run_location(const char *dir, const struct ud_spec_container *sc,
+			     char *const *command, const struct ud_run_options *o, int *status,
+			     struct ud_error **err);
+
 #endif

@@ -129,6 +129,14 @@ expect_ok "rm of several containers" rm c-busybox "$other"
 check "they are gone with their names" [ ! -e "$UDOCKER_DIR/containers/$other" ] && [ ! -e "$UDOCKER_DIR/containers/c-busybox" ]
 expect_fail "rm of a missing container" 1 "container not found" rm c-busybox
 
+# run --location: a root directory outside the repository.
+ud create --name=loc "$P/test/busybox"
+ud inspect -p loc
+locroot=$OUT
+ud run --location="$locroot" /bin/sh -c 'cat /etc/hostname'
+check "run --location=DIR" out_is "busybox"
+expect_fail "run --location of a missing directory" 2 "invalid location" run --location=/no/such/root /bin/true
+
 # inspect, export, import --tocontainer / --clone, clone.
 ud create --name=orig "$P/test/busybox"
 oid=$OUT
