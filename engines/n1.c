@@ -52,7 +52,9 @@ static void make_target(const char *root, const char *path, bool is_dir)
 	*strrchr(parent, '/') = '\0';
 	if (ud_mkdir_p(parent, 0755, NULL) < 0)
 		die("cannot create '%s' in the container: %s", path, strerror(errno));
-	if (is_dir ? mkdir(full, 0755) < 0 : mknod(full, S_IFREG | 0644, 0) < 0)
+	/* Another run of the same container may make it at the same moment. */
+	if ((is_dir ? mkdir(full, 0755) < 0 : mknod(full, S_IFREG | 0644, 0) < 0) &&
+	    errno != EEXIST)
 		die("cannot create '%s' in the container: %s", path, strerror(errno));
 }
 

@@ -24,13 +24,17 @@ int ud_exec_create(struct ud_exec_ctx *x, const struct ud_plan *plan, const stru
 		digest = xasprintf("sha256:%s", hex);
 	}
 	ud_store_image_free(img);
+	/* Jobs applying the same spec at once: one creates, the others reuse. */
+	_cleanup_lock_ struct ud_lock lock = {.fd = -1};
+	if (ud_store_container_lock(x->store, sc->name, &lock, err) < 0)
+		return -1;
 	struct ud_container *old = ud_store_container_get(x->store, sc->name, NULL);
 	if (old) {
 		bool same = digest && ud_str_eq(old->digest, digest);
 		int r = 0;
-		if (same && !st->container.replace) {
+		if (same) {
 			ud_store_container_free(old);
-			return 0; /* known only now that the image is pulled: reuse */
+			return 0; /* made meanwhile, or known only now the image is pulled */
 		}
 		if (!sc->recreate)
 			r = ud_error_set(err, UD_ERR_EXISTS,

@@ -402,3 +402,13 @@ char *ud_store_container_import(const struct ud_store *s, const char *tarball, b
 	}
 	return xstrdup(id);
 }
+
+int ud_store_container_lock(const struct ud_store *s, const char *name, struct ud_lock *lock,
+			    struct ud_error **err)
+{
+	/* Under repos/.locks, which 1.3.16 never lists (containers/ it does). */
+	_cleanup_free_ char *file = xasprintf(".locks/container:%s", name);
+	_cleanup_free_ char *path = ud_path_join(s->repos, file);
+	return ud_lock_acquire(lock, path, "creating a container", ud_lock_default_timeout_ms(),
+			       err);
+}

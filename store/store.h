@@ -157,6 +157,10 @@ void ud_store_container_free(struct ud_container *c);
 int ud_store_container_list(const struct ud_store *s, struct ud_container ***out, size_t *n,
 			    struct ud_error **err);
 void ud_store_container_list_free(struct ud_container **c, size_t n);
+/* The lock serialising the creation of the container called name (many
+ * jobs applying one spec at once create it once). */
+int ud_store_container_lock(const struct ud_store *s, const char *name, struct ud_lock *lock,
+			    struct ud_error **err);
 /* Removes a container and its names; protected ones are refused. */
 int ud_store_container_remove(const struct ud_store *s, const char *id, struct ud_error **err);
 /* Names: udocker's aliases, symlinks containers/<name> -> <id>. */

@@ -151,6 +151,32 @@ for f in "$UD_SRC"/examples/*.yaml; do
   DEMO_REGISTRY=$UD_FIX_PLAIN SCRATCH=/tmp ud validate -f "$f"
   check "example $(basename "$f") validates" rc_is 0
 done
+# Eight jobs applying one spec at once into one store: one pull, one
+# container, every job runs its command.
+cat >many.yaml <<EOY
+version: 1
+containers:
+  shared:
+    image: "$UD_FIX_PLAIN/test/layers:latest"
+    commands: [["/bin/sh", "-c", "echo ran-in-shared"]]
+EOY
+export UDOCKER_DIR="$T_TMP/many"
+pids=()
+for i in 1 2 3 4 5 6 7 8; do
+  "$UD_BIN" apply -f many.yaml >"$T_TMP/many$i.out" 2>&1 &
+  pids+=($!)
+done
+fails=0
+for p in "${pids[@]}"; do wait "$p" || fails=$((fails + 1)); done
+RC=$fails; OUT=$(cat "$T_TMP"/many*.out); ERR=
+check "8 concurrent applies of one spec all succeed ($fails failed)" [ "$fails" = 0 ]
+check "every job ran its command" [ "$(grep -c ran-in-shared <<<"$OUT")" = 8 ]
+check "each blob was downloaded once" [ "$(grep -c 'downloading layer' <<<"$OUT")" = 5 ]
+ud ps
+check "one container was created" [ "$(grep -c "'shared'" <<<"$OUT")" = 1 ] && [ "$(ls "$UDOCKER_DIR/containers" | grep -c -- -)" = 1 ]
+expect_ok "the store verifies afterwards" verify "$UD_FIX_PLAIN/test/layers:latest"
+export UDOCKER_DIR="$T_TMP/repo"
+
 # The examples run end to end.
 export DEMO_REGISTRY=$UD_FIX_PLAIN SCRATCH="$T_TMP/examples"
 mkdir -p "$SCRATCH"
