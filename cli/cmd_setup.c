@@ -8,9 +8,10 @@
 static const char help[] =
 	"Usage: udocker setup [--execmode=MODE] [--force] [--purge] CONTAINER\n"
 	"\n"
-	"Without options prints the container's execution mode. --execmode sets it;\n"
-	"this version runs N1 (unprivileged user namespaces); other modes are\n"
-	"refused with the reason.\n";
+	"Without options prints the container's execution mode. --execmode sets it:\n"
+	"N1 (unprivileged user namespaces) or R1 (runc/crun); other modes are\n"
+	"refused with the reason. --purge removes the mountpoints that runs created\n"
+	"in the container for volumes (only while they are empty; not while it runs).\n";
 
 UD_CMD(setup)
 {
@@ -38,6 +39,13 @@ UD_CMD(setup)
 	if (nvidia) {
 		ud_cli_error("setup --nvidia is not supported by this version");
 		rc = 1;
+	} else if (purge) {
+		int removed = 0;
+		if (ud_store_container_purge(cli->store, c->id, &removed, &err) < 0)
+			rc = ud_cli_fail(err);
+		else
+			ud_log(UD_LOG_INFO, "removed %d mountpoint%s created by runs", removed,
+			       removed == 1 ? "" : "s");
 	} else if (mode == NULL) {
 		printf("execmode: %s\nnvidiamode: False\n", c->execmode ? c->execmode : "N1");
 	} else {
@@ -57,7 +65,6 @@ UD_CMD(setup)
 		free(why);
 	}
 	(void)force;
-	(void)purge;
 	(void)fixperm;
 	ud_store_container_free(c);
 	return rc;

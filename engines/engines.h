@@ -37,6 +37,7 @@ struct ud_run_request {
 	size_t n_binds;
 	const char *hostname; /* NULL: the host's */
 	char *tmpdir;	      /* generated files (passwd, group), removed on release */
+	char *mountpoints;    /* records of mountpoints created in root (setup --purge) */
 };
 
 /* Runs the request in engine mode `mode` ("N1"); waits for it. *status is

@@ -39,7 +39,7 @@ static void write_proc(const char *file, const char *text)
 
 /* Creates the mount point for a bind inside the new root (a file for a
  * file, a directory otherwise), refusing symlinks on the way. */
-static void make_target(const char *root, const char *path, bool is_dir)
+static void make_target(const char *root, const char *path, bool is_dir, const char *records)
 {
 	_cleanup_free_ char *full = ud_path_join(root, path);
 	struct stat st;
@@ -56,14 +56,23 @@ static void make_target(const char *root, const char *path, bool is_dir)
 	if ((is_dir ? mkdir(full, 0755) < 0 : mknod(full, S_IFREG | 0644, 0) < 0) &&
 	    errno != EEXIST)
 		die("cannot create '%s' in the container: %s", path, strerror(errno));
+	if (records && ud_mkdir_p(records, 0755, NULL) == 0) {
+		/* As udocker: one symlink per mountpoint, '/' written as '#'. */
+		_cleanup_free_ char *name = xstrdup(path);
+		for (char *c = name; *c; c++)
+			if (*c == '/')
+				*c = '#';
+		_cleanup_free_ char *rec = ud_path_join(records, name);
+		(void)!symlink(path, rec);
+	}
 }
 
-static void bind(const char *root, const struct ud_bind *b)
+static void bind(const char *root, const struct ud_bind *b, const char *records)
 {
 	struct stat st;
 	if (stat(b->host, &st) < 0)
 		die("invalid host volume path: %s: %s", b->host, strerror(errno));
-	make_target(root, b->path, S_ISDIR(st.st_mode));
+	make_target(root, b->path, S_ISDIR(st.st_mode), records);
 	_cleanup_free_ char *target = ud_path_join(root, b->path);
 	if (mount(b->host, target, NULL, MS_BIND | MS_REC, NULL) < 0)
 		die("cannot bind '%s' to '%s': %s", b->host, b->path, strerror(errno));
@@ -115,7 +124,7 @@ child(const struct ud_run_request *r, uid_t outer_uid, gid_t outer_gid)
 	if (mount(r->root, r->root, NULL, MS_BIND | MS_REC, NULL) < 0)
 		die("cannot bind the container root '%s': %s", r->root, strerror(errno));
 	for (size_t i = 0; i < r->n_binds; i++)
-		bind(r->root, &r->binds[i]);
+		bind(r->root, &r->binds[i], r->mountpoints);
 	if (r->hostname && sethostname(r->hostname, strlen(r->hostname)) < 0)
 		die("cannot set the hostname: %s", strerror(errno));
 	if (chdir(r->root) < 0)

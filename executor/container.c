@@ -217,6 +217,7 @@ void ud_run_request_release(struct ud_run_request *r)
 	if (r->tmpdir)
 		ud_rmtree(r->tmpdir, NULL);
 	free(r->tmpdir);
+	free(r->mountpoints);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -305,6 +306,7 @@ int ud_exec_build_request(const struct ud_container *c, const struct ud_spec_con
 {
 	memset(r, 0, sizeof(*r));
 	r->root = xstrdup(c->root);
+	r->mountpoints = ud_path_join(c->dir, ".mountpoints");
 	struct ud_image_config cfg = {0};
 	_cleanup_free_ char *cpath = ud_path_join(c->dir, "container.json");
 	_cleanup_free_ char *ctext = ud_read_file(cpath, NULL, NULL);

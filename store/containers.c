@@ -412,3 +412,36 @@ int ud_store_container_lock(const struct ud_store *s, const char *name, struct u
 	return ud_lock_acquire(lock, path, "creating a container", ud_lock_default_timeout_ms(),
 			       err);
 }
+
+int ud_store_container_purge(const struct ud_store *s, const char *id, int *removed,
+			     struct ud_error **err)
+{
+	*removed = 0;
+	struct ud_container *c = ud_store_container_get(s, id, err);
+	if (c == NULL)
+		return -1;
+	_cleanup_free_ char *records = ud_path_join(c->dir, ".mountpoints");
+	DIR *d = opendir(records);
+	if (d) {
+		struct dirent *de;
+		while ((de = readdir(d)) != NULL) {
+			char path[4096];
+			ssize_t n = readlinkat(dirfd(d), de->d_name, path, sizeof(path) - 1);
+			if (n <= 0 || path[0] != '/')
+				continue;
+			path[n] = '\0';
+			/* Only what udocker made: an empty directory or an empty file. */
+			_cleanup_free_ char *full = ud_path_join(c->root, path);
+			struct stat st;
+			if (lstat(full, &st) == 0 &&
+			    ((S_ISDIR(st.st_mode) && rmdir(full) == 0) ||
+			     (S_ISREG(st.st_mode) && st.st_size == 0 && unlink(full) == 0)))
+				(*removed)++;
+			unlinkat(dirfd(d), de->d_name, 0);
+		}
+		closedir(d);
+		rmdir(records);
+	}
+	ud_store_container_free(c);
+	return 0;
+}

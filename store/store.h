@@ -161,6 +161,10 @@ void ud_store_container_list_free(struct ud_container **c, size_t n);
  * jobs applying one spec at once create it once). */
 int ud_store_container_lock(const struct ud_store *s, const char *name, struct ud_lock *lock,
 			    struct ud_error **err);
+/* setup --purge: removes the mountpoints runs created in ROOT (recorded in
+ * .mountpoints/, as udocker does) when they are still empty. */
+int ud_store_container_purge(const struct ud_store *s, const char *id, int *removed,
+			     struct ud_error **err);
 /* Removes a container and its names; protected ones are refused. */
 int ud_store_container_remove(const struct ud_store *s, const char *id, struct ud_error **err);
 /* Names: udocker's aliases, symlinks containers/<name> -> <id>. */

@@ -129,6 +129,17 @@ expect_ok "rm of several containers" rm c-busybox "$other"
 check "they are gone with their names" [ ! -e "$UDOCKER_DIR/containers/$other" ] && [ ! -e "$UDOCKER_DIR/containers/c-busybox" ]
 expect_fail "rm of a missing container" 1 "container not found" rm c-busybox
 
+# setup --purge removes the mountpoints runs created.
+ud create --name=purge "$P/test/busybox"
+mkdir -p "$T_TMP/pv"
+ud run -v "$T_TMP/pv:/brand/new" purge /bin/true
+ud inspect -p purge
+proot=$OUT
+check "a run creates the volume's mountpoint and records it" \
+  [ -d "$proot/brand/new" ] && [ -L "$(dirname "$proot")/.mountpoints/#brand#new" ]
+expect_ok "setup --purge" setup --purge purge
+check "setup --purge removes it" [ ! -e "$proot/brand/new" ] && [ ! -e "$(dirname "$proot")/.mountpoints" ]
+
 # run --location: a root directory outside the repository.
 ud create --name=loc "$P/test/busybox"
 ud inspect -p loc
