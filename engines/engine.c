@@ -6,8 +6,11 @@
 int ud_engine_n1_run(const struct ud_run_request *r, int *status, struct ud_error **err);
 int ud_engine_r1_run(const struct ud_run_request *r, int *status, struct ud_error **err);
 char *ud_engine_r1_runtime(char **why);
+int ud_engine_proot_run(const char *mode, const struct ud_run_request *r, int *status,
+			struct ud_error **err);
+char *ud_engine_proot_path(char **why);
 
-const char *const ud_engine_modes[] = {"N1", "R1", NULL};
+const char *const ud_engine_modes[] = {"N1", "R1", "P1", "P2", NULL};
 
 bool ud_engine_available(const char *mode, char **why)
 {
@@ -25,9 +28,14 @@ bool ud_engine_available(const char *mode, char **why)
 		free(rt);
 		return rt != NULL;
 	}
+	if (strcmp(mode, "P1") == 0 || strcmp(mode, "P2") == 0) {
+		char *p = ud_engine_proot_path(why);
+		free(p);
+		return p != NULL;
+	}
 	if (why)
 		*why = xasprintf("execution mode %s is not built in this version (available: N1, "
-				 "R1)",
+				 "R1, P1/P2 with an external proot)",
 				 mode);
 	return false;
 }
@@ -39,7 +47,10 @@ int ud_engine_run(const char *mode, const struct ud_run_request *req, int *statu
 		return ud_engine_n1_run(req, status, err);
 	if (strcmp(mode, "R1") == 0)
 		return ud_engine_r1_run(req, status, err);
+	if (strcmp(mode, "P1") == 0 || strcmp(mode, "P2") == 0)
+		return ud_engine_proot_run(mode, req, status, err);
 	return ud_error_set(err, UD_ERR_UNSUPPORTED,
-			    "execution mode %s is not built in this version (available: N1, R1)",
+			    "execution mode %s is not built in this version (available: N1, R1, "
+			    "P1/P2 with an external proot)",
 			    mode);
 }

@@ -1,0 +1,127 @@
+/* P1 and P2 through an external proot named by UDOCKER_USE_PROOT_EXECUTABLE
+ * (udocker's variable). P2 disables proot's seccomp acceleration
+ * (PROOT_NO_SECCOMP). No -k unless a kernel release is asked for: Debian's
+ * proot 5.1 breaks dynamically linked programs with it on recent kernels. */
+#include "engines/engines.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+
+int ud_engine_proot_run(const char *mode, const struct ud_run_request *r, int *status,
+			struct ud_error **err);
+char *ud_engine_proot_path(char **why);
+
+char *ud_engine_proot_path(char **why)
+{
+	const char *env = getenv("UDOCKER_USE_PROOT_EXECUTABLE");
+	if (env && *env && strcmp(env, "UDOCKER") != 0) {
+		char *p = env[0] == '/' ? xstrdup(env) : ud_engines_which(env);
+		if (p && access(p, X_OK) == 0)
+			return p;
+		free(p);
+		if (why)
+			*why = xasprintf("UDOCKER_USE_PROOT_EXECUTABLE=%s is not an executable",
+					 env);
+		return NULL;
+	}
+	if (why)
+		*why = xstrdup("the built-in P1/P2 engine is not in this version; set "
+			       "UDOCKER_USE_PROOT_EXECUTABLE to a proot executable to use one");
+	return NULL;
+}
+
+static bool exists_in_root(const char *root, char **env, const char *cmd)
+{
+	if (strchr(cmd, '/')) {
+		_cleanup_free_ char *p = ud_path_join(root, cmd);
+		return ud_path_exists(p);
+	}
+	const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	for (size_t i = 0; env && env[i]; i++)
+		if (ud_str_has_prefix(env[i], "PATH="))
+			path = env[i] + 5;
+	_cleanup_free_ char *copy = xstrdup(path);
+	char *save = NULL;
+	for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		_cleanup_free_ char *dir = ud_path_join(root, d);
+		_cleanup_free_ char *p = ud_path_join(dir, cmd);
+		if (ud_path_exists(p))
+			return true;
+	}
+	return false;
+}
+
+int ud_engine_proot_run(const char *mode, const struct ud_run_request *r, int *status,
+			struct ud_error **err)
+{
+	char *why = NULL;
+	_cleanup_free_ char *proot = ud_engine_proot_path(&why);
+	if (proot == NULL) {
+		ud_error_set(err, UD_ERR_UNSUPPORTED, "%s", why);
+		free(why);
+		return -1;
+	}
+	bool wd_is_volume = false;
+	for (size_t i = 0; r->workdir && i < r->n_binds; i++)
+		if (ud_str_has_prefix(r->workdir, r->binds[i].path))
+			wd_is_volume = true;
+	_cleanup_free_ char *wd = ud_path_join(r->root, r->workdir ? r->workdir : "/");
+	if (!wd_is_volume && !ud_is_dir(wd))
+		return ud_error_set(err, UD_ERR_USAGE, "invalid working directory: %s", r->workdir);
+	if (!exists_in_root(r->root, r->env, r->argv[0]))
+		return ud_error_set(err, UD_ERR_USAGE, "command not found: %s", r->argv[0]);
+	char **argv = xcalloc(1, sizeof(char *));
+	ud_strv_push(&argv, xstrdup(proot));
+	if (r->uid == 0)
+		ud_strv_push(&argv, xstrdup("-0"));
+	else if (r->uid != getuid() || r->gid != getgid()) {
+		ud_strv_push(&argv, xstrdup("-i"));
+		ud_strv_push(&argv, xasprintf("%u:%u", (unsigned)r->uid, (unsigned)r->gid));
+	}
+	ud_strv_push(&argv, xasprintf("--rootfs=%s", r->root));
+	ud_strv_push(&argv, xasprintf("--cwd=%s", r->workdir ? r->workdir : "/"));
+	for (size_t i = 0; i < r->n_binds; i++) {
+		if (!ud_path_exists(r->binds[i].host)) {
+			ud_strv_free(argv);
+			return ud_error_set(err, UD_ERR_USAGE, "invalid host volume path: %s",
+					    r->binds[i].host);
+		}
+		/* proot cannot make a bind read-only: said at -D. */
+		if (r->binds[i].readonly)
+			ud_log(UD_LOG_VERBOSE, "%s: read-only volume %s is writable under proot",
+			       mode, r->binds[i].path);
+		ud_strv_push(&argv, xasprintf("--bind=%s:%s", r->binds[i].host, r->binds[i].path));
+	}
+	/* Debian's proot 5.1 has no --kill-on-exit; the guest ends with us. */
+	for (size_t i = 0; r->argv[i]; i++)
+		ud_strv_push(&argv, xstrdup(r->argv[i]));
+	char **env = ud_strv_dup(r->env);
+	if (strcmp(mode, "P2") == 0)
+		ud_strv_push(&env, xstrdup("PROOT_NO_SECCOMP=1"));
+	const char *tmp = getenv("PROOT_TMP_DIR");
+	if (tmp == NULL)
+		tmp = getenv("TMPDIR");
+	ud_strv_push(&env, xasprintf("PROOT_TMP_DIR=%s", tmp && *tmp ? tmp : "/tmp"));
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		execve(proot, argv, env);
+		fprintf(stderr, "Error: cannot execute %s: %s\n", proot, strerror(errno));
+		_exit(127);
+	}
+	int rc = 0;
+	if (pid < 0) {
+		rc = ud_error_sys(err, errno, "fork");
+	} else {
+		int ws = 0;
+		while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+			;
+		*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	}
+	ud_strv_free(argv);
+	ud_strv_free(env);
+	return rc;
+}
