@@ -9,6 +9,15 @@ char *ud_engine_r1_runtime(char **why);
 int ud_engine_proot_run(const char *mode, const struct ud_run_request *r, int *status,
 			struct ud_error **err);
 char *ud_engine_proot_path(char **why);
+int ud_engine_ptrace_run(const char *mode, const struct ud_run_request *r, int *status,
+			 struct ud_error **err);
+
+/* P1/P2: an external proot when UDOCKER_USE_PROOT_EXECUTABLE names one. */
+static bool external_proot(void)
+{
+	const char *e = getenv("UDOCKER_USE_PROOT_EXECUTABLE");
+	return e && *e && strcmp(e, "UDOCKER") != 0;
+}
 
 const char *const ud_engine_modes[] = {"N1", "R1", "P1", "P2", NULL};
 
@@ -29,6 +38,8 @@ bool ud_engine_available(const char *mode, char **why)
 		return rt != NULL;
 	}
 	if (strcmp(mode, "P1") == 0 || strcmp(mode, "P2") == 0) {
+		if (!external_proot())
+			return true; /* built in */
 		char *p = ud_engine_proot_path(why);
 		free(p);
 		return p != NULL;
@@ -48,7 +59,8 @@ int ud_engine_run(const char *mode, const struct ud_run_request *req, int *statu
 	if (strcmp(mode, "R1") == 0)
 		return ud_engine_r1_run(req, status, err);
 	if (strcmp(mode, "P1") == 0 || strcmp(mode, "P2") == 0)
-		return ud_engine_proot_run(mode, req, status, err);
+		return external_proot() ? ud_engine_proot_run(mode, req, status, err)
+					: ud_engine_ptrace_run(mode, req, status, err);
 	return ud_error_set(err, UD_ERR_UNSUPPORTED,
 			    "execution mode %s is not built in this version (available: N1, R1, "
 			    "P1/P2 with an external proot)",

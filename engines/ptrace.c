@@ -1,0 +1,576 @@
+/* The built-in PRoot-class engine (x86_64): runs the command under ptrace
+ * and translates the paths of file system calls into the container root,
+ * resolving symlinks inside the root (absolute ones included). execve of
+ * ELF programs goes through the container's own ELF interpreter and #!
+ * scripts through their interpreter in the container. --user=root is
+ * emulated: identity calls report 0 and ownership changes succeed.
+ *
+ * This version traces every system call (the P1 seccomp filter that stops
+ * only path calls is still to come) and follows forks, vforks and clones. */
+#include "engines/engines.h"
+
+#if defined(__x86_64__)
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+
+int ud_engine_ptrace_run(const char *mode, const struct ud_run_request *r, int *status,
+			 struct ud_error **err);
+
+#define PATH_MAX_ 4096
+#define SCRATCH 256 /* below the tracee's stack pointer and its 128-byte red zone */
+
+struct ctx {
+	const struct ud_run_request *r;
+	bool root; /* emulate uid 0 */
+};
+
+/* ------------------------------------------------------- path translation */
+
+/* Maps a canonical guest path to the host: the longest bind prefix, else
+ * under the root. */
+static char *to_host(const struct ctx *c, const char *guest)
+{
+	const struct ud_bind *best = NULL;
+	size_t best_len = 0;
+	for (size_t i = 0; i < c->r->n_binds; i++) {
+		const struct ud_bind *b = &c->r->binds[i];
+		size_t n = strlen(b->path);
+		if (strncmp(guest, b->path, n) == 0 && (guest[n] == '\0' || guest[n] == '/') &&
+		    n > best_len) {
+			best = b;
+			best_len = n;
+		}
+	}
+	if (best)
+		return xasprintf("%s%s", best->host, guest + best_len);
+	return strcmp(guest, "/") == 0 ? xstrdup(c->r->root) : xasprintf("%s%s", c->r->root, guest);
+}
+
+/* Host path -> guest path (for getcwd); NULL when outside the container. */
+static char *to_guest(const struct ctx *c, const char *host)
+{
+	for (size_t i = 0; i < c->r->n_binds; i++) {
+		const struct ud_bind *b = &c->r->binds[i];
+		size_t n = strlen(b->host);
+		if (strncmp(host, b->host, n) == 0 && (host[n] == '\0' || host[n] == '/'))
+			return xasprintf("%s%s", b->path, host + n);
+	}
+	size_t n = strlen(c->r->root);
+	if (strncmp(host, c->r->root, n) == 0 && (host[n] == '\0' || host[n] == '/'))
+		return xstrdup(host[n] ? host + n : "/");
+	return NULL;
+}
+
+/* Resolves a guest path (absolute, or relative to the guest cwd) component
+ * by component, following symlinks inside the container; follow_last
+ * decides for the final component. Returns the host path. */
+static char *resolve(const struct ctx *c, const char *cwd, const char *path, bool follow_last)
+{
+	char *pending = path[0] == '/' ? xstrdup(path) : xasprintf("%s/%s", cwd, path);
+	struct ud_buf cur = {0};
+	ud_buf_puts(&cur, "");
+	int hops = 0;
+	char *p = pending;
+	while (*p) {
+		while (*p == '/')
+			p++;
+		if (*p == '\0')
+			break;
+		size_t n = strcspn(p, "/");
+		bool last = p[n] == '\0' || p[n + strspn(p + n, "/")] == '\0';
+		if (n == 1 && p[0] == '.') {
+			p += n;
+			continue;
+		}
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			char *slash = strrchr(cur.data, '/');
+			if (slash) {
+				*slash = '\0';
+				cur.len = (size_t)(slash - cur.data);
+			}
+			p += n;
+			continue;
+		}
+		size_t keep = cur.len;
+		ud_buf_puts(&cur, "/");
+		ud_buf_append(&cur, p, n);
+		p += n;
+		if (last && !follow_last)
+			break;
+		_cleanup_free_ char *host = to_host(c, cur.data);
+		char target[PATH_MAX_];
+		ssize_t tl = readlink(host, target, sizeof(target) - 1);
+		if (tl <= 0 || ++hops > 40)
+			continue;
+		target[tl] = '\0';
+		/* Replace the component by the link's target and go on. */
+		char *rest = xasprintf("%s/%s", target, p);
+		if (target[0] == '/') {
+			cur.len = 0;
+			cur.data[0] = '\0';
+		} else {
+			cur.len = keep;
+			cur.data[keep] = '\0';
+		}
+		free(pending);
+		pending = rest;
+		p = pending;
+	}
+	char *host = to_host(c, cur.len ? cur.data : "/");
+	ud_buf_release(&cur);
+	free(pending);
+	return host;
+}
+
+/* ------------------------------------------------------ tracee memory */
+
+static char *read_string(pid_t pid, unsigned long addr)
+{
+	char buf[PATH_MAX_];
+	size_t got = 0;
+	while (got < sizeof(buf) - 1) {
+		struct iovec local = {buf + got, 256}, remote = {(void *)(addr + got), 256};
+		/* Stay within the current page so no read crosses into an unmapped one. */
+		size_t page_left = 4096 - ((addr + got) & 4095);
+		if (page_left < 256)
+			local.iov_len = remote.iov_len = page_left;
+		if (local.iov_len > sizeof(buf) - 1 - got)
+			local.iov_len = remote.iov_len = sizeof(buf) - 1 - got;
+		ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+		if (n <= 0)
+			break;
+		if (memchr(buf + got, '\0', (size_t)n))
+			return xstrdup(buf);
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	return got ? xstrdup(buf) : NULL;
+}
+
+static int write_mem(pid_t pid, unsigned long addr, const void *data, size_t len)
+{
+	struct iovec local = {(void *)data, len}, remote = {(void *)addr, len};
+	if (process_vm_writev(pid, &local, 1, &remote, 1, 0) == (ssize_t)len)
+		return 0;
+	/* Below the stack's mapped pages: /proc/PID/mem may extend the stack. */
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = pwrite(fd, data, len, (off_t)addr);
+	close(fd);
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+static char *guest_cwd(const struct ctx *c, pid_t pid)
+{
+	char link[64], host[PATH_MAX_];
+	snprintf(link, sizeof(link), "/proc/%d/cwd", pid);
+	ssize_t n = readlink(link, host, sizeof(host) - 1);
+	if (n <= 0)
+		return xstrdup("/");
+	host[n] = '\0';
+	char *g = to_guest(c, host);
+	return g ? g : xstrdup("/");
+}
+
+/* ------------------------------------------------------------ syscalls */
+
+struct path_arg {
+	int nr;
+	int arg;       /* which argument is a path */
+	int arg2;      /* a second path argument, or -1 */
+	int dirfd;     /* argument holding a dirfd for arg, or -1 */
+	bool nofollow; /* the last component is not followed */
+	int flag_arg;  /* argument with AT_SYMLINK_NOFOLLOW, or -1 */
+};
+
+static const struct path_arg path_calls[] = {
+	{SYS_open, 0, -1, -1, false, -1},	 {SYS_openat, 1, -1, 0, false, -1},
+	{SYS_creat, 0, -1, -1, false, -1},	 {SYS_stat, 0, -1, -1, false, -1},
+	{SYS_lstat, 0, -1, -1, true, -1},	 {SYS_newfstatat, 1, -1, 0, false, 3},
+	{SYS_statx, 1, -1, 0, false, 2},	 {SYS_access, 0, -1, -1, false, -1},
+	{SYS_faccessat, 1, -1, 0, false, -1},	 {SYS_faccessat2, 1, -1, 0, false, 3},
+	{SYS_chdir, 0, -1, -1, false, -1},	 {SYS_mkdir, 0, -1, -1, true, -1},
+	{SYS_mkdirat, 1, -1, 0, true, -1},	 {SYS_rmdir, 0, -1, -1, true, -1},
+	{SYS_unlink, 0, -1, -1, true, -1},	 {SYS_unlinkat, 1, -1, 0, true, -1},
+	{SYS_rename, 0, 1, -1, true, -1},	 {SYS_renameat, 1, 3, 0, true, -1},
+	{SYS_renameat2, 1, 3, 0, true, -1},	 {SYS_link, 0, 1, -1, true, -1},
+	{SYS_linkat, 1, 3, 0, true, -1},	 {SYS_symlink, 1, -1, -1, true, -1},
+	{SYS_symlinkat, 2, -1, 1, true, -1},	 {SYS_readlink, 0, -1, -1, true, -1},
+	{SYS_readlinkat, 1, -1, 0, true, -1},	 {SYS_chmod, 0, -1, -1, false, -1},
+	{SYS_fchmodat, 1, -1, 0, false, -1},	 {SYS_chown, 0, -1, -1, false, -1},
+	{SYS_lchown, 0, -1, -1, true, -1},	 {SYS_fchownat, 1, -1, 0, false, 4},
+	{SYS_utime, 0, -1, -1, false, -1},	 {SYS_utimes, 0, -1, -1, false, -1},
+	{SYS_utimensat, 1, -1, 0, false, 3},	 {SYS_truncate, 0, -1, -1, false, -1},
+	{SYS_mknod, 0, -1, -1, true, -1},	 {SYS_mknodat, 1, -1, 0, true, -1},
+	{SYS_statfs, 0, -1, -1, false, -1},	 {SYS_getxattr, 0, -1, -1, false, -1},
+	{SYS_lgetxattr, 0, -1, -1, true, -1},	 {SYS_setxattr, 0, -1, -1, false, -1},
+	{SYS_lsetxattr, 0, -1, -1, true, -1},	 {SYS_listxattr, 0, -1, -1, false, -1},
+	{SYS_llistxattr, 0, -1, -1, true, -1},	 {SYS_removexattr, 0, -1, -1, false, -1},
+	{SYS_lremovexattr, 0, -1, -1, true, -1}, {SYS_execve, 0, -1, -1, false, -1},
+	{SYS_chroot, 0, -1, -1, false, -1},
+};
+
+static unsigned long long *reg_arg(struct user_regs_struct *regs, int i)
+{
+	switch (i) {
+	case 0:
+		return &regs->rdi;
+	case 1:
+		return &regs->rsi;
+	case 2:
+		return &regs->rdx;
+	case 3:
+		return &regs->r10;
+	case 4:
+		return &regs->r8;
+	default:
+		return &regs->r9;
+	}
+}
+
+/* Rewrites one path argument; *scratch moves down for each string. */
+static void translate_arg(const struct ctx *c, pid_t pid, struct user_regs_struct *regs, int arg,
+			  int dirfd_arg, bool follow_last, unsigned long *scratch)
+{
+	unsigned long long *reg = reg_arg(regs, arg);
+	if (*reg == 0)
+		return;
+	_cleanup_free_ char *path = read_string(pid, (unsigned long)*reg);
+	if (path == NULL || path[0] == '\0')
+		return;
+	/* Relative to a directory fd other than the cwd: the kernel resolves it. */
+	if (path[0] != '/' && dirfd_arg >= 0 && (int)*reg_arg(regs, dirfd_arg) != AT_FDCWD)
+		return;
+	_cleanup_free_ char *cwd = path[0] == '/' ? NULL : guest_cwd(c, pid);
+	_cleanup_free_ char *host = resolve(c, cwd ? cwd : "/", path, follow_last);
+	size_t len = strlen(host) + 1;
+	*scratch -= (len + 15) & ~15UL;
+	if (write_mem(pid, *scratch, host, len) == 0)
+		*reg = *scratch;
+}
+
+/* execve: ELF programs through the container's interpreter (argv[0]
+ * kept with --argv0), #! scripts through theirs. */
+static void translate_execve(const struct ctx *c, pid_t pid, struct user_regs_struct *regs,
+			     unsigned long *scratch)
+{
+	_cleanup_free_ char *path = read_string(pid, (unsigned long)regs->rdi);
+	if (path == NULL)
+		return;
+	_cleanup_free_ char *cwd = guest_cwd(c, pid);
+	_cleanup_free_ char *host = resolve(c, cwd, path, true);
+	/* The current argv pointers. */
+	unsigned long argv_addr = (unsigned long)regs->rsi;
+	unsigned long old_argv[256];
+	size_t argc = 0;
+	for (; argc < 255; argc++) {
+		struct iovec l = {&old_argv[argc], 8}, rm = {(void *)(argv_addr + 8 * argc), 8};
+		if (argv_addr == 0 || process_vm_readv(pid, &l, 1, &rm, 1, 0) != 8 ||
+		    old_argv[argc] == 0)
+			break;
+	}
+	char head[256] = {0};
+	int fd = open(host, O_RDONLY | O_CLOEXEC);
+	ssize_t hn = fd >= 0 ? read(fd, head, sizeof(head) - 1) : -1;
+	char *interp = NULL, *interp_arg = NULL;
+	bool elf = false;
+	if (hn > 2 && head[0] == '#' && head[1] == '!') {
+		head[strcspn(head, "\n")] = '\0';
+		char *s = head + 2;
+		s += strspn(s, " \t");
+		size_t n = strcspn(s, " \t");
+		interp = xstrndup(s, n);
+		s += n;
+		s += strspn(s, " \t");
+		if (*s)
+			interp_arg = xstrdup(s);
+	} else if (hn >= (ssize_t)sizeof(Elf64_Ehdr) && memcmp(head, ELFMAG, SELFMAG) == 0) {
+		Elf64_Ehdr *eh = (Elf64_Ehdr *)head;
+		for (int i = 0; i < eh->e_phnum; i++) {
+			Elf64_Phdr ph;
+			if (pread(fd, &ph, sizeof(ph),
+				  (off_t)(eh->e_phoff + (size_t)i * eh->e_phentsize)) !=
+			    (ssize_t)sizeof(ph))
+				break;
+			if (ph.p_type == PT_INTERP && ph.p_filesz < 256) {
+				char ip[256] = {0};
+				if (pread(fd, ip, ph.p_filesz, (off_t)ph.p_offset) > 0)
+					interp = xstrdup(ip);
+				elf = true;
+			}
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	if (interp == NULL) {
+		/* A static program: just its host path. */
+		size_t len = strlen(host) + 1;
+		*scratch -= (len + 15) & ~15UL;
+		if (write_mem(pid, *scratch, host, len) == 0)
+			regs->rdi = *scratch;
+		return;
+	}
+	/* New argv: interp [--argv0 ARGV0] [interp_arg] PROGRAM ARGS... */
+	_cleanup_free_ char *ihost = resolve(c, "/", interp, true);
+	const char *strs[8];
+	size_t ns = 0;
+	strs[ns++] = interp;
+	if (elf)
+		strs[ns++] = "--argv0";
+	unsigned long new_argv[300];
+	size_t k = 0;
+	unsigned long addrs[8];
+	for (size_t i = 0; i < ns; i++) {
+		size_t len = strlen(strs[i]) + 1;
+		*scratch -= (len + 15) & ~15UL;
+		write_mem(pid, *scratch, strs[i], len);
+		addrs[i] = *scratch;
+	}
+	new_argv[k++] = addrs[0];
+	if (elf) {
+		new_argv[k++] = addrs[1];
+		new_argv[k++] = argc > 0 ? old_argv[0] : (unsigned long)regs->rdi;
+	} else if (interp_arg) {
+		size_t len = strlen(interp_arg) + 1;
+		*scratch -= (len + 15) & ~15UL;
+		write_mem(pid, *scratch, interp_arg, len);
+		new_argv[k++] = *scratch;
+	}
+	new_argv[k++] = (unsigned long)regs->rdi; /* the program, as the guest named it */
+	for (size_t i = 1; i < argc && k < 298; i++)
+		new_argv[k++] = old_argv[i];
+	new_argv[k++] = 0;
+	*scratch -= (k * 8 + 15) & ~15UL;
+	write_mem(pid, *scratch, new_argv, k * 8);
+	regs->rsi = *scratch;
+	size_t len = strlen(ihost) + 1;
+	*scratch -= (len + 15) & ~15UL;
+	if (write_mem(pid, *scratch, ihost, len) == 0)
+		regs->rdi = *scratch;
+	free(interp);
+	free(interp_arg);
+}
+
+static void on_syscall_entry(const struct ctx *c, pid_t pid, struct user_regs_struct *regs,
+			     bool *changed)
+{
+	long nr = (long)regs->orig_rax;
+	unsigned long scratch = (regs->rsp - SCRATCH) & ~15UL;
+	if (nr == SYS_execve) {
+		translate_execve(c, pid, regs, &scratch);
+		*changed = true;
+		return;
+	}
+	for (size_t i = 0; i < UD_ARRAY_SIZE(path_calls); i++) {
+		const struct path_arg *pa = &path_calls[i];
+		if (pa->nr != nr)
+			continue;
+		bool follow = !pa->nofollow;
+		if (pa->flag_arg >= 0 && (*reg_arg(regs, pa->flag_arg) & AT_SYMLINK_NOFOLLOW))
+			follow = false;
+		if (nr == SYS_openat && (*reg_arg(regs, 2) & O_NOFOLLOW))
+			follow = false;
+		translate_arg(c, pid, regs, pa->arg, pa->dirfd, follow, &scratch);
+		if (pa->arg2 >= 0)
+			translate_arg(c, pid, regs, pa->arg2, pa->dirfd >= 0 ? pa->dirfd + 2 : -1,
+				      !pa->nofollow, &scratch);
+		*changed = true;
+		return;
+	}
+}
+
+static void on_syscall_exit(const struct ctx *c, pid_t pid, struct user_regs_struct *regs,
+			    bool *changed)
+{
+	long nr = (long)regs->orig_rax;
+	long ret = (long)regs->rax;
+	if (nr == SYS_getcwd && ret > 0) {
+		_cleanup_free_ char *host = read_string(pid, (unsigned long)regs->rdi);
+		_cleanup_free_ char *g = host ? to_guest(c, host) : NULL;
+		if (g && strlen(g) + 1 <= (size_t)regs->rsi &&
+		    write_mem(pid, (unsigned long)regs->rdi, g, strlen(g) + 1) == 0) {
+			regs->rax = strlen(g) + 1;
+			*changed = true;
+		}
+		return;
+	}
+	if (!c->root)
+		return;
+	switch (nr) {
+	case SYS_getuid:
+	case SYS_geteuid:
+	case SYS_getgid:
+	case SYS_getegid:
+		regs->rax = 0;
+		*changed = true;
+		break;
+	case SYS_chown:
+	case SYS_fchown:
+	case SYS_lchown:
+	case SYS_fchownat:
+	case SYS_setuid:
+	case SYS_setgid:
+	case SYS_setreuid:
+	case SYS_setregid:
+	case SYS_setresuid:
+	case SYS_setresgid:
+	case SYS_setgroups:
+	case SYS_mknod:
+	case SYS_mknodat:
+		if (ret == -EPERM || ret == -EINVAL) {
+			regs->rax = 0;
+			*changed = true;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* ------------------------------------------------------------ the loop */
+
+struct tracee {
+	pid_t pid;
+	bool in_syscall;
+};
+
+int ud_engine_ptrace_run(const char *mode, const struct ud_run_request *r, int *status,
+			 struct ud_error **err)
+{
+	(void)mode;
+	struct ctx c = {r, r->uid == 0};
+	/* What the other engines report before running. */
+	_cleanup_free_ char *wdhost = resolve(&c, "/", r->workdir ? r->workdir : "/", true);
+	if (!ud_is_dir(wdhost))
+		return ud_error_set(err, UD_ERR_USAGE, "invalid working directory: %s", r->workdir);
+	for (size_t i = 0; i < r->n_binds; i++)
+		if (!ud_path_exists(r->binds[i].host))
+			return ud_error_set(err, UD_ERR_USAGE, "invalid host volume path: %s",
+					    r->binds[i].host);
+	_cleanup_free_ char *exe = NULL;
+	if (strchr(r->argv[0], '/')) {
+		exe = xstrdup(r->argv[0]);
+	} else {
+		const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+		for (size_t i = 0; r->env && r->env[i]; i++)
+			if (ud_str_has_prefix(r->env[i], "PATH="))
+				path = r->env[i] + 5;
+		_cleanup_free_ char *copy = xstrdup(path);
+		char *save = NULL;
+		for (char *d = strtok_r(copy, ":", &save); d && !exe;
+		     d = strtok_r(NULL, ":", &save)) {
+			_cleanup_free_ char *g = ud_path_join(d, r->argv[0]);
+			_cleanup_free_ char *h = resolve(&c, "/", g, true);
+			if (access(h, X_OK) == 0)
+				exe = steal_pointer(&g);
+		}
+	}
+	_cleanup_free_ char *exehost =
+		exe ? resolve(&c, wdhost ? r->workdir : "/", exe, true) : NULL;
+	if (exe == NULL || access(exehost, X_OK) != 0)
+		return ud_error_set(err, UD_ERR_USAGE, "command not found: %s", r->argv[0]);
+	fflush(NULL);
+	pid_t child = fork();
+	if (child < 0)
+		return ud_error_sys(err, errno, "fork");
+	if (child == 0) {
+		if (chdir(wdhost) < 0)
+			_exit(126);
+		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+		raise(SIGSTOP);
+		/* The first execve is translated by the tracer like any other. */
+		execve(exe, r->argv, r->env);
+		_exit(127);
+	}
+	int ws;
+	waitpid(child, &ws, 0);
+	ptrace(PTRACE_SETOPTIONS, child, NULL,
+	       (void *)(long)(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
+			      PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL));
+	ptrace(PTRACE_SYSCALL, child, NULL, NULL);
+	struct tracee *t = xcalloc(1, sizeof(*t));
+	size_t nt = 1;
+	t[0].pid = child;
+	int result = 0;
+	for (;;) {
+		pid_t pid = waitpid(-1, &ws, __WALL);
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		struct tracee *tr = NULL;
+		for (size_t i = 0; i < nt; i++)
+			if (t[i].pid == pid)
+				tr = &t[i];
+		if (tr == NULL) {
+			t = xrealloc(t, (nt + 1) * sizeof(*t));
+			t[nt] = (struct tracee){pid, false};
+			tr = &t[nt++];
+		}
+		if (WIFEXITED(ws) || WIFSIGNALED(ws)) {
+			if (pid == child)
+				result = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+			tr->pid = 0;
+			continue;
+		}
+		if (!WIFSTOPPED(ws))
+			continue;
+		int sig = WSTOPSIG(ws);
+		int deliver = 0;
+		if (sig == (SIGTRAP | 0x80)) {
+			struct user_regs_struct regs;
+			if (ptrace(PTRACE_GETREGS, pid, NULL, &regs) == 0) {
+				bool changed = false;
+				if (!tr->in_syscall)
+					on_syscall_entry(&c, pid, &regs, &changed);
+				else
+					on_syscall_exit(&c, pid, &regs, &changed);
+				if (changed)
+					ptrace(PTRACE_SETREGS, pid, NULL, &regs);
+			}
+			tr->in_syscall = !tr->in_syscall;
+		} else if (sig == SIGTRAP && (ws >> 16) != 0) {
+			/* fork/clone/exec events: new tracees announce themselves. */
+			if ((ws >> 16) == PTRACE_EVENT_EXEC)
+				tr->in_syscall = true; /* the exit of execve comes next */
+		} else if (sig == SIGSTOP && tr != &t[0] && !tr->in_syscall) {
+			/* A new child's initial stop. */
+		} else {
+			deliver = sig;
+		}
+		ptrace(PTRACE_SYSCALL, pid, NULL, (void *)(long)deliver);
+	}
+	free(t);
+	*status = result;
+	return 0;
+}
+
+#else
+
+int ud_engine_ptrace_run(const char *mode, const struct ud_run_request *r, int *status,
+			 struct ud_error **err);
+
+int ud_engine_ptrace_run(const char *mode, const struct ud_run_request *r, int *status,
+			 struct ud_error **err)
+{
+	(void)r;
+	(void)status;
+	return ud_error_set(err, UD_ERR_UNSUPPORTED,
+			    "the built-in %s engine supports x86_64 only in this version", mode);
+}
+
+#endif

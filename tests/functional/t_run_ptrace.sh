@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The built-in tracer (P1/P2 without an external proot) on busybox and
+# Debian: the cases tracers get wrong, exit codes, signals, root emulation.
+. "$(dirname "$0")/lib.sh"
+cd "$T_TMP"
+P=$UD_FIX_PLAIN
+unset UDOCKER_USE_PROOT_EXECUTABLE
+if [ "$(uname -m)" != x86_64 ]; then
+  skip "built-in tracer: x86_64 only in this version"
+  finish
+  exit $?
+fi
+ud images
+images="$P/test/busybox"
+[ "${UD_TEST_BIG:-0}" = 1 ] && images="$images $P/test/debian"
+for mode in P1 P2; do
+  for img in $images; do
+    c="t$mode-$(basename "$img")"
+    expect_ok "$mode $img: create" create --name="$c" "$img"
+    expect_ok "$mode $img: setup" setup --execmode=$mode "$c"
+    ud run "$c" /bin/sh -c 'ls -la / | grep -c " bin"'
+    check "$mode $img: ls -la /" [ "$RC" = 0 ] && [ "$OUT" -ge 1 ]
+    ud run "$c" /bin/sh -c 'find / -xdev 2>/dev/null | wc -l'
+    check "$mode $img: find / -xdev | wc -l ($OUT entries)" [ "$RC" = 0 ] && [ "$OUT" -gt 50 ]
+    ud run "$c" /bin/sh -c 'tar -C / -cf - etc 2>/dev/null | tar -tf - | grep -c "^etc/passwd$"'
+    check "$mode $img: tar -C / -cf - etc | tar -tf -" out_is "1"
+    ud run "$c" /bin/sh -c '(cd /etc && (cat hostname | wc -l)) | cat'
+    check "$mode $img: pipelines with subshells" out_is "1"
+    ud run -w /tmp "$c" /bin/sh -c 'cd /tmp && pwd'
+    check "$mode $img: cd and pwd" out_is "/tmp"
+    ud run "$c" /bin/sh -c 'i=0; while [ $i -lt 100 ]; do /bin/true & i=$((i+1)); done; wait; echo forked'
+    check "$mode $img: 100 children" out_is "forked"
+    printf '#!/bin/sh\necho "script $1"\n' >"$T_TMP/s.sh"
+    chmod +x "$T_TMP/s.sh"
+    ud run -v "$T_TMP:/w" "$c" /w/s.sh arg
+    check "$mode $img: a #! script from a volume" out_is "script arg"
+    expect_fail "$mode $img: exit status" 7 "" run "$c" /bin/sh -c 'exit 7'
+    ud run "$c" /bin/sh -c 'kill -TERM $$'
+    check "$mode $img: death by signal" rc_is 143
+    ud run --user=root "$c" /bin/sh -c 'id -u; chown 0:0 /tmp && echo chowned'
+    check "$mode $img: --user=root emulated" out_is "$(printf '0\nchowned')"
+    echo "through stdin" >in.txt
+    "$UD_BIN" run "$c" /bin/cat <in.txt >out.txt 2>err.txt
+    RC=$?; OUT=$(cat out.txt); ERR=$(cat err.txt)
+    check "$mode $img: stdin and stdout" out_is "through stdin"
+    expect_fail "$mode $img: command not found" 2 "command not found" run "$c" no-such-command
+    expect_fail "$mode $img: invalid working directory" 2 "invalid working directory" run -w /nope "$c" /bin/true
+    if command -v script >/dev/null; then
+      script -qec "$UD_BIN run $c /bin/sh -c 'test -t 1 && echo is-a-tty; exit 5'" /dev/null >tty.txt 2>&1
+      RC=$?; OUT=$(tr -d '\r' <tty.txt); ERR=
+      check "$mode $img: with a terminal" out_has "is-a-tty" && rc_is 5
+    fi
+  done
+done
+if [ "${UD_TEST_BIG:-0}" = 1 ]; then
+  ud run tP2-debian bash -c 'cd /tmp && pwd -P'
+  check "Debian: bash -c 'cd /tmp && pwd -P'" out_is "/tmp"
+  ud run tP2-debian sh -c 'apt-get --version | head -1'
+  check "Debian: apt-get --version (dynamic, through the container's ld.so)" out_has "apt 2."
+  ud run tP2-debian sh -c 'dpkg -l | grep -c "^ii"'
+  check "Debian: dpkg -l" [ "$RC" = 0 ] && [ "$OUT" -gt 50 ]
+fi
+finish
