@@ -194,9 +194,11 @@ int ud_engine_r1_run(const struct ud_run_request *r, int *status, struct ud_erro
 	_cleanup_free_ char *bundle = ud_mkdtemp(tmp && *tmp ? tmp : "/tmp", "R1", err);
 	if (bundle == NULL)
 		return -1;
-	bool tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 	const char *base = strrchr(runtime, '/');
 	bool is_crun = strcmp(base ? base + 1 : runtime, "crun") == 0;
+	/* crun 1.8 in the foreground can drop the last output of a pty it
+	 * proxies: it gets our terminal itself instead (no proxy, no loss). */
+	bool tty = !is_crun && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 	json_t *cfg = make_config(r, tty);
 	_cleanup_free_ char *cpath = ud_path_join(bundle, "config.json");
 	int rc = json_dump_file(cfg, cpath, JSON_INDENT(2)) == 0
