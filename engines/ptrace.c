@@ -5,8 +5,9 @@
  * scripts through their interpreter in the container. --user=root is
  * emulated: identity calls report 0 and ownership changes succeed.
  *
- * This version traces every system call (the P1 seccomp filter that stops
- * only path calls is still to come) and follows forks, vforks and clones. */
+ * P1 installs a seccomp filter so only the calls it rewrites stop the
+ * tracee; P2 (or PROOT_NO_SECCOMP) stops at every call. Forks, vforks and
+ * clones are followed. */
 #include "engines/engines.h"
 
 #if defined(__x86_64__)
@@ -14,8 +15,13 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <signal.h>
+#include <stddef.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -442,16 +448,68 @@ static void on_syscall_exit(const struct ctx *c, pid_t pid, struct user_regs_str
 
 /* ------------------------------------------------------------ the loop */
 
+/* Calls whose result is rewritten at their exit. */
+static bool needs_exit(const struct ctx *c, long nr)
+{
+	static const long root_calls[] = {SYS_getuid,	 SYS_geteuid,	SYS_getgid,    SYS_getegid,
+					  SYS_chown,	 SYS_fchown,	SYS_lchown,    SYS_fchownat,
+					  SYS_setuid,	 SYS_setgid,	SYS_setreuid,  SYS_setregid,
+					  SYS_setresuid, SYS_setresgid, SYS_setgroups, SYS_mknod,
+					  SYS_mknodat};
+	if (nr == SYS_getcwd)
+		return true;
+	for (size_t i = 0; c->root && i < UD_ARRAY_SIZE(root_calls); i++)
+		if (root_calls[i] == nr)
+			return true;
+	return false;
+}
+
+/* P1: a seccomp filter stops the tracee only at the calls the tracer
+ * rewrites (path calls, getcwd, and with root emulation the identity and
+ * ownership calls); everything else runs at full speed. */
+static int install_filter(const struct ctx *c)
+{
+	struct sock_filter f[160];
+	size_t n = 0;
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, arch));
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, nr));
+	long nrs[128];
+	size_t k = 0;
+	for (size_t i = 0; i < UD_ARRAY_SIZE(path_calls); i++)
+		nrs[k++] = path_calls[i].nr;
+	for (long nr = 0; nr < 512 && k < UD_ARRAY_SIZE(nrs); nr++)
+		if (needs_exit(c, nr))
+			nrs[k++] = nr;
+	for (size_t i = 0; i < k; i++) {
+		/* if nr == nrs[i]: trace, else next test */
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nrs[i],
+						      0, 1);
+		f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
+	}
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	struct sock_fprog prog = {(unsigned short)n, f};
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+enum trace_state { TS_RUN, TS_WAIT_ENTRY, TS_WAIT_EXIT };
+
 struct tracee {
 	pid_t pid;
-	bool in_syscall;
+	bool in_syscall;	/* P2: toggles at each syscall stop */
+	enum trace_state state; /* P1: after a seccomp stop */
 };
 
 int ud_engine_ptrace_run(const char *mode, const struct ud_run_request *r, int *status,
 			 struct ud_error **err)
 {
-	(void)mode;
 	struct ctx c = {r, r->uid == 0};
+	bool seccomp = strcmp(mode, "P1") == 0 && getenv("PROOT_NO_SECCOMP") == NULL;
 	/* What the other engines report before running. */
 	_cleanup_free_ char *wdhost = resolve(&c, "/", r->workdir ? r->workdir : "/", true);
 	if (!ud_is_dir(wdhost))
@@ -491,6 +549,9 @@ int ud_engine_ptrace_run(const char *mode, const struct ud_run_request *r, int *
 			_exit(126);
 		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
 		raise(SIGSTOP);
+		/* The tracer has set its options (seccomp events) by now. */
+		if (seccomp && install_filter(&c) < 0)
+			_exit(126);
 		/* The first execve is translated by the tracer like any other. */
 		execve(exe, r->argv, r->env);
 		_exit(127);
@@ -499,8 +560,10 @@ int ud_engine_ptrace_run(const char *mode, const struct ud_run_request *r, int *
 	waitpid(child, &ws, 0);
 	ptrace(PTRACE_SETOPTIONS, child, NULL,
 	       (void *)(long)(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
-			      PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL));
-	ptrace(PTRACE_SYSCALL, child, NULL, NULL);
+			      PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL |
+			      (seccomp ? PTRACE_O_TRACESECCOMP : 0)));
+	int resume = seccomp ? PTRACE_CONT : PTRACE_SYSCALL;
+	ptrace(resume, child, NULL, NULL);
 	struct tracee *t = xcalloc(1, sizeof(*t));
 	size_t nt = 1;
 	t[0].pid = child;
@@ -518,7 +581,7 @@ int ud_engine_ptrace_run(const char *mode, const struct ud_run_request *r, int *
 				tr = &t[i];
 		if (tr == NULL) {
 			t = xrealloc(t, (nt + 1) * sizeof(*t));
-			t[nt] = (struct tracee){pid, false};
+			t[nt] = (struct tracee){pid, false, TS_RUN};
 			tr = &t[nt++];
 		}
 		if (WIFEXITED(ws) || WIFSIGNALED(ws)) {
@@ -531,6 +594,40 @@ int ud_engine_ptrace_run(const char *mode, const struct ud_run_request *r, int *
 			continue;
 		int sig = WSTOPSIG(ws);
 		int deliver = 0;
+		int how = resume;
+		if (seccomp && (ws >> 8) == (SIGTRAP | (PTRACE_EVENT_SECCOMP << 8))) {
+			struct user_regs_struct regs;
+			if (ptrace(PTRACE_GETREGS, pid, NULL, &regs) == 0) {
+				bool changed = false;
+				on_syscall_entry(&c, pid, &regs, &changed);
+				if (changed)
+					ptrace(PTRACE_SETREGS, pid, NULL, &regs);
+				if (needs_exit(&c, (long)regs.orig_rax)) {
+					tr->state = TS_WAIT_ENTRY;
+					how = PTRACE_SYSCALL;
+				}
+			}
+			ptrace(how, pid, NULL, NULL);
+			continue;
+		}
+		if (seccomp && sig == (SIGTRAP | 0x80)) {
+			struct user_regs_struct regs;
+			bool have = ptrace(PTRACE_GETREGS, pid, NULL, &regs) == 0;
+			/* Kernels differ on whether a syscall-entry stop follows the
+			 * seccomp stop: at entry rax holds -ENOSYS. */
+			if (tr->state == TS_WAIT_ENTRY && have && (long)regs.rax == -ENOSYS) {
+				tr->state = TS_WAIT_EXIT;
+				how = PTRACE_SYSCALL;
+			} else if (tr->state != TS_RUN && have) {
+				bool changed = false;
+				on_syscall_exit(&c, pid, &regs, &changed);
+				if (changed)
+					ptrace(PTRACE_SETREGS, pid, NULL, &regs);
+				tr->state = TS_RUN;
+			}
+			ptrace(how, pid, NULL, NULL);
+			continue;
+		}
 		if (sig == (SIGTRAP | 0x80)) {
 			struct user_regs_struct regs;
 			if (ptrace(PTRACE_GETREGS, pid, NULL, &regs) == 0) {
@@ -552,7 +649,7 @@ int ud_engine_ptrace_run(const char *mode, const struct ud_run_request *r, int *
 		} else {
 			deliver = sig;
 		}
-		ptrace(PTRACE_SYSCALL, pid, NULL, (void *)(long)deliver);
+		ptrace(how, pid, NULL, (void *)(long)deliver);
 	}
 	free(t);
 	*status = result;
