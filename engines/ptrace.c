@@ -40,6 +40,36 @@ struct ctx {
 	bool root; /* emulate uid 0 */
 };
 
+/* The guest path each traced process last executed, for /proc/PID/exe
+ * (the kernel would name the container's ELF interpreter). */
+static struct {
+	pid_t pid;
+	char *guest;
+} exes[256];
+
+static void exe_set(pid_t pid, const char *guest)
+{
+	size_t slot = 0;
+	for (size_t i = 0; i < UD_ARRAY_SIZE(exes); i++) {
+		if (exes[i].pid == pid || exes[i].pid == 0) {
+			slot = i;
+			break;
+		}
+		slot = (size_t)pid % UD_ARRAY_SIZE(exes);
+	}
+	free(exes[slot].guest);
+	exes[slot].pid = pid;
+	exes[slot].guest = xstrdup(guest);
+}
+
+static const char *exe_get(pid_t pid)
+{
+	for (size_t i = 0; i < UD_ARRAY_SIZE(exes); i++)
+		if (exes[i].pid == pid)
+			return exes[i].guest;
+	return NULL;
+}
+
 /* ------------------------------------------------------- path translation */
 
 /* Maps a canonical guest path to the host: the longest bind prefix, else
@@ -77,6 +107,9 @@ static char *to_guest(const struct ctx *c, const char *host)
 	return NULL;
 }
 
+/* The tracee whose path is being resolved: /proc/self is its, not ours. */
+static pid_t current_pid;
+
 /* Resolves a guest path (absolute, or relative to the guest cwd) component
  * by component, following symlinks inside the container; follow_last
  * decides for the final component. Returns the host path. */
@@ -109,6 +142,17 @@ static char *resolve(const struct ctx *c, const char *cwd, const char *path, boo
 		}
 		size_t keep = cur.len;
 		ud_buf_puts(&cur, "/");
+		if (current_pid > 0 && strcmp(cur.data, "/proc/") == 0 &&
+		    ((n == 4 && strncmp(p, "self", 4) == 0) ||
+		     (n == 11 && strncmp(p, "thread-self", 11) == 0))) {
+			if (n == 4)
+				ud_buf_printf(&cur, "%d", (int)current_pid);
+			else
+				ud_buf_printf(&cur, "%d/task/%d", (int)current_pid,
+					      (int)current_pid);
+			p += n;
+			continue;
+		}
 		ud_buf_append(&cur, p, n);
 		p += n;
 		if (last && !follow_last)
@@ -278,6 +322,8 @@ static void translate_execve(const struct ctx *c, pid_t pid, struct user_regs_st
 		return;
 	_cleanup_free_ char *cwd = guest_cwd(c, pid);
 	_cleanup_free_ char *host = resolve(c, cwd, path, true);
+	_cleanup_free_ char *absguest = path[0] == '/' ? xstrdup(path) : ud_path_join(cwd, path);
+	exe_set(pid, absguest);
 	/* The current argv pointers. */
 	unsigned long argv_addr = (unsigned long)regs->rsi;
 	unsigned long old_argv[256];
@@ -373,6 +419,7 @@ static void translate_execve(const struct ctx *c, pid_t pid, struct user_regs_st
 static void on_syscall_entry(const struct ctx *c, pid_t pid, struct user_regs_struct *regs,
 			     bool *changed)
 {
+	current_pid = pid;
 	long nr = (long)regs->orig_rax;
 	unsigned long scratch = (regs->rsp - SCRATCH) & ~15UL;
 	if (nr == SYS_execve) {
@@ -403,6 +450,39 @@ static void on_syscall_exit(const struct ctx *c, pid_t pid, struct user_regs_str
 {
 	long nr = (long)regs->orig_rax;
 	long ret = (long)regs->rax;
+	if ((nr == SYS_readlink || nr == SYS_readlinkat) && ret > 0) {
+		/* Links in /proc name host paths: show the guest's. */
+		int pa = nr == SYS_readlink ? 0 : 1;
+		unsigned long buf = (unsigned long)*reg_arg(regs, pa + 1);
+		size_t size = (size_t)*reg_arg(regs, pa + 2);
+		_cleanup_free_ char *link = read_string(pid, (unsigned long)*reg_arg(regs, pa));
+		if (link == NULL || !ud_str_has_prefix(link, "/proc/"))
+			return;
+		char target[PATH_MAX_] = {0};
+		struct iovec l = {target, (size_t)ret < sizeof(target) - 1 ? (size_t)ret : 0},
+			     rm = {(void *)buf, l.iov_len};
+		if (process_vm_readv(pid, &l, 1, &rm, 1, 0) <= 0)
+			return;
+		int who = 0;
+		char tail[32] = "";
+		const char *guest = NULL;
+		_cleanup_free_ char *conv = NULL;
+		if (strcmp(link, "/proc/self/exe") == 0 ||
+		    (sscanf(link, "/proc/%d/%31s", &who, tail) == 2 && strcmp(tail, "exe") == 0))
+			guest = exe_get(who ? who : pid);
+		if (guest == NULL && (conv = to_guest(c, target)) != NULL)
+			guest = conv;
+		if (guest == NULL)
+			return;
+		size_t n = strlen(guest);
+		if (n > size)
+			n = size;
+		if (write_mem(pid, buf, guest, n) == 0) {
+			regs->rax = n;
+			*changed = true;
+		}
+		return;
+	}
 	if (nr == SYS_getcwd && ret > 0) {
 		_cleanup_free_ char *host = read_string(pid, (unsigned long)regs->rdi);
 		_cleanup_free_ char *g = host ? to_guest(c, host) : NULL;
@@ -456,7 +536,7 @@ static bool needs_exit(const struct ctx *c, long nr)
 					  SYS_setuid,	 SYS_setgid,	SYS_setreuid,  SYS_setregid,
 					  SYS_setresuid, SYS_setresgid, SYS_setgroups, SYS_mknod,
 					  SYS_mknodat};
-	if (nr == SYS_getcwd)
+	if (nr == SYS_getcwd || nr == SYS_readlink || nr == SYS_readlinkat)
 		return true;
 	for (size_t i = 0; c->root && i < UD_ARRAY_SIZE(root_calls); i++)
 		if (root_calls[i] == nr)

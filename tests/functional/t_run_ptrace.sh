@@ -55,6 +55,10 @@ done
 if [ "${UD_TEST_BIG:-0}" = 1 ]; then
   ud run tP2-debian bash -c 'cd /tmp && pwd -P'
   check "Debian: bash -c 'cd /tmp && pwd -P'" out_is "/tmp"
+  for m in P1 P2; do
+    ud run "t$m-debian" bash -c 'readlink -f /proc/self/exe; cd /etc && readlink /proc/self/cwd'
+    check "Debian $m: /proc/self/exe and /proc/self/cwd look right" out_is "$(printf '/usr/bin/readlink\n/etc')"
+  done
   ud run tP2-debian sh -c 'apt-get --version | head -1'
   check "Debian: apt-get --version (dynamic, through the container's ld.so)" out_has "apt 2."
   ud run tP2-debian sh -c 'dpkg -l | grep -c "^ii"'
