@@ -61,6 +61,17 @@ if [ "${UD_TEST_BIG:-0}" = 1 ]; then
   done
   ud run tP2-debian sh -c 'apt-get --version | head -1'
   check "Debian: apt-get --version (dynamic, through the container's ld.so)" out_has "apt 2."
+  # dpkg -i of a small local package as (emulated) root, and a threaded program.
+  mkdir -p pkg/hello/DEBIAN pkg/hello/usr/share/hello
+  printf 'Package: udocker-hello\nVersion: 1.0\nArchitecture: all\nMaintainer: t <t@example.invalid>\nDescription: test\n' >pkg/hello/DEBIAN/control
+  echo hi >pkg/hello/usr/share/hello/hi.txt
+  dpkg-deb --root-owner-group -b pkg/hello pkg/hello.deb >/dev/null
+  for m in P1 P2; do
+    ud run --user=root -v "$T_TMP/pkg:/w" "t$m-debian" sh -c 'dpkg -i /w/hello.deb >/dev/null && cat /usr/share/hello/hi.txt && dpkg -r udocker-hello >/dev/null && echo removed'
+    check "Debian $m: dpkg -i of a local package as root" out_is "$(printf 'hi\nremoved')"
+    ud run "t$m-debian" sh -c 'seq 1 200000 | sort -n -S 1M --parallel=4 | tail -1'
+    check "Debian $m: a multithreaded program (sort --parallel=4)" out_is "200000"
+  done
   ud run tP2-debian sh -c 'dpkg -l | grep -c "^ii"'
   check "Debian: dpkg -l" [ "$RC" = 0 ] && [ "$OUT" -gt 50 ]
 fi
