@@ -46,7 +46,7 @@ bool ud_engine_available(const char *mode, char **why)
 	}
 	if (why)
 		*why = xasprintf("execution mode %s is not built in this version (available: N1, "
-				 "R1, P1/P2 with an external proot)",
+				 "R1, P1, P2)",
 				 mode);
 	return false;
 }
@@ -63,6 +63,6 @@ int ud_engine_run(const char *mode, const struct ud_run_request *req, int *statu
 					: ud_engine_ptrace_run(mode, req, status, err);
 	return ud_error_set(err, UD_ERR_UNSUPPORTED,
 			    "execution mode %s is not built in this version (available: N1, R1, "
-			    "P1/P2 with an external proot)",
+			    "P1, P2)",
 			    mode);
 }
