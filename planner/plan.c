@@ -267,6 +267,13 @@ static void add_container_steps(struct ud_plan *plan, const struct ud_spec *spec
 		if (ud_engine_available("N1", &why)) {
 			su->reason = xstrdup("auto: N1, user namespaces work on this host (the "
 					     "fastest built-in mode)");
+		} else if (ud_engine_available("P1", NULL)) {
+			free(su->container.mode);
+			su->container.mode = xstrdup("P1");
+			su->reason =
+				xasprintf("auto: P1 (ptrace with seccomp), because N1 cannot run "
+					  "here: %s",
+					  why);
 		} else {
 			su->state = UD_STEP_BLOCKED;
 			su->reason = xasprintf("auto: no mode can run here: %s", why);
