@@ -66,7 +66,8 @@ UD_CMD(install)
 		printf(" none found");
 	for (size_t i = 0; p.tools[i]; i++)
 		printf(" %s", p.tools[i]);
-	printf("\nengines built into this version: none (image commands only)\n");
+	printf("\nengines built into this version: N1 (user namespaces), P1 and P2 (ptrace; "
+	       "x86_64); R1 uses runc or crun from the host\n");
 	ud_host_probe_release(&p);
 	return 0;
 }

@@ -38,8 +38,17 @@ bool ud_engine_available(const char *mode, char **why)
 		return rt != NULL;
 	}
 	if (strcmp(mode, "P1") == 0 || strcmp(mode, "P2") == 0) {
-		if (!external_proot())
+		if (!external_proot()) {
+#if defined(__x86_64__)
 			return true; /* built in */
+#else
+			if (why)
+				*why = xstrdup(
+					"the built-in P1/P2 engine supports x86_64 only; set "
+					"UDOCKER_USE_PROOT_EXECUTABLE to a proot");
+			return false;
+#endif
+		}
 		char *p = ud_engine_proot_path(why);
 		free(p);
 		return p != NULL;
