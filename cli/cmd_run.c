@@ -30,6 +30,7 @@ static const char help[] =
 	"  --nosysdirs                        do not bind /dev /proc /sys resolv.conf hosts\n"
 	"  --novol                            ignore the volumes\n"
 	"  --hostname=NAME                    the container's hostname\n"
+	"  --kernel=RELEASE                   the kernel release uname reports (P1, P2)\n"
 	"  --cpuset-cpus=LIST                 run on these CPUs (e.g. 0,2-3)\n"
 	"  --location=DIR                     run in DIR as the root (no image): udocker run\n"
 	"                                     --location=DIR CMD [ARG...]\n"
@@ -105,8 +106,6 @@ UD_CMD(run)
 		rc = 1;
 		goto out;
 	}
-	if (kernel)
-		ud_cli_warn(cli, "--kernel applies to the P modes; N1 runs the host's kernel");
 
 	if (cpus && cpuset(cpus) < 0) {
 		ud_cli_error("run: invalid --cpuset-cpus '%s': expected a list like 0,2-3", cpus);
@@ -159,7 +158,8 @@ UD_CMD(run)
 		}
 		char **command = pos[1] ? pos + 1 : NULL;
 		struct ud_run_options ro = {nometa, hostenv,  environ,	     nosysdirs,
-					    novol,  bindhome, containerauth, cli->conf.tmpdir};
+					    novol,  bindhome, containerauth, cli->conf.tmpdir,
+					    kernel};
 		if (publish || P)
 			ud_cli_warn(cli,
 				    "-p/-P: in N1 the container shares the host's network; its "

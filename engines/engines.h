@@ -36,6 +36,7 @@ struct ud_run_request {
 	struct ud_bind *binds; /* volumes and system files, applied in order */
 	size_t n_binds;
 	const char *hostname; /* NULL: the host's */
+	const char *kernel;   /* P modes: the kernel release uname reports, or NULL */
 	char *tmpdir;	      /* generated files (passwd, group), removed on release */
 	char *mountpoints;    /* records of mountpoints created in root (setup --purge) */
 };

@@ -27,6 +27,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/user.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 
 int ud_engine_ptrace_run(const char *mode, const struct ud_run_request *r, int *status,
@@ -301,10 +302,22 @@ static void translate_arg(const struct ctx *c, pid_t pid, struct user_regs_struc
 	_cleanup_free_ char *path = read_string(pid, (unsigned long)*reg);
 	if (path == NULL || path[0] == '\0')
 		return;
-	/* Relative to a directory fd other than the cwd: the kernel resolves it. */
-	if (path[0] != '/' && dirfd_arg >= 0 && (int)*reg_arg(regs, dirfd_arg) != AT_FDCWD)
-		return;
-	_cleanup_free_ char *cwd = path[0] == '/' ? NULL : guest_cwd(c, pid);
+	_cleanup_free_ char *cwd = NULL;
+	if (path[0] != '/' && dirfd_arg >= 0 && (int)*reg_arg(regs, dirfd_arg) != AT_FDCWD) {
+		/* Relative to a directory fd: the guest path of that directory. */
+		char link[64], dir[PATH_MAX_];
+		snprintf(link, sizeof(link), "/proc/%d/fd/%d", pid, (int)*reg_arg(regs, dirfd_arg));
+		ssize_t n = readlink(link, dir, sizeof(dir) - 1);
+		if (n <= 0)
+			return; /* not a directory fd we can name: the kernel decides */
+		dir[n] = '\0';
+		cwd = to_guest(c, dir);
+		if (cwd == NULL)
+			return;
+		/* The result is absolute: the dirfd argument no longer matters. */
+	} else if (path[0] != '/') {
+		cwd = guest_cwd(c, pid);
+	}
 	_cleanup_free_ char *host = resolve(c, cwd ? cwd : "/", path, follow_last);
 	size_t len = strlen(host) + 1;
 	*scratch -= (len + 15) & ~15UL;
@@ -483,6 +496,14 @@ static void on_syscall_exit(const struct ctx *c, pid_t pid, struct user_regs_str
 		}
 		return;
 	}
+	if (nr == SYS_uname && ret == 0 && c->r->kernel) {
+		/* --kernel: the release field of struct utsname. */
+		char rel[sizeof(((struct utsname *)0)->release)] = {0};
+		snprintf(rel, sizeof(rel), "%s", c->r->kernel);
+		write_mem(pid, (unsigned long)regs->rdi + offsetof(struct utsname, release), rel,
+			  sizeof(rel));
+		return;
+	}
 	if (nr == SYS_getcwd && ret > 0) {
 		_cleanup_free_ char *host = read_string(pid, (unsigned long)regs->rdi);
 		_cleanup_free_ char *g = host ? to_guest(c, host) : NULL;
@@ -537,6 +558,8 @@ static bool needs_exit(const struct ctx *c, long nr)
 					  SYS_setresuid, SYS_setresgid, SYS_setgroups, SYS_mknod,
 					  SYS_mknodat};
 	if (nr == SYS_getcwd || nr == SYS_readlink || nr == SYS_readlinkat)
+		return true;
+	if (nr == SYS_uname && c->r->kernel)
 		return true;
 	for (size_t i = 0; c->root && i < UD_ARRAY_SIZE(root_calls); i++)
 		if (root_calls[i] == nr)

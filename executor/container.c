@@ -386,6 +386,7 @@ int ud_exec_build_request(const struct ud_container *c, const struct ud_spec_con
 	if (add_accounts_and_env(c, sc, o, home, r, err) < 0)
 		goto fail;
 	r->hostname = sc->hostname;
+	r->kernel = o ? o->kernel : NULL;
 	ud_image_config_release(&cfg);
 	return 0;
 fail:

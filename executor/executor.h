@@ -35,6 +35,7 @@ struct ud_run_options {
 	bool bindhome;	    /* bind the host's $HOME */
 	bool containerauth; /* the container's passwd/group as they are */
 	const char *tmpdir; /* for generated files; NULL: $TMPDIR or /tmp */
+	const char *kernel; /* --kernel: release reported by uname (P modes) */
 };
 
 struct ud_executor_options {

@@ -39,6 +39,10 @@ for mode in P1 P2; do
     check "$mode $img: death by signal" rc_is 143
     ud run --user=root "$c" /bin/sh -c 'id -u; chown 0:0 /tmp && echo chowned'
     check "$mode $img: --user=root emulated" out_is "$(printf '0\nchowned')"
+    ud run --kernel=9.9.9-udocker "$c" /bin/uname -r
+    check "$mode $img: --kernel fakes uname" out_is "9.9.9-udocker"
+    ud run "$c" /bin/sh -c 'rm -rf /tmp/t && mkdir -p /tmp/t/a/b && touch /tmp/t/a/b/f && rm -rf /tmp/t && test ! -e /tmp/t && echo gone'
+    check "$mode $img: rm -rf of a tree (paths relative to directory fds)" out_is "gone"
     echo "through stdin" >in.txt
     "$UD_BIN" run "$c" /bin/cat <in.txt >out.txt 2>err.txt
     RC=$?; OUT=$(cat out.txt); ERR=$(cat err.txt)
