@@ -38,7 +38,8 @@ static const char help[] =
 	"  --rm                               remove that container afterwards\n"
 	"  --pull=missing|never|always|reuse  pull policy for IMAGE (default missing)\n"
 	"  --platform=OS/ARCH[/VARIANT]       platform of IMAGE\n"
-	"  -p, --publish=H:C, -P              ports: the container shares the host's network\n"
+	"  -p, --publish=HOST:CONTAINER       P1/P2: a bind to CONTAINER port binds HOST\n"
+	"                                     (the container shares the host's network)\n"
 	"  -i, -t, -a, --nobanner             accepted for compatibility\n";
 
 static int cpuset(const char *list)
@@ -101,12 +102,38 @@ UD_CMD(run)
 	char **pos = NULL;
 	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
 	int rc = 0;
+	unsigned short(*ports)[2] = NULL;
+	size_t n_ports = 0;
 	if (pos[0] == NULL) {
 		ud_cli_error("run: expected CONTAINER or IMAGE (see udocker run --help)");
 		rc = 1;
 		goto out;
 	}
 
+	/* -p [IP:]HOST:CONTAINER[/tcp]: P modes remap the container's binds. */
+	ports = xcalloc(ud_strv_len(publish) + 1, sizeof(*ports));
+	for (size_t k = 0; publish && publish[k]; k++) {
+		_cleanup_free_ char *ps = xstrndup(publish[k], strcspn(publish[k], "/"));
+		char *last = strrchr(ps, ':');
+		long cport = strtol(last ? last + 1 : ps, NULL, 10), hport = cport;
+		if (last) {
+			*last = '\0';
+			char *prev = strrchr(ps, ':');
+			hport = strtol(prev ? prev + 1 : ps, NULL, 10);
+		}
+		if (cport <= 0 || cport > 65535 || hport <= 0 || hport > 65535) {
+			ud_cli_error("run: invalid -p '%s': expected [IP:]HOST:CONTAINER",
+				     publish[k]);
+			rc = 1;
+			goto out;
+		}
+		ports[n_ports][0] = (unsigned short)cport;
+		ports[n_ports][1] = (unsigned short)hport;
+		n_ports++;
+	}
+	if (P)
+		ud_cli_warn(cli, "-P: the container shares the host's network; its ports are the "
+				 "host's");
 	if (cpus && cpuset(cpus) < 0) {
 		ud_cli_error("run: invalid --cpuset-cpus '%s': expected a list like 0,2-3", cpus);
 		rc = 1;
@@ -159,11 +186,7 @@ UD_CMD(run)
 		char **command = pos[1] ? pos + 1 : NULL;
 		struct ud_run_options ro = {nometa, hostenv,  environ,	     nosysdirs,
 					    novol,  bindhome, containerauth, cli->conf.tmpdir,
-					    kernel};
-		if (publish || P)
-			ud_cli_warn(cli,
-				    "-p/-P: in N1 the container shares the host's network; its "
-				    "ports are the host's");
+					    kernel, ports,    n_ports};
 		if (location) {
 			/* --location=DIR: DIR is the root; no image, no container. */
 			int status = 0;
@@ -221,6 +244,7 @@ UD_CMD(run)
 		ud_spec_free(spec);
 	}
 out:
+	free(ports);
 	free(volumes);
 	free(envs);
 	free(env_files);

@@ -35,10 +35,12 @@ struct ud_run_request {
 	gid_t gid;
 	struct ud_bind *binds; /* volumes and system files, applied in order */
 	size_t n_binds;
-	const char *hostname; /* NULL: the host's */
-	const char *kernel;   /* P modes: the kernel release uname reports, or NULL */
-	char *tmpdir;	      /* generated files (passwd, group), removed on release */
-	char *mountpoints;    /* records of mountpoints created in root (setup --purge) */
+	const char *hostname;		  /* NULL: the host's */
+	const char *kernel;		  /* P modes: the kernel release uname reports, or NULL */
+	const unsigned short (*ports)[2]; /* P modes: {container, host} port pairs for bind */
+	size_t n_ports;
+	char *tmpdir;	   /* generated files (passwd, group), removed on release */
+	char *mountpoints; /* records of mountpoints created in root (setup --purge) */
 };
 
 /* Runs the request in engine mode `mode` ("N1"); waits for it. *status is

@@ -429,10 +429,43 @@ static void translate_execve(const struct ctx *c, pid_t pid, struct user_regs_st
 	free(interp_arg);
 }
 
+/* -p: a bind to a published container port binds the host port. */
+static void remap_bind(const struct ctx *c, pid_t pid, struct user_regs_struct *regs,
+		       unsigned long *scratch, bool *changed)
+{
+	unsigned char sa[28];
+	size_t len = regs->rdx < sizeof(sa) ? (size_t)regs->rdx : sizeof(sa);
+	struct iovec l = {sa, len}, rm = {(void *)regs->rsi, len};
+	if (len < 4 || process_vm_readv(pid, &l, 1, &rm, 1, 0) != (ssize_t)len)
+		return;
+	unsigned short family = (unsigned short)(sa[0] | sa[1] << 8);
+	if (family != 2 /* AF_INET */ && family != 10 /* AF_INET6 */)
+		return;
+	unsigned short port = (unsigned short)(sa[2] << 8 | sa[3]);
+	for (size_t i = 0; i < c->r->n_ports; i++) {
+		if (c->r->ports[i][0] != port)
+			continue;
+		sa[2] = (unsigned char)(c->r->ports[i][1] >> 8);
+		sa[3] = (unsigned char)(c->r->ports[i][1] & 0xff);
+		*scratch -= (len + 15) & ~15UL;
+		if (write_mem(pid, *scratch, sa, len) == 0) {
+			regs->rsi = *scratch;
+			*changed = true;
+		}
+		return;
+	}
+}
+
 static void on_syscall_entry(const struct ctx *c, pid_t pid, struct user_regs_struct *regs,
 			     bool *changed)
 {
 	current_pid = pid;
+	if ((long)regs->orig_rax == SYS_bind) {
+		unsigned long scratch = (regs->rsp - SCRATCH) & ~15UL;
+		if (c->r->n_ports)
+			remap_bind(c, pid, regs, &scratch, changed);
+		return;
+	}
 	long nr = (long)regs->orig_rax;
 	unsigned long scratch = (regs->rsp - SCRATCH) & ~15UL;
 	if (nr == SYS_execve) {
@@ -587,6 +620,8 @@ static int install_filter(const struct ctx *c)
 	for (long nr = 0; nr < 512 && k < UD_ARRAY_SIZE(nrs); nr++)
 		if (needs_exit(c, nr))
 			nrs[k++] = nr;
+	if (c->r->n_ports)
+		nrs[k++] = SYS_bind;
 	for (size_t i = 0; i < k; i++) {
 		/* if nr == nrs[i]: trace, else next test */
 		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nrs[i],

@@ -387,6 +387,8 @@ int ud_exec_build_request(const struct ud_container *c, const struct ud_spec_con
 		goto fail;
 	r->hostname = sc->hostname;
 	r->kernel = o ? o->kernel : NULL;
+	r->ports = o ? o->ports : NULL;
+	r->n_ports = o ? o->n_ports : 0;
 	ud_image_config_release(&cfg);
 	return 0;
 fail:

@@ -30,12 +30,14 @@ struct ud_run_options {
 	bool nometa;  /* ignore the image's metadata */
 	bool hostenv; /* start from the host's environment */
 	char **host_environ;
-	bool nosysdirs;	    /* no /dev, /proc, /sys, resolv.conf, hosts */
-	bool novol;	    /* ignore volumes */
-	bool bindhome;	    /* bind the host's $HOME */
-	bool containerauth; /* the container's passwd/group as they are */
-	const char *tmpdir; /* for generated files; NULL: $TMPDIR or /tmp */
-	const char *kernel; /* --kernel: release reported by uname (P modes) */
+	bool nosysdirs;			  /* no /dev, /proc, /sys, resolv.conf, hosts */
+	bool novol;			  /* ignore volumes */
+	bool bindhome;			  /* bind the host's $HOME */
+	bool containerauth;		  /* the container's passwd/group as they are */
+	const char *tmpdir;		  /* for generated files; NULL: $TMPDIR or /tmp */
+	const char *kernel;		  /* --kernel: release reported by uname (P modes) */
+	const unsigned short (*ports)[2]; /* -p: {container, host} pairs (P modes) */
+	size_t n_ports;
 };
 
 struct ud_executor_options {

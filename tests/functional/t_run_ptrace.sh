@@ -56,6 +56,22 @@ for mode in P1 P2; do
     fi
   done
 done
+# -p: a bind to the container's port 80 (privileged) binds a free host port.
+for mode in P1 P2; do
+  mkdir -p www && echo "served by $mode" >www/index.html
+  hp=$((20000 + RANDOM % 20000))
+  "$UD_BIN" run -p "$hp:80" -v "$T_TMP/www:/www" "t$mode-busybox" busybox httpd -f -p 80 -h /www >/dev/null 2>&1 &
+  srv=$!
+  OUT=
+  for _ in $(seq 50); do
+    OUT=$(curl -s "http://127.0.0.1:$hp/index.html") && [ -n "$OUT" ] && break
+    sleep 0.1
+  done
+  kill "$srv" 2>/dev/null
+  wait "$srv" 2>/dev/null
+  RC=0; ERR=
+  check "$mode: -p $hp:80 remaps the container's bind" out_is "served by $mode"
+done
 if [ "${UD_TEST_BIG:-0}" = 1 ]; then
   ud run tP2-debian bash -c 'cd /tmp && pwd -P'
   check "Debian: bash -c 'cd /tmp && pwd -P'" out_is "/tmp"
