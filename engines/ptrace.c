@@ -302,6 +302,10 @@ static void translate_arg(const struct ctx *c, pid_t pid, struct user_regs_struc
 	_cleanup_free_ char *path = read_string(pid, (unsigned long)*reg);
 	if (path == NULL || path[0] == '\0')
 		return;
+	/* One name looked up in a directory without following it: the kernel
+	 * resolves that inside the container already (find, rm -r, tar). */
+	if (path[0] != '/' && !follow_last && strchr(path, '/') == NULL && strcmp(path, "..") != 0)
+		return;
 	_cleanup_free_ char *cwd = NULL;
 	if (path[0] != '/' && dirfd_arg >= 0 && (int)*reg_arg(regs, dirfd_arg) != AT_FDCWD) {
 		/* Relative to a directory fd: the guest path of that directory. */
