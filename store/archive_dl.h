@@ -53,7 +53,9 @@
 	X(archive_entry_symlink)                                                                   \
 	X(archive_entry_size)                                                                      \
 	X(archive_entry_set_hardlink)                                                              \
-	X(archive_entry_perm)
+	X(archive_entry_perm)                                                                      \
+	X(archive_write_add_filter_gzip)                                                           \
+	X(archive_entry_set_symlink)
 
 struct ud_archive_api {
 #define UD_ARCHIVE_FIELD(name) __typeof__(name) *p_##name;
@@ -108,5 +110,7 @@ int ud_archive_load(struct ud_error **err);
 #define archive_entry_size ud_archive.p_archive_entry_size
 #define archive_entry_set_hardlink ud_archive.p_archive_entry_set_hardlink
 #define archive_entry_perm ud_archive.p_archive_entry_perm
+#define archive_write_add_filter_gzip ud_archive.p_archive_write_add_filter_gzip
+#define archive_entry_set_symlink ud_archive.p_archive_entry_set_symlink
 
 #endif

@@ -1,10 +1,12 @@
-/* The repository and its blobs. */
-#include "store/store.h"
+/* The repository: its directories and the store handle. */
+#include "store/store_private.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 static const char *const repo_dirs[] = {"repos", "layers", "containers", "bin", "lib", "doc"};
 
@@ -46,6 +48,9 @@ struct ud_store *ud_store_open(const struct ud_store_paths *p, bool create, stru
 	for (size_t i = 0; i < UD_ARRAY_SIZE(dirs); i++) {
 		if (ud_is_dir(dirs[i]))
 			continue;
+		/* udocker 1.3.16 does not require doc/ in a repository. */
+		if (!create && dirs[i] == s->doc)
+			continue;
 		if (!create) {
 			ud_error_set(err, UD_ERR_NOT_FOUND,
 				     "invalid udocker repository: %s (no %s)", s->top, dirs[i]);
@@ -75,148 +80,22 @@ void ud_store_free(struct ud_store *s)
 	free(s);
 }
 
-char *ud_store_blob_path(const struct ud_store *s, const char *digest)
+void ud_store_clean_stale_tmp(const char *dir)
 {
-	return ud_path_join(s->layers, digest);
-}
-
-bool ud_store_blob_present(const struct ud_store *s, const char *digest, int64_t size)
-{
-	_cleanup_free_ char *p = ud_store_blob_path(s, digest);
-	struct stat st;
-	if (stat(p, &st) < 0 || !S_ISREG(st.st_mode))
-		return false;
-	return size < 0 || st.st_size == size;
-}
-
-/* The stat signature a verified blob had: a blob is only ever replaced by
- * rename, so the same inode, size and mtime mean the same content. */
-static char *blob_signature(const struct stat *st)
-{
-	return xasprintf("%llu %lld %lld.%09ld\n", (unsigned long long)st->st_ino,
-			 (long long)st->st_size, (long long)st->st_mtim.tv_sec,
-			 st->st_mtim.tv_nsec);
-}
-
-static char *marker_path(const struct ud_store *s, const char *digest)
-{
-	_cleanup_free_ char *dir = ud_path_join(s->layers, ".verified");
-	return ud_path_join(dir, digest);
-}
-
-static void write_marker(const struct ud_store *s, const char *digest, const struct stat *st)
-{
-	_cleanup_free_ char *dir = ud_path_join(s->layers, ".verified");
-	_cleanup_free_ char *m = marker_path(s, digest);
-	_cleanup_free_ char *sig = blob_signature(st);
-	/* Only a cache: failing to write it costs a re-hash later. */
-	if (ud_mkdir_p(dir, 0755, NULL) == 0)
-		ud_write_file_atomic(m, sig, strlen(sig), 0644, NULL);
-}
-
-bool ud_store_blob_good(const struct ud_store *s, const char *digest, int64_t size, bool record)
-{
-	_cleanup_free_ char *p = ud_store_blob_path(s, digest);
-	struct stat st;
-	if (stat(p, &st) < 0 || !S_ISREG(st.st_mode) || (size >= 0 && st.st_size != size))
-		return false;
-	_cleanup_free_ char *m = marker_path(s, digest);
-	_cleanup_free_ char *have = ud_read_file(m, NULL, NULL);
-	_cleanup_free_ char *sig = blob_signature(&st);
-	if (have && strcmp(have, sig) == 0)
-		return true;
-	if (ud_store_blob_verify(s, digest, NULL) < 0)
-		return false;
-	if (record)
-		write_marker(s, digest, &st);
-	return true;
-}
-
-int ud_store_blob_verify(const struct ud_store *s, const char *digest, struct ud_error **err)
-{
-	if (!ud_digest_valid(digest))
-		return ud_error_set(err, UD_ERR_INVALID, "blob '%s': unsupported digest", digest);
-	_cleanup_free_ char *p = ud_store_blob_path(s, digest);
-	char hex[UD_SHA256_HEX_LEN + 1];
-	if (ud_sha256_file(p, hex, err) < 0)
-		return -1;
-	if (strcmp(hex, digest + 7) != 0)
-		return ud_error_set(err, UD_ERR_DIGEST,
-				    "layer file chksum failed: %s (got sha256:%s)", digest, hex);
-	return 0;
-}
-
-int ud_store_blob_begin(const struct ud_store *s, const char *digest, int64_t size, long timeout_ms,
-			struct ud_blob_writer *w, bool *present, struct ud_error **err)
-{
-	memset(w, 0, sizeof(*w));
-	w->fd = -1;
-	w->lock.fd = -1;
-	*present = false;
-	if (!ud_digest_valid(digest))
-		return ud_error_set(err, UD_ERR_INVALID, "blob '%s': unsupported digest", digest);
-	_cleanup_free_ char *lockdir = ud_path_join(s->layers, ".locks");
-	_cleanup_free_ char *lockpath = ud_path_join(lockdir, digest);
-	if (ud_lock_acquire(&w->lock, lockpath, "downloading blob", timeout_ms, err) < 0)
-		return -1;
-	if (ud_store_blob_good(s, digest, size, true)) {
-		*present = true;
-		ud_lock_release(&w->lock);
-		return 0;
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return;
+	struct dirent *de;
+	time_t now = time(NULL);
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+		if ((!ud_str_has_prefix(de->d_name, "udocker-") &&
+		     !ud_str_has_prefix(de->d_name, "import-")) ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    now - st.st_mtime < 3600)
+			continue;
+		_cleanup_free_ char *p = ud_path_join(dir, de->d_name);
+		ud_rmtree(p, NULL);
 	}
-	_cleanup_free_ char *pdir = ud_path_join(s->layers, ".partial");
-	if (ud_mkdir_p(pdir, 0755, err) < 0) {
-		ud_lock_release(&w->lock);
-		return -1;
-	}
-	w->partial = ud_path_join(pdir, digest);
-	w->fd = open(w->partial, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	off_t end = w->fd >= 0 ? lseek(w->fd, 0, SEEK_END) : -1;
-	if (w->fd < 0 || end < 0) {
-		ud_error_sys(err, errno, "cannot open '%s'", w->partial);
-		ud_store_blob_abort(w, false);
-		return -1;
-	}
-	w->offset = end;
-	w->digest = xstrdup(digest);
-	return 0;
-}
-
-int ud_store_blob_commit(const struct ud_store *s, struct ud_blob_writer *w, struct ud_error **err)
-{
-	_cleanup_free_ char *final = ud_store_blob_path(s, w->digest);
-	int r = 0;
-	if (fsync(w->fd) < 0 || fchmod(w->fd, 0644) < 0)
-		r = ud_error_sys(err, errno, "cannot sync '%s'", w->partial);
-	else if (rename(w->partial, final) < 0)
-		r = ud_error_sys(err, errno, "cannot rename '%s' to '%s'", w->partial, final);
-	else
-		r = ud_fsync_parent(final, err);
-	struct stat st;
-	/* Committed blobs were hashed while they were written. */
-	if (r == 0 && stat(final, &st) == 0)
-		write_marker(s, w->digest, &st);
-	ud_store_blob_abort(w, r < 0);
-	return r;
-}
-
-void ud_store_blob_abort(struct ud_blob_writer *w, bool discard)
-{
-	if (w->fd >= 0)
-		close(w->fd);
-	w->fd = -1;
-	if (discard && w->partial)
-		unlink(w->partial);
-	free(w->partial);
-	free(w->digest);
-	w->partial = w->digest = NULL;
-	ud_lock_release(&w->lock);
-}
-
-int ud_store_gc_lock(const struct ud_store *s, bool shared, struct ud_lock *lock,
-		     struct ud_error **err)
-{
-	_cleanup_free_ char *path = ud_path_join(s->layers, ".locks/gc");
-	return ud_lock_acquire_mode(lock, path, "removing unused layers",
-				    ud_lock_default_timeout_ms(), shared, err);
+	closedir(d);
 }

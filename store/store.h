@@ -8,6 +8,8 @@
 #include "common/common.h"
 #include "oci/oci.h"
 
+#include <jansson.h>
+
 struct ud_store_paths {
 	const char *top, *repos, *layers, *containers, *bin, *lib, *doc, *tmp;
 };
@@ -29,7 +31,8 @@ void ud_store_free(struct ud_store *s);
 
 /* layers/<digest>; caller frees. */
 char *ud_store_blob_path(const struct ud_store *s, const char *digest);
-/* The blob exists as a regular file of that size (size < 0: any). */
+/* The blob exists as a regular file of that size (size < 0: any); one
+ * stat, no hashing. */
 bool ud_store_blob_present(const struct ud_store *s, const char *digest, int64_t size);
 /* The blob is present with that size and its content matches its digest:
  * checked by hashing once, then remembered in layers/.verified/<digest>
@@ -46,17 +49,24 @@ struct ud_blob_writer {
 	char *partial; /* layers/.partial/<digest> */
 	char *digest;
 };
-/* Takes the blob's lock (waiting at most timeout_ms; the error names the
- * holder), then: if the blob is already present with that size, sets
- * *present and releases everything; otherwise opens the partial file
- * (kept from an interrupted download, for resuming) positioned at its end.
+/* Takes the blob's lock layers/.locks/<digest> (waiting at most
+ * timeout_ms; the error names the holder), then: if the blob is already
+ * present with that size and verifies, sets *present and releases
+ * everything; otherwise opens layers/.partial/<digest> (kept from an
+ * interrupted download, for an HTTP Range resume; emptied when longer
+ * than size) positioned at its end, w->offset its length. The first call
+ * in a process also removes other partials untouched for a day whose lock
+ * is free.
  * With timeout_ms 0 and the lock held elsewhere, returns -1 with
  * UD_ERR_LOCKED. */
 int ud_store_blob_begin(const struct ud_store *s, const char *digest, int64_t size, long timeout_ms,
 			struct ud_blob_writer *w, bool *present, struct ud_error **err);
-/* Syncs the partial, renames it to layers/<digest>, releases the lock. */
+/* Syncs the partial, renames it to layers/<digest>, syncs layers/,
+ * releases the lock. The caller has checked the content's digest. On
+ * error the partial is removed and the lock released too. */
 int ud_store_blob_commit(const struct ud_store *s, struct ud_blob_writer *w, struct ud_error **err);
-/* Releases the lock; discard removes the partial (bad content). */
+/* Releases the lock; discard removes the partial (bad content), else it
+ * stays for a later resume. */
 void ud_store_blob_abort(struct ud_blob_writer *w, bool discard);
 
 /* The repository's layer-sharing lock: held shared by every writer of a
@@ -72,20 +82,50 @@ char *ud_store_tag_dir(const struct ud_store *s, const char *name, const char *t
 /* The tag directory exists and has a TAG file. */
 bool ud_store_tag_exists(const struct ud_store *s, const char *name, const char *tag);
 
-/* Writes a v2 tag: manifest (bytes as received), a relative symlink for
- * each blob (layers and config), v2, and TAG last; links of an earlier
- * version of the tag that the new manifest does not use are removed. */
+/* Writes a v2 tag under the tag's lock: a relative symlink
+ * ../../(...)/layers/<digest> for each blob (layers and config; blobs are
+ * "sha256:<hex>", NULL-terminated), manifest (len bytes as received), v2,
+ * and TAG ("<repos>/<name>:<tag>", no newline) last. Links of an earlier
+ * version of the tag that the new manifest does not use and the files of
+ * an earlier v1 layout are removed (1.3.16 kept them: quirk 11). Every
+ * file is replaced by rename: a reader sees the old or the new tag. */
 int ud_store_tag_write(const struct ud_store *s, const char *name, const char *tag,
 		       const char *manifest, size_t len, char *const *blobs, struct ud_error **err);
 
-struct ud_image_entry {
-	char *name, *tag, *dir;
-	bool protected;
+/* A link of a tag directory (layer, config, container.json ...). */
+struct ud_image_link {
+	char *name;   /* name in the tag directory */
+	int64_t size; /* size of the file it points to; -1 when it is missing */
 };
-/* Every tag under repos/, sorted by name then tag. */
+
+struct ud_image_entry {
+	char *name, *tag, *dir; /* local name, tag, tag directory */
+	bool protected;
+	struct ud_image_link *links; /* UD_LIST_LINKS: sorted by name */
+	size_t n_links;
+	char *platform; /* UD_LIST_PLATFORM: "os/arch[/variant]" or "unknown/unknown" */
+};
+
+enum {
+	UD_LIST_LINKS = 1 << 0,	   /* images -l */
+	UD_LIST_PLATFORM = 1 << 1, /* images -p: reads each image's config */
+};
+/* Every tag under repos/ (hidden folders skipped), sorted by name then
+ * tag; flags add what images -l and -p show. Without flags this stats two
+ * files per tag and parses nothing. The caller frees with
+ * ud_store_list_free(). -1 only when repos/ cannot be read. */
+int ud_store_list_images(const struct ud_store *s, unsigned flags, struct ud_image_entry **out,
+			 size_t *n, struct ud_error **err);
+/* ud_store_list_images() without flags. */
 int ud_store_list(const struct ud_store *s, struct ud_image_entry **out, size_t *n,
 		  struct ud_error **err);
 void ud_store_list_free(struct ud_image_entry *e, size_t n);
+
+/* Store-side checks of a local image name (a relative path of components
+ * without "", "." or "..", not hidden) and of a tag (Docker's tag syntax
+ * or "sha256:<hex>"): what may safely become repos/<name>/<tag>. */
+bool ud_store_name_valid(const char *name);
+bool ud_store_tag_valid(const char *tag);
 
 /* An image as create/inspect/verify read it (§2.2). */
 struct ud_image {
@@ -101,9 +141,21 @@ struct ud_image {
 	char *config_file;	    /* path of the config JSON, or NULL (schema 1) */
 	char *config;		    /* config JSON text */
 };
+/* Reads tag name:tag: v1 (ancestry, <id>.layer links, container.json or
+ * <top>.json), v2 schema 2 / OCI (manifest layers and config blob) or
+ * schema 1 (config from history[0].v1Compatibility). Layer files are
+ * not opened: create reports a missing one. NULL with UD_ERR_NOT_FOUND
+ * when there is no such tag. The caller frees with ud_store_image_free(). */
 struct ud_image *ud_store_image_open(const struct ud_store *s, const char *name, const char *tag,
 				     struct ud_error **err);
 void ud_store_image_free(struct ud_image *img);
+/* The image config parsed (for inspect: the caller prints it with
+ * JSON_SORT_KEYS | JSON_INDENT(4)); NULL when there is none or it is not
+ * a JSON object. The caller owns the reference. */
+json_t *ud_store_image_config_json(const struct ud_image *img, struct ud_error **err);
+/* "os/arch[/variant]" from the config, "unknown/unknown" without one (img
+ * may be NULL). Caller frees. */
+char *ud_store_image_platform(const struct ud_image *img);
 /* Counts the image's blobs and how many are missing, of the wrong size or
  * not matching their digest (ud_store_blob_good() without recording).
  * -1 when the tag cannot be read. */
@@ -111,19 +163,35 @@ int ud_store_image_blobs_state(const struct ud_store *s, const char *name, const
 			       int *n_blobs, int *n_missing, struct ud_error **err);
 
 typedef void (*ud_verify_cb)(const char *what, void *data);
-/* Checks links, files, sizes and sha256 of every layer and the config
- * (§2.7, also for config blobs and uncompressed layers); on_ok is called
- * for each good layer id. */
+/* Verifies an image (§2.7): every layer is a symlink to an existing file;
+ * v2 layers and the config blob have their manifest size and sha256; v1
+ * layers have their sha256 when the id is one, else read as tar archives,
+ * and their <id>.json parents follow ancestry; the config is a JSON
+ * object. on_ok (may be NULL) is called for each good layer id, in order,
+ * base first (v2: then the config digest). Stops at the first bad layer:
+ * -1 with an error naming it. */
 int ud_store_image_verify(const struct ud_store *s, const char *name, const char *tag,
 			  ud_verify_cb on_ok, void *data, struct ud_error **err);
-/* Removes the tag; layer files no other tag links to are deleted; empty
- * parent directories go too. Protected images are refused. force goes on
- * after removal errors. */
+/* Verifies every tag. Returns how many failed (0: all good) and in
+ * *failures (caller frees; always set) one message per failed tag; -1 when
+ * repos/ cannot be read. */
+int ud_store_verify_all(const struct ud_store *s, char ***failures, struct ud_error **err);
+/* Removes the tag (its files, not subdirectories another image's path
+ * goes through); layer files no other tag links to are deleted (one scan
+ * of repos/, under the exclusive gc lock); empty parent directories go
+ * too. Protected images are refused (UD_ERR_PROTECTED). force goes on
+ * after removal errors and still returns -1 naming the first. */
 int ud_store_image_remove(const struct ud_store *s, const char *name, const char *tag, bool force,
 			  struct ud_error **err);
-/* Copies the tag as dst_name:dst_tag sharing the layers. */
+/* Copies the tag as dst_name:dst_tag: files copied, links to the same
+ * layer files under the same names (container.json stays container.json,
+ * unlike 1.3.16), TAG last. Errors: source missing (UD_ERR_NOT_FOUND) or
+ * protected (UD_ERR_PROTECTED), target invalid (UD_ERR_USAGE) or existing
+ * (UD_ERR_EXISTS); nothing is left of the target on error. */
 int ud_store_image_tag(const struct ud_store *s, const char *name, const char *tag,
 		       const char *dst_name, const char *dst_tag, struct ud_error **err);
+/* Creates (on) or removes the tag's PROTECT file; an image that does not
+ * exist is an error both ways (1.3.16's unprotect succeeded: quirk 17). */
 int ud_store_image_protect(const struct ud_store *s, const char *name, const char *tag, bool on,
 			   struct ud_error **err);
 
@@ -188,16 +256,30 @@ char *ud_store_container_import(const struct ud_store *s, const char *tarball, b
 
 /* ------------------------------------------------------------- archives */
 
-/* Loads `docker save` (legacy) or OCI archives from fd. name (may be NULL)
- * renames the repository. Returns the loaded "name:tag" list; entries that
- * already existed are listed in *skipped. */
+/* Loads `docker save` (legacy, or Docker >= 25's OCI layout) or OCI
+ * archives from fd, stored as v2 tags. Names: RepoTags (or the
+ * `repositories` file), else io.containerd.image.name, else
+ * org.opencontainers.image.ref.name, else random as 1.3.16 does; name
+ * (may be NULL) replaces the repository. The archive is extracted under
+ * layers/.partial/ (hostile member names, links and symlinks refused) and
+ * removed afterwards, also on error. Returns the loaded "name:tag" list;
+ * those that already existed are left alone and listed in *skipped (both
+ * NULL-terminated, caller frees). NULL on error (images stored before it
+ * stay). */
 char **ud_store_load(const struct ud_store *s, int fd, const char *name, char ***skipped,
 		     struct ud_error **err);
-/* Writes a `docker save` archive of the images ("name:tag" pairs) to fd. */
+/* Writes a `docker save` archive (legacy layout) of the images names[i]:
+ * tags[i] to fd: `repositories` maps each to its top layer as docker does,
+ * Layers lists every layer even when repeated (both fixes of quirk 15);
+ * layer.tar is the stored blob, compressed or not. */
 int ud_store_save(const struct ud_store *s, char *const *names, char *const *tags, int fd,
 		  struct ud_error **err);
-/* A root filesystem tarball (path, or "-" for fd 0) becomes image
- * name:tag (v1 layout with one layer); returns the layer id. */
+/* A root filesystem tarball (path, or NULL/"-" to read fd) becomes image
+ * name:tag in 1.3.16's v1 layout: layers/<id>.layer and <id>.json (the
+ * metadata of §1.4 import, platform "os/arch[/variant]" or the host's),
+ * links to both, ancestry, v1 and TAG. move renames the tarball instead
+ * of copying it (put back on error). Returns the random 64-hex layer id
+ * (caller frees); NULL with UD_ERR_EXISTS when the tag exists. */
 char *ud_store_import(const struct ud_store *s, const char *tarball, int fd, const char *name,
 		      const char *tag, const char *platform, bool move, struct ud_error **err);
 

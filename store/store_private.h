@@ -15,4 +15,34 @@ char *ud_store_relpath(const char *from, const char *to);
 int ud_store_extract_layer(int rootfd, const char *layer, struct ud_extract_stats *stats,
 			   struct ud_error **err);
 
+/* The lock of one tag, repos/.locks/<sha256 of "name:tag">. */
+int ud_store_tag_lock(const struct ud_store *s, const char *name, const char *tag, const char *what,
+		      struct ud_lock *lock, struct ud_error **err);
+/* Makes dir/link_name a relative symlink to layers/layer_file (kept when
+ * it already is one). */
+int ud_store_tag_link(const struct ud_store *s, const char *dir, const char *link_name,
+		      const char *layer_file, struct ud_error **err);
+/* Writes the tag's TAG file, which makes its directory a tag: last. */
+int ud_store_tag_finish(const struct ud_store *s, const char *name, const char *tag,
+			struct ud_error **err);
+/* Removes the files of a tag directory but not its subdirectories (the
+ * repository path of another image may go through it: "a:b" and
+ * "a/b/c:d"), then the directory when that left it empty. */
+int ud_store_tag_remove_files(const char *dir, bool force, struct ud_error **err);
+/* Removes repos/<name> and its parents up to repos/ while they are empty. */
+void ud_store_rmdir_parents(const struct ud_store *s, const char *name);
+
+/* Removes layers/<name> (a blob or a v1 layer file) and what the store
+ * remembers of it. */
+int ud_store_blob_remove(const struct ud_store *s, const char *name, struct ud_error **err);
+/* Stores the regular file at path as a blob (hard link, else a copy;
+ * path stays), checking its digest against expect when set. Returns the
+ * digest (caller frees) and its size in *size (may be NULL). */
+char *ud_store_blob_put_file(const struct ud_store *s, const char *path, const char *expect,
+			     int64_t *size, struct ud_error **err);
+
+/* Removes "udocker-*" and "import-*" entries of dir older than an hour:
+ * what loads and imports killed half way left. */
+void ud_store_clean_stale_tmp(const char *dir);
+
 #endif
