@@ -49,7 +49,7 @@ UD_CMD(search)
 	const char *reg = registry ? registry : cli->conf.registry_url;
 	int rc = 0;
 	struct ud_ref ref;
-	/* A registry host and a placeholder name give us the registry's ref. */
+	/* The registry to ask: parse "<host>/x" (or "x") to get the ref of its registry. */
 	_cleanup_free_ char *probe = list_tags ? xstrdup(expr)
 				     : strchr(expr, '/') && (strchr(expr, '.') || strchr(expr, ':'))
 					     ? xasprintf("%.*s/x", (int)strcspn(expr, "/"), expr)

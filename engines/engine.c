@@ -75,3 +75,24 @@ int ud_engine_run(const char *mode, const struct ud_run_request *req, int *statu
 			    "P1, P2)",
 			    mode);
 }
+
+bool ud_engine_command_in_root(const char *root, char **env, const char *cmd)
+{
+	if (strchr(cmd, '/')) {
+		_cleanup_free_ char *p = ud_path_join(root, cmd);
+		return ud_path_exists(p);
+	}
+	const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	for (size_t i = 0; env && env[i]; i++)
+		if (ud_str_has_prefix(env[i], "PATH="))
+			path = env[i] + 5;
+	_cleanup_free_ char *copy = xstrdup(path);
+	char *save = NULL;
+	for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		_cleanup_free_ char *dir = ud_path_join(root, d);
+		_cleanup_free_ char *p = ud_path_join(dir, cmd);
+		if (ud_path_exists(p))
+			return true;
+	}
+	return false;
+}

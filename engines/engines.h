@@ -53,4 +53,9 @@ int ud_engine_run(const char *mode, const struct ud_run_request *req, int *statu
 extern const char *const ud_engine_modes[];
 bool ud_engine_available(const char *mode, char **why);
 
+/* For engines that start an external runtime: is cmd in the container
+ * (a path in root, or a name found in the PATH of env)? Lets them report
+ * "command not found" (exit 2) themselves before the runtime runs. */
+bool ud_engine_command_in_root(const char *root, char **env, const char *cmd);
+
 #endif

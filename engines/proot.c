@@ -32,27 +32,6 @@ char *ud_engine_proot_path(char **why)
 	return NULL;
 }
 
-static bool exists_in_root(const char *root, char **env, const char *cmd)
-{
-	if (strchr(cmd, '/')) {
-		_cleanup_free_ char *p = ud_path_join(root, cmd);
-		return ud_path_exists(p);
-	}
-	const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	for (size_t i = 0; env && env[i]; i++)
-		if (ud_str_has_prefix(env[i], "PATH="))
-			path = env[i] + 5;
-	_cleanup_free_ char *copy = xstrdup(path);
-	char *save = NULL;
-	for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		_cleanup_free_ char *dir = ud_path_join(root, d);
-		_cleanup_free_ char *p = ud_path_join(dir, cmd);
-		if (ud_path_exists(p))
-			return true;
-	}
-	return false;
-}
-
 int ud_engine_proot_run(const char *mode, const struct ud_run_request *r, int *status,
 			struct ud_error **err)
 {
@@ -70,7 +49,7 @@ int ud_engine_proot_run(const char *mode, const struct ud_run_request *r, int *s
 	_cleanup_free_ char *wd = ud_path_join(r->root, r->workdir ? r->workdir : "/");
 	if (!wd_is_volume && !ud_is_dir(wd))
 		return ud_error_set(err, UD_ERR_USAGE, "invalid working directory: %s", r->workdir);
-	if (!exists_in_root(r->root, r->env, r->argv[0]))
+	if (!ud_engine_command_in_root(r->root, r->env, r->argv[0]))
 		return ud_error_set(err, UD_ERR_USAGE, "command not found: %s", r->argv[0]);
 	char **argv = xcalloc(1, sizeof(char *));
 	ud_strv_push(&argv, xstrdup(proot));

@@ -40,27 +40,6 @@ char *ud_engine_r1_runtime(char **why)
 	return rt;
 }
 
-static bool in_root_exec(const char *root, char **env, const char *cmd)
-{
-	if (strchr(cmd, '/')) {
-		_cleanup_free_ char *p = ud_path_join(root, cmd);
-		return access(p, X_OK) == 0 || ud_path_exists(p);
-	}
-	const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	for (size_t i = 0; env && env[i]; i++)
-		if (ud_str_has_prefix(env[i], "PATH="))
-			path = env[i] + 5;
-	_cleanup_free_ char *copy = xstrdup(path);
-	char *save = NULL;
-	for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		_cleanup_free_ char *dir = ud_path_join(root, d);
-		_cleanup_free_ char *p = ud_path_join(dir, cmd);
-		if (ud_path_exists(p))
-			return true;
-	}
-	return false;
-}
-
 static json_t *mount_entry(const char *dest, const char *type, const char *source,
 			   const char *const *options)
 {
@@ -182,7 +161,7 @@ int ud_engine_r1_run(const struct ud_run_request *r, int *status, struct ud_erro
 			wd_is_volume = true;
 	if (!wd_is_volume && !ud_is_dir(wd))
 		return ud_error_set(err, UD_ERR_USAGE, "invalid working directory: %s", r->workdir);
-	if (!in_root_exec(r->root, r->env, r->argv[0]))
+	if (!ud_engine_command_in_root(r->root, r->env, r->argv[0]))
 		return ud_error_set(err, UD_ERR_USAGE, "command not found: %s", r->argv[0]);
 	for (size_t i = 0; i < r->n_binds; i++)
 		if (!ud_path_exists(r->binds[i].host))
