@@ -1,10 +1,13 @@
 /* The engine interface: mode -> implementation. */
 #include "engines/engines.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int ud_engine_n1_run(const struct ud_run_request *r, int *status, struct ud_error **err);
-int ud_engine_r1_run(const struct ud_run_request *r, int *status, struct ud_error **err);
+int ud_engine_r1_run(const char *mode, const struct ud_run_request *r, int *status,
+		     struct ud_error **err);
 char *ud_engine_r1_runtime(char **why);
 int ud_engine_proot_run(const char *mode, const struct ud_run_request *r, int *status,
 			struct ud_error **err);
@@ -19,7 +22,7 @@ static bool external_proot(void)
 	return e && *e && strcmp(e, "UDOCKER") != 0;
 }
 
-const char *const ud_engine_modes[] = {"N1", "R1", "P1", "P2", NULL};
+const char *const ud_engine_modes[] = {"N1", "R1", "R2", "R3", "P1", "P2", NULL};
 
 bool ud_engine_available(const char *mode, char **why)
 {
@@ -39,23 +42,24 @@ bool ud_engine_available(const char *mode, char **why)
 	}
 	if (strcmp(mode, "P1") == 0 || strcmp(mode, "P2") == 0) {
 		if (!external_proot()) {
-#if defined(__x86_64__)
-			return true; /* built in */
-#else
-			if (why)
-				*why = xstrdup(
-					"the built-in P1/P2 engine supports x86_64 only; set "
-					"UDOCKER_USE_PROOT_EXECUTABLE to a proot");
-			return false;
-#endif
+			char *t = ud_engine_tracer_path(why);
+			free(t);
+			return t != NULL;
 		}
 		char *p = ud_engine_proot_path(why);
 		free(p);
 		return p != NULL;
 	}
+	if (strcmp(mode, "R2") == 0 || strcmp(mode, "R3") == 0) {
+		char *rt = ud_engine_r1_runtime(why);
+		char *t = rt ? ud_engine_tracer_path(why) : NULL;
+		free(rt);
+		free(t);
+		return t != NULL;
+	}
 	if (why)
 		*why = xasprintf("execution mode %s is not built in this version (available: N1, "
-				 "R1, P1, P2)",
+				 "R1, R2, R3, P1, P2)",
 				 mode);
 	return false;
 }
@@ -65,15 +69,16 @@ int ud_engine_run(const char *mode, const struct ud_run_request *req, int *statu
 {
 	if (mode == NULL || strcmp(mode, "N1") == 0)
 		return ud_engine_n1_run(req, status, err);
-	if (strcmp(mode, "R1") == 0)
-		return ud_engine_r1_run(req, status, err);
+	if (strcmp(mode, "R1") == 0 || strcmp(mode, "R2") == 0 || strcmp(mode, "R3") == 0)
+		return ud_engine_r1_run(mode, req, status, err);
 	if (strcmp(mode, "P1") == 0 || strcmp(mode, "P2") == 0)
 		return external_proot() ? ud_engine_proot_run(mode, req, status, err)
 					: ud_engine_ptrace_run(mode, req, status, err);
-	return ud_error_set(err, UD_ERR_UNSUPPORTED,
-			    "execution mode %s is not built in this version (available: N1, R1, "
-			    "P1, P2)",
-			    mode);
+	return ud_error_set(
+		err, UD_ERR_UNSUPPORTED,
+		"execution mode %s is not built in this version (available: N1, R1, R2, "
+		"R3, P1, P2)",
+		mode);
 }
 
 bool ud_engine_command_in_root(const char *root, char **env, const char *cmd)
@@ -95,4 +100,36 @@ bool ud_engine_command_in_root(const char *root, char **env, const char *cmd)
 			return true;
 	}
 	return false;
+}
+
+int ud_engine_make_mountpoint(const char *root, const char *path, bool is_dir, const char *records,
+			      struct ud_error **err)
+{
+	_cleanup_free_ char *full = ud_path_join(root, path);
+	struct stat st;
+	if (lstat(full, &st) == 0) {
+		if (S_ISLNK(st.st_mode))
+			return ud_error_set(err, UD_ERR_USAGE,
+					    "volume target '%s' is a symlink in the container",
+					    path);
+		return 0;
+	}
+	_cleanup_free_ char *parent = xstrdup(full);
+	*strrchr(parent, '/') = '\0';
+	if (ud_mkdir_p(parent, 0755, NULL) < 0)
+		return ud_error_sys(err, errno, "cannot create '%s' in the container", path);
+	/* Another run of the same container may make it at the same moment. */
+	if ((is_dir ? mkdir(full, 0755) < 0 : mknod(full, S_IFREG | 0644, 0) < 0) &&
+	    errno != EEXIST)
+		return ud_error_sys(err, errno, "cannot create '%s' in the container", path);
+	if (records && ud_mkdir_p(records, 0755, NULL) == 0) {
+		/* As udocker: one symlink per mountpoint, '/' written as '#'. */
+		_cleanup_free_ char *name = xstrdup(path);
+		for (char *c = name; *c; c++)
+			if (*c == '/')
+				*c = '#';
+		_cleanup_free_ char *rec = ud_path_join(records, name);
+		(void)!symlink(path, rec);
+	}
+	return 0;
 }

@@ -58,4 +58,19 @@ bool ud_engine_available(const char *mode, char **why);
  * "command not found" (exit 2) themselves before the runtime runs. */
 bool ud_engine_command_in_root(const char *root, char **env, const char *cmd);
 
+/* Creates the mount point of a volume at `path` in root (a directory, or
+ * an empty file), recording it in the directory `records` as udocker
+ * does (setup --purge removes them). Refuses a target that is a symlink. */
+int ud_engine_make_mountpoint(const char *root, const char *path, bool is_dir, const char *records,
+			      struct ud_error **err);
+
+/* The tracer program (tracer/) of P1/P2 and R2/R3: its path beside this
+ * binary (NULL with *why when missing), and its command line for a request
+ * in `mode` (P1, P2, R2, R3). With r->root NULL it runs in the current
+ * root (inside an R container) and gets no binds. status_fd < 0: the
+ * tracer reports its checks on standard error. */
+char *ud_engine_tracer_path(char **why);
+char **ud_engine_tracer_argv(const char *tracer, const char *mode, const struct ud_run_request *r,
+			     int status_fd);
+
 #endif

@@ -37,42 +37,14 @@ static void write_proc(const char *file, const char *text)
 	close(fd);
 }
 
-/* Creates the mount point for a bind inside the new root (a file for a
- * file, a directory otherwise), refusing symlinks on the way. */
-static void make_target(const char *root, const char *path, bool is_dir, const char *records)
-{
-	_cleanup_free_ char *full = ud_path_join(root, path);
-	struct stat st;
-	if (lstat(full, &st) == 0) {
-		if (S_ISLNK(st.st_mode))
-			die("volume target '%s' is a symlink in the container", path);
-		return;
-	}
-	_cleanup_free_ char *parent = xstrdup(full);
-	*strrchr(parent, '/') = '\0';
-	if (ud_mkdir_p(parent, 0755, NULL) < 0)
-		die("cannot create '%s' in the container: %s", path, strerror(errno));
-	/* Another run of the same container may make it at the same moment. */
-	if ((is_dir ? mkdir(full, 0755) < 0 : mknod(full, S_IFREG | 0644, 0) < 0) &&
-	    errno != EEXIST)
-		die("cannot create '%s' in the container: %s", path, strerror(errno));
-	if (records && ud_mkdir_p(records, 0755, NULL) == 0) {
-		/* As udocker: one symlink per mountpoint, '/' written as '#'. */
-		_cleanup_free_ char *name = xstrdup(path);
-		for (char *c = name; *c; c++)
-			if (*c == '/')
-				*c = '#';
-		_cleanup_free_ char *rec = ud_path_join(records, name);
-		(void)!symlink(path, rec);
-	}
-}
-
 static void bind(const char *root, const struct ud_bind *b, const char *records)
 {
 	struct stat st;
 	if (stat(b->host, &st) < 0)
 		die("invalid host volume path: %s: %s", b->host, strerror(errno));
-	make_target(root, b->path, S_ISDIR(st.st_mode), records);
+	struct ud_error *err = NULL;
+	if (ud_engine_make_mountpoint(root, b->path, S_ISDIR(st.st_mode), records, &err) < 0)
+		die("%s", err->msg);
 	_cleanup_free_ char *target = ud_path_join(root, b->path);
 	if (mount(b->host, target, NULL, MS_BIND | MS_REC, NULL) < 0)
 		die("cannot bind '%s' to '%s': %s", b->host, b->path, strerror(errno));

@@ -1,7 +1,11 @@
 /* R1: an external OCI runtime (runc, crun) from a generated rootless
  * config.json. The bundle and the runtime's state live in a temporary
  * directory removed afterwards; stdio is inherited, so output and exit
- * status pass through with or without a terminal. */
+ * status pass through with or without a terminal.
+ *
+ * R2 and R3 run the command under udocker-tracer inside the container
+ * (bound read-only at /.udocker/bin/udocker-tracer) for root and --user
+ * emulation: R2 with its seccomp filter, R3 tracing every call. */
 #include "engines/engines.h"
 
 #include <errno.h>
@@ -16,7 +20,8 @@
 #include <sys/vfs.h>
 #include <sys/wait.h>
 
-int ud_engine_r1_run(const struct ud_run_request *r, int *status, struct ud_error **err);
+int ud_engine_r1_run(const char *mode, const struct ud_run_request *r, int *status,
+		     struct ud_error **err);
 char *ud_engine_r1_runtime(char **why);
 
 /* The runtime to use: UDOCKER_USE_RUNC_EXECUTABLE, else runc, else crun
@@ -50,11 +55,26 @@ static json_t *mount_entry(const char *dest, const char *type, const char *sourc
 			 "options", opts);
 }
 
-static json_t *make_config(const struct ud_run_request *r, bool tty)
+#define TRACER_IN_CONTAINER "/.udocker/bin/udocker-tracer"
+
+/* tracer: the host path of udocker-tracer for R2/R3, else NULL. */
+static json_t *make_config(const char *mode, const struct ud_run_request *r, bool tty,
+			   const char *tracer)
 {
 	json_t *args = json_array(), *env = json_array();
-	for (size_t i = 0; r->argv[i]; i++)
-		json_array_append_new(args, json_string(r->argv[i]));
+	if (tracer) {
+		/* The tracer runs in the container's root: no root, binds or hostname. */
+		struct ud_run_request inside = *r;
+		inside.root = NULL;
+		inside.hostname = NULL;
+		_cleanup_(ud_strv_freep) char **targv =
+			ud_engine_tracer_argv(TRACER_IN_CONTAINER, mode, &inside, -1);
+		for (size_t i = 0; targv[i]; i++)
+			json_array_append_new(args, json_string(targv[i]));
+	} else {
+		for (size_t i = 0; r->argv[i]; i++)
+			json_array_append_new(args, json_string(r->argv[i]));
+	}
 	for (size_t i = 0; r->env && r->env[i]; i++)
 		json_array_append_new(env, json_string(r->env[i]));
 	json_t *caps = json_pack("[s,s,s]", "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE");
@@ -78,6 +98,11 @@ static json_t *make_config(const struct ud_run_request *r, bool tty)
 	json_array_append_new(mounts, mount_entry("/dev/pts", "devpts", "devpts", pts_o));
 	json_array_append_new(mounts, mount_entry("/dev/shm", "tmpfs", "shm", shm_o));
 	json_array_append_new(mounts, mount_entry("/sys", "none", "/sys", sys_o));
+	if (tracer) {
+		static const char *const tr_o[] = {"rbind", "nosuid", "nodev", "ro", NULL};
+		json_array_append_new(mounts,
+				      mount_entry(TRACER_IN_CONTAINER, "none", tracer, tr_o));
+	}
 	for (size_t i = 0; i < r->n_binds; i++) {
 		const struct ud_bind *b = &r->binds[i];
 		/* The runtime sets up /dev, /proc and /sys itself. */
@@ -138,17 +163,21 @@ static void hide_cgroup2(void)
 	mount("none", "/sys/fs/cgroup/unified", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 }
 
-int ud_engine_r1_run(const struct ud_run_request *r, int *status, struct ud_error **err)
+int ud_engine_r1_run(const char *mode, const struct ud_run_request *r, int *status,
+		     struct ud_error **err)
 {
 	char *why = NULL;
 	_cleanup_free_ char *runtime = ud_engine_r1_runtime(&why);
-	if (runtime == NULL) {
-		ud_error_set(err, UD_ERR_UNSUPPORTED, "%s", why);
+	bool traced = strcmp(mode, "R1") != 0;
+	_cleanup_free_ char *tracer = runtime && traced ? ud_engine_tracer_path(&why) : NULL;
+	if (runtime == NULL || (traced && tracer == NULL)) {
+		ud_error_set(err, UD_ERR_UNSUPPORTED, "%s: %s", mode, why);
 		free(why);
 		return -1;
 	}
-	/* A rootless runtime maps one id: the container's root is you. */
-	if (r->uid != 0 || r->gid != 0)
+	/* A rootless runtime maps one id: the container's root is you (R2/R3:
+	 * the tracer shows the requested identity). */
+	if (!traced && (r->uid != 0 || r->gid != 0))
 		ud_log(UD_LOG_VERBOSE,
 		       "R1 runs the command as the container's root (mapped to you), "
 		       "not as %u:%u",
@@ -170,7 +199,7 @@ int ud_engine_r1_run(const struct ud_run_request *r, int *status, struct ud_erro
 	const char *tmp = getenv("UDOCKER_TMP");
 	if (tmp == NULL || *tmp == '\0')
 		tmp = getenv("TMPDIR");
-	_cleanup_free_ char *bundle = ud_mkdtemp(tmp && *tmp ? tmp : "/tmp", "R1", err);
+	_cleanup_free_ char *bundle = ud_mkdtemp(tmp && *tmp ? tmp : "/tmp", mode, err);
 	if (bundle == NULL)
 		return -1;
 	const char *base = strrchr(runtime, '/');
@@ -178,7 +207,7 @@ int ud_engine_r1_run(const struct ud_run_request *r, int *status, struct ud_erro
 	/* crun 1.8 in the foreground can drop the last output of a pty it
 	 * proxies: it gets our terminal itself instead (no proxy, no loss). */
 	bool tty = !is_crun && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
-	json_t *cfg = make_config(r, tty);
+	json_t *cfg = make_config(mode, r, tty, tracer);
 	_cleanup_free_ char *cpath = ud_path_join(bundle, "config.json");
 	int rc = json_dump_file(cfg, cpath, JSON_INDENT(2)) == 0
 			 ? 0

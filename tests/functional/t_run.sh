@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Containers and run in N1: create, ps, names, run options, metadata, exit
-# codes, stdin/stdout with and without a terminal, errors, hostile layers.
+# Containers and run in N1: create, ps, names, the run matrix (matrix.sh),
+# metadata, hostile layers.
 . "$(dirname "$0")/lib.sh"
 cd "$T_TMP"
 P=$UD_FIX_PLAIN
@@ -9,7 +9,7 @@ images="$P/test/busybox"
 [ "${UD_TEST_BIG:-0}" = 1 ] && images="$images $P/test/debian"
 
 ud images # creates the repository ("Info: creating repo")
-export HOSTENV_PROBE=from-the-host
+. "$(dirname "$0")/matrix.sh"
 for img in $images; do
   tag=$(basename "$img")
   expect_ok "$tag: create --name" create --name="c-$tag" "$img"
@@ -19,72 +19,9 @@ for img in $images; do
     [ -d "$UDOCKER_DIR/containers/$id/ROOT" ] && [ -f "$UDOCKER_DIR/containers/$id/container.json" ] &&
     [ "$(cat "$UDOCKER_DIR/containers/$id/imagerepo.name")" = "$img:latest" ] &&
     [ "$(readlink "$UDOCKER_DIR/containers/c-$tag")" = "$id" ]
-  expect_ok "$tag: true" run "c-$tag" /bin/true
-  expect_fail "$tag: exit status passes through" 7 "" run "c-$tag" /bin/sh -c 'exit 7'
-  ud run "c-$tag" /bin/sh -c 'kill -TERM $$'
-  check "$tag: death by signal 15 gives 143" rc_is 143
-  ud run -e A=1 -e B="two words" "c-$tag" /bin/sh -c 'echo "$A|$B"'
-  check "$tag: -e" out_is "1|two words"
-  printf 'C=3\n# comment\nD=4\n' >envf
-  ud run --env-file=envf "c-$tag" /bin/sh -c 'echo $C$D'
-  check "$tag: --env-file" out_is "34"
-  ud run -w /tmp "c-$tag" /bin/sh -c pwd
-  check "$tag: -w" out_is "/tmp"
-  ud run --user=root "c-$tag" /bin/sh -c 'id -u; id -g'
-  check "$tag: --user=root" out_is "$(printf '0\n0')"
-  ud run --user=4242:4343 "c-$tag" /bin/sh -c 'id -u; id -g'
-  check "$tag: --user=uid:gid" out_is "$(printf '4242\n4343')"
-  ud run --user=nobody "c-$tag" /bin/sh -c 'id -un'
-  check "$tag: --user=name from the container's passwd" out_is "nobody"
-  expect_fail "$tag: unknown user" 2 "invalid user: nosuchuser" run --user=nosuchuser "c-$tag" /bin/true
-  ud run --user=4242 "c-$tag" /bin/sh -c 'whoami; echo $USER'
-  check "$tag: a uid the container does not know gets a passwd entry" out_is "$(printf 'udoc4242
-udoc4242')"
-  ud run --containerauth --user=4242 "c-$tag" whoami
-  check "$tag: --containerauth leaves passwd alone" [ "$RC" != 0 ]
-  ud run --hostauth "c-$tag" /bin/sh -c 'grep -c "^root:" /etc/passwd; test "$(wc -l </etc/passwd)" = "$1"' _ "$(wc -l </etc/passwd)"
-  check "$tag: --hostauth binds the host's passwd" rc_is 0
-  ud run "c-$tag" /bin/sh -c 'echo "$container_names|$container_execmode"'
-  check "$tag: udocker's container_* variables" out_is "c-$tag|N1"
-  mkdir -p vol && echo data >vol/f
-  ud run -v "$T_TMP/vol:/mnt/vol" "c-$tag" /bin/sh -c 'cat /mnt/vol/f; echo out >/mnt/vol/g'
-  check "$tag: -v reads and writes" out_is "data" && [ "$(cat vol/g)" = out ]
-  ud run -v "$T_TMP/vol:/mnt/vol:ro" "c-$tag" /bin/sh -c 'echo x >/mnt/vol/h'
-  check "$tag: -v :ro is read-only" [ "$RC" != 0 ] && [ ! -e vol/h ]
-  ud run -v "$T_TMP/vol" "c-$tag" /bin/sh -c "cat $T_TMP/vol/f"
-  check "$tag: -v HOST alone binds to the same path" out_is "data"
-  expect_fail "$tag: invalid host volume path" 2 "invalid host volume path" \
-    run -v /nonexistent/dir:/x "c-$tag" /bin/true
-  expect_fail "$tag: invalid working directory" 2 "invalid working directory" \
-    run -w /no/such/dir "c-$tag" /bin/true
-  expect_fail "$tag: command not found" 2 "command not found: no-such-command" \
-    run "c-$tag" no-such-command
   ud run --hostname=inside "c-$tag" /bin/sh -c 'cat /proc/sys/kernel/hostname'
-  check "$tag: --hostname" out_is "inside"
-  ud run --nosysdirs "c-$tag" /bin/sh -c 'ls /proc | wc -l'
-  check "$tag: --nosysdirs leaves /proc empty" out_is "0"
-  ud run "c-$tag" /bin/sh -c 'test -e /proc/self/status && test -e /dev/null && echo sys'
-  check "$tag: /proc and /dev are there by default" out_is "sys"
-  ud run --hostenv "c-$tag" /bin/sh -c 'echo $HOSTENV_PROBE'
-  check "$tag: --hostenv" out_is "from-the-host"
-  ud run "c-$tag" /bin/sh -c 'echo "[$HOSTENV_PROBE]"'
-  check "$tag: without --hostenv the host's environment stays out" out_is "[]"
-  ud run --cpuset-cpus=0 "c-$tag" /bin/sh -c 'grep Cpus_allowed_list /proc/self/status'
-  check "$tag: --cpuset-cpus" out_has "	0"
-  echo "through stdin" >in.txt
-  "$UD_BIN" run "c-$tag" /bin/cat <in.txt >out.txt 2>err.txt
-  RC=$?; OUT=$(cat out.txt); ERR=$(cat err.txt)
-  check "$tag: stdin and stdout pass through without a terminal" out_is "through stdin"
-  "$UD_BIN" run "c-$tag" /bin/sh -c 'echo to-stderr >&2' 2>err.txt >/dev/null
-  check "$tag: stderr passes through" grep -q to-stderr err.txt
-  if command -v script >/dev/null; then
-    script -qec "$UD_BIN run c-$tag /bin/sh -c 'test -t 0 && test -t 1 && echo is-a-tty; exit 5'" /dev/null >tty.txt 2>&1
-    RC=$?; OUT=$(tr -d '\r' <tty.txt); ERR=
-    check "$tag: with a terminal: the command sees a tty" out_has "is-a-tty"
-    check "$tag: with a terminal: the exit status passes through" rc_is 5
-  else
-    skip "$tag: terminal case: no 'script' command"
-  fi
+  check "$tag: --hostname sets the UTS namespace's name" out_is "inside"
+  run_matrix N1 "$img" "n1-$tag"
 done
 
 # Image metadata: Env, WorkingDir, User, Cmd, Entrypoint; --nometa, --entrypoint.

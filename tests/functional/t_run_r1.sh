@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# The run matrix in R1, with runc and with crun, on busybox and Debian,
-# with and without a terminal.
+# The run matrix in R1, R2 and R3, with runc and with crun, on busybox and
+# Debian, with and without a terminal.
 . "$(dirname "$0")/lib.sh"
 cd "$T_TMP"
 P=$UD_FIX_PLAIN
 images="$P/test/busybox"
 [ "${UD_TEST_BIG:-0}" = 1 ] && images="$images $P/test/debian"
 ud images
+# A small local package for dpkg -i as root.
+mkdir -p pkg/hello/DEBIAN pkg/hello/usr/share/hello
+printf 'Package: udocker-hello\nVersion: 1.0\nArchitecture: all\nMaintainer: t <t@example.invalid>\nDescription: test\n' >pkg/hello/DEBIAN/control
+echo hi >pkg/hello/usr/share/hello/hi.txt
+dpkg-deb --root-owner-group -b pkg/hello pkg/hello.deb >/dev/null
 
 for rt in runc crun; do
   rtpath=$(command -v "$rt" || true)
@@ -77,6 +82,31 @@ for rt in runc crun; do
       check "$rt $img: with a terminal: the status passes through" rc_is 5
     else
       skip "$rt $img: terminal case: no 'script' command"
+    fi
+  done
+done
+unset UDOCKER_USE_RUNC_EXECUTABLE
+
+# R2 and R3: the runtime with udocker-tracer inside (root and --user
+# emulation), the same matrix as N1 and P1/P2.
+. "$(dirname "$0")/matrix.sh"
+for rt in runc crun; do
+  rtpath=$(command -v "$rt" || ls /usr/sbin/$rt /usr/bin/$rt 2>/dev/null | head -1)
+  if [ -z "$rtpath" ]; then
+    skip "R2/R3 with $rt: $rt is not installed"
+    continue
+  fi
+  export UDOCKER_USE_RUNC_EXECUTABLE=$rtpath
+  for mode in R2 R3; do
+    for img in $images; do
+      run_matrix "$mode" "$img" "$mode-$rt-$(basename "$img")"
+    done
+    [ "$rt" = runc ] && run_metadata "$mode"
+    if [ "${UD_TEST_BIG:-0}" = 1 ]; then
+      ud run --user=root "$mode-$rt-debian" /bin/sh -c 'chown 5:5 /tmp && chgrp 7 /tmp && echo chowned'
+      check "$mode $rt: chown to an unmapped id succeeds under root emulation" out_is "chowned"
+      ud run --user=root -v "$T_TMP/pkg:/w" "$mode-$rt-debian" sh -c 'dpkg -i /w/hello.deb >/dev/null && cat /usr/share/hello/hi.txt && dpkg -r udocker-hello >/dev/null && echo removed'
+      check "$mode $rt: dpkg -i of a local package as root" out_is "$(printf 'hi\nremoved')"
     fi
   done
 done
