@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -274,6 +275,27 @@ static int trace(const struct tr_config *c, pid_t child)
 	return result;
 }
 
+/* Sends fd (none when < 0) over a unix socket. */
+static void send_fd(int sock, int fd)
+{
+	char data = 'f';
+	char control[CMSG_SPACE(sizeof(int))];
+	memset(control, 0, sizeof(control));
+	struct iovec io = {&data, 1};
+	struct msghdr m = {.msg_iov = &io, .msg_iovlen = 1};
+	if (fd >= 0) {
+		m.msg_control = control;
+		m.msg_controllen = sizeof(control);
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	while (sendmsg(sock, &m, 0) < 0 && errno == EINTR)
+		;
+}
+
 /* The command's guest path: argv[0] if it has a '/', else the first
  * executable match in the PATH of the environment, inside the container. */
 static char *find_command(const struct tr_config *c, const char *wd, const char *name)
@@ -324,6 +346,12 @@ int main(int argc, char **argv)
 		close(status_fd);
 		status_fd = -1;
 	}
+	tr_tables_init(&c);
+	/* P1: the tracee hands its seccomp listener over this socket. */
+	int socks[2] = {-1, -1};
+	if (c.seccomp && c.translate &&
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, socks) < 0)
+		socks[0] = socks[1] = -1;
 	pid_t child = fork();
 	if (child < 0)
 		die("fork: %s", strerror(errno));
@@ -334,8 +362,15 @@ int main(int argc, char **argv)
 			die("ptrace: %s", strerror(errno));
 		raise(SIGSTOP);
 		/* The tracer has set its options (seccomp events) by now. */
-		if (c.seccomp && tr_install_filter(&c) < 0)
+		int listener = -1;
+		if (c.seccomp && tr_install_filter(&c, c.translate ? &listener : NULL) < 0)
 			die("seccomp filter: %s (P2 does without)", strerror(errno));
+		if (socks[1] >= 0) {
+			send_fd(socks[1], listener);
+			close(socks[1]);
+		}
+		if (listener >= 0)
+			close(listener);
 		/* This execve is translated by the tracer like any other. */
 		execv(exe, argv + first);
 		die("cannot execute %s: %s", exe, strerror(errno));
@@ -349,6 +384,11 @@ int main(int argc, char **argv)
 		opts |= PTRACE_O_TRACESECCOMP;
 	if (ptrace(PTRACE_SETOPTIONS, child, NULL, (void *)opts) < 0)
 		die("ptrace options: %s", strerror(errno));
+	if (socks[0] >= 0) {
+		close(socks[1]);
+		if (tr_notify_start(&c, socks[0]) < 0)
+			close(socks[0]);
+	}
 	struct tr_tracee *t = tracee_add(child);
 	t->exe = exe[0] == '/' ? xstrdup(exe) : tr_join(wd, exe);
 	ptrace(c.seccomp ? PTRACE_CONT : PTRACE_SYSCALL, child, NULL, NULL);

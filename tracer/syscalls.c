@@ -124,56 +124,18 @@ static void build_tables(const struct tr_config *c)
 		call_kind[SYS_bind] |= CALL_BIND;
 }
 
+void tr_tables_init(const struct tr_config *c)
+{
+	build_tables(c);
+}
+
 /* ------------------------------------------------------ tracee memory */
-
-static char *read_string(pid_t pid, unsigned long addr)
-{
-	char buf[TR_PATH_MAX];
-	size_t got = 0;
-	while (got < sizeof(buf) - 1) {
-		/* Stay within the current page so no read crosses into an unmapped one. */
-		size_t len = 4096 - ((addr + got) & 4095);
-		if (len > sizeof(buf) - 1 - got)
-			len = sizeof(buf) - 1 - got;
-		struct iovec local = {buf + got, len}, remote = {(void *)(addr + got), len};
-		ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
-		if (n <= 0)
-			break;
-		if (memchr(buf + got, '\0', (size_t)n))
-			return xstrdup(buf);
-		got += (size_t)n;
-	}
-	buf[got] = '\0';
-	return got ? xstrdup(buf) : NULL;
-}
-
-static int read_mem(pid_t pid, unsigned long addr, void *data, size_t len)
-{
-	struct iovec local = {data, len}, remote = {(void *)addr, len};
-	return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -1;
-}
-
-static int write_mem(pid_t pid, unsigned long addr, const void *data, size_t len)
-{
-	struct iovec local = {(void *)data, len}, remote = {(void *)addr, len};
-	if (process_vm_writev(pid, &local, 1, &remote, 1, 0) == (ssize_t)len)
-		return 0;
-	/* Below the stack's mapped pages: /proc/PID/mem may extend the stack. */
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = pwrite(fd, data, len, (off_t)addr);
-	close(fd);
-	return n == (ssize_t)len ? 0 : -1;
-}
 
 /* Puts a copy of data below *scratch in the tracee; returns its address or 0. */
 static unsigned long push(pid_t pid, unsigned long *scratch, const void *data, size_t len)
 {
 	*scratch -= (len + 15) & ~15UL;
-	return write_mem(pid, *scratch, data, len) == 0 ? *scratch : 0;
+	return tr_write_mem(pid, *scratch, data, len) == 0 ? *scratch : 0;
 }
 
 static char *guest_cwd(const struct tr_config *c, pid_t pid)
@@ -217,7 +179,7 @@ static char *translate_arg(const struct tr_config *c, pid_t pid, struct user_reg
 	unsigned long long *reg = reg_arg(regs, arg);
 	if (*reg == 0)
 		return NULL;
-	_cleanup_free_ char *path = read_string(pid, (unsigned long)*reg);
+	_cleanup_free_ char *path = tr_read_string(pid, (unsigned long)*reg);
 	if (path == NULL || path[0] == '\0')
 		return NULL;
 	/* One name looked up in a directory without following it: the kernel
@@ -293,7 +255,7 @@ static void translate_execve(const struct tr_config *c, struct tr_tracee *t,
 			     struct user_regs_struct *regs, unsigned long *scratch)
 {
 	pid_t pid = t->pid;
-	_cleanup_free_ char *path = read_string(pid, (unsigned long)regs->rdi);
+	_cleanup_free_ char *path = tr_read_string(pid, (unsigned long)regs->rdi);
 	if (path == NULL)
 		return;
 	_cleanup_free_ char *cwd = guest_cwd(c, pid);
@@ -307,7 +269,7 @@ static void translate_execve(const struct tr_config *c, struct tr_tracee *t,
 	unsigned long old_argv[256];
 	size_t argc = 0;
 	while (argv_addr && argc < UD_ARRAY_SIZE(old_argv) - 1 &&
-	       read_mem(pid, argv_addr + 8 * argc, &old_argv[argc], 8) == 0 && old_argv[argc])
+	       tr_read_mem(pid, argv_addr + 8 * argc, &old_argv[argc], 8) == 0 && old_argv[argc])
 		argc++;
 	bool elf = false;
 	_cleanup_free_ char *interp_arg = NULL;
@@ -347,7 +309,7 @@ static void remap_bind(const struct tr_config *c, pid_t pid, struct user_regs_st
 {
 	unsigned char sa[28];
 	size_t len = regs->rdx < sizeof(sa) ? (size_t)regs->rdx : sizeof(sa);
-	if (len < 4 || read_mem(pid, regs->rsi, sa, len) < 0)
+	if (len < 4 || tr_read_mem(pid, regs->rsi, sa, len) < 0)
 		return;
 	unsigned short family = (unsigned short)(sa[0] | sa[1] << 8);
 	if (family != 2 /* AF_INET */ && family != 10 /* AF_INET6 */)
@@ -430,11 +392,11 @@ static void fix_readlink(const struct tr_config *c, struct tr_tracee *t,
 	unsigned long buf = (unsigned long)*reg_arg(regs, pa + 1);
 	size_t size = (size_t)*reg_arg(regs, pa + 2);
 	/* The path argument now names the host path the tracer put there. */
-	_cleanup_free_ char *link = read_string(t->pid, (unsigned long)*reg_arg(regs, pa));
+	_cleanup_free_ char *link = tr_read_string(t->pid, (unsigned long)*reg_arg(regs, pa));
 	if (link == NULL || !ud_str_has_prefix(link, "/proc/"))
 		return;
 	char target[TR_PATH_MAX] = {0};
-	if ((size_t)ret >= sizeof(target) || read_mem(t->pid, buf, target, (size_t)ret) < 0)
+	if ((size_t)ret >= sizeof(target) || tr_read_mem(t->pid, buf, target, (size_t)ret) < 0)
 		return;
 	int who = 0;
 	char tail[32] = "";
@@ -451,7 +413,7 @@ static void fix_readlink(const struct tr_config *c, struct tr_tracee *t,
 	size_t n = strlen(guest);
 	if (n > size)
 		n = size;
-	if (write_mem(t->pid, buf, guest, n) == 0) {
+	if (tr_write_mem(t->pid, buf, guest, n) == 0) {
 		regs->rax = n;
 		*changed = true;
 	}
@@ -463,14 +425,14 @@ static void fix_uname(const struct tr_config *c, pid_t pid, struct user_regs_str
 	if (c->kernel) {
 		char rel[sizeof(u.release)] = {0};
 		snprintf(rel, sizeof(rel), "%s", c->kernel);
-		write_mem(pid, (unsigned long)regs->rdi + offsetof(struct utsname, release), rel,
-			  sizeof(rel));
+		tr_write_mem(pid, (unsigned long)regs->rdi + offsetof(struct utsname, release), rel,
+			     sizeof(rel));
 	}
 	if (c->hostname) {
 		char node[sizeof(u.nodename)] = {0};
 		snprintf(node, sizeof(node), "%s", c->hostname);
-		write_mem(pid, (unsigned long)regs->rdi + offsetof(struct utsname, nodename), node,
-			  sizeof(node));
+		tr_write_mem(pid, (unsigned long)regs->rdi + offsetof(struct utsname, nodename),
+			     node, sizeof(node));
 	}
 }
 
@@ -497,10 +459,11 @@ void tr_on_exit(const struct tr_config *c, struct tr_tracee *t, struct user_regs
 		return;
 	case SYS_getcwd:
 		if (ret > 0 && c->translate) {
-			_cleanup_free_ char *host = read_string(t->pid, (unsigned long)regs->rdi);
+			_cleanup_free_ char *host =
+				tr_read_string(t->pid, (unsigned long)regs->rdi);
 			_cleanup_free_ char *g = host ? tr_to_guest(c, host) : NULL;
 			if (g && strlen(g) + 1 <= (size_t)regs->rsi &&
-			    write_mem(t->pid, (unsigned long)regs->rdi, g, strlen(g) + 1) == 0) {
+			    tr_write_mem(t->pid, (unsigned long)regs->rdi, g, strlen(g) + 1) == 0) {
 				regs->rax = strlen(g) + 1;
 				*changed = true;
 			}
@@ -522,8 +485,8 @@ void tr_on_exit(const struct tr_config *c, struct tr_tracee *t, struct user_regs
 		return;
 	case SYS_getgroups:
 		/* The emulated identity has its own group only. */
-		if (ret >= 0 && (regs->rdi == 0 || write_mem(t->pid, (unsigned long)regs->rsi,
-							     &c->gid, sizeof(c->gid)) == 0)) {
+		if (ret >= 0 && (regs->rdi == 0 || tr_write_mem(t->pid, (unsigned long)regs->rsi,
+								&c->gid, sizeof(c->gid)) == 0)) {
 			regs->rax = 1;
 			*changed = true;
 		}
@@ -533,8 +496,8 @@ void tr_on_exit(const struct tr_config *c, struct tr_tracee *t, struct user_regs
 		if (ret == 0) {
 			unsigned int id = nr == SYS_getresuid ? c->uid : c->gid;
 			for (int i = 0; i < 3; i++)
-				write_mem(t->pid, (unsigned long)*reg_arg(regs, i), &id,
-					  sizeof(id));
+				tr_write_mem(t->pid, (unsigned long)*reg_arg(regs, i), &id,
+					     sizeof(id));
 		}
 		return;
 	default:
@@ -559,44 +522,76 @@ void tr_on_exit(const struct tr_config *c, struct tr_tracee *t, struct user_regs
 
 /* ------------------------------------------------------------ P1 filter */
 
-int tr_install_filter(const struct tr_config *c)
+#define STMT(code, k) ((struct sock_filter)BPF_STMT((code), (k)))
+#define JUMP(code, k, jt, jf) ((struct sock_filter)BPF_JUMP((code), (k), (jt), (jf)))
+#define LOAD_ARG(i) STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args) + 8 * (i))
+#define AT_FDCWD_LOW ((unsigned)AT_FDCWD) /* low word of the sign-extended dirfd */
+
+/* The body that decides a call with a dirfd: fstat-like forms (flag
+ * AT_EMPTY_PATH in argument `empty`) need no stop at all; a relative
+ * lookup in a directory fd goes to the seccomp listener (notify.c: a
+ * cheap round trip that mostly lets it go on); the rest stops for the
+ * tracer. `create` (openat): these flags always stop for the tracer. */
+static size_t dirfd_body(struct sock_filter *f, int empty, int create, bool notify)
+{
+	size_t n = 0;
+	unsigned lookup = notify ? SECCOMP_RET_USER_NOTIF : SECCOMP_RET_TRACE;
+	if (empty >= 0) {
+		f[n++] = LOAD_ARG(empty);
+		f[n++] = JUMP(BPF_JMP | BPF_JSET | BPF_K, AT_EMPTY_PATH, 0, 1);
+		f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	}
+	if (create >= 0) {
+		f[n++] = LOAD_ARG(create);
+		f[n++] = JUMP(BPF_JMP | BPF_JSET | BPF_K, O_CREAT | __O_TMPFILE, 0, 1);
+		f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
+	}
+	f[n++] = LOAD_ARG(0);
+	f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, AT_FDCWD_LOW, 0, 1);
+	f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
+	f[n++] = STMT(BPF_RET | BPF_K, lookup);
+	return n;
+}
+
+int tr_install_filter(const struct tr_config *c, int *listener)
 {
 	build_tables(c);
-	struct sock_filter f[6 * TR_NR_MAX + 8];
+	struct sock_filter f[12 * TR_NR_MAX + 8];
 	size_t n = 0;
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-					      offsetof(struct seccomp_data, arch));
-	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-					      offsetof(struct seccomp_data, nr));
+	f[n++] = STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+	f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
+	f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	f[n++] = STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
 	for (int nr = 0; nr < TR_NR_MAX; nr++) {
 		if (call_kind[nr] == 0)
 			continue;
-		int flags = nr == SYS_newfstatat ? 3 : nr == SYS_statx ? 2 : -1;
-		if (flags < 0 || (call_kind[nr] & ~CALL_PATH)) {
-			/* if nr matches: trace, else the next test */
-			f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-							      (unsigned)nr, 0, 1);
-			f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
-			continue;
-		}
-		/* fstat() is newfstatat(fd, "", AT_EMPTY_PATH) in glibc: no path
-		 * to translate, so no stop (nearly half the stops of find and
-		 * tar). AT_EMPTY_PATH with a non-empty path is not translated. */
-		f[n++] =
-			(struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, 4);
-		f[n++] = (struct sock_filter)BPF_STMT(
-			BPF_LD | BPF_W | BPF_ABS,
-			(unsigned)(offsetof(struct seccomp_data, args) + 8 * (unsigned)flags));
-		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, AT_EMPTY_PATH, 0,
-						      1);
-		f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-		f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
+		struct sock_filter body[16];
+		size_t k = 0;
+		bool only_path = call_kind[nr] == CALL_PATH;
+		if (only_path && nr == SYS_newfstatat)
+			k = dirfd_body(body, 3, -1, listener != NULL);
+		else if (only_path && nr == SYS_statx)
+			k = dirfd_body(body, 2, -1, listener != NULL);
+		else if (only_path && nr == SYS_openat)
+			k = dirfd_body(body, -1, 2, listener != NULL);
+		else
+			body[k++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
+		/* if nr matches: the body, else the next test */
+		f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, (unsigned char)k);
+		memcpy(f + n, body, k * sizeof(*body));
+		n += k;
 	}
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	struct sock_fprog prog = {(unsigned short)n, f};
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -1;
+	if (listener) {
+		*listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+					 SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+		if (*listener >= 0)
+			return 0;
+		/* Kernels before 5.0: the same filter without the listener. */
+		return tr_install_filter(c, NULL);
+	}
 	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
 }

@@ -67,6 +67,14 @@ char *tr_resolve(const struct tr_config *c, pid_t self, const char *cwd, const c
 const struct tr_bind *tr_readonly_bind(const struct tr_config *c, const char *host);
 char *tr_join(const char *dir, const char *name);
 
+/* ---- memory.c: a tracee's memory (process_vm_readv/writev, else
+ * /proc/PID/mem for pages the first cannot write) */
+
+/* The NUL-terminated string at addr (at most PATH_MAX), or NULL. */
+char *tr_read_string(pid_t pid, unsigned long addr);
+int tr_read_mem(pid_t pid, unsigned long addr, void *data, size_t len);
+int tr_write_mem(pid_t pid, unsigned long addr, const void *data, size_t len);
+
 /* ---- syscalls.c */
 
 /* At a syscall entry: rewrites arguments. Sets *changed when regs must be
@@ -76,7 +84,19 @@ bool tr_on_entry(const struct tr_config *c, struct tr_tracee *t, struct user_reg
 /* At a syscall exit: rewrites results. */
 void tr_on_exit(const struct tr_config *c, struct tr_tracee *t, struct user_regs_struct *regs,
 		bool *changed);
-/* Installs the P1 seccomp filter in the calling process (the tracee). */
-int tr_install_filter(const struct tr_config *c);
+/* Installs the P1 seccomp filter in the calling process (the tracee).
+ * With listener non-NULL the lookups relative to a directory fd go to a
+ * seccomp listener, returned in *listener (-1 when the kernel has none:
+ * they then stop for the tracer like the rest). */
+int tr_install_filter(const struct tr_config *c, int *listener);
+/* Builds the tables of calls (before any thread starts). */
+void tr_tables_init(const struct tr_config *c);
+
+/* ---- notify.c */
+
+/* Starts the thread that answers the seccomp listener, which it receives
+ * over the socket `sock` (SCM_RIGHTS) from the tracee; no fd there means
+ * no listener. Returns -1 when the thread cannot start. */
+int tr_notify_start(const struct tr_config *c, int sock);
 
 #endif

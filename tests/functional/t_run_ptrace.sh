@@ -51,6 +51,20 @@ for mode in P1 P2; do
     check "$mode $img: --kernel fakes uname" out_is "9.9.9-udocker"
     ud run "$c" /bin/sh -c 'rm -rf /tmp/t && mkdir -p /tmp/t/a/b && touch /tmp/t/a/b/f && rm -rf /tmp/t && test ! -e /tmp/t && echo gone'
     check "$mode $img: rm -rf of a tree (paths relative to directory fds)" out_is "gone"
+    # Lookups relative to a directory fd (P1's listener): a name with a
+    # '/', '..', an absolute path, an absolute symlink, a read-only volume.
+    probe=$(dirname "$UD_BIN")/ud-test-dirfd
+    if [ -x "$probe" ]; then
+      mkdir -p "$T_TMP/probe" "$T_TMP/rov" && cp "$probe" "$T_TMP/probe/" && echo ro >"$T_TMP/rov/f"
+      ud run --user=root -v "$T_TMP/probe:/probe" -v "$T_TMP/rov:/rov:ro" "$c" /bin/sh -c \
+        'echo in-container >/etc/probe-target; ln -sfn /etc/probe-target /etc/probe-abs; /probe/ud-test-dirfd /etc ../etc/probe-target probe-abs /etc/probe-target probe-target; /probe/ud-test-dirfd /rov f w:f'
+      check "$mode $img: lookups relative to a directory fd are translated" out_is "$(printf '%s\n' \
+        '../etc/probe-target: in-container 13 13' 'probe-abs: in-container 13 13' \
+        '/etc/probe-target: in-container 13 13' 'probe-target: in-container 13 13' \
+        'f: ro 3 3' 'w:f: Read-only file system')"
+    else
+      skip "$mode $img: dirfd lookups: $probe not built"
+    fi
     ud run "$c" /bin/sh -c 'cat /dev/stdin' <<<"through /dev/stdin"
     check "$mode $img: /dev/stdin (a /proc magic link to a pipe)" out_is "through /dev/stdin"
   done
