@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -199,8 +200,11 @@ static void *serve(void *arg)
 	for (;;) {
 		memset(req, 0, req_size);
 		if (ioctl(nfd, SECCOMP_IOCTL_NOTIF_RECV, req) < 0) {
-			/* ENOENT: the caller went away before we read it. */
-			if (errno == EINTR || errno == ENOENT)
+			/* ENOENT: the caller went away before it was read, or no
+			 * process uses the filter any more (the listener hangs up). */
+			struct pollfd p = {nfd, POLLIN, 0};
+			if (errno == EINTR ||
+			    (errno == ENOENT && poll(&p, 1, 0) >= 0 && !(p.revents & POLLHUP)))
 				continue;
 			break;
 		}
