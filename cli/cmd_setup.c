@@ -9,8 +9,9 @@ static const char help[] =
 	"Usage: udocker setup [--execmode=MODE] [--force] [--purge] CONTAINER\n"
 	"\n"
 	"Without options prints the container's execution mode. --execmode sets it:\n"
-	"N1 (unprivileged user namespaces), R1 (runc/crun), P1/P2 (the built-in\n"
-	"tracer, or the proot named by UDOCKER_USE_PROOT_EXECUTABLE); other modes are\n"
+	"N1 (unprivileged user namespaces), R1 (runc/crun), R2/R3 (runc/crun with the\n"
+	"tracer inside for root and --user emulation), P1/P2 (the built-in tracer, or\n"
+	"the proot named by UDOCKER_USE_PROOT_EXECUTABLE); other modes are\n"
 	"refused with the reason. --purge removes the mountpoints that runs created\n"
 	"in the container for volumes (only while they are empty; not while it runs).\n";
 
