@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Installs what building, the demo and the tests need on Debian 12 (run as root).
+# proot is not among them: P1/P2 use the built-in tracer. tests/functional/
+# t_run_p.sh (UDOCKER_USE_PROOT_EXECUTABLE) runs where proot is installed;
+# bench/ptrace.sh installs it to compare against.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang-format
       libyaml-dev libcurl4-openssl-dev libarchive-dev libjansson-dev libssl-dev check
       docker-registry skopeo busybox-static debootstrap apache2-utils openssl curl
-      ca-certificates bc runc crun bubblewrap proot python3 python3-cryptography util-linux passwd procps)
+      ca-certificates bc runc crun bubblewrap python3 python3-cryptography util-linux passwd procps)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

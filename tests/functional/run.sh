@@ -15,11 +15,15 @@ chmod 755 "$work"
 state="$work/fixtures"
 mkdir -p "$state" "$work/bin"
 cp "$bin" "$work/bin/udocker"
+# The programs installed beside it: the tracer, and the tests' probe.
+for extra in udocker-tracer ud-test-dirfd; do
+  if [ -x "$(dirname "$bin")/$extra" ]; then cp "$(dirname "$bin")/$extra" "$work/bin/"; fi
+done
 # What the tests read from the source tree, where the test user can read it.
 mkdir -p "$work/src/tests"
 cp -r "$top/examples" "$work/src/"
 cp -r "$top/tests/functional" "$work/src/tests/"
-chmod 755 "$work/bin/udocker"
+chmod 755 "$work/bin/"*
 
 cleanup() {
   "$top/tests/fixtures/registry.sh" stop "$state" >/dev/null 2>&1 || true
