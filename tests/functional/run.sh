@@ -85,7 +85,7 @@ fi
 failed_scripts=()
 for t in "${tests[@]}"; do
   echo "--- $t"
-  cp "$here/$t.sh" "$here/lib.sh" "$work/"
+  cp "$here/$t.sh" "$here/lib.sh" "$here/matrix.sh" "$work/"
   if ! run_as "$work/$t.sh"; then failed_scripts+=("$t"); fi
 done
 passed=$(awk '{p+=$1} END {print p+0}' "$work/results")

@@ -9,7 +9,7 @@ images="$P/test/busybox"
 [ "${UD_TEST_BIG:-0}" = 1 ] && images="$images $P/test/debian"
 
 ud images # creates the repository ("Info: creating repo")
-. "$(dirname "$0")/matrix.sh"
+. "$(dirname "$0")/matrix.sh" || exit 1
 for img in $images; do
   tag=$(basename "$img")
   expect_ok "$tag: create --name" create --name="c-$tag" "$img"

@@ -11,7 +11,7 @@ if [ "$(uname -m)" != x86_64 ]; then
   exit $?
 fi
 ud images
-. "$(dirname "$0")/matrix.sh"
+. "$(dirname "$0")/matrix.sh" || exit 1
 images="$P/test/busybox"
 [ "${UD_TEST_BIG:-0}" = 1 ] && images="$images $P/test/debian"
 for mode in P1 P2; do
@@ -86,14 +86,16 @@ for mode in P1 P2; do
   check "$mode: -p $hp:80 remaps the container's bind" out_is "served by $mode"
 done
 if [ "${UD_TEST_BIG:-0}" = 1 ]; then
-  ud run tP2-debian bash -c 'cd /tmp && pwd -P'
-  check "Debian: bash -c 'cd /tmp && pwd -P'" out_is "/tmp"
   for m in P1 P2; do
+    ud run "t$m-debian" bash -c 'cd /tmp && pwd -P'
+    check "Debian $m: bash -c 'cd /tmp && pwd -P'" out_is "/tmp"
+    ud run "t$m-debian" sh -c 'apt-get --version | head -1'
+    check "Debian $m: apt-get --version (dynamic, through the container's ld.so)" out_has "apt 2."
+    ud run "t$m-debian" sh -c 'dpkg -l | grep -c "^ii"'
+    check "Debian $m: dpkg -l" [ "$RC" = 0 ] && [ "$OUT" -gt 50 ]
     ud run "t$m-debian" bash -c 'readlink -f /proc/self/exe; cd /etc && readlink /proc/self/cwd'
     check "Debian $m: /proc/self/exe and /proc/self/cwd look right" out_is "$(printf '/usr/bin/readlink\n/etc')"
   done
-  ud run tP2-debian sh -c 'apt-get --version | head -1'
-  check "Debian: apt-get --version (dynamic, through the container's ld.so)" out_has "apt 2."
   # dpkg -i of a small local package as (emulated) root, and a threaded program.
   mkdir -p pkg/hello/DEBIAN pkg/hello/usr/share/hello
   printf 'Package: udocker-hello\nVersion: 1.0\nArchitecture: all\nMaintainer: t <t@example.invalid>\nDescription: test\n' >pkg/hello/DEBIAN/control
@@ -105,7 +107,5 @@ if [ "${UD_TEST_BIG:-0}" = 1 ]; then
     ud run "t$m-debian" sh -c 'seq 1 200000 | sort -n -S 1M --parallel=4 | tail -1'
     check "Debian $m: a multithreaded program (sort --parallel=4)" out_is "200000"
   done
-  ud run tP2-debian sh -c 'dpkg -l | grep -c "^ii"'
-  check "Debian: dpkg -l" [ "$RC" = 0 ] && [ "$OUT" -gt 50 ]
 fi
 finish

@@ -89,7 +89,7 @@ unset UDOCKER_USE_RUNC_EXECUTABLE
 
 # R2 and R3: the runtime with udocker-tracer inside (root and --user
 # emulation), the same matrix as N1 and P1/P2.
-. "$(dirname "$0")/matrix.sh"
+. "$(dirname "$0")/matrix.sh" || exit 1
 for rt in runc crun; do
   rtpath=$(command -v "$rt" || ls /usr/sbin/$rt /usr/bin/$rt 2>/dev/null | head -1)
   if [ -z "$rtpath" ]; then
