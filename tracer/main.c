@@ -83,7 +83,7 @@ static void parse_id(const char *s, struct tr_config *c)
 		die("-i: expected UID:GID, got '%s'", s);
 	c->uid = (uid_t)u;
 	c->gid = (gid_t)g;
-	c->fake_ids = c->uid != getuid() || c->gid != getgid();
+	c->fake_ids = true;
 	c->fake_root = c->uid == 0;
 }
 
@@ -214,9 +214,13 @@ static int trace(const struct tr_config *c, pid_t child)
 		}
 		struct tr_tracee *t = tracee_find(pid);
 		if (t == NULL) {
-			/* A new child can stop before its parent's event is seen. */
+			/* A new child can stop before its parent's event is seen:
+			 * it stays stopped until then, so it starts with the
+			 * parent's state (ids, exe). */
 			t = tracee_add(pid);
-			t->expect_stop = true;
+			t->held = WIFSTOPPED(ws);
+			if (t->held)
+				continue;
 		}
 		if (WIFEXITED(ws) || WIFSIGNALED(ws)) {
 			if (pid == child)
@@ -260,6 +264,12 @@ static int trace(const struct tr_config *c, pid_t child)
 				}
 				if (t->exe && n->exe == NULL)
 					n->exe = xstrdup(t->exe);
+				n->ids = t->ids;
+				if (n->held) {
+					/* Its first stop came first: let it go now. */
+					n->held = false;
+					ptrace(resume, n->pid, NULL, NULL);
+				}
 			} else if (event == PTRACE_EVENT_EXEC && !c->seccomp) {
 				t->in_syscall = true; /* the exit of execve comes next */
 			}
@@ -390,6 +400,7 @@ int main(int argc, char **argv)
 			close(socks[0]);
 	}
 	struct tr_tracee *t = tracee_add(child);
+	tr_ids_init(&c, &t->ids);
 	t->exe = exe[0] == '/' ? xstrdup(exe) : tr_join(wd, exe);
 	ptrace(c.seccomp ? PTRACE_CONT : PTRACE_SYSCALL, child, NULL, NULL);
 	/* Signals meant for the command reach it through the terminal or

@@ -85,13 +85,6 @@ static const struct path_call path_calls[] = {
 	{SYS_name_to_handle_at, 1, -1, 0, false, 4, false},
 };
 
-static const int identity_calls[] = {SYS_getuid,    SYS_geteuid,   SYS_getgid,	 SYS_getegid,
-				     SYS_getresuid, SYS_getresgid, SYS_getgroups};
-static const int ownership_calls[] = {SYS_chown,     SYS_fchown,    SYS_lchown,	   SYS_fchownat,
-				      SYS_setuid,    SYS_setgid,    SYS_setreuid,  SYS_setregid,
-				      SYS_setresuid, SYS_setresgid, SYS_setgroups, SYS_setfsuid,
-				      SYS_setfsgid,  SYS_mknod,	    SYS_mknodat};
-
 enum { CALL_PATH = 1, CALL_EXIT = 2, CALL_EXEC = 4, CALL_BIND = 8 };
 
 /* Per call number: what the tracer does with it (built once). */
@@ -116,10 +109,10 @@ static void build_tables(const struct tr_config *c)
 	}
 	if (c->kernel || c->hostname)
 		call_kind[SYS_uname] |= CALL_EXIT;
-	for (size_t i = 0; c->fake_ids && i < UD_ARRAY_SIZE(identity_calls); i++)
-		call_kind[identity_calls[i]] |= CALL_EXIT;
-	for (size_t i = 0; c->fake_root && i < UD_ARRAY_SIZE(ownership_calls); i++)
-		call_kind[ownership_calls[i]] |= CALL_EXIT;
+	for (size_t i = 0; c->fake_ids && tr_identity_calls[i] >= 0; i++)
+		call_kind[tr_identity_calls[i]] |= CALL_EXIT;
+	for (size_t i = 0; c->fake_root && tr_ownership_calls[i] >= 0; i++)
+		call_kind[tr_ownership_calls[i]] |= CALL_EXIT;
 	if (c->n_ports)
 		call_kind[SYS_bind] |= CALL_BIND;
 }
@@ -472,52 +465,7 @@ void tr_on_exit(const struct tr_config *c, struct tr_tracee *t, struct user_regs
 	default:
 		break;
 	}
-	switch (c->fake_ids ? nr : -1) {
-	case SYS_getuid:
-	case SYS_geteuid:
-		regs->rax = c->uid;
-		*changed = true;
-		return;
-	case SYS_getgid:
-	case SYS_getegid:
-		regs->rax = c->gid;
-		*changed = true;
-		return;
-	case SYS_getgroups:
-		/* The emulated identity has its own group only. */
-		if (ret >= 0 && (regs->rdi == 0 || tr_write_mem(t->pid, (unsigned long)regs->rsi,
-								&c->gid, sizeof(c->gid)) == 0)) {
-			regs->rax = 1;
-			*changed = true;
-		}
-		return;
-	case SYS_getresuid:
-	case SYS_getresgid:
-		if (ret == 0) {
-			unsigned int id = nr == SYS_getresuid ? c->uid : c->gid;
-			for (int i = 0; i < 3; i++)
-				tr_write_mem(t->pid, (unsigned long)*reg_arg(regs, i), &id,
-					     sizeof(id));
-		}
-		return;
-	default:
-		break;
-	}
-	if (!c->fake_root)
-		return;
-	for (size_t i = 0; i < UD_ARRAY_SIZE(ownership_calls); i++) {
-		if (ownership_calls[i] != nr)
-			continue;
-		/* setfsuid returns the previous id, not an error. */
-		if (nr == SYS_setfsuid || nr == SYS_setfsgid) {
-			regs->rax = 0;
-			*changed = true;
-		} else if (ret == -EPERM || ret == -EINVAL) {
-			regs->rax = 0;
-			*changed = true;
-		}
-		return;
-	}
+	tr_identity_exit(c, t, regs, changed);
 }
 
 /* ------------------------------------------------------------ P1 filter */

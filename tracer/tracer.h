@@ -31,7 +31,7 @@ struct tr_config {
 	struct tr_bind *binds;
 	size_t n_binds;
 	bool any_readonly;
-	bool fake_ids;	/* report uid/gid below from the identity calls */
+	bool fake_ids;	/* -0 or -i: identities emulated (identity.c) */
 	bool fake_root; /* uid 0: ownership and identity changes succeed */
 	uid_t uid;
 	gid_t gid;
@@ -42,14 +42,24 @@ struct tr_config {
 	bool seccomp;
 };
 
+/* The ids a traced process would have (identity.c). */
+struct tr_ids {
+	unsigned r, e, s, fs;	  /* uids */
+	unsigned rg, eg, sg, fsg; /* gids */
+	size_t n_groups;
+	gid_t groups[64];
+};
+
 /* What the loop keeps per traced thread. */
 struct tr_tracee {
 	pid_t pid;
-	bool in_syscall;  /* P2: toggles at each syscall stop */
-	bool wait_exit;	  /* P1: a syscall-exit stop was asked for */
-	bool expect_stop; /* a new child whose first SIGSTOP is ours */
-	int deny_errno;	  /* the call was skipped: its result at exit */
-	char *exe;	  /* guest path of the program it runs (/proc/PID/exe) */
+	bool in_syscall;   /* P2: toggles at each syscall stop */
+	bool wait_exit;	   /* P1: a syscall-exit stop was asked for */
+	bool expect_stop;  /* a new child whose first SIGSTOP is ours */
+	bool held;	   /* a new child kept stopped until its parent's event */
+	int deny_errno;	   /* the call was skipped: its result at exit */
+	char *exe;	   /* guest path of the program it runs (/proc/PID/exe) */
+	struct tr_ids ids; /* inherited at fork and clone */
 };
 
 /* ---- paths.c */
@@ -91,6 +101,18 @@ void tr_on_exit(const struct tr_config *c, struct tr_tracee *t, struct user_regs
 int tr_install_filter(const struct tr_config *c, int *listener);
 /* Builds the tables of calls (before any thread starts). */
 void tr_tables_init(const struct tr_config *c);
+
+/* ---- identity.c */
+
+/* The calls identity emulation sees at their exit, -1 terminated: the
+ * identity calls (with -0 or -i), the ownership calls (with -0). */
+extern const int tr_identity_calls[];
+extern const int tr_ownership_calls[];
+void tr_ids_init(const struct tr_config *c, struct tr_ids *ids);
+/* At the exit of an identity or ownership call: sets its result. Returns
+ * false when nr is not one of them. */
+bool tr_identity_exit(const struct tr_config *c, struct tr_tracee *t, struct user_regs_struct *regs,
+		      bool *changed);
 
 /* ---- notify.c */
 

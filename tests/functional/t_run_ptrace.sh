@@ -104,6 +104,10 @@ if [ "${UD_TEST_BIG:-0}" = 1 ]; then
   for m in P1 P2; do
     ud run --user=root -v "$T_TMP/pkg:/w" "t$m-debian" sh -c 'dpkg -i /w/hello.deb >/dev/null && cat /usr/share/hello/hi.txt && dpkg -r udocker-hello >/dev/null && echo removed'
     check "Debian $m: dpkg -i of a local package as root" out_is "$(printf 'hi\nremoved')"
+    ud run --user=root -v "$T_TMP/pkg:/w" "t$m-debian" sh -c 'apt-get install -y /w/hello.deb >/dev/null 2>&1; cat /usr/share/hello/hi.txt && apt-get remove -y udocker-hello >/dev/null 2>&1 && echo removed'
+    check "Debian $m: apt-get install of a local .deb as root (apt drops to _apt)" out_is "$(printf 'hi\nremoved')"
+    ud run --user=root "t$m-debian" su -s /bin/sh nobody -c 'id -u; id -g'
+    check "Debian $m: su to another user under root emulation" out_is "$(printf '65534\n65534')"
     ud run "t$m-debian" sh -c 'seq 1 200000 | sort -n -S 1M --parallel=4 | tail -1'
     check "Debian $m: a multithreaded program (sort --parallel=4)" out_is "200000"
   done

@@ -107,6 +107,10 @@ for rt in runc crun; do
       check "$mode $rt: chown to an unmapped id succeeds under root emulation" out_is "chowned"
       ud run --user=root -v "$T_TMP/pkg:/w" "$mode-$rt-debian" sh -c 'dpkg -i /w/hello.deb >/dev/null && cat /usr/share/hello/hi.txt && dpkg -r udocker-hello >/dev/null && echo removed'
       check "$mode $rt: dpkg -i of a local package as root" out_is "$(printf 'hi\nremoved')"
+      ud run --user=root -v "$T_TMP/pkg:/w" "$mode-$rt-debian" sh -c 'apt-get install -y /w/hello.deb >/dev/null 2>&1; cat /usr/share/hello/hi.txt && apt-get remove -y udocker-hello >/dev/null 2>&1 && echo removed'
+      check "$mode $rt: apt-get install of a local .deb as root (apt drops to _apt)" out_is "$(printf 'hi\nremoved')"
+      ud run --user=root "$mode-$rt-debian" su -s /bin/sh nobody -c 'id -u; id -g'
+      check "$mode $rt: su to another user under root emulation" out_is "$(printf '65534\n65534')"
     fi
   done
 done
