@@ -23,6 +23,26 @@ static bool external_proot(void)
 }
 
 const char *const ud_engine_modes[] = {"N1", "R1", "R2", "R3", "P1", "P2", NULL};
+const char *const ud_engine_all_modes[] = {"N1", "R1", "R2", "R3", "P1", "P2",
+					   "F1", "F2", "F3", "F4", "S1", NULL};
+
+/* Fastest first: N1 is a plain process in namespaces; P1 stops only at
+ * the calls with paths; P2 at every call. R1 needs user namespaces as N1
+ * does and starts slower, so it is never the pick. */
+char *ud_engine_pick(char **why)
+{
+	char *n1_why = NULL, *p1_why = NULL;
+	char *pick = NULL;
+	if (ud_engine_available("N1", &n1_why))
+		pick = xstrdup("N1");
+	else if (ud_engine_available("P1", &p1_why))
+		pick = xstrdup("P1");
+	if (pick == NULL && why)
+		*why = xasprintf("N1: %s; P1: %s", n1_why, p1_why);
+	free(n1_why);
+	free(p1_why);
+	return pick;
+}
 
 bool ud_engine_available(const char *mode, char **why)
 {
@@ -44,7 +64,18 @@ bool ud_engine_available(const char *mode, char **why)
 		if (!external_proot()) {
 			char *t = ud_engine_tracer_path(why);
 			free(t);
-			return t != NULL;
+			if (t == NULL)
+				return false;
+			struct ud_host_probe p;
+			ud_engines_probe_host(&p);
+			bool ok = p.ptrace && (p.seccomp || strcmp(mode, "P2") == 0);
+			if (!ok && why)
+				*why = p.ptrace ? xstrdup("P1 needs seccomp filters, which this "
+							  "kernel lacks (P2 does without)")
+						: xasprintf("%s needs ptrace: %s", mode,
+							    p.ptrace_why);
+			ud_host_probe_release(&p);
+			return ok;
 		}
 		char *p = ud_engine_proot_path(why);
 		free(p);

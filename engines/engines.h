@@ -9,8 +9,9 @@ struct ud_host_probe {
 	char *userns_why; /* reason when not */
 	bool ptrace;	  /* ptrace of own children is allowed (yama scope < 3) */
 	char *ptrace_why;
-	bool seccomp;	/* the kernel supports seccomp filters */
-	char *tools[8]; /* found external tools: absolute paths, NULL-terminated */
+	bool seccomp;	       /* the kernel supports seccomp filters */
+	bool seccomp_listener; /* ... and user notification (P1's fast lane) */
+	char *tools[8];	       /* found external tools: absolute paths, NULL-terminated */
 };
 
 /* Probes this host. Never fails: facilities that cannot be checked are
@@ -42,6 +43,12 @@ struct ud_run_request {
 	char *tmpdir;	   /* generated files (passwd, group), removed on release */
 	char *mountpoints; /* records of mountpoints created in root (setup --purge) */
 };
+
+/* Every mode udocker names, built or not, for reports (doctor). */
+extern const char *const ud_engine_all_modes[];
+/* For execmode auto: the fastest mode that can run here, with the reason
+ * for the choice (allocated); NULL with *why when none can. */
+char *ud_engine_pick(char **why);
 
 /* Runs the request in engine mode `mode` ("N1"); waits for it. *status is
  * the exit status (128+N for death by signal N). Returns -1 with *err when

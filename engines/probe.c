@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 char *ud_engines_which(const char *name)
@@ -71,6 +72,9 @@ void ud_engines_probe_host(struct ud_host_probe *p)
 		p->ptrace = true;
 	}
 	p->seccomp = prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0;
+	unsigned action = SECCOMP_RET_USER_NOTIF;
+	p->seccomp_listener =
+		p->seccomp && syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0;
 	static const char *names[] = {"runc",	     "crun",  "runsc",	 "apptainer",
 				      "singularity", "proot", "patchelf"};
 	size_t n = 0;

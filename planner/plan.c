@@ -263,20 +263,20 @@ static void add_container_steps(struct ud_plan *plan, const struct ud_spec *spec
 	struct ud_step *su = new_step(plan, UD_STEP_SETUP, c, pull_step);
 	char *why = NULL;
 	if (mode == NULL || strcmp(mode, "auto") == 0) {
-		su->container.mode = xstrdup("N1");
-		if (ud_engine_available("N1", &why)) {
-			su->reason = xstrdup("auto: N1, user namespaces work on this host (the "
-					     "fastest built-in mode)");
-		} else if (ud_engine_available("P1", NULL)) {
-			free(su->container.mode);
-			su->container.mode = xstrdup("P1");
-			su->reason =
-				xasprintf("auto: P1 (ptrace with seccomp), because N1 cannot run "
-					  "here: %s",
-					  why);
-		} else {
+		su->container.mode = ud_engine_pick(&why);
+		if (su->container.mode == NULL) {
+			su->container.mode = xstrdup("N1");
 			su->state = UD_STEP_BLOCKED;
 			su->reason = xasprintf("auto: no mode can run here: %s", why);
+		} else if (strcmp(su->container.mode, "N1") == 0) {
+			su->reason = xstrdup("auto: N1, user namespaces work on this host (the "
+					     "fastest built-in mode)");
+		} else {
+			char *n1_why = NULL;
+			ud_engine_available("N1", &n1_why);
+			su->reason = xasprintf("auto: %s, because N1 cannot run here: %s",
+					       su->container.mode, n1_why);
+			free(n1_why);
 		}
 	} else {
 		su->container.mode = xstrdup(mode);

@@ -24,6 +24,12 @@ for img in $images; do
   run_matrix N1 "$img" "n1-$tag"
 done
 
+# doctor: what this host offers (the test host has user namespaces).
+ud doctor
+check "doctor reports user namespaces and the modes" rc_is 0 && out_has "user namespaces: yes" &&
+  out_has "  N1  yes" && out_has "  P1  yes" && out_has "execmode auto: N1"
+check "doctor says why a mode cannot run" out_has "  S1  no: "
+
 # Image metadata: Env, WorkingDir, User, Cmd, Entrypoint; --nometa, --entrypoint.
 ud run "$P/test/busybox" /bin/sh -c 'echo $FIXTURE; pwd; id -u'
 check "metadata: Env, WorkingDir and User of the image" out_is "$(printf 'busybox\n/home/user\n1000')"
