@@ -11,7 +11,8 @@ static const char help[] =
 	"Without options prints the container's execution mode. --execmode sets it:\n"
 	"N1 (unprivileged user namespaces), R1 (runc/crun), R2/R3 (runc/crun with the\n"
 	"tracer inside for root and --user emulation), P1/P2 (the built-in tracer, or\n"
-	"the proot named by UDOCKER_USE_PROOT_EXECUTABLE); other modes are\n"
+	"the proot named by UDOCKER_USE_PROOT_EXECUTABLE), F1/F2 (the preload library,\n"
+	"glibc containers; F2 patches the container's loader); other modes are\n"
 	"refused with the reason. --purge removes the mountpoints that runs created\n"
 	"in the container for volumes (only while they are empty; not while it runs).\n";
 
@@ -61,7 +62,8 @@ UD_CMD(setup)
 		} else if (!ud_engine_available(m, &why)) {
 			ud_cli_error("container setup failed: %s", why);
 			rc = 1;
-		} else if (ud_store_container_set_execmode(cli->store, c->id, m, &err) < 0) {
+		} else if (ud_engine_setup(c->root, c->execmode, m, &err) < 0 ||
+			   ud_store_container_set_execmode(cli->store, c->id, m, &err) < 0) {
 			rc = ud_cli_fail(err);
 		}
 		free(why);

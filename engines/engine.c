@@ -12,6 +12,10 @@ char *ud_engine_r1_runtime(char **why);
 int ud_engine_proot_run(const char *mode, const struct ud_run_request *r, int *status,
 			struct ud_error **err);
 char *ud_engine_proot_path(char **why);
+int ud_engine_f_run(const char *mode, const struct ud_run_request *r, int *status,
+		    struct ud_error **err);
+int ud_engine_f_setup(const char *root, const char *old, const char *mode, struct ud_error **err);
+char *ud_engine_fakechroot_lib(char **why);
 int ud_engine_ptrace_run(const char *mode, const struct ud_run_request *r, int *status,
 			 struct ud_error **err);
 
@@ -22,7 +26,7 @@ static bool external_proot(void)
 	return e && *e && strcmp(e, "UDOCKER") != 0;
 }
 
-const char *const ud_engine_modes[] = {"N1", "R1", "R2", "R3", "P1", "P2", NULL};
+const char *const ud_engine_modes[] = {"N1", "R1", "R2", "R3", "P1", "P2", "F1", "F2", NULL};
 const char *const ud_engine_all_modes[] = {"N1", "R1", "R2", "R3", "P1", "P2",
 					   "F1", "F2", "F3", "F4", "S1", NULL};
 
@@ -81,6 +85,17 @@ bool ud_engine_available(const char *mode, char **why)
 		free(p);
 		return p != NULL;
 	}
+	if (strcmp(mode, "F1") == 0 || strcmp(mode, "F2") == 0) {
+#if defined(__x86_64__)
+		char *lib = ud_engine_fakechroot_lib(why);
+		free(lib);
+		return lib != NULL;
+#else
+		if (why)
+			*why = xstrdup("the F modes support x86_64 only in this version");
+		return false;
+#endif
+	}
 	if (strcmp(mode, "R2") == 0 || strcmp(mode, "R3") == 0) {
 		char *rt = ud_engine_r1_runtime(why);
 		char *t = rt ? ud_engine_tracer_path(why) : NULL;
@@ -90,7 +105,7 @@ bool ud_engine_available(const char *mode, char **why)
 	}
 	if (why)
 		*why = xasprintf("execution mode %s is not built in this version (available: N1, "
-				 "R1, R2, R3, P1, P2)",
+				 "R1, R2, R3, P1, P2, F1, F2)",
 				 mode);
 	return false;
 }
@@ -102,13 +117,15 @@ int ud_engine_run(const char *mode, const struct ud_run_request *req, int *statu
 		return ud_engine_n1_run(req, status, err);
 	if (strcmp(mode, "R1") == 0 || strcmp(mode, "R2") == 0 || strcmp(mode, "R3") == 0)
 		return ud_engine_r1_run(mode, req, status, err);
+	if (strcmp(mode, "F1") == 0 || strcmp(mode, "F2") == 0)
+		return ud_engine_f_run(mode, req, status, err);
 	if (strcmp(mode, "P1") == 0 || strcmp(mode, "P2") == 0)
 		return external_proot() ? ud_engine_proot_run(mode, req, status, err)
 					: ud_engine_ptrace_run(mode, req, status, err);
 	return ud_error_set(
 		err, UD_ERR_UNSUPPORTED,
 		"execution mode %s is not built in this version (available: N1, R1, R2, "
-		"R3, P1, P2)",
+		"R3, P1, P2, F1, F2)",
 		mode);
 }
 
@@ -163,4 +180,12 @@ int ud_engine_make_mountpoint(const char *root, const char *path, bool is_dir, c
 		(void)!symlink(path, rec);
 	}
 	return 0;
+}
+
+int ud_engine_setup(const char *root, const char *old, const char *mode, struct ud_error **err)
+{
+	bool f_old = old && old[0] == 'F', f_new = mode && mode[0] == 'F';
+	if (!f_old && !f_new)
+		return 0;
+	return ud_engine_f_setup(root, old, mode, err);
 }

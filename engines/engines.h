@@ -56,6 +56,11 @@ char *ud_engine_pick(char **why);
  * failure is not an error. */
 int ud_engine_run(const char *mode, const struct ud_run_request *req, int *status,
 		  struct ud_error **err);
+/* Prepares the container at root for `mode` coming from `old` (NULL:
+ * N1): the F modes convert absolute symlinks and patch the loader (F2),
+ * and undo that when left (reference §5.2). */
+int ud_engine_setup(const char *root, const char *old, const char *mode, struct ud_error **err);
+
 /* Modes this build can run; and whether `mode` is one. */
 extern const char *const ud_engine_modes[];
 bool ud_engine_available(const char *mode, char **why);

@@ -71,8 +71,10 @@ int ud_exec_setup(struct ud_exec_ctx *x, const struct ud_step *st, struct ud_err
 	int r = 0;
 	if (c->protected)
 		r = ud_error_set(err, UD_ERR_PROTECTED, "container is protected: %s", c->id);
-	else
+	else if (ud_engine_setup(c->root, c->execmode, st->container.mode, err) == 0)
 		r = ud_store_container_set_execmode(x->store, c->id, st->container.mode, err);
+	else
+		r = -1;
 	ud_store_container_free(c);
 	return r;
 }

@@ -1,0 +1,482 @@
+/* F1-F2: the command runs as an ordinary process with
+ * libudocker-fakechroot.so preloaded (fakechroot/), started through the
+ * container's own ELF loader so the host's loader and libraries never mix
+ * in. F2 also patches the container's loader so it ignores the host's
+ * LD_LIBRARY_PATH and default directories (reference §5.4).
+ *
+ * Container files (as 1.3.16): root.path (the ROOT the absolute symlinks
+ * were converted for), ld.so.orig (F2: the loader before patching). */
+#include "engines/engines.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <libgen.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+int ud_engine_f_run(const char *mode, const struct ud_run_request *r, int *status,
+		    struct ud_error **err);
+int ud_engine_f_setup(const char *root, const char *old, const char *mode, struct ud_error **err);
+char *ud_engine_fakechroot_lib(char **why);
+
+char *ud_engine_fakechroot_lib(char **why)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		const char *dir = dirname(self);
+		const char *const tries[] = {"libudocker-fakechroot.so",
+					     "../lib/udocker/libudocker-fakechroot.so"};
+		for (size_t i = 0; i < UD_ARRAY_SIZE(tries); i++) {
+			char *p = xasprintf("%s/%s", dir, tries[i]);
+			if (access(p, R_OK) == 0)
+				return p;
+			free(p);
+		}
+	}
+	if (why)
+		*why = xstrdup("the F modes' library libudocker-fakechroot.so is not installed "
+			       "beside udocker (nor in ../lib/udocker)");
+	return NULL;
+}
+
+static bool is_f(const char *mode)
+{
+	return mode && mode[0] == 'F';
+}
+
+/* ------------------------------------------------------ the container */
+
+/* The ELF interpreter a program file asks for, or NULL (static, not ELF). */
+static char *elf_interp(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	Elf64_Ehdr eh;
+	char *interp = NULL;
+	if (read(fd, &eh, sizeof(eh)) == (ssize_t)sizeof(eh) &&
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 && eh.e_ident[EI_CLASS] == ELFCLASS64) {
+		for (int i = 0; i < eh.e_phnum && interp == NULL; i++) {
+			Elf64_Phdr ph;
+			off_t off = (off_t)(eh.e_phoff + (size_t)i * eh.e_phentsize);
+			if (pread(fd, &ph, sizeof(ph), off) != (ssize_t)sizeof(ph))
+				break;
+			if (ph.p_type == PT_INTERP && ph.p_filesz > 1 && ph.p_filesz < 256) {
+				char buf[256] = {0};
+				if (pread(fd, buf, ph.p_filesz, (off_t)ph.p_offset) > 0)
+					interp = xstrdup(buf);
+			}
+		}
+	}
+	close(fd);
+	return interp;
+}
+
+/* The container's loader (guest path) for F modes: that of its /bin/sh,
+ * which must be glibc's. */
+static char *container_loader(const char *root, struct ud_error **err)
+{
+	const char *const probes[] = {"/bin/sh", "/usr/bin/env", "/bin/ls", "/usr/bin/ls"};
+	for (size_t i = 0; i < UD_ARRAY_SIZE(probes); i++) {
+		_cleanup_free_ char *p = xasprintf("%s%s", root, probes[i]);
+		char *interp = elf_interp(p);
+		if (interp == NULL)
+			continue;
+		if (strstr(interp, "ld-musl")) {
+			ud_error_set(err, UD_ERR_UNSUPPORTED,
+				     "the F modes support glibc containers; this one uses musl "
+				     "(%s): use P1 or N1",
+				     interp);
+			free(interp);
+			return NULL;
+		}
+		return interp;
+	}
+	ud_error_set(err, UD_ERR_UNSUPPORTED,
+		     "the F modes need a dynamically linked glibc container; %s/bin/sh is "
+		     "static or missing: use P1 or N1",
+		     root);
+	return NULL;
+}
+
+/* ------------------------------------------------ absolute symlinks */
+
+/* In F modes an absolute symlink in ROOT must name the host path (the
+ * kernel follows it), elsewhere the container path: converted on entering
+ * and leaving, and again when the container moved. */
+static const char *walk_from, *walk_to;
+static size_t walk_from_len;
+static int walk_errors;
+
+static int convert_link(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+	(void)st;
+	(void)f;
+	if (type != FTW_SL)
+		return 0;
+	char target[4096];
+	ssize_t n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0 || target[0] != '/')
+		return 0;
+	target[n] = '\0';
+	_cleanup_free_ char *next = NULL;
+	if (walk_from_len && strncmp(target, walk_from, walk_from_len) == 0 &&
+	    (target[walk_from_len] == '/' || target[walk_from_len] == '\0'))
+		next = xasprintf("%s%s", walk_to, target + walk_from_len);
+	else if (walk_from_len == 0)
+		next = xasprintf("%s%s", walk_to, target);
+	if (next == NULL)
+		return 0;
+	if (next[0] == '\0') {
+		free(next);
+		next = xstrdup("/");
+	}
+	_cleanup_free_ char *tmp = xasprintf("%s.udocker-link", path);
+	unlink(tmp);
+	if (symlink(next, tmp) < 0 || rename(tmp, path) < 0) {
+		unlink(tmp);
+		walk_errors++;
+	}
+	return 0;
+}
+
+/* from "" prefixes every absolute target with to; else replaces from. */
+static int convert_links(const char *root, const char *from, const char *to, struct ud_error **err)
+{
+	walk_from = from;
+	walk_from_len = strlen(from);
+	walk_to = to;
+	walk_errors = 0;
+	if (nftw(root, convert_link, 64, FTW_PHYS) < 0)
+		return ud_error_sys(err, errno, "cannot walk '%s'", root);
+	if (walk_errors)
+		return ud_error_set(err, UD_ERR_IO, "%d symlinks in '%s' could not be converted",
+				    walk_errors, root);
+	return 0;
+}
+
+static char *cdir_file(const char *root, const char *name)
+{
+	_cleanup_free_ char *cdir = xstrdup(root);
+	return ud_path_join(dirname(cdir), name);
+}
+
+/* Makes the absolute symlinks name host paths of ROOT where they are. */
+static int links_for_here(const char *root, struct ud_error **err)
+{
+	_cleanup_free_ char *rp = cdir_file(root, "root.path");
+	_cleanup_free_ char *was = ud_read_file(rp, NULL, NULL);
+	if (was && strcmp(was, root) == 0)
+		return 0;
+	if (convert_links(root, was ? was : "", root, err) < 0)
+		return -1;
+	return ud_write_file_atomic(rp, root, strlen(root), 0644, err);
+}
+
+/* Back to container paths (leaving the F modes). */
+static int links_for_container(const char *root, struct ud_error **err)
+{
+	_cleanup_free_ char *rp = cdir_file(root, "root.path");
+	_cleanup_free_ char *was = ud_read_file(rp, NULL, NULL);
+	if (was == NULL)
+		return 0;
+	if (convert_links(root, was, "", err) < 0)
+		return -1;
+	unlink(rp);
+	return 0;
+}
+
+/* ------------------------------------------------------ F2's loader */
+
+/* Replaces every occurrence of `from` by `to` (same length) in data. */
+static size_t replace_all(char *data, size_t len, const char *from, const char *to, size_t n)
+{
+	size_t count = 0;
+	for (char *p = data; (p = memmem(p, len - (size_t)(p - data), from, n)) != NULL; p += n) {
+		memcpy(p, to, n);
+		count++;
+	}
+	return count;
+}
+
+static int loader_host(const char *root, char **host, struct ud_error **err)
+{
+	_cleanup_free_ char *ld = container_loader(root, err);
+	if (ld == NULL)
+		return -1;
+	_cleanup_free_ char *joined = xasprintf("%s%s", root, ld);
+	*host = realpath(joined, NULL);
+	if (*host == NULL)
+		return ud_error_sys(err, errno, "container loader '%s'", ld);
+	return 0;
+}
+
+static int patch_loader(const char *root, struct ud_error **err)
+{
+	_cleanup_free_ char *ld = NULL;
+	if (loader_host(root, &ld, err) < 0)
+		return -1;
+	_cleanup_free_ char *orig = cdir_file(root, "ld.so.orig");
+	size_t len = 0;
+	_cleanup_free_ char *data =
+		ud_path_exists(orig) ? ud_read_file(orig, &len, err) : ud_read_file(ld, &len, err);
+	if (data == NULL)
+		return -1;
+	if (!ud_path_exists(orig) && ud_write_file_atomic(orig, data, len, 0644, err) < 0)
+		return -1;
+	/* The loader's own search: no ld.so.cache or preload file, no
+	 * default directories, and LD_LIBRARY_REAL instead of the host's
+	 * LD_LIBRARY_PATH. */
+	replace_all(data, len, "\0/etc/ld.so", "\0/\0\0\0\0\0\0\0\0\0", 11);
+	replace_all(data, len, "\0/lib", "\0/\0\0\0", 5);
+	replace_all(data, len, "\0/usr", "\0/\0\0\0", 5);
+	if (replace_all(data, len, "\0LD_LIBRARY_PATH\0", "\0LD_LIBRARY_REAL\0", 17) == 0)
+		return ud_error_set(err, UD_ERR_UNSUPPORTED,
+				    "'%s' does not look like glibc's loader (no LD_LIBRARY_PATH)",
+				    ld);
+	struct stat st;
+	if (stat(ld, &st) < 0)
+		return ud_error_sys(err, errno, "'%s'", ld);
+	return ud_write_file_atomic(ld, data, len, st.st_mode & 07777, err);
+}
+
+static int restore_loader(const char *root, struct ud_error **err)
+{
+	_cleanup_free_ char *orig = cdir_file(root, "ld.so.orig");
+	if (!ud_path_exists(orig))
+		return 0;
+	_cleanup_free_ char *ld = NULL;
+	if (loader_host(root, &ld, err) < 0)
+		return -1;
+	size_t len = 0;
+	_cleanup_free_ char *data = ud_read_file(orig, &len, err);
+	struct stat st;
+	if (data == NULL || stat(ld, &st) < 0 ||
+	    ud_write_file_atomic(ld, data, len, st.st_mode & 07777, err) < 0)
+		return ud_error_prefix(err, "restoring the loader of '%s'", root);
+	unlink(orig);
+	return 0;
+}
+
+int ud_engine_f_setup(const char *root, const char *old, const char *mode, struct ud_error **err)
+{
+	bool was_f2 = old && strcmp(old, "F2") == 0;
+	if (is_f(mode)) {
+		_cleanup_free_ char *ld = container_loader(root, err);
+		if (ld == NULL || links_for_here(root, err) < 0)
+			return -1;
+		if (strcmp(mode, "F2") == 0)
+			return patch_loader(root, err);
+		return was_f2 ? restore_loader(root, err) : 0;
+	}
+	if (was_f2 && restore_loader(root, err) < 0)
+		return -1;
+	return is_f(old) ? links_for_container(root, err) : 0;
+}
+
+/* ------------------------------------------------------------ run */
+
+static void env_put(char ***env, const char *name, const char *value)
+{
+	size_t n = strlen(name);
+	for (size_t i = 0; *env && (*env)[i]; i++) {
+		if (strncmp((*env)[i], name, n) == 0 && (*env)[i][n] == '=') {
+			free((*env)[i]);
+			(*env)[i] = xasprintf("%s=%s", name, value);
+			return;
+		}
+	}
+	ud_strv_push(env, xasprintf("%s=%s", name, value));
+}
+
+/* The container's library directories, as host paths, ':'-joined. */
+static char *library_path(const char *root)
+{
+	struct ud_buf b = {0};
+	const char *const dirs[] = {"/lib/x86_64-linux-gnu",
+				    "/usr/lib/x86_64-linux-gnu",
+				    "/usr/local/lib",
+				    "/lib64",
+				    "/usr/lib64",
+				    "/lib",
+				    "/usr/lib"};
+	for (size_t i = 0; i < UD_ARRAY_SIZE(dirs); i++) {
+		_cleanup_free_ char *d = xasprintf("%s%s", root, dirs[i]);
+		if (ud_is_dir(d))
+			ud_buf_printf(&b, "%s%s", b.len ? ":" : "", d);
+	}
+	return ud_buf_steal(&b);
+}
+
+/* Host path of a guest path: through the binds, else under root. */
+static char *host_of(const struct ud_run_request *r, const char *guest)
+{
+	const struct ud_bind *best = NULL;
+	for (size_t i = 0; i < r->n_binds; i++) {
+		size_t n = strlen(r->binds[i].path);
+		if (strncmp(guest, r->binds[i].path, n) == 0 &&
+		    (guest[n] == '\0' || guest[n] == '/') &&
+		    (best == NULL || n > strlen(best->path)))
+			best = &r->binds[i];
+	}
+	if (best)
+		return xasprintf("%s%s", best->host, guest + strlen(best->path));
+	return xasprintf("%s%s", r->root, guest);
+}
+
+static char *find_command(const struct ud_run_request *r, const char *name)
+{
+	if (strchr(name, '/'))
+		return xstrdup(name);
+	const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	for (size_t i = 0; r->env && r->env[i]; i++)
+		if (ud_str_has_prefix(r->env[i], "PATH="))
+			path = r->env[i] + 5;
+	_cleanup_free_ char *copy = xstrdup(path);
+	char *save = NULL;
+	for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		_cleanup_free_ char *g = ud_path_join(d, name);
+		_cleanup_free_ char *h = host_of(r, g);
+		struct stat st;
+		if (stat(h, &st) == 0 && S_ISREG(st.st_mode) && access(h, X_OK) == 0)
+			return steal_pointer(&g);
+	}
+	return NULL;
+}
+
+/* argv for the first program: dynamic ELF through the loader (F1/F2),
+ * a #! script through its interpreter. */
+static char **first_argv(const struct ud_run_request *r, const char *loader, const char *guest,
+			 const char *argv0)
+{
+	char **v = NULL;
+	_cleanup_free_ char *host = host_of(r, guest);
+	char head[256] = {0};
+	int fd = open(host, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)!read(fd, head, sizeof(head) - 1);
+		close(fd);
+	}
+	if (head[0] == '#' && head[1] == '!') {
+		head[strcspn(head, "\n")] = '\0';
+		char *s = head + 2 + strspn(head + 2, " \t");
+		size_t n = strcspn(s, " \t");
+		_cleanup_free_ char *interp = xstrndup(s, n);
+		s += n;
+		s += strspn(s, " \t");
+		char *const one[] = {interp, *s ? s : NULL, NULL};
+		char **iv = first_argv(r, loader, interp, interp);
+		for (size_t i = 0; iv[i]; i++)
+			ud_strv_push(&v, xstrdup(iv[i]));
+		ud_strv_free(iv);
+		if (one[1])
+			ud_strv_push(&v, xstrdup(one[1]));
+		ud_strv_push(&v, xstrdup(guest));
+		return v;
+	}
+	_cleanup_free_ char *interp = elf_interp(host);
+	if (interp && loader) {
+		ud_strv_push(&v, xasprintf("%s%s", r->root, loader));
+		ud_strv_push(&v, xstrdup("--argv0"));
+		ud_strv_push(&v, xstrdup(argv0));
+	}
+	ud_strv_push(&v, steal_pointer(&host));
+	return v;
+}
+
+int ud_engine_f_run(const char *mode, const struct ud_run_request *r, int *status,
+		    struct ud_error **err)
+{
+	char *why = NULL;
+	_cleanup_free_ char *lib = ud_engine_fakechroot_lib(&why);
+	if (lib == NULL) {
+		ud_error_set(err, UD_ERR_UNSUPPORTED, "%s: %s", mode, why);
+		free(why);
+		return -1;
+	}
+	_cleanup_free_ char *loader = container_loader(r->root, err);
+	if (loader == NULL || links_for_here(r->root, err) < 0)
+		return -1;
+	_cleanup_free_ char *wd = host_of(r, r->workdir ? r->workdir : "/");
+	if (!ud_is_dir(wd))
+		return ud_error_set(err, UD_ERR_USAGE, "invalid working directory: %s", r->workdir);
+	for (size_t i = 0; i < r->n_binds; i++) {
+		struct stat st;
+		if (stat(r->binds[i].host, &st) < 0)
+			return ud_error_set(err, UD_ERR_USAGE, "invalid host volume path: %s",
+					    r->binds[i].host);
+		if (ud_engine_make_mountpoint(r->root, r->binds[i].path, S_ISDIR(st.st_mode),
+					      r->mountpoints, err) < 0)
+			return -1;
+	}
+	_cleanup_free_ char *exe = find_command(r, r->argv[0]);
+	if (exe == NULL)
+		return ud_error_set(err, UD_ERR_USAGE, "command not found: %s", r->argv[0]);
+	/* The environment of the F modes (reference §5.4). */
+	_cleanup_(ud_strv_freep) char **env = ud_strv_dup(r->env);
+	_cleanup_free_ char *libpath = library_path(r->root);
+	struct ud_buf exclude = {0}, map = {0}, ro = {0};
+	for (size_t i = 0; i < r->n_binds; i++) {
+		const struct ud_bind *b = &r->binds[i];
+		if (strcmp(b->host, b->path) == 0)
+			ud_buf_printf(&exclude, "%s%s", exclude.len ? ":" : "", b->path);
+		else
+			ud_buf_printf(&map, "%s%s!%s", map.len ? ":" : "", b->host, b->path);
+		if (b->readonly)
+			ud_buf_printf(&ro, "%s%s", ro.len ? ":" : "", b->path);
+	}
+	env_put(&env, "FAKECHROOT_BASE", r->root);
+	env_put(&env, "LD_PRELOAD", lib);
+	env_put(&env, "LD_LIBRARY_PATH", libpath);
+	if (exclude.len)
+		env_put(&env, "FAKECHROOT_EXCLUDE_PATH", exclude.data);
+	if (map.len)
+		env_put(&env, "FAKECHROOT_DIR_MAP", map.data);
+	if (ro.len)
+		env_put(&env, "UDOCKER_RO_DIRS", ro.data);
+	if (r->hostname)
+		env_put(&env, "UDOCKER_HOSTNAME", r->hostname);
+	_cleanup_free_ char *ldhost = xasprintf("%s%s", r->root, loader);
+	env_put(&env, "FAKECHROOT_ELFLOADER", ldhost);
+	if (strcmp(mode, "F2") == 0) {
+		env_put(&env, "LD_LIBRARY_REAL", libpath);
+		env_put(&env, "FAKECHROOT_LIBRARY_ORIG", libpath);
+	}
+	_cleanup_free_ char *ids = xasprintf("%u:%u", (unsigned)r->uid, (unsigned)r->gid);
+	if (r->uid != getuid() || r->gid != getgid())
+		env_put(&env, "UDOCKER_FAKE_IDS", ids);
+	env_put(&env, "PWD", r->workdir ? r->workdir : "/");
+	ud_buf_release(&exclude);
+	ud_buf_release(&map);
+	ud_buf_release(&ro);
+	_cleanup_(ud_strv_freep) char **argv = first_argv(r, loader, exe, r->argv[0]);
+	for (size_t i = 1; r->argv[i]; i++)
+		ud_strv_push(&argv, xstrdup(r->argv[i]));
+	/* Without the loader in front the program itself gets argv[0]. */
+	_cleanup_free_ char *prog = xstrdup(argv[0]);
+	if (argv[1] == NULL || strcmp(argv[1], "--argv0") != 0) {
+		free(argv[0]);
+		argv[0] = xstrdup(r->argv[0]);
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		return ud_error_sys(err, errno, "fork");
+	if (pid == 0) {
+		if (chdir(wd) < 0)
+			_exit(126);
+		execve(prog, argv, env);
+		fprintf(stderr, "Error: cannot execute %s: %s\n", prog, strerror(errno));
+		_exit(127);
+	}
+	int ws = 0;
+	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+		;
+	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	return 0;
+}

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# F1 and F2 (the preload library libudocker-fakechroot.so): the run matrix
+# on the Debian image, the cases a preload library gets wrong, refusal of
+# static containers, and setup transitions between every pair of modes.
+. "$(dirname "$0")/lib.sh"
+cd "$T_TMP"
+P=$UD_FIX_PLAIN
+. "$(dirname "$0")/matrix.sh" || exit 1
+ud images
+if [ "$(uname -m)" != x86_64 ]; then
+  skip "F modes: x86_64 only in this version"
+  finish
+  exit $?
+fi
+
+# A static container (busybox-static) cannot run under a preload library.
+ud create --name=fstatic "$P/test/busybox"
+expect_fail "F1 refuses a static container, saying why" 1 "dynamically linked glibc container" \
+  setup --execmode=F1 fstatic
+ud setup fstatic
+check "the refused container keeps its mode" out_has "execmode: N1"
+
+if [ "${UD_TEST_BIG:-0}" != 1 ]; then
+  skip "F modes on Debian: UD_TEST_BIG=0"
+  finish
+  exit $?
+fi
+D=$P/test/debian
+for mode in F1 F2; do
+  run_matrix "$mode" "$D" "$mode-debian"
+  c="$mode-debian"
+  ud run "$c" /bin/sh -c 'ls -la / | grep -c " bin"'
+  check "$mode: ls -la /" [ "$RC" = 0 ] && [ "$OUT" -ge 1 ]
+  ud run "$c" /bin/sh -c 'find / -xdev 2>/dev/null | wc -l'
+  check "$mode: find / -xdev | wc -l ($OUT entries)" [ "$RC" = 0 ] && [ "$OUT" -gt 1000 ]
+  ud run "$c" bash -c 'cd /tmp && pwd -P; readlink -f /bin/sh; readlink /etc/alternatives/awk'
+  check "$mode: pwd -P, readlink -f and absolute symlinks look like the container's" \
+    out_is "$(printf '/tmp\n/usr/bin/dash\n/usr/bin/mawk')"
+  ud run "$c" sh -c 'apt-get --version | head -1; dpkg -l | grep -c "^ii"'
+  check "$mode: apt-get --version and dpkg -l" out_has "apt 2." && [ "$(tail -1 <<<"$OUT")" -gt 50 ]
+  ud run "$c" sh -c 'i=0; while [ $i -lt 50 ]; do /bin/true & i=$((i+1)); done; wait; echo forked'
+  check "$mode: 50 children" out_is "forked"
+  printf '#!/bin/sh\necho "script $1"\n' >"$T_TMP/s.sh"
+  chmod +x "$T_TMP/s.sh"
+  ud run -v "$T_TMP:/w" "$c" /w/s.sh arg
+  check "$mode: a #! script from a volume" out_is "script arg"
+  ud run "$c" sh -c 'env -i /usr/bin/env | grep -c "^LD_PRELOAD="; system_test=$(sh -c "echo nested"); echo $system_test'
+  check "$mode: a program started with an empty environment still runs in the container" \
+    out_is "$(printf '1\nnested')"
+  ud run "$c" sh -c 'seq 1 100000 | sort -n --parallel=4 | tail -1'
+  check "$mode: a multithreaded program" out_is "100000"
+  ud run --user=root "$c" sh -c 'id -u; chown 5:5 /tmp && echo chowned'
+  check "$mode: root emulation: chown" out_is "$(printf '0\nchowned')"
+  if [ "$mode" = F1 ]; then
+    # F2: su reports "Authentication failure" (pam_rootok), a known limit.
+    ud run --user=root "$c" su -s /bin/sh nobody -c 'id -u'
+    check "$mode: su to nobody under root emulation (the container's PAM modules)" out_is "65534"
+  fi
+done
+
+# setup transitions between every pair of modes keep the container runnable,
+# and leaving the F modes gives the absolute symlinks back their container form.
+ud create --name=trans "$D"
+modes="N1 P1 P2 F1 F2 R1"
+for a in $modes; do
+  for b in $modes; do
+    [ "$a" = "$b" ] && continue
+    ud setup --execmode="$a" trans && ud setup --execmode="$b" trans
+    ud run trans /bin/sh -c 'cat /etc/debian_version >/dev/null && readlink /etc/alternatives/awk'
+    if [ "$b" = "${b#F}" ]; then
+      check "setup $a -> $b: runs, symlinks in container form" out_is "/usr/bin/mawk"
+    else
+      check "setup $a -> $b: runs" out_is "/usr/bin/mawk"
+    fi
+  done
+done
+ud inspect -p trans
+troot=$OUT
+ud setup --execmode=F2 trans
+check "F2 keeps the loader's original" [ -f "$(dirname "$troot")/ld.so.orig" ]
+ud setup --execmode=N1 trans
+check "leaving F2 restores the loader exactly" [ ! -e "$(dirname "$troot")/ld.so.orig" ] &&
+  cmp -s "$troot/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" \
+    "$(ls "$UDOCKER_DIR"/containers/*/ROOT/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 | grep -v "$troot" | head -1)"
+check "no absolute symlink names the host path after leaving F" \
+  bash -c '! find "$1" -type l -lname "$1*" | grep -q .' _ "$troot"
+
+# A moved container (clone): F1 converts its links for the new place.
+ud setup --execmode=F1 trans
+expect_ok "clone an F1 container" clone --name=moved trans
+ud run moved /bin/sh -c 'readlink /etc/alternatives/awk; cat /etc/debian_version >/dev/null && echo ran'
+check "the clone runs in F1 where it is" out_is "$(printf '/usr/bin/mawk\nran')"
+finish
