@@ -16,6 +16,7 @@ int ud_engine_f_run(const char *mode, const struct ud_run_request *r, int *statu
 		    struct ud_error **err);
 int ud_engine_f_setup(const char *root, const char *old, const char *mode, struct ud_error **err);
 char *ud_engine_fakechroot_lib(char **why);
+char *ud_engine_patchelf(char **why);
 int ud_engine_ptrace_run(const char *mode, const struct ud_run_request *r, int *status,
 			 struct ud_error **err);
 
@@ -26,7 +27,8 @@ static bool external_proot(void)
 	return e && *e && strcmp(e, "UDOCKER") != 0;
 }
 
-const char *const ud_engine_modes[] = {"N1", "R1", "R2", "R3", "P1", "P2", "F1", "F2", NULL};
+const char *const ud_engine_modes[] = {"N1", "R1", "R2", "R3", "P1", "P2",
+				       "F1", "F2", "F3", "F4", NULL};
 const char *const ud_engine_all_modes[] = {"N1", "R1", "R2", "R3", "P1", "P2",
 					   "F1", "F2", "F3", "F4", "S1", NULL};
 
@@ -85,11 +87,15 @@ bool ud_engine_available(const char *mode, char **why)
 		free(p);
 		return p != NULL;
 	}
-	if (strcmp(mode, "F1") == 0 || strcmp(mode, "F2") == 0) {
+	if (mode[0] == 'F' && mode[1] >= '1' && mode[1] <= '4' && mode[2] == '\0') {
 #if defined(__x86_64__)
 		char *lib = ud_engine_fakechroot_lib(why);
 		free(lib);
-		return lib != NULL;
+		if (lib == NULL || mode[1] < '3')
+			return lib != NULL;
+		char *pe = ud_engine_patchelf(why);
+		free(pe);
+		return pe != NULL;
 #else
 		if (why)
 			*why = xstrdup("the F modes support x86_64 only in this version");
@@ -105,7 +111,7 @@ bool ud_engine_available(const char *mode, char **why)
 	}
 	if (why)
 		*why = xasprintf("execution mode %s is not built in this version (available: N1, "
-				 "R1, R2, R3, P1, P2, F1, F2)",
+				 "R1, R2, R3, P1, P2, F1-F4)",
 				 mode);
 	return false;
 }
@@ -117,7 +123,7 @@ int ud_engine_run(const char *mode, const struct ud_run_request *req, int *statu
 		return ud_engine_n1_run(req, status, err);
 	if (strcmp(mode, "R1") == 0 || strcmp(mode, "R2") == 0 || strcmp(mode, "R3") == 0)
 		return ud_engine_r1_run(mode, req, status, err);
-	if (strcmp(mode, "F1") == 0 || strcmp(mode, "F2") == 0)
+	if (mode[0] == 'F' && mode[1] >= '1' && mode[1] <= '4' && mode[2] == '\0')
 		return ud_engine_f_run(mode, req, status, err);
 	if (strcmp(mode, "P1") == 0 || strcmp(mode, "P2") == 0)
 		return external_proot() ? ud_engine_proot_run(mode, req, status, err)
@@ -125,7 +131,7 @@ int ud_engine_run(const char *mode, const struct ud_run_request *req, int *statu
 	return ud_error_set(
 		err, UD_ERR_UNSUPPORTED,
 		"execution mode %s is not built in this version (available: N1, R1, R2, "
-		"R3, P1, P2, F1, F2)",
+		"R3, P1, P2, F1-F4)",
 		mode);
 }
 

@@ -21,6 +21,8 @@ int ud_engine_f_run(const char *mode, const struct ud_run_request *r, int *statu
 		    struct ud_error **err);
 int ud_engine_f_setup(const char *root, const char *old, const char *mode, struct ud_error **err);
 char *ud_engine_fakechroot_lib(char **why);
+int ud_engine_f_patch(const char *root, struct ud_error **err);
+int ud_engine_f_unpatch(const char *root, struct ud_error **err);
 
 char *ud_engine_fakechroot_lib(char **why)
 {
@@ -87,6 +89,10 @@ static char *container_loader(const char *root, struct ud_error **err)
 		char *interp = elf_interp(p);
 		if (interp == NULL)
 			continue;
+		/* F3/F4: the programs name the loader by its host path. */
+		size_t n = strlen(root);
+		if (strncmp(interp, root, n) == 0 && interp[n] == '/')
+			memmove(interp, interp + n, strlen(interp + n) + 1);
 		if (strstr(interp, "ld-musl")) {
 			ud_error_set(err, UD_ERR_UNSUPPORTED,
 				     "the F modes support glibc containers; this one uses musl "
@@ -263,20 +269,26 @@ static int restore_loader(const char *root, struct ud_error **err)
 	return 0;
 }
 
+static bool patched_mode(const char *mode)
+{
+	return mode && (strcmp(mode, "F3") == 0 || strcmp(mode, "F4") == 0);
+}
+
 int ud_engine_f_setup(const char *root, const char *old, const char *mode, struct ud_error **err)
 {
 	bool was_f2 = old && strcmp(old, "F2") == 0;
-	if (is_f(mode)) {
-		_cleanup_free_ char *ld = container_loader(root, err);
-		if (ld == NULL || links_for_here(root, err) < 0)
-			return -1;
-		if (strcmp(mode, "F2") == 0)
-			return patch_loader(root, err);
-		return was_f2 ? restore_loader(root, err) : 0;
-	}
-	if (was_f2 && restore_loader(root, err) < 0)
+	if (was_f2 && (mode == NULL || strcmp(mode, "F2") != 0) && restore_loader(root, err) < 0)
 		return -1;
-	return is_f(old) ? links_for_container(root, err) : 0;
+	if (patched_mode(old) && !patched_mode(mode) && ud_engine_f_unpatch(root, err) < 0)
+		return -1;
+	if (!is_f(mode))
+		return is_f(old) ? links_for_container(root, err) : 0;
+	_cleanup_free_ char *ld = container_loader(root, err);
+	if (ld == NULL || links_for_here(root, err) < 0)
+		return -1;
+	if (strcmp(mode, "F2") == 0)
+		return patch_loader(root, err);
+	return patched_mode(mode) ? ud_engine_f_patch(root, err) : 0;
 }
 
 /* ------------------------------------------------------------ run */
@@ -379,8 +391,9 @@ static char **first_argv(const struct ud_run_request *r, const char *loader, con
 		ud_strv_push(&v, xstrdup(guest));
 		return v;
 	}
+	/* Patched programs (F3/F4) name the container's loader themselves. */
 	_cleanup_free_ char *interp = elf_interp(host);
-	if (interp && loader) {
+	if (interp && loader && !ud_str_has_prefix(interp, r->root)) {
 		ud_strv_push(&v, xasprintf("%s%s", r->root, loader));
 		ud_strv_push(&v, xstrdup("--argv0"));
 		ud_strv_push(&v, xstrdup(argv0));
@@ -401,6 +414,9 @@ int ud_engine_f_run(const char *mode, const struct ud_run_request *r, int *statu
 	}
 	_cleanup_free_ char *loader = container_loader(r->root, err);
 	if (loader == NULL || links_for_here(r->root, err) < 0)
+		return -1;
+	/* F3/F4: patched where the container is now (again if it moved). */
+	if (patched_mode(mode) && ud_engine_f_patch(r->root, err) < 0)
 		return -1;
 	_cleanup_free_ char *wd = host_of(r, r->workdir ? r->workdir : "/");
 	if (!ud_is_dir(wd))
@@ -441,8 +457,11 @@ int ud_engine_f_run(const char *mode, const struct ud_run_request *r, int *statu
 		env_put(&env, "UDOCKER_RO_DIRS", ro.data);
 	if (r->hostname)
 		env_put(&env, "UDOCKER_HOSTNAME", r->hostname);
+	/* F1, F2: every program through the loader; F4: those not patched
+	 * (new since the setup); F3: none. */
 	_cleanup_free_ char *ldhost = xasprintf("%s%s", r->root, loader);
-	env_put(&env, "FAKECHROOT_ELFLOADER", ldhost);
+	if (strcmp(mode, "F3") != 0)
+		env_put(&env, "FAKECHROOT_ELFLOADER", ldhost);
 	if (strcmp(mode, "F2") == 0) {
 		env_put(&env, "LD_LIBRARY_REAL", libpath);
 		env_put(&env, "FAKECHROOT_LIBRARY_ORIG", libpath);
@@ -454,7 +473,8 @@ int ud_engine_f_run(const char *mode, const struct ud_run_request *r, int *statu
 	ud_buf_release(&exclude);
 	ud_buf_release(&map);
 	ud_buf_release(&ro);
-	_cleanup_(ud_strv_freep) char **argv = first_argv(r, loader, exe, r->argv[0]);
+	_cleanup_(ud_strv_freep) char **argv =
+		first_argv(r, strcmp(mode, "F3") == 0 ? NULL : loader, exe, r->argv[0]);
 	for (size_t i = 1; r->argv[i]; i++)
 		ud_strv_push(&argv, xstrdup(r->argv[i]));
 	/* Without the loader in front the program itself gets argv[0]. */

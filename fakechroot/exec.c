@@ -47,7 +47,7 @@ char **fc_env(char *const envp[])
 	return out;
 }
 
-enum kind { K_OTHER, K_SCRIPT, K_DYNAMIC };
+enum kind { K_OTHER, K_SCRIPT, K_DYNAMIC, K_PATCHED };
 
 /* What the file at host path is; for a script its interpreter line. */
 static enum kind inspect(const char *host, char *interp, size_t size, char **arg)
@@ -78,8 +78,16 @@ static enum kind inspect(const char *host, char *interp, size_t size, char **arg
 				  (off_t)(eh->e_phoff + (size_t)i * eh->e_phentsize)) !=
 			    (ssize_t)sizeof(ph))
 				break;
-			if (ph.p_type == PT_INTERP)
-				k = K_DYNAMIC;
+			if (ph.p_type != PT_INTERP)
+				continue;
+			k = K_DYNAMIC;
+			/* F3/F4: a patched program names the container's loader. */
+			if (ph.p_filesz < size &&
+			    pread(fd, interp, ph.p_filesz, (off_t)ph.p_offset) > 0) {
+				interp[ph.p_filesz] = '\0';
+				if (strncmp(interp, fc.base, fc.base_len) == 0)
+					k = K_PATCHED;
+			}
 		}
 	}
 	close(fd);

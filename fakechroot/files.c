@@ -365,16 +365,15 @@ int symlinkat(const char *target, int d, const char *p)
 
 /* ---- paths returned */
 
-static ssize_t guest_link(char *buf, size_t size, ssize_t n)
+/* The link read whole (the host path is longer than the guest's, so the
+ * caller's buffer may cut it), made the guest's, then cut to size. */
+static ssize_t guest_link(char *tmp, ssize_t n, char *buf, size_t size)
 {
-	if (n <= 0 || buf[0] != '/')
+	if (n < 0)
 		return n;
-	char tmp[FC_PATH];
-	size_t len = (size_t)n < sizeof(tmp) - 1 ? (size_t)n : sizeof(tmp) - 1;
-	memcpy(tmp, buf, len);
-	tmp[len] = '\0';
-	if (!fc_guest(tmp, sizeof(tmp)))
-		return n;
+	tmp[n] = '\0';
+	if (tmp[0] == '/')
+		fc_guest(tmp, FC_PATH);
 	size_t g = strlen(tmp);
 	if (g > size)
 		g = size;
@@ -384,15 +383,17 @@ static ssize_t guest_link(char *buf, size_t size, ssize_t n)
 ssize_t readlink(const char *p, char *buf, size_t size)
 {
 	BUF;
-	ssize_t n = R(ssize_t(*)(const char *, char *, size_t), readlink)(H(p), buf, size);
-	return guest_link(buf, size, n);
+	char tmp[FC_PATH];
+	ssize_t n = R(ssize_t(*)(const char *, char *, size_t), readlink)(H(p), tmp, FC_PATH - 1);
+	return guest_link(tmp, n, buf, size);
 }
 ssize_t readlinkat(int d, const char *p, char *buf, size_t size)
 {
 	BUF;
-	ssize_t n =
-		R(ssize_t(*)(int, const char *, char *, size_t), readlinkat)(d, H(p), buf, size);
-	return guest_link(buf, size, n);
+	char tmp[FC_PATH];
+	ssize_t n = R(ssize_t(*)(int, const char *, char *, size_t), readlinkat)(d, H(p), tmp,
+										 FC_PATH - 1);
+	return guest_link(tmp, n, buf, size);
 }
 ssize_t __readlink_chk(const char *p, char *buf, size_t size, size_t bufsize);
 ssize_t __readlink_chk(const char *p, char *buf, size_t size, size_t bufsize)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# F1 and F2 (the preload library libudocker-fakechroot.so): the run matrix
-# on the Debian image, the cases a preload library gets wrong, refusal of
-# static containers, and setup transitions between every pair of modes.
+# F1-F4 (the preload library libudocker-fakechroot.so; F3/F4 with the
+# container's programs patched by patchelf): the run matrix on the Debian
+# image, the cases a preload library gets wrong, refusal of static
+# containers, and setup transitions between every pair of modes.
 . "$(dirname "$0")/lib.sh"
 cd "$T_TMP"
 P=$UD_FIX_PLAIN
@@ -26,7 +27,7 @@ if [ "${UD_TEST_BIG:-0}" != 1 ]; then
   exit $?
 fi
 D=$P/test/debian
-for mode in F1 F2; do
+for mode in F1 F2 F3 F4; do
   run_matrix "$mode" "$D" "$mode-debian"
   c="$mode-debian"
   ud run "$c" /bin/sh -c 'ls -la / | grep -c " bin"'
@@ -61,7 +62,7 @@ done
 # setup transitions between every pair of modes keep the container runnable,
 # and leaving the F modes gives the absolute symlinks back their container form.
 ud create --name=trans "$D"
-modes="N1 P1 P2 F1 F2 R1"
+modes="N1 P1 F1 F2 F3 F4 R1"
 for a in $modes; do
   for b in $modes; do
     [ "$a" = "$b" ] && continue
@@ -85,9 +86,33 @@ check "leaving F2 restores the loader exactly" [ ! -e "$(dirname "$troot")/ld.so
 check "no absolute symlink names the host path after leaving F" \
   bash -c '! find "$1" -type l -lname "$1*" | grep -q .' _ "$troot"
 
+ud setup --execmode=F3 trans
+check "F3 keeps the original programs and records the patch" \
+  [ -d "$(dirname "$troot")/.patch.orig/usr/bin" ] && [ -f "$(dirname "$troot")/patch.path" ] &&
+  [ -f "$(dirname "$troot")/patch.time" ]
+ud setup --execmode=F1 trans
+ud inspect -p F1-debian
+pristine=$OUT
+check "leaving F3 puts every patched program back byte for byte" \
+  bash -c 'for f in usr/bin/ls usr/bin/dpkg usr/lib/x86_64-linux-gnu/libc.so.6 usr/bin/bash; do cmp -s "$1/$f" "$2/$f" || exit 1; done' _ "$troot" "$pristine"
+check "and removes the patch records" [ ! -e "$(dirname "$troot")/.patch.orig" ] &&
+  [ ! -e "$(dirname "$troot")/patch.path" ]
+# F4: a program that was not there at setup (so not patched) still runs
+# through the container's loader.
+mkdir -p newbin && cp /bin/true newbin/ && chmod 755 newbin/true
+ud run -v "$T_TMP/newbin:/newbin" F4-debian /bin/sh -c '/newbin/true && echo ran-unpatched'
+check "F4 runs a program added after the setup" out_is "ran-unpatched"
+
 # A moved container (clone): F1 converts its links for the new place.
 ud setup --execmode=F1 trans
 expect_ok "clone an F1 container" clone --name=moved trans
 ud run moved /bin/sh -c 'readlink /etc/alternatives/awk; cat /etc/debian_version >/dev/null && echo ran'
 check "the clone runs in F1 where it is" out_is "$(printf '/usr/bin/mawk\nran')"
+ud setup --execmode=F3 trans
+expect_ok "clone an F3 container" clone --name=moved3 trans
+ud run moved3 /bin/sh -c 'ls /usr/bin/ls >/dev/null && echo ran'
+check "the F3 clone is patched again for where it is" out_is "ran"
+ud inspect -p moved3
+check "its patch.path names its own directory" \
+  [ "$(cat "$(dirname "$OUT")/patch.path")" = "$(dirname "$OUT")" ]
 finish

@@ -1,0 +1,271 @@
+/* F3/F4: the ELF interpreter and absolute run paths of every program and
+ * library in the container rewritten to the container's host location,
+ * with Debian's patchelf, on a copy: the original file moves to
+ * .patch.orig/ unchanged and is put back exactly when the container leaves
+ * F3/F4 or moves (patch.path and patch.time as 1.3.16 writes them). */
+#include "engines/engines.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <libgen.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+int ud_engine_f_patch(const char *root, struct ud_error **err);
+int ud_engine_f_unpatch(const char *root, struct ud_error **err);
+char *ud_engine_patchelf(char **why);
+
+char *ud_engine_patchelf(char **why)
+{
+	const char *e = getenv("UDOCKER_USE_PATCHELF_EXECUTABLE");
+	if (e && *e && strcmp(e, "UDOCKER") != 0) {
+		if (access(e, X_OK) == 0)
+			return xstrdup(e);
+		if (why)
+			*why = xasprintf("UDOCKER_USE_PATCHELF_EXECUTABLE=%s is not executable", e);
+		return NULL;
+	}
+	char *p = ud_engines_which("patchelf");
+	if (p == NULL && why)
+		*why = xstrdup("F3 and F4 need patchelf on PATH (apt-get install patchelf)");
+	return p;
+}
+
+static char *cdir_file(const char *root, const char *name)
+{
+	_cleanup_free_ char *copy = xstrdup(root);
+	return ud_path_join(dirname(copy), name);
+}
+
+static bool read_phdr(int fd, const Elf64_Ehdr *eh, int i, Elf64_Phdr *ph)
+{
+	return pread(fd, ph, sizeof(*ph), (off_t)(eh->e_phoff + (size_t)i * eh->e_phentsize)) ==
+	       (ssize_t)sizeof(*ph);
+}
+
+/* PT_INTERP of an ELF file, or NULL. */
+static char *interp_of(int fd, const Elf64_Ehdr *eh)
+{
+	for (int i = 0; i < eh->e_phnum; i++) {
+		Elf64_Phdr ph;
+		if (!read_phdr(fd, eh, i, &ph))
+			return NULL;
+		if (ph.p_type == PT_INTERP && ph.p_filesz > 1 && ph.p_filesz < 4096) {
+			char buf[4096] = {0};
+			if (pread(fd, buf, ph.p_filesz, (off_t)ph.p_offset) <= 0)
+				return NULL;
+			return xstrdup(buf);
+		}
+	}
+	return NULL;
+}
+
+/* DT_RPATH/DT_RUNPATH with each absolute directory not yet in root
+ * prefixed by root; NULL when nothing changes. */
+static char *rpath_of(int fd, const Elf64_Ehdr *eh, const char *root)
+{
+	Elf64_Phdr dyn = {0};
+	for (int i = 0; i < eh->e_phnum && dyn.p_type != PT_DYNAMIC; i++)
+		if (!read_phdr(fd, eh, i, &dyn))
+			return NULL;
+	if (dyn.p_type != PT_DYNAMIC || dyn.p_filesz == 0 || dyn.p_filesz > (1 << 20))
+		return NULL;
+	_cleanup_free_ Elf64_Dyn *d = xmalloc(dyn.p_filesz);
+	if (pread(fd, d, dyn.p_filesz, (off_t)dyn.p_offset) != (ssize_t)dyn.p_filesz)
+		return NULL;
+	Elf64_Addr strtab = 0;
+	Elf64_Xword rp = 0, strsz = 0;
+	bool has_rp = false;
+	for (size_t i = 0; i < dyn.p_filesz / sizeof(*d) && d[i].d_tag != DT_NULL; i++) {
+		if (d[i].d_tag == DT_STRTAB)
+			strtab = d[i].d_un.d_ptr;
+		else if (d[i].d_tag == DT_STRSZ)
+			strsz = d[i].d_un.d_val;
+		else if (d[i].d_tag == DT_RPATH || d[i].d_tag == DT_RUNPATH) {
+			rp = d[i].d_un.d_val;
+			has_rp = true;
+		}
+	}
+	if (!has_rp || rp >= strsz)
+		return NULL;
+	/* The string table's address lies in a PT_LOAD: its file offset. */
+	off_t off = -1;
+	for (int i = 0; i < eh->e_phnum && off < 0; i++) {
+		Elf64_Phdr ph;
+		if (!read_phdr(fd, eh, i, &ph))
+			return NULL;
+		if (ph.p_type == PT_LOAD && strtab >= ph.p_vaddr &&
+		    strtab < ph.p_vaddr + ph.p_filesz)
+			off = (off_t)(ph.p_offset + (strtab - ph.p_vaddr));
+	}
+	char buf[4096] = {0};
+	if (off < 0 || pread(fd, buf, sizeof(buf) - 1, off + (off_t)rp) <= 0)
+		return NULL;
+	struct ud_buf out = {0};
+	bool changed = false;
+	char *save = NULL;
+	for (char *e = strtok_r(buf, ":", &save); e; e = strtok_r(NULL, ":", &save)) {
+		bool abs = e[0] == '/' && !ud_str_has_prefix(e, root);
+		ud_buf_printf(&out, "%s%s%s", out.len ? ":" : "", abs ? root : "", e);
+		changed |= abs;
+	}
+	if (!changed) {
+		ud_buf_release(&out);
+		return NULL;
+	}
+	return ud_buf_steal(&out);
+}
+
+static struct {
+	const char *root, *patchelf, *backup;
+	size_t root_len;
+	int done, failed;
+	char *first_error;
+} walk;
+
+static int run(char *const argv[])
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (null >= 0)
+			dup2(null, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	int ws = 0;
+	if (pid < 0 || waitpid(pid, &ws, 0) < 0)
+		return -1;
+	return WIFEXITED(ws) && WEXITSTATUS(ws) == 0 ? 0 : -1;
+}
+
+static int patch_one(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+	(void)f;
+	if (type != FTW_F || !S_ISREG(st->st_mode) || st->st_uid != getuid() || st->st_size < 64)
+		return 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	Elf64_Ehdr eh;
+	_cleanup_free_ char *interp = NULL, *rpath = NULL;
+	if (read(fd, &eh, sizeof(eh)) == (ssize_t)sizeof(eh) &&
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 && eh.e_ident[EI_CLASS] == ELFCLASS64 &&
+	    (eh.e_type == ET_EXEC || eh.e_type == ET_DYN)) {
+		interp = interp_of(fd, &eh);
+		rpath = rpath_of(fd, &eh, walk.root);
+	}
+	close(fd);
+	if (interp && ud_str_has_prefix(interp, walk.root))
+		interp = (free(interp), NULL);
+	if (interp == NULL && rpath == NULL)
+		return 0;
+	const char *rel = path + walk.root_len;
+	_cleanup_free_ char *tmp = xasprintf("%s.udocker-patch", path);
+	_cleanup_free_ char *bak = xasprintf("%s%s", walk.backup, rel);
+	_cleanup_free_ char *bakdir = xstrdup(bak);
+	*strrchr(bakdir, '/') = '\0';
+	_cleanup_free_ char *newinterp = interp ? xasprintf("%s%s", walk.root, interp) : NULL;
+	char *argv[8];
+	size_t k = 0;
+	argv[k++] = (char *)walk.patchelf;
+	if (newinterp) {
+		argv[k++] = (char *)"--set-interpreter";
+		argv[k++] = newinterp;
+	}
+	if (rpath) {
+		argv[k++] = (char *)"--set-rpath";
+		argv[k++] = rpath;
+	}
+	argv[k++] = tmp;
+	argv[k] = NULL;
+	/* The copy is patched; the original keeps its inode in the backup. */
+	if (ud_copy_file(path, tmp, st->st_mode & 07777, NULL) < 0 || run(argv) < 0 ||
+	    ud_mkdir_p(bakdir, 0755, NULL) < 0 || link(path, bak) < 0 || rename(tmp, path) < 0) {
+		unlink(tmp);
+		if (walk.first_error == NULL)
+			walk.first_error = xstrdup(rel);
+		walk.failed++;
+		return 0;
+	}
+	walk.done++;
+	return 0;
+}
+
+static int restore_one(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+	(void)st;
+	(void)f;
+	if (type != FTW_F)
+		return 0;
+	_cleanup_free_ char *orig = xasprintf("%s%s", walk.root, path + strlen(walk.backup));
+	if (rename(path, orig) < 0)
+		walk.failed++;
+	return 0;
+}
+
+int ud_engine_f_unpatch(const char *root, struct ud_error **err)
+{
+	_cleanup_free_ char *backup = cdir_file(root, ".patch.orig");
+	if (ud_is_dir(backup)) {
+		memset(&walk, 0, sizeof(walk));
+		walk.root = root;
+		walk.backup = backup;
+		if (nftw(backup, restore_one, 64, FTW_PHYS) < 0 || walk.failed)
+			return ud_error_set(err, UD_ERR_IO,
+					    "cannot put back %d original files from '%s'",
+					    walk.failed, backup);
+		if (ud_rmtree(backup, err) < 0)
+			return -1;
+	}
+	_cleanup_free_ char *pp = cdir_file(root, "patch.path");
+	_cleanup_free_ char *pt = cdir_file(root, "patch.time");
+	unlink(pp);
+	unlink(pt);
+	return 0;
+}
+
+int ud_engine_f_patch(const char *root, struct ud_error **err)
+{
+	_cleanup_free_ char *copy = xstrdup(root);
+	_cleanup_free_ char *cdir = xstrdup(dirname(copy));
+	_cleanup_free_ char *pp = cdir_file(root, "patch.path");
+	_cleanup_free_ char *was = ud_read_file(pp, NULL, NULL);
+	if (was && strcmp(was, cdir) == 0)
+		return 0;
+	/* Moved since it was patched: start again from the originals. */
+	if (was && ud_engine_f_unpatch(root, err) < 0)
+		return -1;
+	char *why = NULL;
+	_cleanup_free_ char *patchelf = ud_engine_patchelf(&why);
+	if (patchelf == NULL) {
+		ud_error_set(err, UD_ERR_UNSUPPORTED, "%s", why);
+		free(why);
+		return -1;
+	}
+	_cleanup_free_ char *backup = cdir_file(root, ".patch.orig");
+	memset(&walk, 0, sizeof(walk));
+	walk.root = root;
+	walk.patchelf = patchelf;
+	walk.backup = backup;
+	walk.root_len = strlen(root);
+	int r = nftw(root, patch_one, 64, FTW_PHYS);
+	_cleanup_free_ char *first = walk.first_error;
+	if (r < 0 || walk.failed) {
+		ud_error_set(err, UD_ERR_IO, "patchelf failed on %d files in '%s' (first: %s)",
+			     walk.failed, root, first ? first : "?");
+		ud_engine_f_unpatch(root, NULL);
+		return -1;
+	}
+	ud_log(UD_LOG_VERBOSE, "patched %d programs and libraries in %s", walk.done, root);
+	_cleanup_free_ char *pt = cdir_file(root, "patch.time");
+	_cleanup_free_ char *now = xasprintf("%lld", (long long)time(NULL));
+	if (ud_write_file_atomic(pt, now, strlen(now), 0644, err) < 0 ||
+	    ud_write_file_atomic(pp, cdir, strlen(cdir), 0644, err) < 0)
+		return -1;
+	return 0;
+}
