@@ -62,7 +62,7 @@ expect_fail "rmname of a missing name" 1 "name does not exist" rmname third
 ud setup c-busybox
 check "setup prints the mode" out_has "execmode: N1"
 expect_ok "setup --execmode=N1" setup --execmode=n1 c-busybox
-expect_fail "setup of a mode not built yet" 1 "not built in this version" setup --execmode=F3 c-busybox
+expect_fail "setup of a mode not built yet" 1 "not built in this version" setup --execmode=S1 c-busybox
 expect_ok "protect a container" protect c-busybox
 expect_fail "rm of a protected container" 1 "protected" rm c-busybox
 expect_ok "unprotect it" unprotect c-busybox
