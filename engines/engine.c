@@ -17,6 +17,8 @@ int ud_engine_f_run(const char *mode, const struct ud_run_request *r, int *statu
 int ud_engine_f_setup(const char *root, const char *old, const char *mode, struct ud_error **err);
 char *ud_engine_fakechroot_lib(char **why);
 char *ud_engine_patchelf(char **why);
+int ud_engine_s1_run(const struct ud_run_request *r, int *status, struct ud_error **err);
+char *ud_engine_s1_tool(char **why);
 int ud_engine_ptrace_run(const char *mode, const struct ud_run_request *r, int *status,
 			 struct ud_error **err);
 
@@ -102,6 +104,11 @@ bool ud_engine_available(const char *mode, char **why)
 		return false;
 #endif
 	}
+	if (strcmp(mode, "S1") == 0) {
+		char *t = ud_engine_s1_tool(why);
+		free(t);
+		return t != NULL;
+	}
 	if (strcmp(mode, "R2") == 0 || strcmp(mode, "R3") == 0) {
 		char *rt = ud_engine_r1_runtime(why);
 		char *t = rt ? ud_engine_tracer_path(why) : NULL;
@@ -111,7 +118,7 @@ bool ud_engine_available(const char *mode, char **why)
 	}
 	if (why)
 		*why = xasprintf("execution mode %s is not built in this version (available: N1, "
-				 "R1, R2, R3, P1, P2, F1-F4)",
+				 "R1, R2, R3, P1, P2, F1-F4, S1)",
 				 mode);
 	return false;
 }
@@ -125,13 +132,15 @@ int ud_engine_run(const char *mode, const struct ud_run_request *req, int *statu
 		return ud_engine_r1_run(mode, req, status, err);
 	if (mode[0] == 'F' && mode[1] >= '1' && mode[1] <= '4' && mode[2] == '\0')
 		return ud_engine_f_run(mode, req, status, err);
+	if (strcmp(mode, "S1") == 0)
+		return ud_engine_s1_run(req, status, err);
 	if (strcmp(mode, "P1") == 0 || strcmp(mode, "P2") == 0)
 		return external_proot() ? ud_engine_proot_run(mode, req, status, err)
 					: ud_engine_ptrace_run(mode, req, status, err);
 	return ud_error_set(
 		err, UD_ERR_UNSUPPORTED,
 		"execution mode %s is not built in this version (available: N1, R1, R2, "
-		"R3, P1, P2, F1-F4)",
+		"R3, P1, P2, F1-F4, S1)",
 		mode);
 }
 

@@ -28,7 +28,7 @@ done
 ud doctor
 check "doctor reports user namespaces and the modes" rc_is 0 && out_has "user namespaces: yes" &&
   out_has "  N1  yes" && out_has "  P1  yes" && out_has "execmode auto: N1"
-check "doctor says why a mode cannot run" out_has "  S1  no: "
+check "doctor reports every mode" out_has "  F4  " && out_has "  S1  " && out_has "  R3  "
 
 # Image metadata: Env, WorkingDir, User, Cmd, Entrypoint; --nometa, --entrypoint.
 ud run "$P/test/busybox" /bin/sh -c 'echo $FIXTURE; pwd; id -u'
@@ -62,7 +62,13 @@ expect_fail "rmname of a missing name" 1 "name does not exist" rmname third
 ud setup c-busybox
 check "setup prints the mode" out_has "execmode: N1"
 expect_ok "setup --execmode=N1" setup --execmode=n1 c-busybox
-expect_fail "setup of a mode not built yet" 1 "not built in this version" setup --execmode=S1 c-busybox
+expect_fail "setup of a mode that does not exist" 1 "not built in this version" setup --execmode=X9 c-busybox
+if command -v apptainer >/dev/null || command -v singularity >/dev/null; then
+  skip "S1 refusal: apptainer or singularity is installed"
+else
+  expect_fail "S1 without apptainer or singularity is refused with the reason" 1 \
+    "S1 needs apptainer or singularity on PATH" setup --execmode=S1 c-busybox
+fi
 expect_ok "protect a container" protect c-busybox
 expect_fail "rm of a protected container" 1 "protected" rm c-busybox
 expect_ok "unprotect it" unprotect c-busybox

@@ -1,0 +1,159 @@
+/* S1: the host's apptainer (preferred) or singularity runs the container
+ * directory (reference §5.6): `exec` with -B binds, the container's
+ * environment as APPTAINERENV_/SINGULARITYENV_ variables, --pwd, and
+ * --fakeroot for root where the tool offers it and the user has subuids. */
+#include "engines/engines.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+int ud_engine_s1_run(const struct ud_run_request *r, int *status, struct ud_error **err);
+char *ud_engine_s1_tool(char **why);
+
+char *ud_engine_s1_tool(char **why)
+{
+	const char *e = getenv("UDOCKER_USE_SINGULARITY_EXECUTABLE");
+	if (e && *e && strcmp(e, "UDOCKER") != 0) {
+		if (access(e, X_OK) == 0)
+			return xstrdup(e);
+		if (why)
+			*why = xasprintf("UDOCKER_USE_SINGULARITY_EXECUTABLE=%s is not executable",
+					 e);
+		return NULL;
+	}
+	char *t = ud_engines_which("apptainer");
+	if (t == NULL)
+		t = ud_engines_which("singularity");
+	if (t == NULL && why)
+		*why = xstrdup("S1 needs apptainer or singularity on PATH (neither is installed)");
+	return t;
+}
+
+/* Does `tool exec --help` mention opt? */
+static bool offers(const char *tool, const char *opt)
+{
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return false;
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		execl(tool, tool, "exec", "--help", (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	struct ud_buf b = {0};
+	char chunk[4096];
+	ssize_t n;
+	while ((n = read(fds[0], chunk, sizeof(chunk))) > 0)
+		ud_buf_append(&b, chunk, (size_t)n);
+	close(fds[0]);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	bool found = b.data && strstr(b.data, opt) != NULL;
+	ud_buf_release(&b);
+	return found;
+}
+
+static bool has_subids(void)
+{
+	_cleanup_free_ char *text = ud_read_file("/etc/subuid", NULL, NULL);
+	const char *user = getenv("USER");
+	_cleanup_free_ char *byid = xasprintf("%u:", (unsigned)getuid());
+	_cleanup_free_ char *byname = user ? xasprintf("%s:", user) : NULL;
+	return text && (strstr(text, byid) || (byname && strstr(text, byname)));
+}
+
+int ud_engine_s1_run(const struct ud_run_request *r, int *status, struct ud_error **err)
+{
+	char *why = NULL;
+	_cleanup_free_ char *tool = ud_engine_s1_tool(&why);
+	if (tool == NULL) {
+		ud_error_set(err, UD_ERR_UNSUPPORTED, "%s", why);
+		free(why);
+		return -1;
+	}
+	if (!ud_engine_command_in_root(r->root, r->env, r->argv[0]))
+		return ud_error_set(err, UD_ERR_USAGE, "command not found: %s", r->argv[0]);
+	for (size_t i = 0; i < r->n_binds; i++)
+		if (!ud_path_exists(r->binds[i].host))
+			return ud_error_set(err, UD_ERR_USAGE, "invalid host volume path: %s",
+					    r->binds[i].host);
+	/* The tool binds onto these; they must exist in the directory. */
+	const char *const dirs[] = {"/var/tmp", "/tmp", "/proc", "/dev", "/sys", "/root"};
+	for (size_t i = 0; i < UD_ARRAY_SIZE(dirs); i++) {
+		_cleanup_free_ char *d = xasprintf("%s%s", r->root, dirs[i]);
+		ud_mkdir_p(d, 0755, NULL);
+	}
+	const char *base = strrchr(tool, '/');
+	bool apptainer = strcmp(base ? base + 1 : tool, "apptainer") == 0;
+	char **argv = NULL;
+	ud_strv_push(&argv, xstrdup(tool));
+	ud_strv_push(&argv, xstrdup("--silent"));
+	ud_strv_push(&argv, xstrdup("exec"));
+	if (r->uid == 0 && getuid() != 0 && offers(tool, "--fakeroot") && has_subids())
+		ud_strv_push(&argv, xstrdup("--fakeroot"));
+	else if (r->uid != getuid() && r->uid != 0)
+		ud_log(UD_LOG_WARN, "S1 runs the command as you, not as %u", (unsigned)r->uid);
+	if (r->workdir) {
+		ud_strv_push(&argv, xstrdup("--pwd"));
+		ud_strv_push(&argv, xstrdup(r->workdir));
+	}
+	bool home = false, tmp = false, vartmp = false;
+	for (size_t i = 0; i < r->n_binds; i++) {
+		const struct ud_bind *b = &r->binds[i];
+		home |= strcmp(b->path, "/root") == 0 ||
+			(getenv("HOME") && !strcmp(b->host, getenv("HOME")));
+		tmp |= strcmp(b->path, "/tmp") == 0;
+		vartmp |= strcmp(b->path, "/var/tmp") == 0;
+		ud_strv_push(&argv, xstrdup("-B"));
+		ud_strv_push(&argv,
+			     xasprintf("%s:%s%s", b->host, b->path, b->readonly ? ":ro" : ""));
+	}
+	if (!home) {
+		ud_strv_push(&argv, xstrdup("--home"));
+		ud_strv_push(&argv, xasprintf("%s/root:/root", r->root));
+	}
+	if (!tmp) {
+		ud_strv_push(&argv, xstrdup("-B"));
+		ud_strv_push(&argv, xasprintf("%s/tmp:/tmp", r->root));
+	}
+	if (!vartmp) {
+		ud_strv_push(&argv, xstrdup("-B"));
+		ud_strv_push(&argv, xasprintf("%s/var/tmp:/var/tmp", r->root));
+	}
+	ud_strv_push(&argv, xstrdup(r->root));
+	for (size_t i = 0; r->argv[i]; i++)
+		ud_strv_push(&argv, xstrdup(r->argv[i]));
+	/* The container's variables reach the command through the tool. */
+	char **env = NULL;
+	const char *prefix = apptainer ? "APPTAINERENV_" : "SINGULARITYENV_";
+	for (size_t i = 0; r->env && r->env[i]; i++)
+		ud_strv_push(&env, xasprintf("%s%s", prefix, r->env[i]));
+	const char *path = getenv("PATH");
+	ud_strv_push(&env, xasprintf("PATH=%s", path ? path : "/usr/bin:/bin"));
+	if (getenv("HOME"))
+		ud_strv_push(&env, xasprintf("HOME=%s", getenv("HOME")));
+	fflush(NULL);
+	pid_t pid = fork();
+	int rc = 0;
+	if (pid < 0) {
+		rc = ud_error_sys(err, errno, "fork");
+	} else if (pid == 0) {
+		execve(tool, argv, env);
+		fprintf(stderr, "Error: cannot execute %s: %s\n", tool, strerror(errno));
+		_exit(127);
+	} else {
+		int ws = 0;
+		while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+			;
+		*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	}
+	ud_strv_free(argv);
+	ud_strv_free(env);
+	return rc;
+}
