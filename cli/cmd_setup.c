@@ -6,15 +6,20 @@
 #include <string.h>
 
 static const char help[] =
-	"Usage: udocker setup [--execmode=MODE] [--force] [--purge] CONTAINER\n"
+	"Usage: udocker setup [--execmode=MODE] [--nvidia] [--force] [--purge] CONTAINER\n"
 	"\n"
 	"Without options prints the container's execution mode. --execmode sets it:\n"
 	"N1 (unprivileged user namespaces), R1 (runc/crun), R2/R3 (runc/crun with the\n"
 	"tracer inside for root and --user emulation), P1/P2 (the built-in tracer, or\n"
-	"the proot named by UDOCKER_USE_PROOT_EXECUTABLE), F1/F2 (the preload library,\n"
-	"glibc containers; F2 patches the container's loader); other modes are\n"
+	"the proot named by UDOCKER_USE_PROOT_EXECUTABLE), F1-F4 (the preload library,\n"
+	"glibc containers; F2 patches the container's loader, F3/F4 its programs),\n"
+	"S1 (apptainer or singularity from the host); modes this host cannot run are\n"
 	"refused with the reason. --purge removes the mountpoints that runs created\n"
-	"in the container for volumes (only while they are empty; not while it runs).\n";
+	"in the container for volumes (only while they are empty; not while it runs).\n"
+	"--nvidia copies the host's NVIDIA driver libraries and tools into the\n"
+	"container (refused if they need a newer glibc than it has; --force\n"
+	"overwrites an earlier copy); UDOCKER_NVIDIA_LIBDIRS, UDOCKER_NVIDIA_BINDIR\n"
+	"and UDOCKER_NVIDIA_ETCDIR say where the host has them.\n";
 
 UD_CMD(setup)
 {
@@ -40,8 +45,12 @@ UD_CMD(setup)
 	}
 	int rc = 0;
 	if (nvidia) {
-		ud_cli_error("setup --nvidia is not supported by this version");
-		rc = 1;
+		if (c->protected) {
+			ud_cli_error("container is protected: %s", c->id);
+			rc = 1;
+		} else if (ud_engine_nvidia_setup(c->root, force, &err) < 0) {
+			rc = ud_cli_fail(err);
+		}
 	} else if (purge) {
 		int removed = 0;
 		if (ud_store_container_purge(cli->store, c->id, &removed, &err) < 0)
@@ -50,7 +59,8 @@ UD_CMD(setup)
 			ud_log(UD_LOG_INFO, "removed %d mountpoint%s created by runs", removed,
 			       removed == 1 ? "" : "s");
 	} else if (mode == NULL) {
-		printf("execmode: %s\nnvidiamode: False\n", c->execmode ? c->execmode : "N1");
+		printf("execmode: %s\nnvidiamode: %s\n", c->execmode ? c->execmode : "N1",
+		       ud_engine_nvidia_mode(c->root) ? "True" : "False");
 	} else {
 		_cleanup_free_ char *m = xstrdup(mode);
 		for (char *p = m; *p; p++)
@@ -68,7 +78,6 @@ UD_CMD(setup)
 		}
 		free(why);
 	}
-	(void)force;
 	(void)fixperm;
 	ud_store_container_free(c);
 	return rc;

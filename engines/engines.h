@@ -61,6 +61,13 @@ int ud_engine_run(const char *mode, const struct ud_run_request *req, int *statu
  * and undo that when left (reference §5.2). */
 int ud_engine_setup(const char *root, const char *old, const char *mode, struct ud_error **err);
 
+/* setup --nvidia: copies the host's NVIDIA libraries and tools into the
+ * container at root (engines/nvidia.c says where it looks); -1 with *err,
+ * nothing copied, when they are missing, exist already (unless force) or
+ * need a newer glibc than the container's. */
+int ud_engine_nvidia_setup(const char *root, bool force, struct ud_error **err);
+bool ud_engine_nvidia_mode(const char *root);
+
 /* Modes this build can run; and whether `mode` is one. */
 extern const char *const ud_engine_modes[];
 bool ud_engine_available(const char *mode, char **why);

@@ -1,0 +1,321 @@
+/* setup --nvidia (reference §6): the host's NVIDIA driver libraries and
+ * tools copied into the container, refused when they need a newer glibc
+ * than the container has. Where to look is settable, so hosts with the
+ * driver in other places (and the tests, with stand-in files) can say:
+ *   UDOCKER_NVIDIA_LIBDIRS  host library directories (":"-separated;
+ *                           default /usr/lib/x86_64-linux-gnu:/usr/lib64,
+ *                           plus those of LD_LIBRARY_PATH)
+ *   UDOCKER_NVIDIA_BINDIR   host directory of nvidia-smi & co. (/usr/bin)
+ *   UDOCKER_NVIDIA_ETCDIR   host directory of vulkan/ and OpenCL/ (/etc)
+ * The container gets the marker file `nvidia` beside ROOT. */
+#include "engines/engines.h"
+
+#include <dirent.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int ud_engine_nvidia_setup(const char *root, bool force, struct ud_error **err);
+bool ud_engine_nvidia_mode(const char *root);
+
+static const char *const lib_prefixes[] = {"libOpenCL.",
+					   "libcuda.",
+					   "libnvcuvid.",
+					   "libnvidia-cfg.",
+					   "libnvidia-compiler.",
+					   "libnvidia-encode.",
+					   "libnvidia-fatbinaryloader.",
+					   "libnvidia-fbc.",
+					   "libnvidia-ifr.",
+					   "libnvidia-ml.",
+					   "libnvidia-opencl.",
+					   "libnvidia-ptxjitcompiler.",
+					   "libnvidia-tls."};
+static const char *const tools[] = {"nvidia-bug-report.sh",   "nvidia-cuda-mps-control",
+				    "nvidia-cuda-mps-server", "nvidia-debugdump",
+				    "nvidia-installer",	      "nvidia-persistenced",
+				    "nvidia-settings",	      "nvidia-smi",
+				    "nvidia-uninstall",	      "nvidia-xconfig"};
+static const char *const etc_files[] = {"vulkan/icd.d/nvidia_icd.json",
+					"OpenCL/vendors/nvidia.icd"};
+
+static char *cdir_file(const char *root, const char *name)
+{
+	_cleanup_free_ char *copy = xstrdup(root);
+	return ud_path_join(dirname(copy), name);
+}
+
+bool ud_engine_nvidia_mode(const char *root)
+{
+	_cleanup_free_ char *m = cdir_file(root, "nvidia");
+	return ud_path_exists(m);
+}
+
+static bool is_nvidia_lib(const char *name)
+{
+	for (size_t i = 0; i < UD_ARRAY_SIZE(lib_prefixes); i++)
+		if (ud_str_has_prefix(name, lib_prefixes[i]))
+			return true;
+	return false;
+}
+
+/* ---------------------------------------------------- glibc versions */
+
+/* The highest GLIBC_M.N an ELF file needs (verneed) or defines (verdef),
+ * as M*1000+N; 0 when none. */
+static unsigned glibc_version(const char *path, bool defined)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	struct stat st;
+	_cleanup_free_ unsigned char *data = NULL;
+	if (fstat(fd, &st) == 0 && st.st_size > (off_t)sizeof(Elf64_Ehdr) &&
+	    st.st_size < (256 << 20)) {
+		data = xmalloc((size_t)st.st_size);
+		if (pread(fd, data, (size_t)st.st_size, 0) != st.st_size)
+			data = (free(data), NULL);
+	}
+	close(fd);
+	if (data == NULL || memcmp(data, ELFMAG, SELFMAG) != 0 || data[EI_CLASS] != ELFCLASS64)
+		return 0;
+	size_t size = (size_t)st.st_size;
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)data;
+	if (eh->e_shoff == 0 || eh->e_shoff + (size_t)eh->e_shnum * sizeof(Elf64_Shdr) > size)
+		return 0;
+	const Elf64_Shdr *sh = (const Elf64_Shdr *)(data + eh->e_shoff);
+	unsigned best = 0;
+	Elf64_Word want = defined ? SHT_GNU_verdef : SHT_GNU_verneed;
+	for (int i = 0; i < eh->e_shnum; i++) {
+		if (sh[i].sh_type != want || sh[i].sh_link >= eh->e_shnum)
+			continue;
+		const Elf64_Shdr *str = &sh[sh[i].sh_link];
+		if (str->sh_offset + str->sh_size > size || sh[i].sh_offset >= size)
+			continue;
+		const char *strtab = (const char *)data + str->sh_offset;
+		size_t off = sh[i].sh_offset;
+		for (Elf64_Word n = 0; n < sh[i].sh_info && off + 16 <= size; n++) {
+			/* Every name of this entry: vernaux or verdaux records. */
+			size_t aux, next, count;
+			if (defined) {
+				const Elf64_Verdef *vd = (const Elf64_Verdef *)(data + off);
+				aux = off + vd->vd_aux;
+				count = vd->vd_cnt;
+				next = vd->vd_next;
+			} else {
+				const Elf64_Verneed *vn = (const Elf64_Verneed *)(data + off);
+				aux = off + vn->vn_aux;
+				count = vn->vn_cnt;
+				next = vn->vn_next;
+			}
+			for (size_t a = 0; a < count && aux + 16 <= size; a++) {
+				Elf64_Word name, anext;
+				if (defined) {
+					const Elf64_Verdaux *va =
+						(const Elf64_Verdaux *)(data + aux);
+					name = va->vda_name;
+					anext = va->vda_next;
+				} else {
+					const Elf64_Vernaux *va =
+						(const Elf64_Vernaux *)(data + aux);
+					name = va->vna_name;
+					anext = va->vna_next;
+				}
+				unsigned major, minor;
+				if (name < str->sh_size &&
+				    sscanf(strtab + name, "GLIBC_%u.%u", &major, &minor) == 2 &&
+				    major * 1000 + minor > best)
+					best = major * 1000 + minor;
+				if (anext == 0)
+					break;
+				aux += anext;
+			}
+			if (next == 0)
+				break;
+			off += next;
+		}
+	}
+	return best;
+}
+
+static unsigned container_glibc(const char *root)
+{
+	const char *const libcs[] = {"/lib/x86_64-linux-gnu/libc.so.6",
+				     "/usr/lib/x86_64-linux-gnu/libc.so.6", "/lib64/libc.so.6",
+				     "/usr/lib64/libc.so.6", "/lib/libc.so.6"};
+	for (size_t i = 0; i < UD_ARRAY_SIZE(libcs); i++) {
+		_cleanup_free_ char *p = xasprintf("%s%s", root, libcs[i]);
+		unsigned v = glibc_version(p, true);
+		if (v)
+			return v;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------- copying */
+
+struct copy {
+	char *src, *dst;
+};
+
+static void add_copy(struct copy **list, size_t *n, const char *src, const char *dst)
+{
+	*list = xrealloc(*list, (*n + 1) * sizeof(**list));
+	(*list)[(*n)++] = (struct copy){xstrdup(src), xstrdup(dst)};
+}
+
+static void collect_libs(const char *dir, const char *sub, const char *dest, struct copy **list,
+			 size_t *n)
+{
+	_cleanup_free_ char *from = sub ? ud_path_join(dir, sub) : xstrdup(dir);
+	DIR *d = opendir(from);
+	if (d == NULL)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		if (!is_nvidia_lib(de->d_name))
+			continue;
+		_cleanup_free_ char *src = ud_path_join(from, de->d_name);
+		_cleanup_free_ char *rel =
+			sub ? ud_path_join(sub, de->d_name) : xstrdup(de->d_name);
+		_cleanup_free_ char *dst = ud_path_join(dest, rel);
+		add_copy(list, n, src, dst);
+	}
+	closedir(d);
+}
+
+/* A host library directory holds the driver when libcuda or
+ * libnvidia-cfg is there. */
+static bool has_driver(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return false;
+	struct dirent *de;
+	bool found = false;
+	while (!found && (de = readdir(d)) != NULL)
+		found = ud_str_has_prefix(de->d_name, "libcuda.so") ||
+			ud_str_has_prefix(de->d_name, "libnvidia-cfg.so");
+	closedir(d);
+	return found;
+}
+
+static int copy_one(const struct copy *c, struct ud_error **err)
+{
+	struct stat st;
+	if (lstat(c->src, &st) < 0)
+		return ud_error_sys(err, errno, "'%s'", c->src);
+	_cleanup_free_ char *parent = xstrdup(c->dst);
+	*strrchr(parent, '/') = '\0';
+	if (ud_mkdir_p(parent, 0755, err) < 0)
+		return -1;
+	unlink(c->dst);
+	if (S_ISLNK(st.st_mode)) {
+		char target[4096];
+		ssize_t n = readlink(c->src, target, sizeof(target) - 1);
+		if (n < 0)
+			return ud_error_sys(err, errno, "'%s'", c->src);
+		target[n] = '\0';
+		if (symlink(target, c->dst) < 0)
+			return ud_error_sys(err, errno, "'%s'", c->dst);
+		return 0;
+	}
+	mode_t mode = (st.st_mode & 07777) | S_IRUSR | S_IWUSR;
+	return ud_copy_file(c->src, c->dst, mode, err);
+}
+
+int ud_engine_nvidia_setup(const char *root, bool force, struct ud_error **err)
+{
+	/* The host's driver directories. */
+	const char *env_dirs = getenv("UDOCKER_NVIDIA_LIBDIRS");
+	struct ud_buf dirs = {0};
+	ud_buf_puts(&dirs,
+		    env_dirs && *env_dirs ? env_dirs : "/usr/lib/x86_64-linux-gnu:/usr/lib64");
+	const char *llp = getenv("LD_LIBRARY_PATH");
+	if ((env_dirs == NULL || *env_dirs == '\0') && llp && *llp)
+		ud_buf_printf(&dirs, ":%s", llp);
+	const char *const dests[] = {"/usr/lib/x86_64-linux-gnu", "/usr/lib64"};
+	_cleanup_free_ char *dest = NULL;
+	for (size_t i = 0; i < UD_ARRAY_SIZE(dests) && dest == NULL; i++) {
+		_cleanup_free_ char *d = xasprintf("%s%s", root, dests[i]);
+		if (ud_is_dir(d))
+			dest = steal_pointer(&d);
+	}
+	struct copy *list = NULL;
+	size_t n = 0;
+	int rc = 0;
+	char *save = NULL;
+	_cleanup_free_ char *into = dest ? xstrdup(dest) : xasprintf("%s%s", root, dests[0]);
+	for (char *d = strtok_r(dirs.data, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		if (!has_driver(d))
+			continue;
+		collect_libs(d, NULL, into, &list, &n);
+		collect_libs(d, "tls", into, &list, &n);
+	}
+	size_t n_libs = n;
+	unsigned have = container_glibc(root);
+	if (n_libs == 0)
+		rc = ud_error_set(err, UD_ERR_NOT_FOUND,
+				  "host nvidia libraries not found (looked in %s; set "
+				  "UDOCKER_NVIDIA_LIBDIRS)",
+				  env_dirs && *env_dirs ? env_dirs
+							: "/usr/lib/x86_64-linux-gnu:/usr/lib64");
+	else if (have == 0)
+		rc = ud_error_set(
+			err, UD_ERR_UNSUPPORTED,
+			"the container has no glibc (libc.so.6) for the nvidia libraries");
+	else if (dest == NULL)
+		rc = ud_error_set(err, UD_ERR_NOT_FOUND,
+				  "destination dir for nvidia libs not found in '%s'", root);
+	ud_buf_release(&dirs);
+	/* The tools and the ICD files, where the host has them. */
+	const char *bindir = getenv("UDOCKER_NVIDIA_BINDIR");
+	const char *etcdir = getenv("UDOCKER_NVIDIA_ETCDIR");
+	for (size_t i = 0; rc == 0 && i < UD_ARRAY_SIZE(tools); i++) {
+		_cleanup_free_ char *src = ud_path_join(bindir ? bindir : "/usr/bin", tools[i]);
+		_cleanup_free_ char *dst = xasprintf("%s/usr/bin/%s", root, tools[i]);
+		if (ud_path_exists(src))
+			add_copy(&list, &n, src, dst);
+	}
+	for (size_t i = 0; rc == 0 && i < UD_ARRAY_SIZE(etc_files); i++) {
+		_cleanup_free_ char *src = ud_path_join(etcdir ? etcdir : "/etc", etc_files[i]);
+		_cleanup_free_ char *dst = xasprintf("%s/etc/%s", root, etc_files[i]);
+		if (ud_path_exists(src))
+			add_copy(&list, &n, src, dst);
+	}
+	/* Nothing is copied unless all of it can be. */
+	for (size_t i = 0; rc == 0 && i < n_libs; i++) {
+		unsigned need = glibc_version(list[i].src, false);
+		if (need > have)
+			rc = ud_error_set(
+				err, UD_ERR_UNSUPPORTED,
+				"host nvidia library '%s' needs glibc %u.%u, the container "
+				"has %u.%u: use a newer image",
+				list[i].src, need / 1000, need % 1000, have / 1000, have % 1000);
+	}
+	for (size_t i = 0; rc == 0 && !force && i < n; i++) {
+		struct stat st;
+		if (lstat(list[i].dst, &st) == 0)
+			rc = ud_error_set(err, UD_ERR_EXISTS,
+					  "nvidia installation already exists, use --force to "
+					  "overwrite (%s)",
+					  list[i].dst);
+	}
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = copy_one(&list[i], err);
+	for (size_t i = 0; i < n; i++) {
+		free(list[i].src);
+		free(list[i].dst);
+	}
+	free(list);
+	if (rc < 0)
+		return -1;
+	_cleanup_free_ char *marker = cdir_file(root, "nvidia");
+	if (ud_write_file_atomic(marker, "", 0, 0644, err) < 0)
+		return -1;
+	ud_log(UD_LOG_INFO, "nvidia mode set: %zu files copied", n);
+	return 0;
+}
