@@ -62,7 +62,7 @@ UD_CMD(doctor)
 		free(why);
 	}
 	char *why = NULL;
-	_cleanup_free_ char *pick = ud_engine_pick(&why);
+	_cleanup_free_ char *pick = ud_engine_pick(NULL, &why);
 	if (pick)
 		printf("execmode auto: %s\n", pick);
 	else

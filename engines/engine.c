@@ -17,6 +17,7 @@ int ud_engine_f_run(const char *mode, const struct ud_run_request *r, int *statu
 int ud_engine_f_setup(const char *root, const char *old, const char *mode, struct ud_error **err);
 char *ud_engine_fakechroot_lib(char **why);
 char *ud_engine_patchelf(char **why);
+bool ud_engine_f_can_run(const char *root);
 int ud_engine_s1_run(const struct ud_run_request *r, int *status, struct ud_error **err);
 char *ud_engine_s1_tool(char **why);
 int ud_engine_ptrace_run(const char *mode, const struct ud_run_request *r, int *status,
@@ -34,17 +35,22 @@ const char *const ud_engine_modes[] = {"N1", "R1", "R2", "R3", "P1", "P2",
 const char *const ud_engine_all_modes[] = {"N1", "R1", "R2", "R3", "P1", "P2",
 					   "F1", "F2", "F3", "F4", "S1", NULL};
 
-/* Fastest first: N1 is a plain process in namespaces; P1 stops only at
- * the calls with paths; P2 at every call. R1 needs user namespaces as N1
- * does and starts slower, so it is never the pick. */
-char *ud_engine_pick(char **why)
+/* Fastest first: N1 is a plain process in namespaces; F1 a plain process
+ * with a preload library (for a dynamically linked glibc container); P1
+ * stops only at the calls with paths; P2 at every call. R1 needs user
+ * namespaces as N1 does and starts slower, so it is never the pick. */
+char *ud_engine_pick(const char *root, char **why)
 {
 	char *n1_why = NULL, *p1_why = NULL;
 	char *pick = NULL;
 	if (ud_engine_available("N1", &n1_why))
 		pick = xstrdup("N1");
+	else if (root && ud_engine_available("F1", NULL) && ud_engine_f_can_run(root))
+		pick = xstrdup("F1");
 	else if (ud_engine_available("P1", &p1_why))
 		pick = xstrdup("P1");
+	else if (ud_engine_available("P2", NULL))
+		pick = xstrdup("P2");
 	if (pick == NULL && why)
 		*why = xasprintf("N1: %s; P1: %s", n1_why, p1_why);
 	free(n1_why);

@@ -46,9 +46,10 @@ struct ud_run_request {
 
 /* Every mode udocker names, built or not, for reports (doctor). */
 extern const char *const ud_engine_all_modes[];
-/* For execmode auto: the fastest mode that can run here, with the reason
- * for the choice (allocated); NULL with *why when none can. */
-char *ud_engine_pick(char **why);
+/* For execmode auto: the fastest mode that can run here (allocated), for
+ * the container at root when known (NULL: any container); NULL with *why
+ * when none can. */
+char *ud_engine_pick(const char *root, char **why);
 
 /* Runs the request in engine mode `mode` ("N1"); waits for it. *status is
  * the exit status (128+N for death by signal N). Returns -1 with *err when

@@ -110,6 +110,16 @@ static char *container_loader(const char *root, struct ud_error **err)
 	return NULL;
 }
 
+bool ud_engine_f_can_run(const char *root);
+bool ud_engine_f_can_run(const char *root)
+{
+	struct ud_error *e = NULL;
+	char *ld = container_loader(root, &e);
+	ud_error_free(e);
+	free(ld);
+	return ld != NULL;
+}
+
 /* ------------------------------------------------ absolute symlinks */
 
 /* In F modes an absolute symlink in ROOT must name the host path (the

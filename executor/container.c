@@ -69,10 +69,19 @@ int ud_exec_setup(struct ud_exec_ctx *x, const struct ud_step *st, struct ud_err
 	if (c == NULL)
 		return -1;
 	int r = 0;
+	/* auto: the container exists now, so its kind of libc is known. */
+	_cleanup_free_ char *mode = NULL;
+	if (st->container.picked)
+		mode = ud_engine_pick(c->root, NULL);
+	if (mode == NULL)
+		mode = xstrdup(st->container.mode);
+	else if (strcmp(mode, st->container.mode) != 0)
+		ud_log(UD_LOG_INFO, "container %s: auto picks %s for this container",
+		       st->container.spec->name, mode);
 	if (c->protected)
 		r = ud_error_set(err, UD_ERR_PROTECTED, "container is protected: %s", c->id);
-	else if (ud_engine_setup(c->root, c->execmode, st->container.mode, err) == 0)
-		r = ud_store_container_set_execmode(x->store, c->id, st->container.mode, err);
+	else if (ud_engine_setup(c->root, c->execmode, mode, err) == 0)
+		r = ud_store_container_set_execmode(x->store, c->id, mode, err);
 	else
 		r = -1;
 	ud_store_container_free(c);

@@ -263,7 +263,8 @@ static void add_container_steps(struct ud_plan *plan, const struct ud_spec *spec
 	struct ud_step *su = new_step(plan, UD_STEP_SETUP, c, pull_step);
 	char *why = NULL;
 	if (mode == NULL || strcmp(mode, "auto") == 0) {
-		su->container.mode = ud_engine_pick(&why);
+		su->container.mode = ud_engine_pick(have ? have->root : NULL, &why);
+		su->container.picked = true;
 		if (su->container.mode == NULL) {
 			su->container.mode = xstrdup("N1");
 			su->state = UD_STEP_BLOCKED;

@@ -46,6 +46,7 @@ struct ud_container_step {
 	size_t pull_step;		      /* index of the step pulling its image */
 	char *mode;			      /* resolved execution mode ("N1") */
 	bool replace; /* CREATE: an existing container of that name goes first */
+	bool picked;  /* SETUP: mode chosen by auto (refined for the container at setup) */
 };
 
 struct ud_step {

@@ -115,4 +115,29 @@ check "the F3 clone is patched again for where it is" out_is "ran"
 ud inspect -p moved3
 check "its patch.path names its own directory" \
   [ "$(cat "$(dirname "$OUT")/patch.path")" = "$(dirname "$OUT")" ]
+
+# execmode auto where user namespaces are not available (a user namespace of
+# our own whose limit for nested ones is 0): F1 for the glibc container, P1
+# for the static one.
+if unshare -r sh -c 'echo 0 >/proc/sys/user/max_user_namespaces' 2>/dev/null; then
+  cat >auto.yaml <<EOY
+version: 1
+containers:
+  autodeb:
+    image: "$D:latest"
+    commands: ["echo \$container_execmode"]
+  autobox:
+    image: "$P/test/busybox:latest"
+    commands: ["echo \$container_execmode"]
+EOY
+  nons() { unshare -r sh -c 'echo 0 >/proc/sys/user/max_user_namespaces; exec "$@"' _ "$UD_BIN" --allow-root "$@"; }
+  OUT=$(nons doctor 2>&1); RC=$?; ERR=
+  check "doctor without user namespaces: N1 no, with the reason; auto P1" \
+    out_has "  N1  no: " && out_has "execmode auto: P1"
+  OUT=$(nons apply -f auto.yaml 2>&1); RC=$?; ERR=
+  check "auto picks F1 for the glibc container and P1 for the static one" \
+    rc_is 0 && grep -qx F1 <<<"$OUT" && grep -qx P1 <<<"$OUT" && out_has "auto picks F1 for this container"
+else
+  skip "auto without user namespaces: cannot make a user namespace to test in"
+fi
 finish
