@@ -1,27 +1,39 @@
 #include "cli/cli.h"
 #include "engines/engines.h"
+#include "store/store.h"
 
 #include <string.h>
 #include <sys/utsname.h>
 
 static const char help[] =
-	"Usage: udocker doctor\n"
+	"Usage: udocker doctor [CONTAINER]\n"
 	"\n"
 	"Reports what this host offers for running containers: user namespaces,\n"
 	"ptrace, seccomp, the runtimes and tools found on PATH, and for every\n"
 	"execution mode whether it can run here and, if not, why. Ends with the\n"
-	"mode 'execmode: auto' picks. Exit status 0 when at least one mode can run.\n";
+	"mode 'execmode: auto' picks. With a CONTAINER, also its C library (the F\n"
+	"modes need a dynamically linked glibc one) and the mode auto picks for it.\n"
+	"Exit status 0 when at least one mode can run.\n";
 
 UD_CMD(doctor)
 {
 	struct ud_opt opts[] = {{0}};
 	char **pos = NULL;
 	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
-	bool extra = pos[0] != NULL;
+	bool extra = pos[0] != NULL && pos[1] != NULL;
+	_cleanup_free_ char *name = pos[0] ? xstrdup(pos[0]) : NULL;
 	free(pos);
 	if (extra) {
-		ud_cli_error("doctor: takes no arguments (see udocker doctor --help)");
+		ud_cli_error("doctor: takes at most one CONTAINER (see udocker doctor --help)");
 		return 1;
+	}
+	struct ud_container *c = NULL;
+	if (name) {
+		struct ud_error *err = NULL;
+		struct ud_store *s = ud_cli_store(cli, &err);
+		c = s ? ud_store_container_get(s, name, &err) : NULL;
+		if (c == NULL)
+			return ud_cli_fail(err);
 	}
 	struct utsname u;
 	if (uname(&u) == 0)
@@ -68,5 +80,19 @@ UD_CMD(doctor)
 	else
 		printf("execmode auto: none can run here (%s)\n", why);
 	free(why);
+	if (c) {
+		unsigned v = ud_engine_container_glibc(c->root);
+		bool f = ud_engine_f_can_run(c->root);
+		printf("container %s: ", name);
+		if (v)
+			printf("glibc %u.%u, %s\n", v / 1000, v % 1000,
+			       f ? "dynamically linked (F modes can run it)"
+				 : "no dynamically linked shell (F modes cannot run it)");
+		else
+			printf("no glibc (static or musl programs): the F modes cannot run it\n");
+		_cleanup_free_ char *cpick = ud_engine_pick(c->root, NULL);
+		printf("execmode auto for %s: %s\n", name, cpick ? cpick : "none");
+		ud_store_container_free(c);
+	}
 	return usable ? 0 : 1;
 }

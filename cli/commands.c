@@ -9,7 +9,7 @@ const struct ud_cmd ud_commands[] = {
 	{"showconf", ud_cmd_showconf, UD_NEEDS_NOTHING, "show the configuration in effect"},
 	{"install", ud_cmd_install, UD_NEEDS_NOTHING,
 	 "prepare the repository and report the engines this host has"},
-	{"doctor", ud_cmd_doctor, UD_NEEDS_NOTHING,
+	{"doctor", ud_cmd_doctor, UD_NEEDS_STORE,
 	 "report which execution modes can run on this host, and why not"},
 	{"mkrepo", ud_cmd_mkrepo, UD_NEEDS_NOTHING, "create a repository in a new directory"},
 	{"validate", ud_cmd_validate, UD_NEEDS_NOTHING, "check a job spec (-f FILE)"},

@@ -68,6 +68,11 @@ int ud_engine_setup(const char *root, const char *old, const char *mode, struct 
  * need a newer glibc than the container's. */
 int ud_engine_nvidia_setup(const char *root, bool force, struct ud_error **err);
 bool ud_engine_nvidia_mode(const char *root);
+/* The glibc version of the container at root as MAJOR*1000+MINOR (from
+ * the versions its libc.so.6 defines); 0 when it has none. */
+unsigned ud_engine_container_glibc(const char *root);
+/* Can the F modes run the container (a dynamically linked glibc one)? */
+bool ud_engine_f_can_run(const char *root);
 
 /* Modes this build can run; and whether `mode` is one. */
 extern const char *const ud_engine_modes[];

@@ -141,7 +141,7 @@ static unsigned glibc_version(const char *path, bool defined)
 	return best;
 }
 
-static unsigned container_glibc(const char *root)
+unsigned ud_engine_container_glibc(const char *root)
 {
 	const char *const libcs[] = {"/lib/x86_64-linux-gnu/libc.so.6",
 				     "/usr/lib/x86_64-linux-gnu/libc.so.6", "/lib64/libc.so.6",
@@ -256,7 +256,7 @@ int ud_engine_nvidia_setup(const char *root, bool force, struct ud_error **err)
 		collect_libs(d, "tls", into, &list, &n);
 	}
 	size_t n_libs = n;
-	unsigned have = container_glibc(root);
+	unsigned have = ud_engine_container_glibc(root);
 	if (n_libs == 0)
 		rc = ud_error_set(err, UD_ERR_NOT_FOUND,
 				  "host nvidia libraries not found (looked in %s; set "

@@ -103,6 +103,21 @@ static json_t *make_config(const char *mode, const struct ud_run_request *r, boo
 		json_array_append_new(mounts,
 				      mount_entry(TRACER_IN_CONTAINER, "none", tracer, tr_o));
 	}
+	/* setup --nvidia: the GPU devices the host has (reference §6). */
+	if (ud_engine_nvidia_mode(r->root)) {
+		static const char *const gpu_o[] = {"rbind", "nosuid", "rw", NULL};
+		const char *const devs[] = {"/dev/nvidiactl", "/dev/nvidia-uvm",
+					    "/dev/nvidia-uvm-tools", "/dev/nvidia-modeset"};
+		for (size_t i = 0; i < UD_ARRAY_SIZE(devs); i++)
+			if (ud_path_exists(devs[i]))
+				json_array_append_new(mounts,
+						      mount_entry(devs[i], "none", devs[i], gpu_o));
+		for (int i = 0; i < 64; i++) {
+			_cleanup_free_ char *d = xasprintf("/dev/nvidia%d", i);
+			if (ud_path_exists(d))
+				json_array_append_new(mounts, mount_entry(d, "none", d, gpu_o));
+		}
+	}
 	for (size_t i = 0; i < r->n_binds; i++) {
 		const struct ud_bind *b = &r->binds[i];
 		/* The runtime sets up /dev, /proc and /sys itself. */

@@ -20,6 +20,9 @@ expect_fail "F1 refuses a static container, saying why" 1 "dynamically linked gl
   setup --execmode=F1 fstatic
 ud setup fstatic
 check "the refused container keeps its mode" out_has "execmode: N1"
+ud doctor fstatic
+check "doctor CONTAINER says the F modes cannot run a static one" \
+  out_has "container fstatic: no glibc (static or musl programs)"
 
 if [ "${UD_TEST_BIG:-0}" != 1 ]; then
   skip "F modes on Debian: UD_TEST_BIG=0"
@@ -27,6 +30,10 @@ if [ "${UD_TEST_BIG:-0}" != 1 ]; then
   exit $?
 fi
 D=$P/test/debian
+ud create --name=fdoc "$D"
+ud doctor fdoc
+check "doctor CONTAINER reports the container's glibc" \
+  out_has "container fdoc: glibc 2.36, dynamically linked (F modes can run it)"
 for mode in F1 F2 F3 F4; do
   run_matrix "$mode" "$D" "$mode-debian"
   c="$mode-debian"
@@ -62,7 +69,7 @@ done
 # setup transitions between every pair of modes keep the container runnable,
 # and leaving the F modes gives the absolute symlinks back their container form.
 ud create --name=trans "$D"
-modes="N1 P1 F1 F2 F3 F4 R1"
+modes="N1 P1 P2 F1 F2 F3 F4 R1 R2 R3"
 for a in $modes; do
   for b in $modes; do
     [ "$a" = "$b" ] && continue
