@@ -2,8 +2,10 @@
 #include "engines/engines.h"
 #include "store/store.h"
 
+#include <fcntl.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 
 static const char help[] =
 	"Usage: udocker doctor [CONTAINER]\n"
@@ -14,6 +16,32 @@ static const char help[] =
 	"mode 'execmode: auto' picks. With a CONTAINER, also its C library (the F\n"
 	"modes need a dynamically linked glibc one) and the mode auto picks for it.\n"
 	"Exit status 0 when at least one mode can run.\n";
+
+/* A runtime works when `TOOL --version` does: its first line, else NULL. */
+static char *first_line_of(const char *tool)
+{
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return NULL;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		execl(tool, tool, "--version", (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	char buf[256] = {0};
+	ssize_t n = pid > 0 ? read(fds[0], buf, sizeof(buf) - 1) : -1;
+	close(fds[0]);
+	int ws = 0;
+	if (pid > 0)
+		waitpid(pid, &ws, 0);
+	if (n <= 0 || !WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
+		return xstrdup("does not run");
+	buf[strcspn(buf, "\n")] = '\0';
+	return xstrdup(buf);
+}
 
 UD_CMD(doctor)
 {
@@ -54,7 +82,9 @@ UD_CMD(doctor)
 			if (strcmp(base ? base + 1 : p.tools[k], tools[i]) == 0)
 				found = p.tools[k];
 		}
-		printf("%s: %s\n", tools[i], found ? found : "not found");
+		_cleanup_free_ char *version = found && i < 3 ? first_line_of(found) : NULL;
+		printf("%s: %s%s%s%s\n", tools[i], found ? found : "not found", version ? " (" : "",
+		       version ? version : "", version ? ")" : "");
 	}
 	char *twhy = NULL;
 	_cleanup_free_ char *tracer = ud_engine_tracer_path(&twhy);

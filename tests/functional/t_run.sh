@@ -68,6 +68,10 @@ if command -v apptainer >/dev/null || command -v singularity >/dev/null; then
 else
   expect_fail "S1 without apptainer or singularity is refused with the reason" 1 \
     "S1 needs apptainer or singularity on PATH" setup --execmode=S1 c-busybox
+  printf 'version: 1\ncontainers:\n  s1job:\n    image: "%s/test/busybox:latest"\n    execmode: S1\n    commands: ["true"]\n' "$P" >s1.yaml
+  ud plan -f s1.yaml
+  check "plan shows the S1 setup blocked, with the reason" out_has "blocked" &&
+    out_has "S1 needs apptainer or singularity on PATH"
 fi
 expect_ok "protect a container" protect c-busybox
 expect_fail "rm of a protected container" 1 "protected" rm c-busybox
