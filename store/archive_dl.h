@@ -55,6 +55,7 @@
 	X(archive_entry_set_hardlink)                                                              \
 	X(archive_entry_perm)                                                                      \
 	X(archive_write_add_filter_gzip)                                                           \
+	X(archive_write_set_options)                                                               \
 	X(archive_entry_set_symlink)
 
 struct ud_archive_api {
@@ -111,6 +112,7 @@ int ud_archive_load(struct ud_error **err);
 #define archive_entry_set_hardlink ud_archive.p_archive_entry_set_hardlink
 #define archive_entry_perm ud_archive.p_archive_entry_perm
 #define archive_write_add_filter_gzip ud_archive.p_archive_write_add_filter_gzip
+#define archive_write_set_options ud_archive.p_archive_write_set_options
 #define archive_entry_set_symlink ud_archive.p_archive_entry_set_symlink
 
 #endif
