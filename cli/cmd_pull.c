@@ -41,10 +41,11 @@ UD_CMD(pull)
 	free(pos);
 	struct ud_error *err = NULL;
 	int rc;
+	struct ud_cli_spec_opts so = {.registry = registry};
 	if (ud_spec_validate(spec, &err) < 0)
 		rc = ud_cli_fail(err);
 	else
-		rc = ud_cli_run_spec(cli, spec, registry, true, NULL);
+		rc = ud_cli_run_spec(cli, spec, &so, true, NULL);
 	ud_spec_free(spec);
 	return rc;
 }

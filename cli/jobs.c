@@ -7,6 +7,7 @@
 #include "registry/registry.h"
 #include "store/store.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 struct ud_store *ud_cli_store(struct ud_cli *cli, struct ud_error **err)
@@ -78,15 +79,73 @@ static void on_event(enum ud_event ev, const struct ud_event_info *info, void *d
 	}
 }
 
-int ud_cli_run_spec(struct ud_cli *cli, const struct ud_spec *spec, const char *registry_url,
-		    bool quiet_summary, const struct ud_run_options *run)
+struct task_env {
+	const char *task;
+};
+
+static const char *task_getenv(const char *name, void *data)
+{
+	const struct task_env *t = data;
+	if (strcmp(name, "TASK") == 0)
+		return t->task;
+	return getenv(name);
+}
+
+struct ud_spec *ud_cli_load_spec(const char *file, const char *task, struct ud_error **err)
+{
+	/* Without --task, ${TASK} is empty: fine for staging and locking
+	 * (images must not depend on the task); runs are refused below. */
+	struct task_env t = {task ? task : ""};
+	struct ud_spec *spec = ud_spec_load_file_env(file, task_getenv, &t, err);
+	if (spec == NULL || task == NULL || spec->tasks == NULL)
+		return spec;
+	if (!ud_strv_contains(spec->tasks, task)) {
+		size_t n = ud_strv_len(spec->tasks);
+		ud_error_set(err, UD_ERR_USAGE,
+			     "%s: task '%s' is not one of the spec's tasks (%s%s%s)", file, task,
+			     spec->tasks[0], n > 1 ? " ... " : "", n > 1 ? spec->tasks[n - 1] : "");
+		ud_spec_free(spec);
+		return NULL;
+	}
+	return spec;
+}
+
+int ud_cli_planner_options(struct ud_cli *cli, const struct ud_cli_spec_opts *o,
+			   struct ud_planner_options *popts, struct ud_lockfile **lock,
+			   struct ud_error **err)
+{
+	static const struct ud_cli_spec_opts none = {0};
+	if (o == NULL)
+		o = &none;
+	*lock = NULL;
+	memset(popts, 0, sizeof(*popts));
+	popts->registry_url = o->registry ? o->registry : cli->conf.registry_url;
+	popts->offline = o->offline;
+	popts->stage = o->stage;
+	popts->spec_path = o->spec_path;
+	if (o->spec_path && !o->no_lock) {
+		_cleanup_free_ char *lp = ud_lockfile_path(o->spec_path);
+		if (ud_lockfile_load(lp, lock, err) < 0)
+			return -1;
+		popts->lock = *lock;
+	}
+	return 0;
+}
+
+int ud_cli_run_spec(struct ud_cli *cli, const struct ud_spec *spec,
+		    const struct ud_cli_spec_opts *o, bool quiet_summary,
+		    const struct ud_run_options *run)
 {
 	struct ud_error *err = NULL;
 	struct ud_store *store = ud_cli_store(cli, &err);
 	if (store == NULL)
 		return ud_cli_fail(err);
-	struct ud_planner_options popts = {registry_url ? registry_url : cli->conf.registry_url};
+	struct ud_planner_options popts;
+	struct ud_lockfile *lock = NULL;
+	if (ud_cli_planner_options(cli, o, &popts, &lock, &err) < 0)
+		return ud_cli_fail(err);
 	struct ud_plan *plan = ud_planner_plan(spec, store, &popts, &err);
+	ud_lockfile_free(lock);
 	if (plan == NULL)
 		return ud_cli_fail(err);
 	struct ud_registry_options ropts;

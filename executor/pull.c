@@ -154,6 +154,9 @@ int ud_exec_pull(struct ud_exec_ctx *x, const struct ud_step *st, struct ud_exec
 	if (r == 0)
 		r = ud_store_tag_write(x->store, p->local_name, p->local_tag, res->manifest,
 				       res->manifest_len, names, err);
+	/* For the pull policy "every": when the registry was last asked. */
+	if (r == 0)
+		ud_store_tag_set_resolved(x->store, p->local_name, p->local_tag, NULL);
 	free(w);
 	free(mine);
 	free(waiting);

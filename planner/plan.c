@@ -5,6 +5,7 @@
 #include "store/store.h"
 
 #include <string.h>
+#include <time.h>
 
 const char *ud_step_state_name(enum ud_step_state s)
 {
@@ -55,6 +56,8 @@ void ud_plan_free(struct ud_plan *plan)
 
 static enum ud_pull_policy policy_of(const char *p)
 {
+	if (ud_spec_pull_every(p, NULL))
+		return UD_PULL_EVERY;
 	if (p && strcmp(p, "always") == 0)
 		return UD_PULL_ALWAYS;
 	if (p && strcmp(p, "never") == 0)
@@ -81,6 +84,19 @@ static struct ud_step *add_pull(struct ud_plan *plan, const struct ud_spec *spec
 				const struct ud_planner_options *opts, struct ud_error **err)
 {
 	_cleanup_free_ char *full = NULL;
+	bool locked = false;
+	if (digest == NULL && opts->lock && strchr(ref_text, '@') == NULL) {
+		struct ud_platform lp = {0};
+		const char *ltext = first(platform, spec->def_platform, NULL);
+		if (ltext == NULL || ud_platform_parse(ltext, &lp, NULL) == 0) {
+			if (ltext == NULL)
+				ud_platform_host(&lp);
+			_cleanup_free_ char *key = ud_platform_format(&lp);
+			digest = ud_lockfile_digest(opts->lock, ref_text, key);
+			locked = digest != NULL;
+		}
+		ud_platform_release(&lp);
+	}
 	if (digest && strchr(ref_text, '@') == NULL)
 		full = xasprintf("%s@%s", ref_text, digest);
 	else
@@ -130,14 +146,18 @@ static struct ud_step *add_pull(struct ud_plan *plan, const struct ud_spec *spec
 	st->pull.local_tag = xstrdup(ref.local_tag);
 	st->pull.ref = ref;
 	st->pull.platform = plat;
-	st->pull.policy = policy_of(first(pull, spec->def_pull, "missing"));
+	const char *policy = first(pull, spec->def_pull, "missing");
+	st->pull.policy = policy_of(policy);
+	ud_spec_pull_every(policy, &st->pull.every);
+	st->pull.locked = locked;
 	st->name = ud_ref_local(&st->pull.ref);
 	st->where = where_of(pos);
 	st->used_by = xcalloc(1, sizeof(char *));
 	return st;
 }
 
-static int decide(struct ud_step *st, struct ud_store *store, struct ud_error **err)
+static int decide(struct ud_step *st, struct ud_store *store, const struct ud_planner_options *opts,
+		  struct ud_error **err)
 {
 	struct ud_pull_step *p = &st->pull;
 	bool exists = ud_store_tag_exists(store, p->local_name, p->local_tag);
@@ -165,12 +185,33 @@ static int decide(struct ud_step *st, struct ud_store *store, struct ud_error **
 				exists ? "blobs missing from the store and pull policy is 'never'"
 				       : "not in the store and pull policy is 'never'");
 		}
+	} else if (opts->offline) {
+		if (exists && p->n_missing == 0) {
+			st->state = UD_STEP_PRESENT;
+			st->reason =
+				xasprintf("offline: in the store (%d blobs present)%s", p->n_blobs,
+					  p->locked ? ", the digest from the lock file" : "");
+		} else {
+			st->state = UD_STEP_BLOCKED;
+			st->reason = xasprintf(
+				"offline: %s; stage it first where the registry is reachable: "
+				"udocker apply --stage -f %s",
+				exists ? "blobs are missing from the store" : "not in the store",
+				opts->spec_path ? opts->spec_path : "FILE");
+		}
 	} else if (p->policy == UD_PULL_ALWAYS && p->ref.digest == NULL) {
 		st->state = UD_STEP_TODO;
 		st->reason =
 			xasprintf("pull policy 'always': resolve the tag again for %s, download "
 				  "missing blobs only",
 				  plat);
+	} else if (p->policy == UD_PULL_EVERY && p->ref.digest == NULL &&
+		   (!exists || p->n_missing > 0 ||
+		    time(NULL) - ud_store_tag_resolved_at(store, p->local_name, p->local_tag) >=
+			    p->every)) {
+		st->state = UD_STEP_TODO;
+		st->reason = xasprintf("pull policy 'every %lds': resolve the tag again for %s",
+				       p->every, plat);
 	} else if (!exists) {
 		st->state = UD_STEP_TODO;
 		st->reason = xasprintf("not in the store: pull for %s", plat);
@@ -217,7 +258,7 @@ static char *image_digest(struct ud_store *store, const struct ud_pull_step *p)
 
 static void add_container_steps(struct ud_plan *plan, const struct ud_spec *spec,
 				const struct ud_spec_container *c, size_t pull_step,
-				struct ud_store *store)
+				struct ud_store *store, const struct ud_planner_options *opts)
 {
 	/* The pull step may move when steps are added: copy what we need. */
 	struct ud_pull_step *p = &plan->steps[pull_step].pull;
@@ -302,7 +343,7 @@ static void add_container_steps(struct ud_plan *plan, const struct ud_spec *spec
 	}
 	ud_store_container_free(have);
 
-	if (c->n_commands > 0) {
+	if (c->n_commands > 0 && !opts->stage) {
 		struct ud_step *run = new_step(plan, UD_STEP_RUN, c, pull_step);
 		run->state = UD_STEP_TODO;
 		run->reason = xasprintf("%zu command%s (commands always run)", c->n_commands,
@@ -341,10 +382,10 @@ struct ud_plan *ud_planner_plan(const struct ud_spec *spec, struct ud_store *sto
 		pull_of[i] = (size_t)(st - plan->steps);
 	}
 	for (size_t i = 0; i < plan->n_steps; i++)
-		if (decide(&plan->steps[i], store, err) < 0)
+		if (decide(&plan->steps[i], store, opts, err) < 0)
 			goto fail;
 	for (size_t i = 0; i < spec->n_containers; i++)
-		add_container_steps(plan, spec, &spec->containers[i], pull_of[i], store);
+		add_container_steps(plan, spec, &spec->containers[i], pull_of[i], store, opts);
 	free(pull_of);
 	return plan;
 fail:

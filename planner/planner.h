@@ -29,6 +29,7 @@ enum ud_pull_policy {
 	UD_PULL_MISSING,
 	UD_PULL_ALWAYS,
 	UD_PULL_NEVER,
+	UD_PULL_EVERY, /* "every DURATION": as ALWAYS once the last resolution is older */
 };
 
 struct ud_pull_step {
@@ -38,6 +39,8 @@ struct ud_pull_step {
 	char *local_tag;   /* tag directory name (the digest for pins) */
 	struct ud_platform platform;
 	enum ud_pull_policy policy;
+	long every;		/* UD_PULL_EVERY: seconds between resolutions */
+	bool locked;		/* the digest comes from the spec's lock file */
 	int n_blobs, n_missing; /* from the store, when the tag exists */
 };
 
@@ -65,8 +68,31 @@ struct ud_plan {
 	size_t n_steps;
 };
 
+/* A lock file (lock.c): image reference + platform -> digest. */
+struct ud_lock_entry {
+	char *ref, *platform, *digest;
+};
+struct ud_lockfile {
+	struct ud_lock_entry *entries;
+	size_t n;
+};
+/* FILE.lock for the spec FILE (allocated). */
+char *ud_lockfile_path(const char *spec_path);
+/* Loads a lock file; *out NULL (and 0) when there is none; -1 with *err
+ * when it is malformed. */
+int ud_lockfile_load(const char *path, struct ud_lockfile **out, struct ud_error **err);
+int ud_lockfile_write(const char *path, const struct ud_lockfile *l, struct ud_error **err);
+void ud_lockfile_add(struct ud_lockfile *l, const char *ref, const char *platform,
+		     const char *digest);
+const char *ud_lockfile_digest(const struct ud_lockfile *l, const char *ref, const char *platform);
+void ud_lockfile_free(struct ud_lockfile *l);
+
 struct ud_planner_options {
-	const char *registry_url; /* --registry / UDOCKER_REGISTRY for host-less names */
+	const char *registry_url;	/* --registry / UDOCKER_REGISTRY for host-less names */
+	const struct ud_lockfile *lock; /* pins tags to digests, or NULL */
+	bool offline;			/* no registry may be asked: what is missing blocks */
+	bool stage;			/* pull, create and set up; run nothing */
+	const char *spec_path;		/* for messages ("apply --stage -f FILE") */
 };
 
 /* Builds the plan for spec against store. Returns NULL and sets *err when a

@@ -97,10 +97,15 @@ static int get_enum(struct loader *L, const yaml_node_t *n, const char *what, ch
 {
 	if (get_str(L, n, what, out) < 0)
 		return -1;
+	if (list == ud_spec_pull_policies && ud_spec_pull_every(*out, NULL))
+		return 0;
 	const char *canon = ud_spec_in_list(*out, list);
 	if (canon == NULL) {
 		_cleanup_free_ char *all = ud_spec_join_list(list);
-		return fail_at(L, n, "%s: found '%s', expected one of %s", what, *out, all);
+		return fail_at(L, n, "%s: found '%s', expected one of %s%s", what, *out, all,
+			       list == ud_spec_pull_policies
+				       ? ", or every DURATION (e.g. 'every 1h')"
+				       : "");
 	}
 	free(*out);
 	*out = xstrdup(canon);
@@ -443,10 +448,47 @@ static int load_container(struct loader *L, const yaml_node_t *k, const yaml_nod
 	return 0;
 }
 
+/* tasks: "FIRST-LAST" (numbers) or a list of names. */
+static int load_tasks(struct loader *L, const yaml_node_t *v)
+{
+	struct ud_spec *s = L->spec;
+	if (v->type == YAML_SCALAR_NODE) {
+		_cleanup_free_ char *text = NULL;
+		if (get_str(L, v, "tasks", &text) < 0)
+			return -1;
+		long a, b;
+		char extra;
+		int n = sscanf(text, "%ld-%ld%c", &a, &b, &extra);
+		if (n == 1 && sscanf(text, "%ld%c", &a, &extra) == 1)
+			b = a;
+		else if (n != 2 || a < 0 || b < a || b - a >= 100000)
+			return fail_at(L, v,
+				       "tasks: found '%s', expected FIRST-LAST (e.g. 1-32) or a "
+				       "list",
+				       text);
+		for (long i = a; i <= b; i++)
+			ud_strv_push(&s->tasks, xasprintf("%ld", i));
+		return 0;
+	}
+	if (v->type != YAML_SEQUENCE_NODE)
+		return fail_at(L, v, "tasks: found %s, expected FIRST-LAST or a list",
+			       kind_name(v));
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+	     it++) {
+		char *t = NULL;
+		if (get_str(L, node(L, *it), "tasks", &t) < 0)
+			return -1;
+		ud_strv_push(&s->tasks, t);
+	}
+	if (s->tasks == NULL)
+		return fail_at(L, v, "tasks: the list is empty");
+	return 0;
+}
+
 static int load_root(struct loader *L, const yaml_node_t *root)
 {
-	static const char *const keys[] = {"version", "defaults",   "images",
-					   "volumes", "containers", NULL};
+	static const char *const keys[] = {"version",	 "defaults", "images", "volumes",
+					   "containers", "tasks",    NULL};
 	static const char *const def_keys[] = {"execmode", "pull", "platform", NULL};
 	if (root->type != YAML_MAPPING_NODE)
 		return fail_at(L, root, "found %s, expected a mapping with 'version: 1'",
@@ -485,6 +527,9 @@ static int load_root(struct loader *L, const yaml_node_t *root)
 				if (r < 0)
 					return -1;
 			}
+		} else if (strcmp(key, "tasks") == 0) {
+			if (load_tasks(L, v) < 0)
+				return -1;
 		} else if (is_null(v)) {
 			continue; /* an empty section */
 		} else if (strcmp(key, "images") == 0) {
@@ -622,11 +667,17 @@ struct ud_spec *ud_spec_load_string(const char *text, size_t len, const char *na
 	return L.spec;
 }
 
-struct ud_spec *ud_spec_load_file(const char *path, struct ud_error **err)
+struct ud_spec *ud_spec_load_file_env(const char *path, ud_spec_getenv getenv_fn, void *getenv_data,
+				      struct ud_error **err)
 {
 	size_t len = 0;
 	_cleanup_free_ char *text = ud_read_file(path, &len, err);
 	if (text == NULL)
 		return NULL;
-	return ud_spec_load_string(text, len, path, NULL, NULL, err);
+	return ud_spec_load_string(text, len, path, getenv_fn, getenv_data, err);
+}
+
+struct ud_spec *ud_spec_load_file(const char *path, struct ud_error **err)
+{
+	return ud_spec_load_file_env(path, NULL, NULL, err);
 }

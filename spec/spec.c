@@ -81,6 +81,7 @@ void ud_spec_free(struct ud_spec *s)
 {
 	if (s == NULL)
 		return;
+	ud_strv_free(s->tasks);
 	for (size_t i = 0; i < s->n_images; i++) {
 		struct ud_spec_image *img = &s->images[i];
 		free(img->alias);
@@ -161,15 +162,36 @@ char *ud_spec_join_list(const char *const *list)
 }
 
 /* Canonicalises *v in place to the list's spelling, or fails. */
+bool ud_spec_pull_every(const char *v, long *seconds)
+{
+	long n = 0;
+	char unit = 0, extra;
+	if (v == NULL || sscanf(v, "every %ld%c%c", &n, &unit, &extra) != 2 || n <= 0)
+		return false;
+	long mult = unit == 's'	  ? 1
+		    : unit == 'm' ? 60
+		    : unit == 'h' ? 3600
+		    : unit == 'd' ? 86400
+				  : 0;
+	if (mult == 0)
+		return false;
+	if (seconds)
+		*seconds = n * mult;
+	return true;
+}
+
 static int check_enum(struct ud_error **err, const struct ud_spec_pos *pos, const char *what,
 		      char **v, const char *const *list)
 {
 	if (*v == NULL)
 		return 0;
+	if (list == pull_policies && ud_spec_pull_every(*v, NULL))
+		return 0;
 	const char *canon = ud_spec_in_list(*v, list);
 	if (canon == NULL) {
 		_cleanup_free_ char *all = ud_spec_join_list(list);
-		return vfail(err, pos, "%s: found '%s', expected one of %s", what, *v, all);
+		return vfail(err, pos, "%s: found '%s', expected one of %s%s", what, *v, all,
+			     list == pull_policies ? ", or every DURATION (e.g. 'every 1h')" : "");
 	}
 	free(*v);
 	*v = xstrdup(canon);

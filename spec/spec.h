@@ -68,6 +68,7 @@ struct ud_spec {
 	size_t n_volumes;
 	struct ud_spec_container *containers;
 	size_t n_containers;
+	char **tasks; /* tasks: the values ${TASK} may take (NULL-terminated), or NULL */
 };
 
 /* Looks a variable up; returns NULL when unset. */
@@ -81,6 +82,8 @@ struct ud_spec *ud_spec_load_string(const char *text, size_t len, const char *na
 				    struct ud_error **err);
 /* Same, from a file (at most 1 MiB). */
 struct ud_spec *ud_spec_load_file(const char *path, struct ud_error **err);
+struct ud_spec *ud_spec_load_file_env(const char *path, ud_spec_getenv getenv_fn, void *getenv_data,
+				      struct ud_error **err);
 void ud_spec_free(struct ud_spec *spec);
 
 /* Finds an image alias; NULL when none. */
@@ -102,5 +105,9 @@ void ud_spec_container_add_command(struct ud_spec_container *c, char *const *arg
 int ud_spec_validate(const struct ud_spec *spec, struct ud_error **err);
 
 extern const char *const ud_spec_execmodes[]; /* NULL-terminated, canonical spelling */
+
+/* Is v a pull policy "every N[smhd]" (re-resolve the tag when the last
+ * resolution is older)? *seconds gets the interval. */
+bool ud_spec_pull_every(const char *v, long *seconds);
 
 #endif

@@ -15,6 +15,23 @@ char *ud_store_tag_dir(const struct ud_store *s, const char *name, const char *t
 	return ud_path_join(repo, tag);
 }
 
+time_t ud_store_tag_resolved_at(const struct ud_store *s, const char *name, const char *tag)
+{
+	_cleanup_free_ char *dir = ud_store_tag_dir(s, name, tag);
+	_cleanup_free_ char *p = ud_path_join(dir, ".resolved");
+	_cleanup_free_ char *text = ud_read_file(p, NULL, NULL);
+	return text ? (time_t)strtoll(text, NULL, 10) : 0;
+}
+
+int ud_store_tag_set_resolved(const struct ud_store *s, const char *name, const char *tag,
+			      struct ud_error **err)
+{
+	_cleanup_free_ char *dir = ud_store_tag_dir(s, name, tag);
+	_cleanup_free_ char *p = ud_path_join(dir, ".resolved");
+	_cleanup_free_ char *now = xasprintf("%lld\n", (long long)time(NULL));
+	return ud_write_file_atomic(p, now, strlen(now), 0644, err);
+}
+
 bool ud_store_tag_exists(const struct ud_store *s, const char *name, const char *tag)
 {
 	_cleanup_free_ char *dir = ud_store_tag_dir(s, name, tag);
