@@ -102,6 +102,7 @@ UD_CMD(showconf);
 UD_CMD(install);
 UD_CMD(doctor);
 UD_CMD(lock);
+UD_CMD(submit);
 UD_CMD(mkrepo);
 UD_CMD(pull);
 UD_CMD(images);

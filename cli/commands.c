@@ -14,6 +14,8 @@ const struct ud_cmd ud_commands[] = {
 	{"mkrepo", ud_cmd_mkrepo, UD_NEEDS_NOTHING, "create a repository in a new directory"},
 	{"validate", ud_cmd_validate, UD_NEEDS_NOTHING, "check a job spec (-f FILE)"},
 	{"plan", ud_cmd_plan, UD_NEEDS_STORE, "show the steps a job spec needs (-f FILE [--json])"},
+	{"submit", ud_cmd_submit, UD_NEEDS_STORE,
+	 "stage a job spec once, then run its tasks as a Slurm job array"},
 	{"lock", ud_cmd_lock, UD_NEEDS_STORE,
 	 "pin a job spec's images to digests (FILE.lock) for every node"},
 	{"apply", ud_cmd_apply, UD_NEEDS_STORE, "carry out a job spec (-f FILE)"},

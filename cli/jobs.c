@@ -167,10 +167,11 @@ int ud_cli_run_spec(struct ud_cli *cli, const struct ud_spec *spec,
 	if (!quiet_summary)
 		ud_log(UD_LOG_INFO,
 		       "done: %d step%s done, %d present; %d blob%s downloaded (%.1f MB), %d "
-		       "already in the store",
+		       "already in the store; %d manifest request%s",
 		       stats.steps_done, stats.steps_done == 1 ? "" : "s", stats.steps_skipped,
 		       stats.blobs_downloaded, stats.blobs_downloaded == 1 ? "" : "s",
-		       (double)stats.bytes_downloaded / 1048576.0, stats.blobs_reused);
+		       (double)stats.bytes_downloaded / 1048576.0, stats.blobs_reused,
+		       stats.manifest_requests, stats.manifest_requests == 1 ? "" : "s");
 	return 0;
 }
 

@@ -27,6 +27,7 @@ chmod 755 "$work/bin/"*
 
 cleanup() {
   "$top/tests/fixtures/registry.sh" stop "$state" >/dev/null 2>&1 || true
+  "$top/tests/fixtures/slurm.sh" stop "$work/slurm" >/dev/null 2>&1 || true
   umount "$work/smallfs" 2>/dev/null || true
   rm -rf "$work"
 }
@@ -41,6 +42,14 @@ big=()
 "$top/tests/fixtures/registry.sh" start "$state"
 "$top/tests/fixtures/push.sh" "$state" "$images" "${big[@]}"
 chmod -R a+rX "$state"
+
+# A single-node Slurm cluster for t_slurm.sh (needs root to start).
+slurm=
+if [ "$(id -u)" = 0 ] && command -v slurmctld >/dev/null; then
+  if "$top/tests/fixtures/slurm.sh" start "$work/slurm"; then
+    slurm=1
+  fi
+fi
 
 # A tiny filesystem for the disk-full test (needs root to mount).
 smallfs=
@@ -58,10 +67,10 @@ run_as() {
     id "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$user"
     runuser -u "$user" -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin TMPDIR=/tmp \
       UD_BIN="$work/bin/udocker" UD_FIX_STATE="$state" UD_RESULTS="$work/results" \
-      UD_SRC="$work/src" UD_TEST_BIG="${UD_TEST_BIG:-0}" UD_SMALLFS="$smallfs" bash "$@"
+      UD_SRC="$work/src" UD_TEST_BIG="${UD_TEST_BIG:-0}" UD_SMALLFS="$smallfs" UD_SLURM="$slurm" bash "$@"
   else
     env UD_BIN="$work/bin/udocker" UD_FIX_STATE="$state" UD_RESULTS="$work/results" \
-      UD_SRC="$work/src" UD_TEST_BIG="${UD_TEST_BIG:-0}" UD_SMALLFS="$smallfs" bash "$@"
+      UD_SRC="$work/src" UD_TEST_BIG="${UD_TEST_BIG:-0}" UD_SMALLFS="$smallfs" UD_SLURM="$slurm" bash "$@"
   fi
 }
 
