@@ -129,11 +129,12 @@ UD_CMD(submit)
 		_cleanup_free_ char *text = xasprintf(
 			"#!/bin/sh\n"
 			"# udocker submit: one task of the array; its status beside its output.\n"
-			"%s apply --offline%s --task \"$SLURM_ARRAY_TASK_ID\" -f %s\n"
+			"%s%s apply --offline%s --task \"$SLURM_ARRAY_TASK_ID\" -f %s\n"
 			"rc=$?\n"
 			"echo \"$rc\" >%s/task-\"$SLURM_ARRAY_TASK_ID\".status\n"
 			"exit \"$rc\"\n",
-			q_self, no_lock ? " --no-lock" : "", q_spec, q_dir);
+			q_self, cli->allow_root ? " --allow-root" : "", no_lock ? " --no-lock" : "",
+			q_spec, q_dir);
 		if (ud_write_file_atomic(script, text, strlen(text), 0755, &err) < 0)
 			rc = ud_cli_fail(err);
 	}
