@@ -1,5 +1,5 @@
 # Shared by the benchmarks: fixtures up, a timing helper, medians.
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=${UD_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 bin=$(readlink -f "${1:-$top/build/udocker}")
 work=$(mktemp -d /tmp/udocker-bench-XXXXXX)
 state="$work/fixtures"

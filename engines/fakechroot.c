@@ -141,11 +141,14 @@ static int convert_link(const char *path, const struct stat *st, int type, struc
 		return 0;
 	target[n] = '\0';
 	_cleanup_free_ char *next = NULL;
+	size_t to_len = strlen(walk_to);
+	bool done_already = to_len && strncmp(target, walk_to, to_len) == 0 &&
+			    (target[to_len] == '/' || target[to_len] == '\0');
 	if (walk_from_len && strncmp(target, walk_from, walk_from_len) == 0 &&
 	    (target[walk_from_len] == '/' || target[walk_from_len] == '\0'))
 		next = xasprintf("%s%s", walk_to, target + walk_from_len);
-	else if (walk_from_len == 0)
-		next = xasprintf("%s%s", walk_to, target);
+	else if (walk_from_len == 0 && !done_already)
+		next = xasprintf("%s%s", walk_to, target); /* (a killed setup did some) */
 	if (next == NULL)
 		return 0;
 	if (next[0] == '\0') {

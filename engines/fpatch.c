@@ -146,7 +146,14 @@ static int run(char *const argv[])
 static int patch_one(const char *path, const struct stat *st, int type, struct FTW *f)
 {
 	(void)f;
-	if (type != FTW_F || !S_ISREG(st->st_mode) || st->st_uid != getuid() || st->st_size < 64)
+	if (type != FTW_F || !S_ISREG(st->st_mode) || st->st_uid != getuid())
+		return 0;
+	/* A copy a killed setup left half patched. */
+	if (ud_str_has_suffix(path, ".udocker-patch")) {
+		unlink(path);
+		return 0;
+	}
+	if (st->st_size < 64)
 		return 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -183,7 +190,11 @@ static int patch_one(const char *path, const struct stat *st, int type, struct F
 	}
 	argv[k++] = tmp;
 	argv[k] = NULL;
-	/* The copy is patched; the original keeps its inode in the backup. */
+	/* The copy is patched; the original keeps its inode in the backup (a
+	 * link a killed setup made to this very file is made again). */
+	struct stat bst;
+	if (lstat(bak, &bst) == 0 && bst.st_ino == st->st_ino && bst.st_dev == st->st_dev)
+		unlink(bak);
 	if (ud_copy_file(path, tmp, st->st_mode & 07777, NULL) < 0 || run(argv) < 0 ||
 	    ud_mkdir_p(bakdir, 0755, NULL) < 0 || link(path, bak) < 0 || rename(tmp, path) < 0) {
 		unlink(tmp);
@@ -210,6 +221,12 @@ static int restore_one(const char *path, const struct stat *st, int type, struct
 
 int ud_engine_f_unpatch(const char *root, struct ud_error **err)
 {
+	/* The records go first: killed half way, the next setup or run sees
+	 * "not patched" and finishes putting the originals back. */
+	_cleanup_free_ char *pp0 = cdir_file(root, "patch.path");
+	_cleanup_free_ char *pt0 = cdir_file(root, "patch.time");
+	unlink(pp0);
+	unlink(pt0);
 	_cleanup_free_ char *backup = cdir_file(root, ".patch.orig");
 	if (ud_is_dir(backup)) {
 		memset(&walk, 0, sizeof(walk));
@@ -237,8 +254,10 @@ int ud_engine_f_patch(const char *root, struct ud_error **err)
 	_cleanup_free_ char *was = ud_read_file(pp, NULL, NULL);
 	if (was && strcmp(was, cdir) == 0)
 		return 0;
-	/* Moved since it was patched: start again from the originals. */
-	if (was && ud_engine_f_unpatch(root, err) < 0)
+	/* Moved since it was patched, or a patch was killed half way: start
+	 * again from the originals. */
+	_cleanup_free_ char *orig = cdir_file(root, ".patch.orig");
+	if ((was || ud_is_dir(orig)) && ud_engine_f_unpatch(root, err) < 0)
 		return -1;
 	char *why = NULL;
 	_cleanup_free_ char *patchelf = ud_engine_patchelf(&why);

@@ -28,9 +28,54 @@ static int write_small(const char *dir, const char *file, const char *text, stru
 	return ud_write_file_atomic(p, text, strlen(text), 0644, err);
 }
 
+/* A create or rm in progress holds ".<id>.creating.lock" (".removing.lock")
+ * beside its hidden directory; one killed leaves the directory with a lock
+ * nobody holds (the record locks die with their process, on NFS too). */
+static bool owner_lock(const char *hidden, struct ud_lock *lock, struct ud_error **err)
+{
+	_cleanup_free_ char *path = xasprintf("%s.lock", hidden);
+	return ud_lock_acquire(lock, path, "creating or removing a container", 0, err) == 0;
+}
+
+static void owner_unlock(const char *hidden, struct ud_lock *lock)
+{
+	_cleanup_free_ char *path = xasprintf("%s.lock", hidden);
+	unlink(path);
+	ud_lock_release(lock);
+}
+
+/* Removes what killed creates and removals left behind. */
+static void clean_leftovers(const struct ud_store *s)
+{
+	DIR *d = opendir(s->containers);
+	if (d == NULL)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		const char *n = de->d_name;
+		size_t len = strlen(n);
+		bool lockfile = len > 5 && strcmp(n + len - 5, ".lock") == 0;
+		size_t base = lockfile ? len - 5 : len;
+		bool creating = base > 9 && strncmp(n + base - 9, ".creating", 9) == 0;
+		bool removing = base > 9 && strncmp(n + base - 9, ".removing", 9) == 0;
+		if (n[0] != '.' || !(creating || removing))
+			continue;
+		_cleanup_free_ char *hidden = xasprintf("%s/%.*s", s->containers, (int)base, n);
+		struct ud_lock lock = {.fd = -1};
+		if (!owner_lock(hidden, &lock, NULL))
+			continue; /* its owner is at work */
+		ud_log(UD_LOG_VERBOSE, "removing '%s', left by a create or rm that was killed",
+		       hidden);
+		ud_rmtree(hidden, NULL);
+		owner_unlock(hidden, &lock);
+	}
+	closedir(d);
+}
+
 char *ud_store_container_create(const struct ud_store *s, const char *name, const char *tag,
 				struct ud_extract_stats *stats, struct ud_error **err)
 {
+	clean_leftovers(s);
 	struct ud_image *img = ud_store_image_open(s, name, tag, err);
 	if (img == NULL)
 		return NULL;
@@ -40,6 +85,11 @@ char *ud_store_container_create(const struct ud_store *s, const char *name, cons
 	_cleanup_free_ char *final = container_dir(s, id);
 	_cleanup_free_ char *root = ud_path_join(hidden, "ROOT");
 	_cleanup_free_ char *imgname = xasprintf("%s:%s", name, tag);
+	struct ud_lock owner = {.fd = -1};
+	if (!owner_lock(hidden, &owner, err)) {
+		ud_store_image_free(img);
+		return NULL;
+	}
 	int r = ud_mkdir_p(root, 0755, err);
 	if (r == 0)
 		r = write_small(hidden, "imagerepo.name", imgname, err);
@@ -62,11 +112,10 @@ char *ud_store_container_create(const struct ud_store *s, const char *name, cons
 	if (r == 0 && rename(hidden, final) < 0)
 		r = ud_error_sys(err, errno, "cannot rename '%s'", hidden);
 	ud_store_image_free(img);
-	if (r < 0) {
+	if (r < 0)
 		ud_rmtree(hidden, NULL);
-		return NULL;
-	}
-	return xstrdup(id);
+	owner_unlock(hidden, &owner);
+	return r < 0 ? NULL : xstrdup(id);
 }
 
 /* Names pointing at id. */
@@ -230,9 +279,16 @@ int ud_store_container_remove(const struct ud_store *s, const char *id, struct u
 	}
 	/* Rename first: the container disappears at once, then the tree goes. */
 	_cleanup_free_ char *gone = xasprintf("%s/.%s.removing", s->containers, c->id);
+	struct ud_lock owner = {.fd = -1};
+	if (!owner_lock(gone, &owner, err)) {
+		ud_store_container_free(c);
+		return -1;
+	}
 	int r = rename(c->dir, gone) < 0 ? ud_error_sys(err, errno, "cannot remove '%s'", c->dir)
 					 : ud_rmtree(gone, err);
+	owner_unlock(gone, &owner);
 	ud_store_container_free(c);
+	clean_leftovers(s);
 	return r;
 }
 
@@ -375,6 +431,10 @@ char *ud_store_container_import(const struct ud_store *s, const char *tarball, b
 	_cleanup_free_ char *hidden = xasprintf("%s/.%s.creating", s->containers, id);
 	_cleanup_free_ char *final = container_dir(s, id);
 	_cleanup_free_ char *target = clone ? xstrdup(hidden) : ud_path_join(hidden, "ROOT");
+	clean_leftovers(s);
+	struct ud_lock owner = {.fd = -1};
+	if (!owner_lock(hidden, &owner, err))
+		return NULL;
 	int r = ud_mkdir_p(target, 0755, err);
 	if (r == 0 && !clone)
 		r = write_small(hidden, "imagerepo.name",
@@ -396,11 +456,10 @@ char *ud_store_container_import(const struct ud_store *s, const char *tarball, b
 	}
 	if (r == 0 && rename(hidden, final) < 0)
 		r = ud_error_sys(err, errno, "cannot rename '%s'", hidden);
-	if (r < 0) {
+	if (r < 0)
 		ud_rmtree(hidden, NULL);
-		return NULL;
-	}
-	return xstrdup(id);
+	owner_unlock(hidden, &owner);
+	return r < 0 ? NULL : xstrdup(id);
 }
 
 int ud_store_container_lock(const struct ud_store *s, const char *name, struct ud_lock *lock,

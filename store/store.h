@@ -83,8 +83,8 @@ int ud_store_gc_lock(const struct ud_store *s, bool shared, struct ud_lock *lock
 char *ud_store_tag_dir(const struct ud_store *s, const char *name, const char *tag);
 /* The tag directory exists and has a TAG file. */
 bool ud_store_tag_exists(const struct ud_store *s, const char *name, const char *tag);
-/* When the tag was last resolved at its registry (pull policy "every"):
- * the hidden file .resolved in the tag directory; 0 when never. */
+/* When the tag was last resolved at its registry (pull policy "every"),
+ * kept in repos/.resolved/; 0 when never. */
 time_t ud_store_tag_resolved_at(const struct ud_store *s, const char *name, const char *tag);
 int ud_store_tag_set_resolved(const struct ud_store *s, const char *name, const char *tag,
 			      struct ud_error **err);

@@ -15,10 +15,20 @@ char *ud_store_tag_dir(const struct ud_store *s, const char *name, const char *t
 	return ud_path_join(repo, tag);
 }
 
+/* repos/.resolved/NAME#TAG ('/' as '#'): hidden from 1.3.16, which reads
+ * every file of a tag directory. */
+static char *resolved_path(const struct ud_store *s, const char *name, const char *tag)
+{
+	_cleanup_free_ char *flat = xasprintf("%s#%s", name, tag);
+	for (char *c = flat; *c; c++)
+		if (*c == '/')
+			*c = '#';
+	return xasprintf("%s/.resolved/%s", s->repos, flat);
+}
+
 time_t ud_store_tag_resolved_at(const struct ud_store *s, const char *name, const char *tag)
 {
-	_cleanup_free_ char *dir = ud_store_tag_dir(s, name, tag);
-	_cleanup_free_ char *p = ud_path_join(dir, ".resolved");
+	_cleanup_free_ char *p = resolved_path(s, name, tag);
 	_cleanup_free_ char *text = ud_read_file(p, NULL, NULL);
 	return text ? (time_t)strtoll(text, NULL, 10) : 0;
 }
@@ -26,9 +36,11 @@ time_t ud_store_tag_resolved_at(const struct ud_store *s, const char *name, cons
 int ud_store_tag_set_resolved(const struct ud_store *s, const char *name, const char *tag,
 			      struct ud_error **err)
 {
-	_cleanup_free_ char *dir = ud_store_tag_dir(s, name, tag);
-	_cleanup_free_ char *p = ud_path_join(dir, ".resolved");
+	_cleanup_free_ char *p = resolved_path(s, name, tag);
+	_cleanup_free_ char *dir = xasprintf("%s/.resolved", s->repos);
 	_cleanup_free_ char *now = xasprintf("%lld\n", (long long)time(NULL));
+	if (ud_mkdir_p(dir, 0755, err) < 0)
+		return -1;
 	return ud_write_file_atomic(p, now, strlen(now), 0644, err);
 }
 

@@ -56,7 +56,7 @@ check "pull policy every: not resolved yet for the tag, so to do" out_has "pull 
 ud apply --no-lock --task 1 -f job.yaml
 ud plan --no-lock --task 1 -f job.yaml
 check "pull policy every: resolved just now, so present" out_has "pull   present"
-resolved=$(find "$UDOCKER_DIR/repos" -path "*test/busybox/latest/.resolved")
+resolved=$(find "$UDOCKER_DIR/repos/.resolved" -name "*test#busybox#latest")
 echo $(( $(date +%s) - 7200 )) >"$resolved"
 ud plan --no-lock --task 1 -f job.yaml
 check "pull policy every: resolved 2 hours ago, so resolved again" out_has "pull policy 'every 3600s'"
