@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Runs every test: installs dependencies, builds (plain and ASan+UBSan),
 # checks formatting, runs the unit tests in both builds, starts the
-# fixture registries and runs the functional tests as an unprivileged user.
-# Usage: scripts/test.sh [--quick]   (--quick skips the sanitizer build)
-# UD_TEST_BIG=0 skips the debootstrap images (test/debian, test/big).
+# fixture registries (and a one-node Slurm cluster) and runs the functional
+# tests as an unprivileged user, then the stress tests (16 concurrent
+# applies; kill -9 at random points) and the fuzz targets.
+# Usage: scripts/test.sh [--quick]   (--quick skips the sanitizer build and fuzzing)
+# UD_TEST_BIG=0 skips the debootstrap images (test/debian, test/big);
+# UD_KILLS (20) and UD_FUZZ_SECONDS (30) size the stress and fuzz runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -36,4 +39,13 @@ tests/functional/run.sh "$top/build/udocker"
 if [ "$quick" = 0 ]; then
   step "functional tests with the ASan+UBSan binary (leaks fail the tests)"
   UD_TEST_BIG=0 tests/functional/run.sh "$top/build-asan/udocker"
+fi
+
+step "stress: 16 concurrent applies on one store"
+tests/stress/concurrent.sh "$top/build/udocker"
+step "stress: kill -9 at random points (pull, create, setup, apply)"
+KILLS=${UD_KILLS:-20} tests/stress/crash.sh "$top/build/udocker"
+if [ "$quick" = 0 ]; then
+  step "fuzzing (libFuzzer, ${UD_FUZZ_SECONDS:-30} s per target)"
+  FUZZ_SECONDS=${UD_FUZZ_SECONDS:-30} tests/fuzz/run.sh
 fi
