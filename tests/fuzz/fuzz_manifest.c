@@ -12,8 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		"application/vnd.docker.distribution.manifest.v2+json",
 		"application/vnd.docker.distribution.manifest.v1+prettyjws"};
 	struct ud_error *err = NULL;
-	struct ud_manifest *m =
-		ud_manifest_parse((const char *)data, size, types[size % 4], &err);
+	struct ud_manifest *m = ud_manifest_parse((const char *)data, size, types[size % 4], &err);
 	if (m) {
 		struct ud_platform p;
 		ud_platform_host(&p);

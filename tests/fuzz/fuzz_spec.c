@@ -14,8 +14,8 @@ static const char *no_env(const char *name, void *d)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ud_error *err = NULL;
-	struct ud_spec *s = ud_spec_load_string((const char *)data, size, "fuzz.yaml", no_env,
-						NULL, &err);
+	struct ud_spec *s =
+		ud_spec_load_string((const char *)data, size, "fuzz.yaml", no_env, NULL, &err);
 	ud_spec_free(s);
 	ud_error_free(err);
 	return 0;
