@@ -88,6 +88,8 @@ int ud_exec_setup(struct ud_exec_ctx *x, const struct ud_step *st, struct ud_err
 	return r;
 }
 
+extern char **environ;
+
 /* ------------------------------------------------------- the run request */
 
 /* Looks a user (or group) up in the container's passwd (group) file:
@@ -326,12 +328,19 @@ int ud_exec_build_request(const struct ud_container *c, const struct ud_spec_con
 	_cleanup_free_ char *home = NULL;
 	const char *user = sc->user ? sc->user : cfg.user;
 	const char *term = getenv("TERM"), *wd;
+	const char *pmix_dir = getenv("PMIX_SERVER_TMPDIR");
 	char *const *cmd;
 	if (resolve_user(c->root, user, &r->uid, &r->gid, &home, err) < 0)
 		goto fail;
 	r->env = xcalloc(1, sizeof(char *));
 	if (o && o->hostenv)
 		for (char **e = o->host_environ; e && *e; e++)
+			env_set(&r->env, *e);
+	/* One rank of `srun --mpi=pmix`: the MPI library in the container
+	 * reaches Slurm's PMIx server with these (and the directory bound
+	 * below). */
+	for (char **e = environ; pmix_dir && *e; e++)
+		if (ud_str_has_prefix(*e, "PMIX_") || ud_str_has_prefix(*e, "SLURM_"))
 			env_set(&r->env, *e);
 	for (size_t i = 0; cfg.env && cfg.env[i]; i++)
 		env_set(&r->env, cfg.env[i]);
@@ -378,6 +387,13 @@ int ud_exec_build_request(const struct ud_container *c, const struct ud_spec_con
 		for (size_t i = 0; i < UD_ARRAY_SIZE(sys); i++)
 			if (ud_path_exists(sys[i]))
 				add_bind(r, sys[i], sys[i], false);
+	}
+	if (pmix_dir && ud_is_dir(pmix_dir)) {
+		_cleanup_free_ char *dir = xstrdup(pmix_dir);
+		size_t n = strlen(dir);
+		while (n > 1 && dir[n - 1] == '/')
+			dir[--n] = '\0';
+		add_bind(r, dir, dir, false);
 	}
 	if (o && o->bindhome) {
 		const char *h = getenv("HOME");

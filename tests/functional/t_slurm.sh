@@ -56,4 +56,25 @@ if [ -f "$UD_SRC/examples/slurm/array.yaml" ]; then
   check "examples/slurm/array.yaml runs as a job array" rc_is 0 && out_has "task 4: exit 0" &&
     grep -q "task 4: .* accounts" ex/results/task-4.txt
 fi
+
+# MPI: srun --mpi=pmix, one udocker container per rank, Debian's Open MPI
+# (installed into the container with apt-get under P1's root emulation).
+if [ "${UD_TEST_BIG:-0}" = 1 ] && srun --mpi=list 2>&1 | grep -q pmix; then
+  ud create --name=mpi "$P/test/debian"
+  ud setup --execmode=P1 mpi
+  ud run --user=root mpi sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-mpi4py >/dev/null 2>&1'
+  if [ "$RC" = 0 ]; then
+    check "apt-get update and install of Open MPI as emulated root (P1)" rc_is 0
+    ud setup --execmode=N1 mpi
+    mkdir -p mpi && cp "$UD_SRC/examples/slurm/mpi.sh" "$UD_SRC/examples/slurm/hello.py" mpi/
+    OUT=$(cd mpi && PATH=$(dirname "$UD_BIN"):$PATH sbatch --wait --output=mpi.out ./mpi.sh 2>&1 && cat mpi.out)
+    RC=$?; ERR=
+    check "examples/slurm/mpi.sh: 2 ranks, one container each, talk through MPI" rc_is 0 &&
+      out_has "rank 0 of 2 (sum of ranks+1: 3)" && out_has "rank 1 of 2 (sum of ranks+1: 3)"
+  else
+    skip "MPI: apt-get in the container could not install python3-mpi4py (no Debian mirror?)"
+  fi
+else
+  skip "MPI: needs the Debian image and Slurm's pmix plugin with libpmix"
+fi
 finish
