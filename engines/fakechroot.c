@@ -135,6 +135,10 @@ static int convert_link(const char *path, const struct stat *st, int type, struc
 	(void)f;
 	if (type != FTW_SL)
 		return 0;
+	if (ud_str_has_suffix(path, ".udocker-link")) {
+		unlink(path); /* a killed conversion's temporary link */
+		return 0;
+	}
 	char target[4096];
 	ssize_t n = readlink(path, target, sizeof(target) - 1);
 	if (n <= 0 || target[0] != '/')
@@ -299,9 +303,13 @@ int ud_engine_f_setup(const char *root, const char *old, const char *mode, struc
 	_cleanup_free_ char *ld = container_loader(root, err);
 	if (ld == NULL || links_for_here(root, err) < 0)
 		return -1;
-	if (strcmp(mode, "F2") == 0)
-		return patch_loader(root, err);
-	return patched_mode(mode) ? ud_engine_f_patch(root, err) : 0;
+	int r = strcmp(mode, "F2") == 0 ? patch_loader(root, err)
+		: patched_mode(mode)	? ud_engine_f_patch(root, err)
+					: 0;
+	/* Failed: a container that stays in a non-F mode gets its links back. */
+	if (r < 0 && !is_f(old))
+		links_for_container(root, NULL);
+	return r;
 }
 
 /* ------------------------------------------------------------ run */

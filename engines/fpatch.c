@@ -143,13 +143,37 @@ static int run(char *const argv[])
 	return WIFEXITED(ws) && WEXITSTATUS(ws) == 0 ? 0 : -1;
 }
 
+/* Copies src to a new file dst (mode), written in place: a kill leaves
+ * dst, which the next walk recognises by its name and removes. */
+static int copy_to(const char *src, const char *dst, mode_t mode)
+{
+	int in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -1;
+	int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	int r = out < 0 ? -1 : 0;
+	char buf[1 << 16];
+	ssize_t n;
+	while (r == 0 && (n = read(in, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || ud_write_all(out, buf, (size_t)n) < 0)
+			r = -1;
+	}
+	close(in);
+	if (out >= 0 && (fchmod(out, mode) < 0 || close(out) < 0))
+		r = -1;
+	return r;
+}
+
 static int patch_one(const char *path, const struct stat *st, int type, struct FTW *f)
 {
 	(void)f;
 	if (type != FTW_F || !S_ISREG(st->st_mode) || st->st_uid != getuid())
 		return 0;
-	/* A copy a killed setup left half patched. */
-	if (ud_str_has_suffix(path, ".udocker-patch")) {
+	/* A copy a killed setup left half patched (its patchelf may even be
+	 * still at work on it: each setup patches copies of its own). */
+	if (strstr(path, ".udocker-patch.") || ud_str_has_suffix(path, ".udocker-patch")) {
 		unlink(path);
 		return 0;
 	}
@@ -172,7 +196,7 @@ static int patch_one(const char *path, const struct stat *st, int type, struct F
 	if (interp == NULL && rpath == NULL)
 		return 0;
 	const char *rel = path + walk.root_len;
-	_cleanup_free_ char *tmp = xasprintf("%s.udocker-patch", path);
+	_cleanup_free_ char *tmp = xasprintf("%s.udocker-patch.%d", path, (int)getpid());
 	_cleanup_free_ char *bak = xasprintf("%s%s", walk.backup, rel);
 	_cleanup_free_ char *bakdir = xstrdup(bak);
 	*strrchr(bakdir, '/') = '\0';
@@ -195,7 +219,8 @@ static int patch_one(const char *path, const struct stat *st, int type, struct F
 	struct stat bst;
 	if (lstat(bak, &bst) == 0 && bst.st_ino == st->st_ino && bst.st_dev == st->st_dev)
 		unlink(bak);
-	if (ud_copy_file(path, tmp, st->st_mode & 07777, NULL) < 0 || run(argv) < 0 ||
+	unlink(tmp);
+	if (copy_to(path, tmp, st->st_mode & 07777) < 0 || run(argv) < 0 ||
 	    ud_mkdir_p(bakdir, 0755, NULL) < 0 || link(path, bak) < 0 || rename(tmp, path) < 0) {
 		unlink(tmp);
 		if (walk.first_error == NULL)

@@ -72,8 +72,12 @@ kill_at() { # max_ms CMD...: starts CMD, kills it -9 after a random delay
   kills=$((kills + 1))
 }
 again() { # CMD...: must complete now
-  if u "$@" >/dev/null 2>&1; then again_ok=$((again_ok + 1)); else
-    again_bad=$((again_bad + 1)); echo "did not complete after a kill: $*" >&2; fi
+  local out
+  if out=$(u "$@" 2>&1); then again_ok=$((again_ok + 1)); else
+    again_bad=$((again_bad + 1))
+    echo "did not complete after a kill: $*" >&2
+    tail -3 <<<"$out" | sed 's/^/    /' >&2
+  fi
 }
 for i in $(seq "$n"); do
   u rmi "$BIG" >/dev/null 2>&1 || true
@@ -103,9 +107,10 @@ for i in $(seq "$n"); do
   again apply -f "$work/run/job.yaml"
 done
 hidden=$(find "$work/run/repo/containers" -maxdepth 1 -name '.*' | wc -l)
+temps=$(find "$work/run/repo/containers" -name '*.udocker-patch*' -o -name '*.udocker-link' | wc -l)
 held=$(held_locks)
 echo "kill -9: $kills operations killed (pull, create, setup, apply: $n each)"
 echo "verify after the kills: $verify_ok ok, $verify_bad failed"
 echo "the same operation again: $again_ok completed, $again_bad failed"
-echo "left behind afterwards: $hidden hidden container directories, $held locks held"
-[ "$verify_bad" = 0 ] && [ "$again_bad" = 0 ] && [ "$hidden" = 0 ] && [ "$held" = 0 ]
+echo "left behind afterwards: $hidden hidden container directories, $temps temporary files, $held locks held"
+[ "$verify_bad" = 0 ] && [ "$again_bad" = 0 ] && [ "$hidden" = 0 ] && [ "$temps" = 0 ] && [ "$held" = 0 ]
