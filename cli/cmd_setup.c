@@ -44,6 +44,12 @@ UD_CMD(setup)
 		return ud_cli_fail(err);
 	}
 	int rc = 0;
+	/* One setup at a time per container (many jobs may ask at once). */
+	_cleanup_lock_ struct ud_lock lock = {.fd = -1};
+	if ((nvidia || purge || mode) && ud_engine_setup_lock(c->root, &lock, &err) < 0) {
+		ud_store_container_free(c);
+		return ud_cli_fail(err);
+	}
 	if (nvidia) {
 		if (c->protected) {
 			ud_cli_error("container is protected: %s", c->id);

@@ -210,3 +210,14 @@ int ud_engine_setup(const char *root, const char *old, const char *mode, struct 
 		return 0;
 	return ud_engine_f_setup(root, old, mode, err);
 }
+
+int ud_engine_setup_lock(const char *root, struct ud_lock *lock, struct ud_error **err)
+{
+	_cleanup_free_ char *copy = xstrdup(root);
+	char *slash = strrchr(copy, '/');
+	if (slash)
+		*slash = '\0';
+	_cleanup_free_ char *path = ud_path_join(copy, ".setup.lock");
+	return ud_lock_acquire(lock, path, "setting a container up", ud_lock_default_timeout_ms(),
+			       err);
+}

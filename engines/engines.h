@@ -74,6 +74,10 @@ unsigned ud_engine_container_glibc(const char *root);
 /* Can the F modes run the container (a dynamically linked glibc one)? */
 bool ud_engine_f_can_run(const char *root);
 
+/* The lock serialising changes to the container at root (setup, and the
+ * F modes' fixes when it moved): .setup.lock beside ROOT. */
+int ud_engine_setup_lock(const char *root, struct ud_lock *lock, struct ud_error **err);
+
 /* Modes this build can run; and whether `mode` is one. */
 extern const char *const ud_engine_modes[];
 bool ud_engine_available(const char *mode, char **why);

@@ -434,11 +434,17 @@ int ud_engine_f_run(const char *mode, const struct ud_run_request *r, int *statu
 		return -1;
 	}
 	_cleanup_free_ char *loader = container_loader(r->root, err);
-	if (loader == NULL || links_for_here(r->root, err) < 0)
+	if (loader == NULL)
 		return -1;
-	/* F3/F4: patched where the container is now (again if it moved). */
-	if (patched_mode(mode) && ud_engine_f_patch(r->root, err) < 0)
-		return -1;
+	{
+		/* Links and (F3/F4) programs for where the container is now:
+		 * redone when it moved, by one run at a time. */
+		_cleanup_lock_ struct ud_lock lock = {.fd = -1};
+		if (ud_engine_setup_lock(r->root, &lock, err) < 0 ||
+		    links_for_here(r->root, err) < 0 ||
+		    (patched_mode(mode) && ud_engine_f_patch(r->root, err) < 0))
+			return -1;
+	}
 	_cleanup_free_ char *wd = host_of(r, r->workdir ? r->workdir : "/");
 	if (!ud_is_dir(wd))
 		return ud_error_set(err, UD_ERR_USAGE, "invalid working directory: %s", r->workdir);

@@ -78,8 +78,11 @@ int ud_exec_setup(struct ud_exec_ctx *x, const struct ud_step *st, struct ud_err
 	else if (strcmp(mode, st->container.mode) != 0)
 		ud_log(UD_LOG_INFO, "container %s: auto picks %s for this container",
 		       st->container.spec->name, mode);
+	_cleanup_lock_ struct ud_lock lock = {.fd = -1};
 	if (c->protected)
 		r = ud_error_set(err, UD_ERR_PROTECTED, "container is protected: %s", c->id);
+	else if (ud_engine_setup_lock(c->root, &lock, err) < 0)
+		r = -1;
 	else if (ud_engine_setup(c->root, c->execmode, mode, err) == 0)
 		r = ud_store_container_set_execmode(x->store, c->id, mode, err);
 	else

@@ -25,10 +25,13 @@ BIG=$R/test/big:latest
 DEB=$R/test/debian:latest
 printf 'version: 1\ncontainers:\n  job:\n    image: "%s/test/layers:latest"\n    commands: ["echo applied"]\n' "$R" >"$work/run/job.yaml"
 chmod 644 "$work/run/job.yaml"
-u() {
-  runuser -u "$user" -- env -i PATH=/usr/bin:/bin:/usr/sbin HOME="$work/run" UDOCKER_DIR="$work/run/repo" \
-    CURL_CA_BUNDLE="$UD_FIX_CA" UDOCKER_LOCK_TIMEOUT=60 "$work/udocker" "$@"
-}
+cat >"$work/u.sh" <<EOS
+#!/bin/sh
+exec runuser -u "$user" -- env -i PATH=/usr/bin:/bin:/usr/sbin HOME="$work/run" \\
+  UDOCKER_DIR="$work/run/repo" CURL_CA_BUNDLE="$UD_FIX_CA" UDOCKER_LOCK_TIMEOUT=60 "$work/udocker" "\$@"
+EOS
+chmod 755 "$work/u.sh"
+u() { "$work/u.sh" "$@"; }
 u images >/dev/null
 # A container for the setup kills.
 u pull "$DEB" >/dev/null
@@ -63,11 +66,12 @@ EOPY
 kill_at() { # max_ms CMD...: starts CMD, kills it -9 after a random delay
   local max=$1
   shift
-  u "$@" >/dev/null 2>&1 &
+  # A process group of its own: kill -9 reaches udocker and what it started
+  # (patchelf, a container's processes), as a batch system's kill does.
+  setsid "$work/u.sh" "$@" >/dev/null 2>&1 &
   local pid=$!
   sleep "$(awk -v m="$max" -v r="$RANDOM" 'BEGIN {printf "%.3f", (r % m) / 1000}')"
-  pkill -9 -P "$pid" 2>/dev/null || true # runuser's child: udocker
-  kill -9 "$pid" 2>/dev/null || true
+  kill -9 -- "-$pid" 2>/dev/null || kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   kills=$((kills + 1))
 }
