@@ -40,7 +40,7 @@ UD_CMD(lock)
 	struct ud_registry_options ropts;
 	ud_cli_registry_options(cli, &ropts);
 	struct ud_registry_client *client = plan ? ud_registry_client_new(&ropts, &err) : NULL;
-	struct ud_lockfile lock = {0};
+	struct ud_lockfile *lock = xcalloc(1, sizeof(*lock));
 	int rc = client ? 0 : -1;
 	for (size_t i = 0; rc == 0 && i < plan->n_steps; i++) {
 		const struct ud_step *st = &plan->steps[i];
@@ -54,26 +54,21 @@ UD_CMD(lock)
 			break;
 		}
 		_cleanup_free_ char *plat = ud_platform_format(&st->pull.platform);
-		ud_lockfile_add(&lock, st->pull.ref_text, plat, res->manifest_digest);
+		ud_lockfile_add(lock, st->pull.ref_text, plat, res->manifest_digest);
 		printf("%s (%s): %s\n", st->pull.ref_text, plat, res->manifest_digest);
 		ud_resolved_free(res);
 	}
 	_cleanup_free_ char *path = ud_lockfile_path(file);
-	if (rc == 0 && ud_lockfile_write(path, &lock, &err) < 0)
+	if (rc == 0 && ud_lockfile_write(path, lock, &err) < 0)
 		rc = -1;
 	if (rc == 0) {
 		struct ud_registry_counts n;
 		ud_registry_counts(client, &n);
 		ud_log(UD_LOG_INFO, "wrote %s: %zu image%s locked (%d manifest request%s)", path,
-		       lock.n, lock.n == 1 ? "" : "s", n.manifest_requests,
+		       lock->n, lock->n == 1 ? "" : "s", n.manifest_requests,
 		       n.manifest_requests == 1 ? "" : "s");
 	}
-	for (size_t i = 0; i < lock.n; i++) {
-		free(lock.entries[i].ref);
-		free(lock.entries[i].platform);
-		free(lock.entries[i].digest);
-	}
-	free(lock.entries);
+	ud_lockfile_free(lock);
 	ud_registry_client_free(client);
 	ud_plan_free(plan);
 	ud_spec_free(spec);

@@ -98,6 +98,7 @@ UD_CMD(submit)
 		return ud_cli_fail(err);
 	}
 	_cleanup_free_ char *array = spec->tasks ? array_spec(spec->tasks) : NULL;
+	_cleanup_(ud_strv_freep) char **tasks = ud_strv_dup(spec->tasks);
 	_cleanup_free_ char *sbatch = ud_engines_which("sbatch");
 	int rc = 0;
 	if (array == NULL) {
@@ -200,25 +201,21 @@ UD_CMD(submit)
 	if (!wait)
 		return 0;
 	/* Every task's status, as its script left it. */
-	struct ud_spec *s2 = ud_cli_load_spec(spec_path, NULL, &err);
-	if (s2 == NULL)
-		return ud_cli_fail(err);
 	int failed = 0;
-	for (size_t i = 0; s2->tasks[i]; i++) {
-		_cleanup_free_ char *st = xasprintf("%s/task-%s.status", dir, s2->tasks[i]);
+	for (size_t i = 0; tasks[i]; i++) {
+		_cleanup_free_ char *st = xasprintf("%s/task-%s.status", dir, tasks[i]);
 		_cleanup_free_ char *text = ud_read_file(st, NULL, NULL);
 		if (text == NULL) {
 			printf("task %s: no status (killed, or never ran): see %s/task-%s.out\n",
-			       s2->tasks[i], dir, s2->tasks[i]);
+			       tasks[i], dir, tasks[i]);
 			failed++;
 			continue;
 		}
 		int code = atoi(text);
-		printf("task %s: exit %d\n", s2->tasks[i], code);
+		printf("task %s: exit %d\n", tasks[i], code);
 		failed += code != 0;
 	}
-	ud_log(UD_LOG_INFO, "job array %s: %zu tasks, %d failed", idbuf, ud_strv_len(s2->tasks),
+	ud_log(UD_LOG_INFO, "job array %s: %zu tasks, %d failed", idbuf, ud_strv_len(tasks),
 	       failed);
-	ud_spec_free(s2);
 	return failed ? 1 : 0;
 }

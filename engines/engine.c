@@ -221,3 +221,17 @@ int ud_engine_setup_lock(const char *root, struct ud_lock *lock, struct ud_error
 	return ud_lock_acquire(lock, path, "setting a container up", ud_lock_default_timeout_ms(),
 			       err);
 }
+
+int ud_engine_make_mountpoints(const struct ud_run_request *r, struct ud_error **err)
+{
+	for (size_t i = 0; i < r->n_binds; i++) {
+		struct stat st;
+		if (stat(r->binds[i].host, &st) < 0)
+			return ud_error_set(err, UD_ERR_USAGE, "invalid host volume path: %s",
+					    r->binds[i].host);
+		if (ud_engine_make_mountpoint(r->root, r->binds[i].path, S_ISDIR(st.st_mode),
+					      r->mountpoints, err) < 0)
+			return -1;
+	}
+	return 0;
+}

@@ -20,6 +20,15 @@ void ud_engines_probe_host(struct ud_host_probe *p);
 void ud_host_probe_release(struct ud_host_probe *p);
 /* Finds an executable on PATH; returns an allocated path or NULL. */
 char *ud_engines_which(const char *name);
+/* An external tool: the one the variable env_name names (a path, or a
+ * name on PATH) unless it is empty or "UDOCKER", else the first of names
+ * (NULL-terminated, may be NULL) on PATH. NULL with *why: the variable's
+ * value is not a program, or `missing`. */
+char *ud_engines_tool(const char *env_name, const char *const *names, const char *missing,
+		      char **why);
+/* The first of names (relative to the directory of this binary) that
+ * access(amode) accepts, allocated; NULL when none. */
+char *ud_engines_beside_self(const char *const *names, int amode);
 
 struct ud_bind {
 	char *host, *path; /* host path, absolute container path */
@@ -92,6 +101,11 @@ bool ud_engine_command_in_root(const char *root, char **env, const char *cmd);
  * does (setup --purge removes them). Refuses a target that is a symlink. */
 int ud_engine_make_mountpoint(const char *root, const char *path, bool is_dir, const char *records,
 			      struct ud_error **err);
+
+/* Creates the mount point of every volume of r in its root, as N1 does
+ * (ud_engine_make_mountpoint); "invalid host volume path" when one is
+ * missing. */
+int ud_engine_make_mountpoints(const struct ud_run_request *r, struct ud_error **err);
 
 /* The tracer program (tracer/) of P1/P2 and R2/R3: its path beside this
  * binary (NULL with *why when missing), and its command line for a request

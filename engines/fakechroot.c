@@ -26,24 +26,13 @@ int ud_engine_f_unpatch(const char *root, struct ud_error **err);
 
 char *ud_engine_fakechroot_lib(char **why)
 {
-	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		const char *dir = dirname(self);
-		const char *const tries[] = {"libudocker-fakechroot.so",
-					     "../lib/udocker/libudocker-fakechroot.so"};
-		for (size_t i = 0; i < UD_ARRAY_SIZE(tries); i++) {
-			char *p = xasprintf("%s/%s", dir, tries[i]);
-			if (access(p, R_OK) == 0)
-				return p;
-			free(p);
-		}
-	}
-	if (why)
+	static const char *const names[] = {"libudocker-fakechroot.so",
+					    "../lib/udocker/libudocker-fakechroot.so", NULL};
+	char *p = ud_engines_beside_self(names, R_OK);
+	if (p == NULL && why)
 		*why = xstrdup("the F modes' library libudocker-fakechroot.so is not installed "
 			       "beside udocker (nor in ../lib/udocker)");
-	return NULL;
+	return p;
 }
 
 static bool is_f(const char *mode)
@@ -448,15 +437,8 @@ int ud_engine_f_run(const char *mode, const struct ud_run_request *r, int *statu
 	_cleanup_free_ char *wd = host_of(r, r->workdir ? r->workdir : "/");
 	if (!ud_is_dir(wd))
 		return ud_error_set(err, UD_ERR_USAGE, "invalid working directory: %s", r->workdir);
-	for (size_t i = 0; i < r->n_binds; i++) {
-		struct stat st;
-		if (stat(r->binds[i].host, &st) < 0)
-			return ud_error_set(err, UD_ERR_USAGE, "invalid host volume path: %s",
-					    r->binds[i].host);
-		if (ud_engine_make_mountpoint(r->root, r->binds[i].path, S_ISDIR(st.st_mode),
-					      r->mountpoints, err) < 0)
-			return -1;
-	}
+	if (ud_engine_make_mountpoints(r, err) < 0)
+		return -1;
 	_cleanup_free_ char *exe = find_command(r, r->argv[0]);
 	if (exe == NULL)
 		return ud_error_set(err, UD_ERR_USAGE, "command not found: %s", r->argv[0]);

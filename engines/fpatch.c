@@ -21,18 +21,9 @@ char *ud_engine_patchelf(char **why);
 
 char *ud_engine_patchelf(char **why)
 {
-	const char *e = getenv("UDOCKER_USE_PATCHELF_EXECUTABLE");
-	if (e && *e && strcmp(e, "UDOCKER") != 0) {
-		if (access(e, X_OK) == 0)
-			return xstrdup(e);
-		if (why)
-			*why = xasprintf("UDOCKER_USE_PATCHELF_EXECUTABLE=%s is not executable", e);
-		return NULL;
-	}
-	char *p = ud_engines_which("patchelf");
-	if (p == NULL && why)
-		*why = xstrdup("F3 and F4 need patchelf on PATH (apt-get install patchelf)");
-	return p;
+	static const char *const names[] = {"patchelf", NULL};
+	return ud_engines_tool("UDOCKER_USE_PATCHELF_EXECUTABLE", names,
+			       "F3 and F4 need patchelf on PATH (apt-get install patchelf)", why);
 }
 
 static char *cdir_file(const char *root, const char *name)

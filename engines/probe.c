@@ -26,6 +26,48 @@ char *ud_engines_which(const char *name)
 	return NULL;
 }
 
+char *ud_engines_tool(const char *env_name, const char *const *names, const char *missing,
+		      char **why)
+{
+	const char *env = getenv(env_name);
+	if (env && *env && strcmp(env, "UDOCKER") != 0) {
+		char *p = env[0] == '/' ? xstrdup(env) : ud_engines_which(env);
+		if (p && access(p, X_OK) == 0)
+			return p;
+		free(p);
+		if (why)
+			*why = xasprintf("%s=%s is not an executable", env_name, env);
+		return NULL;
+	}
+	for (size_t i = 0; names && names[i]; i++) {
+		char *p = ud_engines_which(names[i]);
+		if (p)
+			return p;
+	}
+	if (why)
+		*why = xstrdup(missing);
+	return NULL;
+}
+
+char *ud_engines_beside_self(const char *const *names, int amode)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return NULL;
+	self[n] = '\0';
+	char *slash = strrchr(self, '/');
+	if (slash)
+		*slash = '\0';
+	for (size_t i = 0; names[i]; i++) {
+		char *p = xasprintf("%s/%s", self, names[i]);
+		if (access(p, amode) == 0)
+			return p;
+		free(p);
+	}
+	return NULL;
+}
+
 static char *read_small(const char *path)
 {
 	_cleanup_error_ struct ud_error *err = NULL;

@@ -15,21 +15,10 @@ char *ud_engine_proot_path(char **why);
 
 char *ud_engine_proot_path(char **why)
 {
-	const char *env = getenv("UDOCKER_USE_PROOT_EXECUTABLE");
-	if (env && *env && strcmp(env, "UDOCKER") != 0) {
-		char *p = env[0] == '/' ? xstrdup(env) : ud_engines_which(env);
-		if (p && access(p, X_OK) == 0)
-			return p;
-		free(p);
-		if (why)
-			*why = xasprintf("UDOCKER_USE_PROOT_EXECUTABLE=%s is not an executable",
-					 env);
-		return NULL;
-	}
-	if (why)
-		*why = xstrdup("the built-in P1/P2 engine is not in this version; set "
-			       "UDOCKER_USE_PROOT_EXECUTABLE to a proot executable to use one");
-	return NULL;
+	return ud_engines_tool("UDOCKER_USE_PROOT_EXECUTABLE", NULL,
+			       "the built-in P1/P2 engine is not in this version; set "
+			       "UDOCKER_USE_PROOT_EXECUTABLE to a proot executable to use one",
+			       why);
 }
 
 int ud_engine_proot_run(const char *mode, const struct ud_run_request *r, int *status,

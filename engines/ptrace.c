@@ -16,23 +16,13 @@ int ud_engine_ptrace_run(const char *mode, const struct ud_run_request *r, int *
 
 char *ud_engine_tracer_path(char **why)
 {
-	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		const char *dir = dirname(self);
-		const char *const tries[] = {"udocker-tracer", "../libexec/udocker/udocker-tracer"};
-		for (size_t i = 0; i < UD_ARRAY_SIZE(tries); i++) {
-			char *p = xasprintf("%s/%s", dir, tries[i]);
-			if (access(p, X_OK) == 0)
-				return p;
-			free(p);
-		}
-	}
-	if (why)
+	static const char *const names[] = {"udocker-tracer", "../libexec/udocker/udocker-tracer",
+					    NULL};
+	char *p = ud_engines_beside_self(names, X_OK);
+	if (p == NULL && why)
 		*why = xstrdup("the tracer program udocker-tracer is not installed beside udocker "
 			       "(nor in ../libexec/udocker)");
-	return NULL;
+	return p;
 }
 
 char **ud_engine_tracer_argv(const char *tracer, const char *mode, const struct ud_run_request *r,
@@ -95,15 +85,8 @@ int ud_engine_ptrace_run(const char *mode, const struct ud_run_request *r, int *
 	}
 	/* Mount points as N1 makes them: the directories above a volume exist
 	 * in the container (ls, realpath and .. walk through them). */
-	for (size_t i = 0; i < r->n_binds; i++) {
-		struct stat st;
-		if (stat(r->binds[i].host, &st) < 0)
-			return ud_error_set(err, UD_ERR_USAGE, "invalid host volume path: %s",
-					    r->binds[i].host);
-		if (ud_engine_make_mountpoint(r->root, r->binds[i].path, S_ISDIR(st.st_mode),
-					      r->mountpoints, err) < 0)
-			return -1;
-	}
+	if (ud_engine_make_mountpoints(r, err) < 0)
+		return -1;
 	int pipefd[2];
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return ud_error_sys(err, errno, "pipe");

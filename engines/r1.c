@@ -29,20 +29,9 @@ char *ud_engine_r1_runtime(char **why);
  * handles, so runc comes first. */
 char *ud_engine_r1_runtime(char **why)
 {
-	const char *env = getenv("UDOCKER_USE_RUNC_EXECUTABLE");
-	if (env && *env && strcmp(env, "UDOCKER") != 0) {
-		if (access(env, X_OK) == 0)
-			return xstrdup(env);
-		if (why)
-			*why = xasprintf("UDOCKER_USE_RUNC_EXECUTABLE=%s is not executable", env);
-		return NULL;
-	}
-	char *rt = ud_engines_which("runc");
-	if (rt == NULL)
-		rt = ud_engines_which("crun");
-	if (rt == NULL && why)
-		*why = xstrdup("R1 needs runc or crun on PATH (apt-get install runc)");
-	return rt;
+	static const char *const names[] = {"runc", "crun", NULL};
+	return ud_engines_tool("UDOCKER_USE_RUNC_EXECUTABLE", names,
+			       "R1 needs runc or crun on PATH (apt-get install runc)", why);
 }
 
 static json_t *mount_entry(const char *dest, const char *type, const char *source,

@@ -15,21 +15,10 @@ char *ud_engine_s1_tool(char **why);
 
 char *ud_engine_s1_tool(char **why)
 {
-	const char *e = getenv("UDOCKER_USE_SINGULARITY_EXECUTABLE");
-	if (e && *e && strcmp(e, "UDOCKER") != 0) {
-		if (access(e, X_OK) == 0)
-			return xstrdup(e);
-		if (why)
-			*why = xasprintf("UDOCKER_USE_SINGULARITY_EXECUTABLE=%s is not executable",
-					 e);
-		return NULL;
-	}
-	char *t = ud_engines_which("apptainer");
-	if (t == NULL)
-		t = ud_engines_which("singularity");
-	if (t == NULL && why)
-		*why = xstrdup("S1 needs apptainer or singularity on PATH (neither is installed)");
-	return t;
+	static const char *const names[] = {"apptainer", "singularity", NULL};
+	return ud_engines_tool("UDOCKER_USE_SINGULARITY_EXECUTABLE", names,
+			       "S1 needs apptainer or singularity on PATH (neither is installed)",
+			       why);
 }
 
 /* Does `tool exec --help` mention opt? */
