@@ -66,8 +66,9 @@ UD_CMD(install)
 		printf(" none found");
 	for (size_t i = 0; p.tools[i]; i++)
 		printf(" %s", p.tools[i]);
-	printf("\nengines built into this version: N1 (user namespaces), P1 and P2 (ptrace; "
-	       "x86_64); R1 uses runc or crun from the host\n");
+	printf("\nengines built into this version: N1 (user namespaces); P1, P2 (udocker-tracer) "
+	       "and F1-F4 (libudocker-fakechroot.so), x86_64; R1-R3 use runc or crun and S1 "
+	       "apptainer or singularity from the host (udocker doctor says which run here)\n");
 	ud_host_probe_release(&p);
 	return 0;
 }
