@@ -128,6 +128,13 @@ void ud_buf_printf(struct ud_buf *b, const char *fmt, ...) __attribute__((format
 char *ud_buf_steal(struct ud_buf *b);
 void ud_buf_release(struct ud_buf *b);
 
+/* A copy of the first max bytes of s (max 0: all of it) that is safe to
+ * print: control characters, DEL and bytes that are not valid UTF-8 become
+ * \n, \t, \r, \\ or \xNN, so text from a registry, an archive or an image
+ * cannot move the cursor, clear the screen or forge a line of output. A
+ * longer string ends in "...". Caller frees. NULL gives "". */
+char *ud_str_escape(const char *s, size_t max);
+
 /* Levenshtein distance, for "did you mean" suggestions. */
 size_t ud_str_distance(const char *a, const char *b);
 

@@ -138,3 +138,71 @@ size_t ud_str_distance(const char *a, const char *b)
 	}
 	return row[lb];
 }
+
+/* Length of the valid UTF-8 sequence at s (2-4), or 0. Overlong forms,
+ * surrogates and C1 controls (U+0080..U+009F, which some terminals obey)
+ * count as invalid. */
+static size_t utf8_seq_len(const unsigned char *s)
+{
+	size_t n;
+	unsigned int cp;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 2 && cp < 0xa0) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+char *ud_str_escape(const char *s, size_t max)
+{
+	struct ud_buf b = {0};
+	ud_buf_puts(&b, "");
+	if (!s)
+		return ud_buf_steal(&b);
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s);
+	bool cut = max && len > max;
+	if (cut)
+		len = max;
+	for (size_t i = 0; i < len;) {
+		unsigned char c = p[i];
+		size_t n = c >= 0x80 ? utf8_seq_len(p + i) : 1;
+		if (n > 1 && i + n <= len) {
+			ud_buf_append(&b, p + i, n);
+			i += n;
+			continue;
+		}
+		if (c == '\n')
+			ud_buf_puts(&b, "\\n");
+		else if (c == '\t')
+			ud_buf_puts(&b, "\\t");
+		else if (c == '\r')
+			ud_buf_puts(&b, "\\r");
+		else if (c == '\\')
+			ud_buf_puts(&b, "\\\\");
+		else if (c < 0x20 || c >= 0x7f)
+			ud_buf_printf(&b, "\\x%02x", c);
+		else
+			ud_buf_append(&b, &c, 1);
+		i++;
+	}
+	if (cut)
+		ud_buf_puts(&b, "...");
+	return ud_buf_steal(&b);
+}

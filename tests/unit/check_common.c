@@ -174,6 +174,32 @@ START_TEST(random_ids)
 }
 END_TEST
 
+START_TEST(escape_for_terminal)
+{
+	const struct {
+		const char *in;
+		size_t max;
+		const char *want;
+	} cases[] = {
+		{"plain tag", 0, "plain tag"},
+		{"a\nb\tc\rd\\e", 0, "a\\nb\\tc\\rd\\\\e"},
+		{"\x1b[2J\x07", 0, "\\x1b[2J\\x07"},
+		{"caf\xc3\xa9", 0, "caf\xc3\xa9"},
+		{"\xc2\x9b"
+		 "31m",
+		 0, "\\xc2\\x9b31m"}, /* C1 CSI */
+		{"\xff\xc3", 0, "\\xff\\xc3"},
+		{"\x7f", 0, "\\x7f"},
+		{"abcdef", 3, "abc..."},
+		{NULL, 0, ""},
+	};
+	for (size_t i = 0; i < UD_ARRAY_SIZE(cases); i++) {
+		_cleanup_free_ char *got = ud_str_escape(cases[i].in, cases[i].max);
+		ck_assert_str_eq(got, cases[i].want);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("common");
@@ -186,6 +212,7 @@ int main(void)
 	tcase_add_test(tc, lock_contention_names_holder);
 	tcase_add_test(tc, shared_locks);
 	tcase_add_test(tc, random_ids);
+	tcase_add_test(tc, escape_for_terminal);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
