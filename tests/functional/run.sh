@@ -43,9 +43,10 @@ big=()
 "$top/tests/fixtures/push.sh" "$state" "$images" "${big[@]}"
 chmod -R a+rX "$state"
 
-# A single-node Slurm cluster for t_slurm.sh (needs root to start).
+# A single-node Slurm cluster for t_slurm.sh (needs root to start; UD_TEST_SLURM=0
+# leaves it out, for runs beside another one on the same machine).
 slurm=
-if [ "$(id -u)" = 0 ] && command -v slurmctld >/dev/null; then
+if [ "$(id -u)" = 0 ] && [ "${UD_TEST_SLURM:-1}" != 0 ] && command -v slurmctld >/dev/null; then
   if "$top/tests/fixtures/slurm.sh" start "$work/slurm"; then
     slurm=1
   fi
