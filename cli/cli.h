@@ -30,6 +30,8 @@ struct ud_conf {
 	bool repo_given; /* --repo= was given */
 	char *tarball;
 	char *tarball_release;
+	char *max_layer_size_text; /* conf "max_layer_size" / UDOCKER_MAX_LAYER_SIZE */
+	int64_t max_layer_size;	   /* parsed; 0: no limit */
 };
 
 struct ud_cli {

@@ -3,6 +3,7 @@
  * UDOCKER_* environment variables (reference §7). Values are typed here
  * (fixing 1.3.16's "everything is a string" quirk). */
 #include "cli/cli.h"
+#include "store/store.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -59,6 +60,7 @@ static void conf_set(struct ud_conf *c, const char *key, const char *value)
 		{"default_execution_mode", offsetof(struct ud_conf, default_execution_mode)},
 		{"tarball", offsetof(struct ud_conf, tarball)},
 		{"tarball_release", offsetof(struct ud_conf, tarball_release)},
+		{"max_layer_size", offsetof(struct ud_conf, max_layer_size_text)},
 	};
 	for (size_t i = 0; i < UD_ARRAY_SIZE(strs); i++) {
 		if (strcmp(key, strs[i].key) == 0) {
@@ -131,6 +133,30 @@ static int conf_read_file(struct ud_conf *c, const char *path, bool must_exist,
 	return 0;
 }
 
+/* "N" bytes, or N with a K, M, G or T suffix (powers of 1024); 0: none. */
+static int parse_size(const char *v, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long n = strtoull(v, &end, 10);
+	int shift = 0;
+	if (*end && strchr("kK", *end))
+		shift = 10;
+	else if (*end && strchr("mM", *end))
+		shift = 20;
+	else if (*end && strchr("gG", *end))
+		shift = 30;
+	else if (*end && strchr("tT", *end))
+		shift = 40;
+	if (shift)
+		end++;
+	if (errno || end == v || *v == '-' || *end != '\0' ||
+	    n > (unsigned long long)INT64_MAX >> shift)
+		return -1;
+	*out = (int64_t)(n << shift);
+	return 0;
+}
+
 static const char *home_dir(void)
 {
 	const char *h = getenv("HOME");
@@ -198,6 +224,13 @@ int ud_conf_load(struct ud_cli *cli, const char *repo_opt, struct ud_error **err
 	env_override(&c->index_url, "UDOCKER_INDEX");
 	env_override(&c->tarball, "UDOCKER_TARBALL");
 	env_override(&c->default_execution_mode, "UDOCKER_DEFAULT_EXECUTION_MODE");
+	env_override(&c->max_layer_size_text, "UDOCKER_MAX_LAYER_SIZE");
+	c->max_layer_size = UD_STORE_MAX_LAYER_SIZE_DEFAULT;
+	if (c->max_layer_size_text && parse_size(c->max_layer_size_text, &c->max_layer_size) < 0)
+		return ud_error_set(err, UD_ERR_USAGE,
+				    "invalid max_layer_size '%s': expected bytes, or a number "
+				    "with K, M, G or T",
+				    c->max_layer_size_text);
 	const char *v = getenv("UDOCKER_LOGLEVEL");
 	if (v && *v)
 		c->verbose_level = atoi(v);
@@ -246,6 +279,8 @@ void ud_conf_release(struct ud_conf *c)
 		free(*strs[i]);
 		*strs[i] = NULL;
 	}
+	free(c->max_layer_size_text);
+	c->max_layer_size_text = NULL;
 	ud_strv_free(c->insecure_registries);
 	c->insecure_registries = NULL;
 }
@@ -284,6 +319,7 @@ void ud_conf_show(const struct ud_conf *c)
 	printf("autoinstall = %s\n", c->autoinstall ? "True" : "False");
 	SHOW("tarball", c->tarball);
 	SHOW("tarball_release", c->tarball_release);
+	printf("max_layer_size = %lld\n", (long long)c->max_layer_size);
 #undef SHOW
 	printf("%s\n", line);
 }

@@ -25,6 +25,8 @@ struct ud_store *ud_cli_store(struct ud_cli *cli, struct ud_error **err)
 	if (!ud_is_dir(c->topdir))
 		ud_log(UD_LOG_INFO, "creating repo: %s", c->topdir);
 	cli->store = ud_store_open(&p, true, err);
+	if (cli->store)
+		cli->store->max_layer_size = c->max_layer_size;
 	return cli->store;
 }
 

@@ -173,6 +173,12 @@ char *ud_mkdtemp(const char *tmpdir, const char *purpose, struct ud_error **err)
  * as needed. Missing path is success. Refuses "/" and paths with fewer
  * than two components. */
 int ud_rmtree(const char *path, struct ud_error **err);
+/* Opens a file the store keeps (a lock, a partial download) with flags |
+ * O_NOFOLLOW | O_CLOEXEC: a symlink there (planted to make udocker write
+ * elsewhere) or anything but a regular file is refused with an error
+ * naming what and path. Returns the fd, or -1 and *err. */
+int ud_open_store_file(const char *path, int flags, mode_t mode, const char *what,
+		       struct ud_error **err);
 /* Copies a regular file (data only) to dst atomically. */
 int ud_copy_file(const char *src, const char *dst, mode_t mode, struct ud_error **err);
 

@@ -255,6 +255,24 @@ int ud_rmtree(const char *path, struct ud_error **err)
 	return 0;
 }
 
+int ud_open_store_file(const char *path, int flags, mode_t mode, const char *what,
+		       struct ud_error **err)
+{
+	int fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+	struct stat st;
+	if (fd < 0 && errno == ELOOP && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		return ud_error_set(err, UD_ERR_INVALID, "%s '%s' is a symbolic link: refused",
+				    what, path);
+	if (fd < 0)
+		return ud_error_sys(err, errno, "cannot open %s '%s'", what, path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return ud_error_set(err, UD_ERR_INVALID, "%s '%s' is not a regular file: refused",
+				    what, path);
+	}
+	return fd;
+}
+
 int ud_copy_file(const char *src, const char *dst, mode_t mode, struct ud_error **err)
 {
 	_cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC);

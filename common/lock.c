@@ -58,9 +58,9 @@ int ud_lock_acquire_mode(struct ud_lock *lock, const char *path, const char *wha
 	_cleanup_free_ char *copy = xstrdup(path);
 	if (ud_mkdir_p(dirname(copy), 0755, err) < 0)
 		return ud_error_prefix(err, "lock '%s'", path);
-	_cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	_cleanup_close_ int fd = ud_open_store_file(path, O_RDWR | O_CREAT, 0644, "lock file", err);
 	if (fd < 0)
-		return ud_error_sys(err, errno, "cannot open lock file '%s'", path);
+		return -1;
 	int64_t deadline = ud_now_ms() + (timeout_ms < 0 ? 0 : timeout_ms);
 	long delay = 10;
 	for (;;) {

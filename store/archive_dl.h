@@ -56,7 +56,8 @@
 	X(archive_entry_perm)                                                                      \
 	X(archive_write_add_filter_gzip)                                                           \
 	X(archive_write_set_options)                                                               \
-	X(archive_entry_set_symlink)
+	X(archive_entry_set_symlink)                                                               \
+	X(archive_filter_bytes)
 
 struct ud_archive_api {
 #define UD_ARCHIVE_FIELD(name) __typeof__(name) *p_##name;
@@ -114,5 +115,6 @@ int ud_archive_load(struct ud_error **err);
 #define archive_write_add_filter_gzip ud_archive.p_archive_write_add_filter_gzip
 #define archive_write_set_options ud_archive.p_archive_write_set_options
 #define archive_entry_set_symlink ud_archive.p_archive_entry_set_symlink
+#define archive_filter_bytes ud_archive.p_archive_filter_bytes
 
 #endif

@@ -151,12 +151,16 @@ int ud_store_blob_begin(const struct ud_store *s, const char *digest, int64_t si
 	}
 	clean_stale_partials(s, pdir);
 	w->partial = ud_path_join(pdir, digest);
-	w->fd = open(w->partial, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	off_t end = w->fd >= 0 ? lseek(w->fd, 0, SEEK_END) : -1;
+	w->fd = ud_open_store_file(w->partial, O_RDWR | O_CREAT, 0644, "partial blob", err);
+	if (w->fd < 0) {
+		ud_store_blob_abort(w, false);
+		return -1;
+	}
+	off_t end = lseek(w->fd, 0, SEEK_END);
 	/* Longer than the blob: not a prefix of it, start again. */
 	if (end > 0 && size >= 0 && end > size)
 		end = ftruncate(w->fd, 0) == 0 ? lseek(w->fd, 0, SEEK_SET) : -1;
-	if (w->fd < 0 || end < 0) {
+	if (end < 0) {
 		ud_error_sys(err, errno, "cannot open '%s'", w->partial);
 		ud_store_blob_abort(w, false);
 		return -1;
@@ -238,9 +242,9 @@ char *ud_store_blob_put_file(const struct ud_store *s, const char *path, const c
 	if (link(path, w.partial) < 0)
 		r = ud_copy_file(path, w.partial, 0644, err);
 	if (r == 0) {
-		w.fd = open(w.partial, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		w.fd = ud_open_store_file(w.partial, O_RDWR, 0, "partial blob", err);
 		if (w.fd < 0)
-			r = ud_error_sys(err, errno, "cannot open '%s'", w.partial);
+			r = -1;
 	}
 	if (r < 0) {
 		ud_store_blob_abort(&w, true);

@@ -29,19 +29,15 @@ static int write_small(const char *dir, const char *file, const char *text, stru
 }
 
 /* A create or rm in progress holds ".<id>.creating.lock" (".removing.lock")
- * beside its hidden directory; one killed leaves the directory with a lock
- * nobody holds (the record locks die with their process, on NFS too). */
+ * beside its hidden directory (ud_store_owner_lock). */
 static bool owner_lock(const char *hidden, struct ud_lock *lock, struct ud_error **err)
 {
-	_cleanup_free_ char *path = xasprintf("%s.lock", hidden);
-	return ud_lock_acquire(lock, path, "creating or removing a container", 0, err) == 0;
+	return ud_store_owner_lock(hidden, "creating or removing a container", lock, err);
 }
 
 static void owner_unlock(const char *hidden, struct ud_lock *lock)
 {
-	_cleanup_free_ char *path = xasprintf("%s.lock", hidden);
-	unlink(path);
-	ud_lock_release(lock);
+	ud_store_owner_unlock(hidden, lock);
 }
 
 /* Removes what killed creates and removals left behind. */
@@ -72,6 +68,17 @@ static void clean_leftovers(const struct ud_store *s)
 	closedir(d);
 }
 
+/* The directory of a container being made, readable by its owner only
+ * (another user must not reach its ROOT), and root inside it (NULL: none). */
+static int make_hidden(const char *hidden, const char *root, struct ud_error **err)
+{
+	if (mkdir(hidden, 0700) < 0 && errno != EEXIST)
+		return ud_error_sys(err, errno, "cannot create directory '%s'", hidden);
+	if (chmod(hidden, 0700) < 0)
+		return ud_error_sys(err, errno, "cannot change the mode of '%s'", hidden);
+	return root ? ud_mkdir_p(root, 0755, err) : 0;
+}
+
 char *ud_store_container_create(const struct ud_store *s, const char *name, const char *tag,
 				struct ud_extract_stats *stats, struct ud_error **err)
 {
@@ -90,7 +97,7 @@ char *ud_store_container_create(const struct ud_store *s, const char *name, cons
 		ud_store_image_free(img);
 		return NULL;
 	}
-	int r = ud_mkdir_p(root, 0755, err);
+	int r = make_hidden(hidden, root, err);
 	if (r == 0)
 		r = write_small(hidden, "imagerepo.name", imgname, err);
 	if (r == 0 && img->config)
@@ -105,7 +112,8 @@ char *ud_store_container_create(const struct ud_store *s, const char *name, cons
 	if (r == 0 && rootfd < 0)
 		r = ud_error_sys(err, errno, "cannot open '%s'", root);
 	for (size_t i = 0; r == 0 && img->layer_files[i]; i++)
-		if (ud_store_extract_layer(rootfd, img->layer_files[i], stats, err) < 0)
+		if (ud_store_extract_layer(rootfd, img->layer_files[i], s->max_layer_size, stats,
+					   err) < 0)
 			r = ud_error_prefix(err, "create from %s", imgname);
 	if (rootfd >= 0)
 		close(rootfd);
@@ -435,13 +443,14 @@ char *ud_store_container_import(const struct ud_store *s, const char *tarball, b
 	struct ud_lock owner = {.fd = -1};
 	if (!owner_lock(hidden, &owner, err))
 		return NULL;
-	int r = ud_mkdir_p(target, 0755, err);
+	int r = make_hidden(hidden, clone ? NULL : target, err);
 	if (r == 0 && !clone)
 		r = write_small(hidden, "imagerepo.name",
 				image_name ? image_name : "IMPORTED:unknown", err);
 	int fd = r == 0 ? open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	struct ud_extract_stats st = {0};
-	if (r == 0 && (fd < 0 || ud_store_extract_layer(fd, tarball, &st, err) < 0))
+	if (r == 0 &&
+	    (fd < 0 || ud_store_extract_layer(fd, tarball, s->max_layer_size, &st, err) < 0))
 		r = fd < 0 ? ud_error_sys(err, errno, "cannot open '%s'", target) : -1;
 	if (fd >= 0)
 		close(fd);

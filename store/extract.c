@@ -2,22 +2,30 @@
  *
  * Every path is walked component by component from the root's directory
  * fd with O_NOFOLLOW: an entry whose path crosses a symlink, contains
- * "..", or names a device is skipped, so nothing is ever written outside
- * the root. Whiteouts (.wh.NAME, .wh..wh..opq) are applied in the same
- * pass; setuid/setgid bits are dropped; everything is owned by the user
- * and readable and writable by its owner, as udocker does. */
+ * "..", or names a device is skipped (and counted), so nothing is ever
+ * written outside the root. Whiteouts (.wh.NAME, .wh..wh..opq) are applied
+ * in the same pass; a whiteout of ".", ".." or nothing is an error, never
+ * a removal. Modes are the layer's with group and other write, setuid and
+ * setgid removed (the sticky bit of directories stays), plus read and
+ * write for the owner, who owns everything, as udocker does. The
+ * decompressed tar stream is capped (struct ud_store's max_layer_size). */
 #include "store/archive_dl.h"
 #include "store/store_private.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 struct layer_ctx {
 	int rootfd;
-	char **created; /* paths this layer created (kept by an opaque marker) */
+	const char *layer;
+	struct archive *a;
+	int64_t max_size; /* of the decompressed tar stream; <= 0: no limit */
+	char **created;	  /* paths this layer created (kept by an opaque marker) */
 	size_t n_created, cap_created;
 	struct ud_extract_stats *stats;
 };
@@ -32,29 +40,56 @@ static void remember(struct layer_ctx *L, const char *path)
 	L->created[L->n_created] = NULL;
 }
 
-/* Splits a cleaned path; returns false for "..", empty or root-only paths. */
-static bool clean_path(const char *in, char *out, size_t outlen)
+/* "layer 'L': member 'NAME' (escaped): WHY"; returns -1. */
+__attribute__((format(printf, 4, 5))) static int member_error(const struct layer_ctx *L,
+							      struct ud_error **err,
+							      const char *name, const char *fmt,
+							      ...)
 {
-	while (in[0] == '.' && in[1] == '/')
-		in += 2;
-	while (*in == '/')
-		in++;
-	size_t n = strlen(in);
-	while (n > 0 && in[n - 1] == '/')
-		n--;
-	if (n == 0 || n >= outlen || strcmp(in, ".") == 0)
-		return false;
-	memcpy(out, in, n);
-	out[n] = '\0';
-	for (char *c = out; *c;) {
+	char why[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	_cleanup_free_ char *esc = ud_str_escape(name, 256);
+	return ud_error_set(err, UD_ERR_INVALID, "layer '%s': member '%s': %s", L->layer, esc, why);
+}
+
+static int check_size(const struct layer_ctx *L, struct ud_error **err)
+{
+	if (L->max_size <= 0 || archive_filter_bytes(L->a, 0) <= L->max_size)
+		return 0;
+	return ud_error_set(err, UD_ERR_INVALID,
+			    "layer '%s': decompressed size exceeds the limit of %lld bytes "
+			    "(UDOCKER_MAX_LAYER_SIZE)",
+			    L->layer, (long long)L->max_size);
+}
+
+enum path_kind { PATH_OK, PATH_ROOT, PATH_DOTDOT, PATH_LONG };
+
+/* The member name relative to the root in out: leading "/", "."
+ * components and repeated slashes dropped (as tar does); ".." is not. */
+static enum path_kind clean_path(const char *in, char *out, size_t outlen)
+{
+	size_t o = 0;
+	for (const char *c = in; *c;) {
 		size_t len = strcspn(c, "/");
-		if ((len == 2 && c[0] == '.' && c[1] == '.') || len == 0)
-			return false;
+		if (len == 2 && c[0] == '.' && c[1] == '.')
+			return PATH_DOTDOT;
+		if (len > 0 && !(len == 1 && c[0] == '.')) {
+			if (o + len + 2 > outlen)
+				return PATH_LONG;
+			if (o > 0)
+				out[o++] = '/';
+			memcpy(out + o, c, len);
+			o += len;
+		}
 		c += len;
 		if (*c == '/')
 			c++;
 	}
-	return true;
+	out[o] = '\0';
+	return o == 0 ? PATH_ROOT : PATH_OK;
 }
 
 /* Opens the directory holding path (creating missing directories) without
@@ -94,9 +129,9 @@ static void remove_at(int dfd, const char *name)
 		unlinkat(dfd, name, 0);
 		return;
 	}
-	fchmodat(dfd, name, 0700, 0);
 	int sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sub >= 0) {
+		fchmod(sub, 0700);
 		DIR *d = fdopendir(sub);
 		if (d) {
 			struct dirent *de;
@@ -111,14 +146,23 @@ static void remove_at(int dfd, const char *name)
 	unlinkat(dfd, name, AT_REMOVEDIR);
 }
 
-static void whiteout(struct layer_ctx *L, char *path)
+/* Applies the whiteout at path (its last component starts with ".wh."). */
+static int whiteout(struct layer_ctx *L, const char *member, char *path, struct ud_error **err)
 {
+	const char *slash = strrchr(path, '/');
+	const char *target = (slash ? slash + 1 : path) + 4;
+	bool opaque = strcmp(target, ".wh..opq") == 0;
+	if (!opaque && ud_str_has_prefix(target, ".wh."))
+		return 0; /* aufs metadata (.wh..wh.plnk, ...): nothing to remove */
+	if (*target == '\0' || strcmp(target, ".") == 0 || strcmp(target, "..") == 0)
+		return member_error(L, err, member, "whiteout of '%s' refused",
+				    *target ? target : "");
 	char *base;
 	_cleanup_free_ char *copy = xstrdup(path);
 	int pfd = open_parent(L->rootfd, copy, &base, false);
 	if (pfd < 0)
-		return;
-	if (strcmp(base, ".wh..wh..opq") == 0) {
+		return 0; /* nothing below it to remove (or a symlink: not followed) */
+	if (opaque) {
 		/* Opaque: the directory's lower content goes; this layer's stays. */
 		size_t dirlen = (size_t)(base - copy);
 		DIR *d = fdopendir(dup(pfd));
@@ -139,39 +183,62 @@ static void whiteout(struct layer_ctx *L, char *path)
 	}
 	L->stats->whiteouts++;
 	close(pfd);
+	return 0;
 }
 
-static int write_data(struct archive *a, int fd)
+static int write_data(struct layer_ctx *L, const char *member, int fd, struct ud_error **err)
 {
 	const void *buf;
 	size_t size;
 	la_int64_t off;
 	int r;
-	while ((r = archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK) {
-		if (pwrite(fd, buf, size, off) != (ssize_t)size)
+	while ((r = archive_read_data_block(L->a, &buf, &size, &off)) == ARCHIVE_OK) {
+		if (check_size(L, err) < 0)
 			return -1;
+		for (size_t done = 0; done < size;) {
+			ssize_t n = pwrite(fd, (const char *)buf + done, size - done,
+					   off + (off_t)done);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				return member_error(L, err, member, "cannot write: %s",
+						    strerror(n < 0 ? errno : EIO));
+			done += (size_t)n;
+		}
 	}
-	return r == ARCHIVE_EOF ? 0 : -1;
+	if (r != ARCHIVE_EOF)
+		return member_error(L, err, member, "%s", archive_error_string(L->a));
+	return 0;
 }
 
-static void apply_entry(struct layer_ctx *L, struct archive *a, struct archive_entry *e,
-			const char *path)
+/* Permissions kept from a layer's mode. */
+static mode_t layer_perm(mode_t mode, bool dir)
+{
+	mode_t perm = mode & 0755; /* no setuid, setgid, group or other write */
+	if (dir && (mode & S_ISVTX))
+		perm |= S_ISVTX;
+	return perm | (dir ? 0700 : 0600);
+}
+
+static int apply_entry(struct layer_ctx *L, struct archive_entry *e, const char *member,
+		       const char *path, struct ud_error **err)
 {
 	_cleanup_free_ char *copy = xstrdup(path);
 	char *base;
 	mode_t type = archive_entry_filetype(e);
 	if (type == AE_IFCHR || type == AE_IFBLK || type == AE_IFSOCK) {
 		L->stats->skipped++;
-		return;
+		return 0;
 	}
 	int pfd = open_parent(L->rootfd, copy, &base, true);
 	if (pfd < 0) {
-		L->stats->skipped++;
-		return;
+		L->stats->skipped++; /* through a symlink or a file */
+		return 0;
 	}
-	mode_t perm = archive_entry_perm(e) & 0777; /* no setuid/setgid/sticky */
+	mode_t perm = layer_perm(archive_entry_perm(e), type == AE_IFDIR);
 	struct stat st;
 	bool exists = fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	int r = 0;
 	if (type == AE_IFDIR) {
 		if (exists && !S_ISDIR(st.st_mode)) {
 			remove_at(pfd, base);
@@ -179,13 +246,17 @@ static void apply_entry(struct layer_ctx *L, struct archive *a, struct archive_e
 		}
 		if (!exists)
 			mkdirat(pfd, base, 0700);
-		fchmodat(pfd, base, perm | 0700, 0);
+		int dfd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dfd >= 0) {
+			fchmod(dfd, perm);
+			close(dfd);
+		}
 	} else {
 		if (exists)
 			remove_at(pfd, base);
 		const char *hl = archive_entry_hardlink(e);
 		char target[4096];
-		if (hl && clean_path(hl, target, sizeof(target))) {
+		if (hl && clean_path(hl, target, sizeof(target)) == PATH_OK) {
 			char *tbase;
 			int tfd = open_parent(L->rootfd, target, &tbase, false);
 			if (tfd < 0 || linkat(tfd, tbase, pfd, base, 0) < 0)
@@ -198,14 +269,14 @@ static void apply_entry(struct layer_ctx *L, struct archive *a, struct archive_e
 			if (symlinkat(archive_entry_symlink(e), pfd, base) < 0)
 				L->stats->skipped++;
 		} else if (type == AE_IFIFO) {
-			mkfifoat(pfd, base, perm | 0600);
+			mkfifoat(pfd, base, perm);
 		} else {
 			int fd = openat(pfd, base,
-					O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-					perm | 0600);
-			if (fd < 0 || write_data(a, fd) < 0) {
-				L->stats->skipped++;
-			} else {
+					O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, perm);
+			if (fd < 0) {
+				r = member_error(L, err, member, "cannot create: %s",
+						 strerror(errno));
+			} else if ((r = write_data(L, member, fd, err)) == 0) {
 				L->stats->files++;
 				struct timespec ts[2] = {{archive_entry_mtime(e), 0},
 							 {archive_entry_mtime(e), 0}};
@@ -217,36 +288,51 @@ static void apply_entry(struct layer_ctx *L, struct archive *a, struct archive_e
 	}
 	remember(L, path);
 	close(pfd);
+	return r;
 }
 
-int ud_store_extract_layer(int rootfd, const char *layer, struct ud_extract_stats *stats,
-			   struct ud_error **err)
+int ud_store_extract_layer(int rootfd, const char *layer, int64_t max_size,
+			   struct ud_extract_stats *stats, struct ud_error **err)
 {
 	if (ud_archive_load(err) < 0)
 		return -1;
 	struct archive *a = archive_read_new();
 	archive_read_support_filter_all(a);
 	archive_read_support_format_tar(a);
-	struct layer_ctx L = {rootfd, NULL, 0, 0, stats};
+	struct layer_ctx L = {rootfd, layer, a, max_size, NULL, 0, 0, stats};
 	remember(&L, "");
 	int r = archive_read_open_filename(a, layer, 1 << 17);
+	bool failed = false;
 	struct archive_entry *e;
 	while (r == ARCHIVE_OK && (r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		if (check_size(&L, err) < 0) {
+			failed = true;
+			break;
+		}
+		const char *member = archive_entry_pathname(e);
 		char path[4096];
-		if (!clean_path(archive_entry_pathname(e), path, sizeof(path))) {
-			stats->skipped++;
+		enum path_kind kind = clean_path(member ? member : "", path, sizeof(path));
+		if (kind == PATH_LONG) {
+			failed = member_error(&L, err, member, "name too long") < 0;
+			break;
+		}
+		if (kind != PATH_OK) {
+			/* "./" is the root itself; ".." would leave it. */
+			stats->skipped += kind == PATH_DOTDOT;
 			continue;
 		}
 		const char *slash = strrchr(path, '/');
 		const char *base = slash ? slash + 1 : path;
-		if (ud_str_has_prefix(base, ".wh."))
-			whiteout(&L, path);
-		else
-			apply_entry(&L, a, e, path);
+		int rr = ud_str_has_prefix(base, ".wh.") ? whiteout(&L, member, path, err)
+							 : apply_entry(&L, e, member, path, err);
+		if (rr < 0) {
+			failed = true;
+			break;
+		}
 	}
-	if (r != ARCHIVE_EOF)
+	if (!failed && r != ARCHIVE_EOF)
 		ud_error_set(err, UD_ERR_INVALID, "layer '%s': %s", layer, archive_error_string(a));
 	archive_read_free(a);
 	ud_strv_free(L.created);
-	return r == ARCHIVE_EOF ? 0 : -1;
+	return !failed && r == ARCHIVE_EOF ? 0 : -1;
 }

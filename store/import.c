@@ -92,11 +92,18 @@ char *ud_store_import(const struct ud_store *s, const char *tarball, int fd, con
 	char id[65];
 	ud_random_hex(id, 64);
 	_cleanup_free_ char *tmp = xasprintf("%s/import-%s", pdir, id);
-	bool moved = false; /* the user's tarball is at tmp: put it back on error */
+	/* Owned while it exists: a concurrent sweep must not take it, least
+	 * of all the user's own file linked here by --mv. */
+	_cleanup_lock_ struct ud_lock owner = {.fd = -1};
+	if (!ud_store_owner_lock(tmp, "importing an image", &owner, err))
+		return NULL;
+	/* --mv: the user's tarball stays at its path, linked at tmp, until
+	 * the layer is in the store; only then its old name goes. */
+	bool linked = false;
 	int r = 0;
 	if (tarball && strcmp(tarball, "-") != 0) {
-		if (move && rename(tarball, tmp) == 0)
-			moved = true;
+		if (move && linkat(AT_FDCWD, tarball, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0)
+			linked = true;
 		else
 			r = ud_copy_file(tarball, tmp, 0644, err);
 	} else {
@@ -120,8 +127,8 @@ char *ud_store_import(const struct ud_store *s, const char *tarball, int fd, con
 	}
 	if (r == 0 && rename(tmp, layer) < 0)
 		r = ud_error_sys(err, errno, "cannot rename '%s' to '%s'", tmp, layer);
-	if (r == 0 && (r = ud_fsync_parent(layer, err)) == 0)
-		moved = false;
+	if (r == 0)
+		r = ud_fsync_parent(layer, err);
 	if (r == 0)
 		r = ud_mkdir_p(dir, 0755, err);
 	const char *suffixes[] = {"layer", "json"};
@@ -139,14 +146,18 @@ char *ud_store_import(const struct ud_store *s, const char *tarball, int fd, con
 		r = ud_write_file_atomic(v1, "", 0, 0644, err);
 	if (r == 0)
 		r = ud_store_tag_finish(s, name, tag, err);
-	if (r == 0)
+	if (r == 0) {
+		if (linked && unlink(tarball) < 0)
+			ud_log(UD_LOG_WARN, "cannot remove '%s' after importing it: %s", tarball,
+			       strerror(errno));
+		ud_store_owner_unlock(tmp, &owner);
 		return xstrdup(id);
-	if (moved && rename(tmp, tarball) < 0)
-		rename(layer, tarball);
+	}
 	unlink(tmp);
 	unlink(layer);
 	unlink(jpath);
 	ud_store_tag_remove_files(dir, true, NULL);
 	ud_store_rmdir_parents(s, name);
+	ud_store_owner_unlock(tmp, &owner);
 	return NULL;
 }

@@ -551,6 +551,12 @@ char **ud_store_load(const struct ud_store *s, int fd, const char *name, char **
 	_cleanup_free_ char *tmp = ud_mkdtemp(pdir, "load", err);
 	if (tmp == NULL)
 		return NULL;
+	/* Ours while it exists: the sweep of a concurrent load leaves it. */
+	_cleanup_lock_ struct ud_lock owner = {.fd = -1};
+	if (!ud_store_owner_lock(tmp, "loading images", &owner, err)) {
+		ud_rmtree(tmp, NULL);
+		return NULL;
+	}
 	struct load L = {.s = s,
 			 .rename_to = name,
 			 .loaded = xcalloc(1, sizeof(char *)),
@@ -578,6 +584,7 @@ char **ud_store_load(const struct ud_store *s, int fd, const char *name, char **
 	}
 	ud_lock_release(&gc);
 	ud_rmtree(tmp, NULL);
+	ud_store_owner_unlock(tmp, &owner);
 	free(L.dir);
 	json_decref(L.stored);
 	json_decref(L.repotags);

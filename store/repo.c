@@ -44,6 +44,7 @@ struct ud_store *ud_store_open(const struct ud_store_paths *p, bool create, stru
 	s->lib = p->lib ? xstrdup(p->lib) : ud_path_join(p->top, "lib");
 	s->doc = p->doc ? xstrdup(p->doc) : ud_path_join(p->top, "doc");
 	s->tmp = xstrdup(p->tmp ? p->tmp : "/tmp");
+	s->max_layer_size = UD_STORE_MAX_LAYER_SIZE_DEFAULT;
 	const char *dirs[] = {s->repos, s->layers, s->containers, s->bin, s->lib, s->doc};
 	for (size_t i = 0; i < UD_ARRAY_SIZE(dirs); i++) {
 		if (ud_is_dir(dirs[i]))
@@ -80,6 +81,22 @@ void ud_store_free(struct ud_store *s)
 	free(s);
 }
 
+bool ud_store_owner_lock(const char *path, const char *what, struct ud_lock *lock,
+			 struct ud_error **err)
+{
+	_cleanup_free_ char *lp = xasprintf("%s.lock", path);
+	return ud_lock_acquire(lock, lp, what, 0, err) == 0;
+}
+
+void ud_store_owner_unlock(const char *path, struct ud_lock *lock)
+{
+	_cleanup_free_ char *lp = xasprintf("%s.lock", path);
+	unlink(lp);
+	ud_lock_release(lock);
+}
+
+#define STALE_TMP_S 3600
+
 void ud_store_clean_stale_tmp(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -89,13 +106,27 @@ void ud_store_clean_stale_tmp(const char *dir)
 	time_t now = time(NULL);
 	while ((de = readdir(d)) != NULL) {
 		struct stat st;
-		if ((!ud_str_has_prefix(de->d_name, "udocker-") &&
-		     !ud_str_has_prefix(de->d_name, "import-")) ||
-		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    now - st.st_mtime < 3600)
+		const char *n = de->d_name;
+		if ((!ud_str_has_prefix(n, "udocker-") && !ud_str_has_prefix(n, "import-")) ||
+		    fstatat(dirfd(d), n, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    now - st.st_mtime < STALE_TMP_S)
 			continue;
-		_cleanup_free_ char *p = ud_path_join(dir, de->d_name);
-		ud_rmtree(p, NULL);
+		size_t len = strlen(n);
+		bool lockfile = len > 5 && strcmp(n + len - 5, ".lock") == 0;
+		_cleanup_free_ char *p = ud_path_join(dir, n);
+		if (lockfile) {
+			/* The lock of a temporary gone already (its owner was killed
+			 * between the two): removed under the lock. */
+			p[strlen(p) - 5] = '\0';
+			if (lstat(p, &st) == 0 || errno != ENOENT)
+				continue;
+		}
+		struct ud_lock lock = {.fd = -1};
+		if (!ud_store_owner_lock(p, "removing a stale temporary", &lock, NULL))
+			continue; /* its owner is at work */
+		if (!lockfile)
+			ud_rmtree(p, NULL);
+		ud_store_owner_unlock(p, &lock);
 	}
 	closedir(d);
 }

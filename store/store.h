@@ -16,8 +16,14 @@ struct ud_store_paths {
 	const char *top, *repos, *layers, *containers, *bin, *lib, *doc, *tmp;
 };
 
+/* The default cap on a layer's decompressed size: 64 GiB. */
+#define UD_STORE_MAX_LAYER_SIZE_DEFAULT (64LL << 30)
+
 struct ud_store {
 	char *top, *repos, *layers, *containers, *bin, *lib, *doc, *tmp;
+	/* Bytes of decompressed tar a layer may have when a container is made
+	 * from it (a decompression bomb stops there); <= 0: no limit. */
+	int64_t max_layer_size;
 };
 
 /* True when dir has repos, layers, containers, bin and lib. */

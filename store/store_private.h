@@ -11,9 +11,11 @@ int ud_store_tar_check(const char *path, struct ud_error **err);
 char *ud_store_relpath(const char *from, const char *to);
 
 /* Applies one layer file (tar, compressed or not) to the root open at
- * rootfd (see extract.c for what is refused). */
-int ud_store_extract_layer(int rootfd, const char *layer, struct ud_extract_stats *stats,
-			   struct ud_error **err);
+ * rootfd (see extract.c for what is skipped and what is refused); more
+ * than max_size bytes of decompressed tar (> 0) is an error. On error the
+ * root is partly written: the caller removes it. */
+int ud_store_extract_layer(int rootfd, const char *layer, int64_t max_size,
+			   struct ud_extract_stats *stats, struct ud_error **err);
 
 /* The lock of one tag, repos/.locks/<sha256 of "name:tag">. */
 int ud_store_tag_lock(const struct ud_store *s, const char *name, const char *tag, const char *what,
@@ -41,8 +43,19 @@ int ud_store_blob_remove(const struct ud_store *s, const char *name, struct ud_e
 char *ud_store_blob_put_file(const struct ud_store *s, const char *path, const char *expect,
 			     int64_t *size, struct ud_error **err);
 
-/* Removes "udocker-*" and "import-*" entries of dir older than an hour:
- * what loads and imports killed half way left. */
+/* Owner locks: a temporary of the store (a hidden container directory,
+ * an import or load temporary) belongs to the process holding the record
+ * lock of "PATH.lock" beside it; one that was killed leaves a lock nobody
+ * holds (record locks die with their process, on NFS too). Takes the lock
+ * without waiting: false (and *err) when a live process holds it. */
+bool ud_store_owner_lock(const char *path, const char *what, struct ud_lock *lock,
+			 struct ud_error **err);
+/* Removes PATH.lock and releases the lock: after PATH itself is gone. */
+void ud_store_owner_unlock(const char *path, struct ud_lock *lock);
+
+/* Removes "udocker-*" and "import-*" entries of dir older than an hour
+ * whose owner lock nobody holds: what loads and imports killed half way
+ * left. */
 void ud_store_clean_stale_tmp(const char *dir);
 
 #endif

@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	struct ud_extract_stats st = {0};
 	struct ud_error *err = NULL;
-	ud_store_extract_layer(fd, layer, &st, &err);
+	ud_store_extract_layer(fd, layer, 1 << 26, &st, &err);
 	ud_error_free(err);
 	close(fd);
 	/* Nothing may land beside the root. */
