@@ -61,7 +61,7 @@ static int check_size(const struct layer_ctx *L, struct ud_error **err)
 		return 0;
 	return ud_error_set(err, UD_ERR_INVALID,
 			    "layer '%s': decompressed size exceeds the limit of %lld bytes "
-			    "(UDOCKER_MAX_LAYER_SIZE)",
+			    "(UDOCKER_MAX_LAYER_SIZE, udocker.conf max_layer_size)",
 			    L->layer, (long long)L->max_size);
 }
 
