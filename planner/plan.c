@@ -259,16 +259,37 @@ static char *image_digest(struct ud_store *store, const struct ud_pull_step *p)
 	return d;
 }
 
+/* Can an earlier container of the spec make path on the host before c
+ * runs? Its create: true volume makes that directory; its commands may
+ * write below a writable volume. */
+static bool made_earlier(const struct ud_spec *spec, const struct ud_spec_container *c,
+			 const struct ud_planner_options *opts, const char *path)
+{
+	for (const struct ud_spec_container *e = spec->containers; !opts->no_volumes && e < c;
+	     e++) {
+		for (size_t i = 0; e->n_commands > 0 && i < e->n_volumes; i++) {
+			const struct ud_spec_volume *v = &e->volumes[i];
+			size_t n = strlen(v->host);
+			if (strcmp(path, v->host) == 0 && v->create)
+				return true;
+			if (!v->readonly && strncmp(path, v->host, n) == 0 && path[n] == '/')
+				return true;
+		}
+	}
+	return false;
+}
+
 /* What on the host the run needs and lacks, as apply would find it: a
  * host volume path that does not exist (create: true makes it), an env
- * file that is not a regular file. NULL when nothing; *at the spec item. */
-static char *run_blocker(const struct ud_spec_container *c, const struct ud_planner_options *opts,
-			 const struct ud_spec_pos **at)
+ * file that is not a regular file; unless an earlier container makes it.
+ * NULL when nothing; *at the spec item. */
+static char *run_blocker(const struct ud_spec *spec, const struct ud_spec_container *c,
+			 const struct ud_planner_options *opts, const struct ud_spec_pos **at)
 {
 	struct stat st;
 	for (size_t i = 0; !opts->no_volumes && i < c->n_volumes; i++) {
 		const struct ud_spec_volume *v = &c->volumes[i];
-		if (v->create || stat(v->host, &st) == 0)
+		if (v->create || stat(v->host, &st) == 0 || made_earlier(spec, c, opts, v->host))
 			continue;
 		*at = &v->pos;
 		int e = errno;
@@ -280,6 +301,8 @@ static char *run_blocker(const struct ud_spec_container *c, const struct ud_plan
 	for (size_t i = 0; c->env_file && c->env_file[i]; i++) {
 		const char *f = c->env_file[i];
 		*at = &c->pos;
+		if (stat(f, &st) < 0 && made_earlier(spec, c, opts, f))
+			continue;
 		if (stat(f, &st) < 0)
 			return xasprintf("env file '%s': %s", f, strerror(errno));
 		if (!S_ISREG(st.st_mode))
@@ -381,7 +404,7 @@ static void add_container_steps(struct ud_plan *plan, const struct ud_spec *spec
 	if (c->n_commands > 0 && !opts->stage) {
 		struct ud_step *run = new_step(plan, UD_STEP_RUN, c, pull_step);
 		const struct ud_spec_pos *at = NULL;
-		run->reason = run_blocker(c, opts, &at);
+		run->reason = run_blocker(spec, c, opts, &at);
 		if (run->reason) {
 			run->state = UD_STEP_BLOCKED;
 			if (at && at->file && at->line > 0) {
