@@ -289,10 +289,12 @@ static char *run_blocker(const struct ud_spec *spec, const struct ud_spec_contai
 	struct stat st;
 	for (size_t i = 0; !opts->no_volumes && i < c->n_volumes; i++) {
 		const struct ud_spec_volume *v = &c->volumes[i];
-		if (v->create || stat(v->host, &st) == 0 || made_earlier(spec, c, opts, v->host))
+		if (v->create || stat(v->host, &st) == 0)
+			continue;
+		int e = errno;
+		if (made_earlier(spec, c, opts, v->host))
 			continue;
 		*at = &v->pos;
-		int e = errno;
 		return xasprintf("invalid host volume path: '%s' (for %s): %s%s", v->host, v->path,
 				 strerror(e),
 				 e == ENOENT ? "; create it, or set 'create: true' on the volume"
@@ -301,10 +303,12 @@ static char *run_blocker(const struct ud_spec *spec, const struct ud_spec_contai
 	for (size_t i = 0; c->env_file && c->env_file[i]; i++) {
 		const char *f = c->env_file[i];
 		*at = &c->pos;
-		if (stat(f, &st) < 0 && made_earlier(spec, c, opts, f))
-			continue;
-		if (stat(f, &st) < 0)
-			return xasprintf("env file '%s': %s", f, strerror(errno));
+		if (stat(f, &st) < 0) {
+			int e = errno;
+			if (made_earlier(spec, c, opts, f))
+				continue;
+			return xasprintf("env file '%s': %s", f, strerror(e));
+		}
 		if (!S_ISREG(st.st_mode))
 			return xasprintf("env file '%s': not a regular file", f);
 		if (access(f, R_OK) < 0)
