@@ -2,6 +2,8 @@
 #include "planner/planner.h"
 #include "store/store.h"
 
+#include <string.h>
+
 static const char help[] =
 	"Usage: udocker lock -f FILE [--registry=URL]\n"
 	"\n"
@@ -26,6 +28,11 @@ UD_CMD(lock)
 	free(pos);
 	if (file == NULL || extra) {
 		ud_cli_error("lock: expected -f FILE (see udocker lock --help)");
+		return 1;
+	}
+	if (strcmp(file, "-") == 0) {
+		ud_cli_error(
+			"lock: expected -f FILE, not stdin (FILE.lock is written beside FILE)");
 		return 1;
 	}
 	struct ud_error *err = NULL;

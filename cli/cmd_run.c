@@ -61,6 +61,14 @@ static int cpuset(const char *list)
 	return sched_setaffinity(0, sizeof(set), &set);
 }
 
+/* A bad volume means the run cannot be prepared: exit 2, as udocker. */
+static int validate_failed(struct ud_error *err)
+{
+	int rc = err && err->code == UD_ERR_USAGE ? 2 : 1;
+	ud_cli_fail(err);
+	return rc;
+}
+
 UD_CMD(run)
 {
 	char **volumes = NULL, **envs = NULL, **env_files = NULL, **publish = NULL;
@@ -191,7 +199,7 @@ UD_CMD(run)
 			/* --location=DIR: DIR is the root; no image, no container. */
 			int status = 0;
 			if (ud_spec_validate(spec, &err) < 0)
-				rc = ud_cli_fail(err);
+				rc = validate_failed(err);
 			else if (ud_executor_run_location(location, c, pos[0] ? pos : NULL, &ro,
 							  &status, &err) < 0) {
 				ud_cli_fail(err);
@@ -202,7 +210,7 @@ UD_CMD(run)
 		} else if (existing) {
 			/* An existing container: no image steps. */
 			if (ud_spec_validate(spec, &err) < 0) {
-				rc = ud_cli_fail(err);
+				rc = validate_failed(err);
 			} else {
 				int status = 0;
 				if (ud_executor_run_container(cli->store, existing->id, c, command,
@@ -224,7 +232,7 @@ UD_CMD(run)
 			if (level < UD_LOG_DEBUG)
 				ud_log_set_level(UD_LOG_WARN);
 			if (ud_spec_validate(spec, &err) < 0)
-				rc = ud_cli_fail(err);
+				rc = validate_failed(err);
 			else
 				rc = ud_cli_run_spec(cli, spec, NULL, true, &ro);
 			ud_log_set_level(level);

@@ -103,7 +103,7 @@ static int conf_read_file(struct ud_conf *c, const char *path, bool must_exist,
 			  struct ud_error **err)
 {
 	_cleanup_error_ struct ud_error *rerr = NULL;
-	_cleanup_free_ char *text = ud_read_file(path, NULL, &rerr);
+	_cleanup_free_ char *text = ud_read_small_file(path, UD_USER_FILE_MAX_BYTES, NULL, &rerr);
 	if (text == NULL) {
 		if (!must_exist && rerr->code == UD_ERR_NOT_FOUND)
 			return 0;

@@ -125,7 +125,8 @@ int ud_cli_planner_options(struct ud_cli *cli, const struct ud_cli_spec_opts *o,
 	popts->offline = o->offline;
 	popts->stage = o->stage;
 	popts->spec_path = o->spec_path;
-	if (o->spec_path && !o->no_lock) {
+	/* A spec read from stdin ("-f -") has no FILE.lock beside it. */
+	if (o->spec_path && strcmp(o->spec_path, "-") != 0 && !o->no_lock) {
 		_cleanup_free_ char *lp = ud_lockfile_path(o->spec_path);
 		if (ud_lockfile_load(lp, lock, err) < 0)
 			return -1;
@@ -146,6 +147,7 @@ int ud_cli_run_spec(struct ud_cli *cli, const struct ud_spec *spec,
 	struct ud_lockfile *lock = NULL;
 	if (ud_cli_planner_options(cli, o, &popts, &lock, &err) < 0)
 		return ud_cli_fail(err);
+	popts.no_volumes = run && run->novol;
 	struct ud_plan *plan = ud_planner_plan(spec, store, &popts, &err);
 	ud_lockfile_free(lock);
 	if (plan == NULL)

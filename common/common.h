@@ -142,6 +142,11 @@ size_t ud_str_distance(const char *a, const char *b);
 
 /* Returns a newly allocated "a/b" (no doubled slash). */
 char *ud_path_join(const char *a, const char *b);
+/* The absolute path with "//", "." and trailing '/' removed and each ".."
+ * taking off the component before it, without looking at the filesystem
+ * ("/data//x/./" -> "/data/x"). NULL when path is relative or a ".."
+ * climbs above "/". Caller frees. */
+char *ud_path_normalize(const char *path);
 /* Creates dir and its parents with mode; existing dirs are fine. */
 int ud_mkdir_p(const char *path, mode_t mode, struct ud_error **err);
 bool ud_is_dir(const char *path);
@@ -153,6 +158,18 @@ bool ud_path_exists(const char *path); /* lstat succeeds */
 /* Reads a whole file; returns a NUL-terminated buffer the caller frees and
  * its length in *len (may be NULL). NULL on error. */
 char *ud_read_file(const char *path, size_t *len, struct ud_error **err);
+/* The cap on a file the user names (job spec, env file, lock file,
+ * configuration file). */
+#define UD_USER_FILE_MAX_BYTES (1024 * 1024)
+/* Reads a small file the user named (job spec, env file, lock file,
+ * configuration): refused before reading unless it is a regular file of at
+ * most max bytes (a directory, FIFO or device is an error, a FIFO is opened
+ * without waiting for a writer). NUL-terminated, caller frees; *len may be
+ * NULL. Code UD_ERR_NOT_FOUND when it does not exist. */
+char *ud_read_small_file(const char *path, size_t max, size_t *len, struct ud_error **err);
+/* Reads at most max bytes from fd (e.g. stdin, named name in messages);
+ * more is an error, found after reading max + 1 bytes. */
+char *ud_read_small_fd(int fd, const char *name, size_t max, size_t *len, struct ud_error **err);
 /* Writes data to path atomically: temporary file in the same directory,
  * fsync, rename over path, fsync of the directory. Readers see either the
  * old or the new content, never a part. */

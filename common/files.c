@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -19,6 +20,41 @@ char *ud_path_join(const char *a, const char *b)
 	if (la == 1 && a[0] == '/')
 		return xasprintf("/%s", b);
 	return xasprintf("%.*s/%s", (int)la, a, b);
+}
+
+char *ud_path_normalize(const char *path)
+{
+	if (path[0] != '/')
+		return NULL;
+	size_t n = strlen(path);
+	char *out = xmalloc(n + 2);
+	size_t o = 0; /* out[0..o) is "" or "/a/b" */
+	for (const char *p = path; *p;) {
+		while (*p == '/')
+			p++;
+		const char *end = p + strcspn(p, "/");
+		size_t len = (size_t)(end - p);
+		if (len == 0 || (len == 1 && p[0] == '.')) {
+			/* "//" or "/./": nothing */
+		} else if (len == 2 && p[0] == '.' && p[1] == '.') {
+			if (o == 0) {
+				free(out);
+				return NULL;
+			}
+			while (o > 0 && out[o - 1] != '/')
+				o--;
+			o--; /* the '/' before the last component */
+		} else {
+			out[o++] = '/';
+			memcpy(out + o, p, len);
+			o += len;
+		}
+		p = end;
+	}
+	if (o == 0)
+		out[o++] = '/';
+	out[o] = '\0';
+	return out;
 }
 
 int ud_mkdir_p(const char *path, mode_t mode, struct ud_error **err)
@@ -101,6 +137,76 @@ char *ud_read_file(const char *path, size_t *len, struct ud_error **err)
 	if (len)
 		*len = b.len;
 	return ud_buf_steal(&b);
+}
+
+static const char *file_kind(mode_t m)
+{
+	return S_ISDIR(m)    ? "a directory"
+	       : S_ISFIFO(m) ? "a FIFO"
+	       : S_ISCHR(m)  ? "a character device"
+	       : S_ISBLK(m)  ? "a block device"
+	       : S_ISSOCK(m) ? "a socket"
+			     : "not a regular file";
+}
+
+char *ud_read_small_fd(int fd, const char *name, size_t max, size_t *len, struct ud_error **err)
+{
+	struct ud_buf b = {0};
+	char chunk[65536];
+	/* At most max + 1 bytes: one more says the input is too long, without
+	 * reading the rest of an endless one. */
+	while (b.len <= max) {
+		size_t want = max + 1 - b.len;
+		ssize_t n = read(fd, chunk, want < sizeof(chunk) ? want : sizeof(chunk));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			ud_error_sys(err, errno, "cannot read '%s'", name);
+			ud_buf_release(&b);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		ud_buf_append(&b, chunk, (size_t)n);
+	}
+	if (b.len > max) {
+		ud_error_set(err, UD_ERR_INVALID, "'%s': more than %zu bytes, expected at most %zu",
+			     name, max, max);
+		ud_buf_release(&b);
+		return NULL;
+	}
+	if (len)
+		*len = b.len;
+	return ud_buf_steal(&b);
+}
+
+char *ud_read_small_file(const char *path, size_t max, size_t *len, struct ud_error **err)
+{
+	/* O_NONBLOCK: opening a FIFO nobody writes must not wait. */
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		ud_error_sys(err, e, "cannot open '%s'", path);
+		if (err && *err && e == ENOENT)
+			(*err)->code = UD_ERR_NOT_FOUND;
+		return NULL;
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		ud_error_sys(err, errno, "cannot stat '%s'", path);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ud_error_set(err, UD_ERR_INVALID, "'%s' is %s, expected a regular file", path,
+			     file_kind(st.st_mode));
+		return NULL;
+	}
+	if ((uintmax_t)st.st_size > max) {
+		ud_error_set(err, UD_ERR_INVALID, "'%s' is %jd bytes, expected at most %zu", path,
+			     (intmax_t)st.st_size, max);
+		return NULL;
+	}
+	return ud_read_small_fd(fd, path, max, len, err);
 }
 
 int ud_fsync_parent(const char *path, struct ud_error **err)

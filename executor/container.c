@@ -202,7 +202,7 @@ static bool env_has(char **env, const char *key)
 
 static int read_env_file(const char *path, char ***env, struct ud_error **err)
 {
-	_cleanup_free_ char *text = ud_read_file(path, NULL, err);
+	_cleanup_free_ char *text = ud_read_small_file(path, UD_USER_FILE_MAX_BYTES, NULL, err);
 	if (text == NULL)
 		return ud_error_prefix(err, "env file");
 	char *save = NULL;

@@ -8,6 +8,20 @@ int ud_executor_apply(const struct ud_plan *plan, struct ud_store *store,
 		      struct ud_error **err)
 {
 	memset(stats, 0, sizeof(*stats));
+	/* apply does what plan said, or nothing: a blocked step stops the
+	 * job before anything is pulled or created. */
+	for (size_t i = 0; i < plan->n_steps; i++) {
+		const struct ud_step *st = &plan->steps[i];
+		if (st->state != UD_STEP_BLOCKED)
+			continue;
+		/* A run is blocked by what it needs on the host: exit 2. */
+		stats->prepare_failed = st->kind == UD_STEP_RUN;
+		if (st->where)
+			return ud_error_set(err, UD_ERR_USAGE, "%s: %s %s: %s", st->where,
+					    ud_step_kind_name(st->kind), st->name, st->reason);
+		return ud_error_set(err, UD_ERR_USAGE, "%s %s: %s", ud_step_kind_name(st->kind),
+				    st->name, st->reason);
+	}
 	struct ud_exec_ctx x = {store, NULL, opts};
 	int r = 0;
 	for (size_t i = 0; r == 0 && i < plan->n_steps; i++) {
@@ -18,11 +32,6 @@ int ud_executor_apply(const struct ud_plan *plan, struct ud_store *store,
 			if (opts->on_event)
 				opts->on_event(UD_EV_STEP_SKIP, &info, opts->data);
 			continue;
-		}
-		if (st->state == UD_STEP_BLOCKED) {
-			r = ud_error_set(err, UD_ERR_USAGE, "%s %s: %s",
-					 ud_step_kind_name(st->kind), st->name, st->reason);
-			break;
 		}
 		if (opts->on_event)
 			opts->on_event(UD_EV_STEP_BEGIN, &info, opts->data);

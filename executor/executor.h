@@ -58,7 +58,9 @@ struct ud_exec_stats {
 };
 
 /* Executes plan in order. Returns 0 when every step is done; -1 with *err
- * (prefixed with the step) at the first failure. BLOCKED steps fail. */
+ * (prefixed with the step) at the first failure. A plan with a BLOCKED
+ * step fails before any step runs (stats->prepare_failed when it is a
+ * run). */
 int ud_executor_apply(const struct ud_plan *plan, struct ud_store *store,
 		      const struct ud_executor_options *opts, struct ud_exec_stats *stats,
 		      struct ud_error **err);

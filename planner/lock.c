@@ -53,8 +53,12 @@ int ud_lockfile_load(const char *path, struct ud_lockfile **out, struct ud_error
 	*out = NULL;
 	if (!ud_path_exists(path))
 		return 0;
+	size_t len = 0;
+	_cleanup_free_ char *text = ud_read_small_file(path, UD_USER_FILE_MAX_BYTES, &len, err);
+	if (text == NULL)
+		return ud_error_prefix(err, "lock file");
 	json_error_t je;
-	json_t *root = json_load_file(path, 0, &je);
+	json_t *root = json_loadb(text, len, 0, &je);
 	if (root == NULL)
 		return ud_error_set(err, UD_ERR_INVALID, "lock file '%s': line %d: %s", path,
 				    je.line, je.text);

@@ -4,8 +4,11 @@
 #include "spec/spec.h"
 #include "store/store.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 const char *ud_step_state_name(enum ud_step_state s)
 {
@@ -256,6 +259,65 @@ static char *image_digest(struct ud_store *store, const struct ud_pull_step *p)
 	return d;
 }
 
+/* Can an earlier container of the spec make path on the host before c
+ * runs? Its create: true volume makes that directory; its commands may
+ * write below a writable volume. */
+static bool made_earlier(const struct ud_spec *spec, const struct ud_spec_container *c,
+			 const struct ud_planner_options *opts, const char *path)
+{
+	for (const struct ud_spec_container *e = spec->containers; !opts->no_volumes && e < c;
+	     e++) {
+		for (size_t i = 0; e->n_commands > 0 && i < e->n_volumes; i++) {
+			const struct ud_spec_volume *v = &e->volumes[i];
+			size_t n = strlen(v->host);
+			if (strcmp(path, v->host) == 0 && v->create)
+				return true;
+			if (!v->readonly && strncmp(path, v->host, n) == 0 && path[n] == '/')
+				return true;
+		}
+	}
+	return false;
+}
+
+/* What on the host the run needs and lacks, as apply would find it: a
+ * host volume path that does not exist (create: true makes it), an env
+ * file that is not a regular file; unless an earlier container makes it.
+ * NULL when nothing; *at the spec item. */
+static char *run_blocker(const struct ud_spec *spec, const struct ud_spec_container *c,
+			 const struct ud_planner_options *opts, const struct ud_spec_pos **at)
+{
+	struct stat st;
+	for (size_t i = 0; !opts->no_volumes && i < c->n_volumes; i++) {
+		const struct ud_spec_volume *v = &c->volumes[i];
+		if (v->create || stat(v->host, &st) == 0)
+			continue;
+		int e = errno;
+		if (made_earlier(spec, c, opts, v->host))
+			continue;
+		*at = &v->pos;
+		return xasprintf("invalid host volume path: '%s' (for %s): %s%s", v->host, v->path,
+				 strerror(e),
+				 e == ENOENT ? "; create it, or set 'create: true' on the volume"
+					     : "");
+	}
+	for (size_t i = 0; c->env_file && c->env_file[i]; i++) {
+		const char *f = c->env_file[i];
+		*at = &c->pos;
+		if (stat(f, &st) < 0) {
+			int e = errno;
+			if (made_earlier(spec, c, opts, f))
+				continue;
+			return xasprintf("env file '%s': %s", f, strerror(e));
+		}
+		if (!S_ISREG(st.st_mode))
+			return xasprintf("env file '%s': not a regular file", f);
+		if (access(f, R_OK) < 0)
+			return xasprintf("env file '%s': %s", f, strerror(errno));
+	}
+	*at = NULL;
+	return NULL;
+}
+
 static void add_container_steps(struct ud_plan *plan, const struct ud_spec *spec,
 				const struct ud_spec_container *c, size_t pull_step,
 				struct ud_store *store, const struct ud_planner_options *opts)
@@ -345,9 +407,19 @@ static void add_container_steps(struct ud_plan *plan, const struct ud_spec *spec
 
 	if (c->n_commands > 0 && !opts->stage) {
 		struct ud_step *run = new_step(plan, UD_STEP_RUN, c, pull_step);
-		run->state = UD_STEP_TODO;
-		run->reason = xasprintf("%zu command%s (commands always run)", c->n_commands,
-					c->n_commands == 1 ? "" : "s");
+		const struct ud_spec_pos *at = NULL;
+		run->reason = run_blocker(spec, c, opts, &at);
+		if (run->reason) {
+			run->state = UD_STEP_BLOCKED;
+			if (at && at->file && at->line > 0) {
+				free(run->where);
+				run->where = where_of(at);
+			}
+		} else {
+			run->state = UD_STEP_TODO;
+			run->reason = xasprintf("%zu command%s (commands always run)",
+						c->n_commands, c->n_commands == 1 ? "" : "s");
+		}
 	}
 }
 

@@ -93,11 +93,14 @@ struct ud_planner_options {
 	bool offline;			/* no registry may be asked: what is missing blocks */
 	bool stage;			/* pull, create and set up; run nothing */
 	const char *spec_path;		/* for messages ("apply --stage -f FILE") */
+	bool no_volumes;		/* the run binds no volumes (run --novol) */
 };
 
 /* Builds the plan for spec against store. Returns NULL and sets *err when a
  * reference cannot be parsed or the store cannot be read. Steps that apply
- * cannot carry out are returned BLOCKED (not an error). */
+ * cannot carry out are returned BLOCKED (not an error), among them a run
+ * whose host volume path does not exist (without create: true) or whose
+ * env file is not a regular file. */
 struct ud_plan *ud_planner_plan(const struct ud_spec *spec, struct ud_store *store,
 				const struct ud_planner_options *opts, struct ud_error **err);
 void ud_plan_free(struct ud_plan *plan);

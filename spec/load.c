@@ -6,9 +6,15 @@
 #include <libgen.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 #include <yaml.h>
 
-#define SPEC_MAX_BYTES (1024 * 1024)
+#define SPEC_MAX_BYTES UD_USER_FILE_MAX_BYTES
+/* Deeper collections are refused while the events are read: libyaml's
+ * scanner does work proportional to the depth for every token, so a deep
+ * flow collection ("[[[[...") costs quadratic time if it is parsed whole.
+ * A job spec needs about 6 levels. */
+#define SPEC_MAX_DEPTH 64
 
 struct loader {
 	const char *name;
@@ -564,14 +570,16 @@ static int load_root(struct loader *L, const yaml_node_t *root)
 	return 0;
 }
 
-/* A first pass over the events: YAML syntax errors with their marks, and
- * aliases refused (they would let a small file expand without bound). */
+/* A first pass over the events: YAML syntax errors with their marks,
+ * aliases refused (they would let a small file expand without bound, a
+ * "billion laughs"), nesting deeper than SPEC_MAX_DEPTH refused at the
+ * first event past it, before libyaml reads further. */
 static int scan_events(struct loader *L, const char *text, size_t len)
 {
 	yaml_parser_t parser;
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	int docs = 0, r = 0;
+	int docs = 0, depth = 0, r = 0;
 	for (;;) {
 		yaml_event_t ev;
 		if (!yaml_parser_parse(&parser, &ev)) {
@@ -592,6 +600,19 @@ static int scan_events(struct loader *L, const char *text, size_t len)
 				"%s:%zu:%zu: YAML aliases (*name) are not supported in job specs",
 				L->name, m.line + 1, m.column + 1);
 			break;
+		}
+		if (t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT) {
+			if (++depth > SPEC_MAX_DEPTH) {
+				r = ud_error_set(
+					L->err, UD_ERR_INVALID,
+					"%s:%zu:%zu: collections nested more than %d levels deep, "
+					"expected at most %d",
+					L->name, m.line + 1, m.column + 1, SPEC_MAX_DEPTH,
+					SPEC_MAX_DEPTH);
+				break;
+			}
+		} else if (t == YAML_SEQUENCE_END_EVENT || t == YAML_MAPPING_END_EVENT) {
+			depth--;
 		}
 		if (t == YAML_DOCUMENT_START_EVENT && ++docs > 1) {
 			r = ud_error_set(L->err, UD_ERR_INVALID,
@@ -671,10 +692,14 @@ struct ud_spec *ud_spec_load_file_env(const char *path, ud_spec_getenv getenv_fn
 				      struct ud_error **err)
 {
 	size_t len = 0;
-	_cleanup_free_ char *text = ud_read_file(path, &len, err);
+	bool from_stdin = strcmp(path, "-") == 0;
+	_cleanup_free_ char *text =
+		from_stdin ? ud_read_small_fd(STDIN_FILENO, "<stdin>", SPEC_MAX_BYTES, &len, err)
+			   : ud_read_small_file(path, SPEC_MAX_BYTES, &len, err);
 	if (text == NULL)
 		return NULL;
-	return ud_spec_load_string(text, len, path, getenv_fn, getenv_data, err);
+	return ud_spec_load_string(text, len, from_stdin ? "<stdin>" : path, getenv_fn, getenv_data,
+				   err);
 }
 
 struct ud_spec *ud_spec_load_file(const char *path, struct ud_error **err)

@@ -130,6 +130,18 @@ void ud_spec_free(struct ud_spec *s)
 }
 
 /* "file:line:col: " or the item's name for CLI-built specs. */
+static int vfail_va(struct ud_error **err, enum ud_error_code code, const struct ud_spec_pos *pos,
+		    const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+
+static int vfail_va(struct ud_error **err, enum ud_error_code code, const struct ud_spec_pos *pos,
+		    const char *fmt, va_list ap)
+{
+	_cleanup_free_ char *msg = xvasprintf(fmt, ap);
+	if (pos && pos->file && pos->line > 0)
+		return ud_error_set(err, code, "%s:%d:%d: %s", pos->file, pos->line, pos->col, msg);
+	return ud_error_set(err, code, "%s", msg);
+}
+
 static int vfail(struct ud_error **err, const struct ud_spec_pos *pos, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -137,12 +149,22 @@ static int vfail(struct ud_error **err, const struct ud_spec_pos *pos, const cha
 {
 	va_list ap;
 	va_start(ap, fmt);
-	_cleanup_free_ char *msg = xvasprintf(fmt, ap);
+	int r = vfail_va(err, UD_ERR_INVALID, pos, fmt, ap);
 	va_end(ap);
-	if (pos && pos->file && pos->line > 0)
-		return ud_error_set(err, UD_ERR_INVALID, "%s:%d:%d: %s", pos->file, pos->line,
-				    pos->col, msg);
-	return ud_error_set(err, UD_ERR_INVALID, "%s", msg);
+	return r;
+}
+
+/* A bad volume: UD_ERR_USAGE, so that a docker-style run exits 2. */
+static int volfail(struct ud_error **err, const struct ud_spec_pos *pos, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int volfail(struct ud_error **err, const struct ud_spec_pos *pos, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vfail_va(err, UD_ERR_USAGE, pos, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 const char *ud_spec_in_list(const char *v, const char *const *list)
@@ -278,16 +300,33 @@ static int check_volume_paths(struct ud_error **err, const struct ud_spec_pos *p
 			      const char *what, const char *dir, struct ud_spec_volume *v)
 {
 	if (v->host[0] == '\0' || v->path[0] == '\0')
-		return vfail(err, pos, "%s: empty path, expected HOST:CONTAINER[:ro]", what);
+		return volfail(err, pos, "%s: empty path, expected HOST:CONTAINER[:ro]", what);
 	if (v->path[0] != '/')
-		return vfail(err, pos,
-			     "%s: container path '%s' is relative, expected an absolute path", what,
-			     v->path);
+		return volfail(err, pos,
+			       "%s: container path '%s' is relative, expected an absolute path",
+			       what, v->path);
+	/* The container path is joined to the container's root: a ".." that
+	 * climbs above "/" would bind outside it. */
+	char *norm = ud_path_normalize(v->path);
+	if (norm == NULL)
+		return volfail(err, pos,
+			       "%s: invalid container volume path '%s': '..' climbs above '/', "
+			       "expected a path inside the container",
+			       what, v->path);
+	if (strcmp(norm, "/") == 0) {
+		free(norm);
+		return volfail(err, pos,
+			       "%s: invalid container volume path '%s': expected a path below "
+			       "'/', not the container's root",
+			       what, v->path);
+	}
+	free(v->path);
+	v->path = norm;
 	if (v->host[0] != '/') {
 		if (dir == NULL)
-			return vfail(err, pos,
-				     "%s: host path '%s' is relative, expected an absolute path",
-				     what, v->host);
+			return volfail(err, pos,
+				       "%s: host path '%s' is relative, expected an absolute path",
+				       what, v->host);
 		char *abs = ud_path_join(dir, v->host);
 		free(v->host);
 		v->host = abs;
@@ -314,10 +353,10 @@ static int resolve_volume(struct ud_error **err, struct ud_spec *s, const char *
 				return 0;
 			}
 		}
-		return vfail(err, &v->pos,
-			     "%s: no volume named '%s' in volumes:, expected a volume name or "
-			     "HOST:CONTAINER[:ro]",
-			     what, text);
+		return volfail(err, &v->pos,
+			       "%s: no volume named '%s' in volumes:, expected a volume name or "
+			       "HOST:CONTAINER[:ro]",
+			       what, text);
 	}
 	_cleanup_strv_ char **parts = xcalloc(1, sizeof(char *));
 	_cleanup_free_ char *copy = xstrdup(text);
@@ -327,8 +366,8 @@ static int resolve_volume(struct ud_error **err, struct ud_spec *s, const char *
 	size_t n = ud_strv_len(parts);
 	if (n < 2 || n > 3 ||
 	    (n == 3 && strcmp(parts[2], "ro") != 0 && strcmp(parts[2], "rw") != 0))
-		return vfail(err, &v->pos, "%s: found '%s', expected HOST:CONTAINER[:ro|rw]", what,
-			     text);
+		return volfail(err, &v->pos, "%s: found '%s', expected HOST:CONTAINER[:ro|rw]",
+			       what, text);
 	v->host = xstrdup(parts[0]);
 	v->path = xstrdup(parts[1]);
 	v->readonly = n == 3 && strcmp(parts[2], "ro") == 0;

@@ -101,7 +101,10 @@ void ud_spec_container_add_env(struct ud_spec_container *c, const char *key, con
 /* argv NULL: the image's default command. */
 void ud_spec_container_add_command(struct ud_spec_container *c, char *const *argv);
 /* Validates a built spec with the same rules as files (messages name the
- * item instead of a position). */
+ * item instead of a position). Volume container paths come out normalised
+ * ("/data//x/./" -> "/data/x"); one that leaves the container ("/../x") or
+ * is "/" is an error. Errors about volumes have code UD_ERR_USAGE (a run
+ * that cannot be prepared), the others UD_ERR_INVALID. */
 int ud_spec_validate(const struct ud_spec *spec, struct ud_error **err);
 
 extern const char *const ud_spec_execmodes[]; /* NULL-terminated, canonical spelling */

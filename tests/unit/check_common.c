@@ -32,6 +32,62 @@ START_TEST(error_context)
 }
 END_TEST
 
+START_TEST(path_normalize)
+{
+	static const char *const cases[][2] = {{"/data//x/./", "/data/x"},
+					       {"/", "/"},
+					       {"//", "/"},
+					       {"/a/../b", "/b"},
+					       {"/a/b/..", "/a"},
+					       {"/a/..", "/"},
+					       {"/..", NULL},
+					       {"/../../x", NULL},
+					       {"/a/../../x", NULL},
+					       {"/a/...", "/a/..."},
+					       {"rel", NULL},
+					       {"/.a/./b.", "/.a/b."}};
+	for (size_t i = 0; i < UD_ARRAY_SIZE(cases); i++) {
+		_cleanup_free_ char *n = ud_path_normalize(cases[i][0]);
+		if (cases[i][1] == NULL)
+			ck_assert_msg(n == NULL, "%s -> %s", cases[i][0], n);
+		else
+			ck_assert_msg(n && strcmp(n, cases[i][1]) == 0, "%s -> %s", cases[i][0],
+				      n ? n : "NULL");
+	}
+}
+END_TEST
+
+START_TEST(read_small_file)
+{
+	struct ud_error *err = NULL;
+	ck_assert_ptr_null(ud_read_small_file("/dev/zero", 16, NULL, &err));
+	ck_assert_ptr_nonnull(strstr(err->msg, "character device"));
+	ud_error_free(err);
+	err = NULL;
+	ck_assert_ptr_null(ud_read_small_file("/", 16, NULL, &err));
+	ck_assert_ptr_nonnull(strstr(err->msg, "a directory"));
+	ud_error_free(err);
+	err = NULL;
+	char dir[] = "/tmp/ud-check-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	_cleanup_free_ char *f = ud_path_join(dir, "f");
+	ck_assert_int_eq(ud_write_file_atomic(f, "0123456789", 10, 0600, NULL), 0);
+	ck_assert_ptr_null(ud_read_small_file(f, 9, NULL, &err));
+	ck_assert_ptr_nonnull(strstr(err->msg, "expected at most 9"));
+	ud_error_free(err);
+	err = NULL;
+	size_t len = 0;
+	_cleanup_free_ char *text = ud_read_small_file(f, 10, &len, &err);
+	ck_assert_str_eq(text, "0123456789");
+	ck_assert_uint_eq(len, 10);
+	_cleanup_free_ char *missing = ud_path_join(dir, "none");
+	ck_assert_ptr_null(ud_read_small_file(missing, 10, NULL, &err));
+	ck_assert_int_eq(err->code, UD_ERR_NOT_FOUND);
+	ud_error_free(err);
+	ck_assert_int_eq(ud_rmtree(dir, NULL), 0);
+}
+END_TEST
+
 START_TEST(strings_and_paths)
 {
 	_cleanup_free_ char *a = ud_path_join("/a/", "/b");
@@ -207,6 +263,8 @@ int main(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, error_context);
 	tcase_add_test(tc, strings_and_paths);
+	tcase_add_test(tc, path_normalize);
+	tcase_add_test(tc, read_small_file);
 	tcase_add_test(tc, atomic_write_and_rmtree);
 	tcase_add_test(tc, sha256_vectors);
 	tcase_add_test(tc, lock_contention_names_holder);

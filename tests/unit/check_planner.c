@@ -49,6 +49,60 @@ static void store_image(const char *name, const char *tag)
 	ck_assert_int_eq(ud_store_tag_write(st, name, tag, m, strlen(m), blobs, NULL), 0);
 }
 
+START_TEST(run_blocked_by_missing_host_paths)
+{
+	struct ud_error *err = NULL;
+	_cleanup_free_ char *spec = xasprintf("version: 1\n"
+					      "containers:\n"
+					      "  one:\n"
+					      "    image: \"reg.example:5000/x/a:1\"\n"
+					      "    volumes: [\"%s/made:/m\", \"%s/no/such:/x\"]\n"
+					      "    commands: [\"true\"]\n",
+					      dir, dir);
+	/* made is missing too: the first missing path is reported. */
+	struct ud_plan *p = plan_for(spec, &err);
+	ck_assert_uint_eq(p->n_steps, 4);
+	ck_assert_int_eq(p->steps[3].kind, UD_STEP_RUN);
+	ck_assert_int_eq(p->steps[3].state, UD_STEP_BLOCKED);
+	ck_assert_ptr_nonnull(strstr(p->steps[3].reason, "invalid host volume path"));
+	ck_assert_ptr_nonnull(strstr(p->steps[3].reason, "/made' (for /m)"));
+	ck_assert_str_eq(p->steps[3].where, "job.yaml:5:15");
+	ud_plan_free(p);
+
+	/* An earlier container's create: true volume makes it, and its
+	 * commands may write below it; an env file there is fine too. */
+	_cleanup_free_ char *two = xasprintf(
+		"version: 1\n"
+		"volumes:\n"
+		"  made: {host: \"%s/made\", path: /m, create: true}\n"
+		"containers:\n"
+		"  first: {image: x/a, volumes: [made], commands: [\"true\"]}\n"
+		"  second:\n"
+		"    image: x/a\n"
+		"    volumes: [\"%s/made:/m:ro\", \"%s/made/sub:/s\"]\n"
+		"    env_file: [\"%s/made/job.env\"]\n"
+		"    commands: [\"true\"]\n"
+		"  third: {image: x/a, env_file: [\"%s/none.env\"], commands: [\"true\"]}\n",
+		dir, dir, dir, dir, dir);
+	p = plan_for(two, &err);
+	ck_assert_ptr_nonnull(p);
+	int runs = 0;
+	for (size_t i = 0; i < p->n_steps; i++) {
+		if (p->steps[i].kind != UD_STEP_RUN)
+			continue;
+		runs++;
+		if (strcmp(p->steps[i].name, "third") == 0) {
+			ck_assert_int_eq(p->steps[i].state, UD_STEP_BLOCKED);
+			ck_assert_ptr_nonnull(strstr(p->steps[i].reason, "none.env'"));
+		} else {
+			ck_assert_int_eq(p->steps[i].state, UD_STEP_TODO);
+		}
+	}
+	ck_assert_int_eq(runs, 3);
+	ud_plan_free(p);
+}
+END_TEST
+
 START_TEST(states_and_reasons)
 {
 	struct ud_error *err = NULL;
@@ -127,6 +181,7 @@ int main(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, states_and_reasons);
+	tcase_add_test(tc, run_blocked_by_missing_host_paths);
 	tcase_add_test(tc, pins_and_bad_references);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

@@ -104,6 +104,57 @@ START_TEST(errors_have_positions)
 }
 END_TEST
 
+START_TEST(deep_nesting_refused_quickly)
+{
+	/* 200,000 levels of "[" and of "{a: ": refused at depth 65. */
+	size_t n = 200000;
+	char *flow = xmalloc(n * 4 + 64);
+	char *p = flow + sprintf(flow, "version: 1\nimages: ");
+	for (size_t i = 0; i < n; i++)
+		p = stpcpy(p, i % 2 ? "[" : "{a: ");
+	*p = '\0';
+	expect_error(flow, "job.yaml:2:");
+	expect_error(flow, "nested more than 64 levels deep");
+	free(flow);
+	/* 64 levels are fine as YAML (then refused by the schema). */
+	char ok[512];
+	p = ok + sprintf(ok, "version: 1\nimages: {a: ");
+	for (int i = 0; i < 62; i++)
+		*p++ = '[';
+	for (int i = 0; i < 62; i++)
+		*p++ = ']';
+	strcpy(p, "}\n");
+	expect_error(ok, "image 'a': found a list");
+}
+END_TEST
+
+START_TEST(volume_paths_normalised_and_inside)
+{
+	struct ud_error *err = NULL;
+	struct ud_spec *s = load("version: 1\nvolumes:\n  d: {host: /h, path: /data//x/./}\n"
+				 "containers:\n  c: {image: x, volumes: [d, \"/h:/a/../b/\"]}\n",
+				 &err);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_str_eq(s->containers[0].volumes[0].path, "/data/x");
+	ck_assert_str_eq(s->containers[0].volumes[1].path, "/b");
+	ud_spec_free(s);
+	expect_error("version: 1\ncontainers:\n  c: {image: x, volumes: [\"/h:/../../x\"]}\n",
+		     "job.yaml:3:27: container 'c': invalid container volume path '/../../x'");
+	expect_error("version: 1\nvolumes:\n  d: {host: /h, path: /a/../../x}\n"
+		     "containers:\n  c: {image: x, volumes: [d]}\n",
+		     "job.yaml:3:3: volume 'd': invalid container volume path");
+	expect_error("version: 1\ncontainers:\n  c: {image: x, volumes: [\"/h:/x/..\"]}\n",
+		     "not the container's root");
+	s = ud_spec_new();
+	struct ud_spec_container *c = ud_spec_add_container(s, "c", "x");
+	ud_spec_container_add_volume(c, "/tmp:/../x");
+	ck_assert_int_eq(ud_spec_validate(s, &err), -1);
+	ck_assert_int_eq(err->code, UD_ERR_USAGE);
+	ud_error_free(err);
+	ud_spec_free(s);
+}
+END_TEST
+
 START_TEST(interpolation_defaults)
 {
 	struct ud_error *err = NULL;
@@ -158,6 +209,8 @@ int main(void)
 	tcase_add_test(tc, full_spec);
 	tcase_add_test(tc, errors_have_positions);
 	tcase_add_test(tc, interpolation_defaults);
+	tcase_add_test(tc, deep_nesting_refused_quickly);
+	tcase_add_test(tc, volume_paths_normalised_and_inside);
 	tcase_add_test(tc, builder);
 	tcase_add_test(tc, examples_validate);
 	suite_add_tcase(s, tc);
