@@ -47,6 +47,8 @@ bad 1 'check "x" [[ abc == a* ]]'
 bad 1 'check "x"'
 bad 1 'check "x" out_has ""'
 bad 1 'expect_ok "x"'
+bad 2 'pids=(1 2)
+check "x" [ "$failed" = 0 ] && [ "${#pids[@]}" = 2 ]'
 
 f="$tmp/good.sh"
 cat >"$f" <<'EOF'
@@ -76,6 +78,7 @@ case $x in
 esac
 mapfile -t l < <(ls -d x* 2>&1 | head -1)
 check "x" rc_is 0 2>/dev/null >&2
+pids+=($! "a && b") && echo "${pids[@]}"
 EOF
 out=$(python3 "$lint" "$f")
 if [ $? = 0 ]; then

@@ -24,6 +24,7 @@ import sys
 ASSERT_RE = re.compile(r"^(check|expect_[A-Za-z0-9_]+)$")
 FILE_TESTS = {"-a", "-b", "-c", "-d", "-e", "-f", "-g", "-h", "-k", "-p", "-r", "-s", "-t",
               "-u", "-w", "-x", "-G", "-L", "-N", "-O", "-S", "-nt", "-ot", "-ef", "-v"}
+ARRAY_ASSIGN_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\[[^]]*\])?\+?=$")
 RESERVED_END = {"then", "elif", "else", "fi", "do", "done", "esac", "}"}
 
 
@@ -173,6 +174,9 @@ class Lexer:
         start = self.i
         while True:
             c = self.peek()
+            if c == "(" and ARRAY_ASSIGN_RE.match(self.s[start:self.i]):
+                self.skip_parens()  # NAME=(...) is one word
+                continue
             if c == "" or c in " \t\n;&|()<>":
                 break
             if c == "\\":
