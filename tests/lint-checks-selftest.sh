@@ -47,6 +47,7 @@ bad 1 'check "x" [[ abc == a* ]]'
 bad 1 'check "x"'
 bad 1 'check "x" out_has ""'
 bad 1 'expect_ok "x"'
+bad 1 'check "x" ! out_has task'
 bad 2 'pids=(1 2)
 check "x" [ "$failed" = 0 ] && [ "${#pids[@]}" = 2 ]'
 
@@ -58,7 +59,7 @@ check "x" [ "$RC" = 1 ]
 check "x" [ ! -e /tmp/udocker-evil ]
 check "x" [ "$(cat f)" = x ]
 check "x" test -n "$OUT"
-check "x" ! out_has "a && b"
+check "x" out_lacks "a && b"
 check "x" [[ "$OUT" =~ ^[0-9]+$ ]]
 expect_fail "x" 7 "" run c /bin/sh -c 'exit 7'
 expect_ok "x" run c /bin/sh -c 'true && echo "a || b"'

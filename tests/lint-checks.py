@@ -7,7 +7,7 @@ FILE:LINE: message,
   (a) every `check`/`expect_*` command that is part of an && / || list or of
       a pipeline (also inside a { } group, if or loop that is), and
   (b) every `check`/`expect_*` whose condition is constant: no condition,
-      `true`, `:`, `false`, `! true`, `test`/`[`/`[[` with neither a
+      `true`, `:`, `false`, `! anything` (a command named `!`), `test`/`[`/`[[` with neither a
       variable, a command substitution nor a file test, `out_has ""`,
       `expect_ok DESC` without udocker arguments.
 Text inside quotes, `$(...)`, here-documents and `[[ ]]` is not shell
@@ -506,12 +506,9 @@ def constant_reason(words):
             return "check without a description or condition"
         if not cond:
             return "check without a condition always passes"
-        neg = False
-        while cond and cond[0] == "!":
-            neg = not neg
-            cond = cond[1:]
-        if not cond:
-            return "check condition '!' alone is constant"
+        if cond[0] == "!":
+            return ("'!' after check DESC is not the shell's negation: it runs a command "
+                    "named '!' and always fails (use out_lacks, err_lacks or a function)")
         head = unquote(cond[0])
         if head in ("true", ":", "false"):
             return "check condition '%s' is constant" % " ".join(words[2:])

@@ -21,7 +21,7 @@ EOF
 # lock: one manifest request per image; the digest the registry serves.
 ud lock -f job.yaml
 check "lock succeeds" rc_is 0
-check "lock resolves the tag with one manifest request" err_has "1 image locked (1 manifest request)"
+check "lock resolves the tag with one manifest request" out_has "1 image locked (1 manifest request)"
 check "lock writes FILE.lock with the registry's digest" \
   grep -q "\"digest\": \"$UD_FIX_DIGEST_test_busybox\"" job.yaml.lock
 
@@ -36,7 +36,7 @@ expect_fail "a task the spec does not list is refused" 1 "task '9' is not one of
 # stage: pull, create and set up; run nothing.
 ud apply --stage -f job.yaml
 check "apply --stage pulls and creates" rc_is 0
-check "apply --stage runs nothing: no task output" ! out_has "task"
+check "apply --stage runs nothing: no task output" out_lacks "task "
 check "apply --stage runs nothing: no result file" [ ! -e results/task-1 ]
 ud plan --offline --task 2 -f job.yaml
 check "plan --offline succeeds" rc_is 0
@@ -50,7 +50,7 @@ check "(control: the dead proxy makes registry requests fail)" [ "$RC" != 0 ]
 for t in 1 2 3 4; do
   ud apply --offline --task "$t" -f job.yaml
   check "apply --offline --task $t runs without the registry" rc_is 0
-  check "apply --offline --task $t: the task's output" out_is "task $t"
+  check "apply --offline --task $t: the task's output" out_line "task $t"
   check "apply --offline --task $t: the task's result file" [ "$(cat "results/task-$t")" = "task $t" ]
 done
 unset HTTPS_PROXY https_proxy
