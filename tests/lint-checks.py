@@ -24,6 +24,7 @@ import sys
 ASSERT_RE = re.compile(r"^(check|expect_[A-Za-z0-9_]+)$")
 FILE_TESTS = {"-a", "-b", "-c", "-d", "-e", "-f", "-g", "-h", "-k", "-p", "-r", "-s", "-t",
               "-u", "-w", "-x", "-G", "-L", "-N", "-O", "-S", "-nt", "-ot", "-ef", "-v"}
+EOF = "\0"  # what peek() returns past the end: never in a set of characters
 ARRAY_ASSIGN_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\[[^]]*\])?\+?=$")
 RESERVED_END = {"then", "elif", "else", "fi", "do", "done", "esac", "}"}
 
@@ -52,7 +53,7 @@ class Lexer:
 
     def peek(self, k=0):
         j = self.i + k
-        return self.s[j] if j < len(self.s) else ""
+        return self.s[j] if j < len(self.s) else EOF
 
     def adv(self, n=1):
         for _ in range(n):
@@ -67,7 +68,7 @@ class Lexer:
     def skip_single(self):
         self.adv()
         while self.peek() != "'":
-            if self.peek() == "":
+            if self.peek() == EOF:
                 self.fail("unterminated single quote")
             self.adv()
         self.adv()
@@ -75,7 +76,7 @@ class Lexer:
     def skip_ansi(self):  # $'...'
         self.adv(2)
         while self.peek() != "'":
-            if self.peek() == "":
+            if self.peek() == EOF:
                 self.fail("unterminated $' quote")
             if self.peek() == "\\":
                 self.adv()
@@ -86,7 +87,7 @@ class Lexer:
         self.adv()
         while True:
             c = self.peek()
-            if c == "":
+            if c == EOF:
                 self.fail("unterminated double quote")
             if c == '"':
                 self.adv()
@@ -103,7 +104,7 @@ class Lexer:
     def skip_backtick(self):
         self.adv()
         while self.peek() != "`":
-            if self.peek() == "":
+            if self.peek() == EOF:
                 self.fail("unterminated backtick")
             if self.peek() == "\\":
                 self.adv()
@@ -117,7 +118,7 @@ class Lexer:
         depth = 1
         while depth:
             c = self.peek()
-            if c == "":
+            if c == EOF:
                 self.fail("unterminated $%s" % open_c)
             if c == "\\":
                 self.adv(2)
@@ -135,7 +136,7 @@ class Lexer:
                 self.skip_dollar()
                 continue
             if c == "#" and open_c == "(" and self.s[self.i - 1] in " \t\n":
-                while self.peek() not in ("\n", ""):
+                while self.peek() not in ("\n", EOF):
                     self.adv()
                 continue
             if c == open_c:
@@ -148,7 +149,7 @@ class Lexer:
         depth = 0
         while True:
             c = self.peek()
-            if c == "":
+            if c == EOF:
                 self.fail("unterminated (")
             if c == "\\":
                 self.adv(2)
@@ -177,7 +178,7 @@ class Lexer:
             if c == "(" and ARRAY_ASSIGN_RE.match(self.s[start:self.i]):
                 self.skip_parens()  # NAME=(...) is one word
                 continue
-            if c == "" or c in " \t\n;&|()<>":
+            if c == EOF or c in " \t\n;&|()<>":
                 break
             if c == "\\":
                 if self.peek(1) == "\n":  # line continuation inside a word
@@ -229,12 +230,12 @@ class Lexer:
                 if self.heredocs:
                     self.read_heredocs()
             elif c == "#":
-                while self.peek() not in ("\n", ""):
+                while self.peek() not in ("\n", EOF):
                     self.adv()
             elif dbracket and c in "&|()<>":
                 # Inside [[ ]] these are operators of the test, not of the shell.
                 j = self.i
-                while self.peek() in ("&", "|", "(", ")", "<", ">") and self.peek():
+                while self.peek() in ("&", "|", "(", ")", "<", ">"):
                     self.adv()
                 self.emit("w", self.s[j:self.i], line)
             elif c == "<" and self.peek(1) == "<" and self.peek(2) != "<":
@@ -272,7 +273,7 @@ class Lexer:
                     self.emit("redir", self.s[j:self.i], line)
                 else:
                     op = self.s[j:self.i]
-                    while self.peek() in " \t" and self.peek():
+                    while self.peek() in " \t":
                         self.adv()
                     self.emit("redir", op + self.read_word(), line)
             elif c in ";&|":
@@ -436,8 +437,7 @@ class Parser:
                 return ("compound", [cond, body], line)
             if c.text in ("for", "select"):
                 self.i += 1
-                while not (self.at_word("do") and self.t[self.i - 1].kind == "nl") and \
-                        not (self.at_word("do") and self.t[self.i - 1].kind == "op"):
+                while not (self.at_word("do") and self.t[self.i - 1].kind in ("nl", "op")):
                     if self.cur().kind == "eof":
                         self.fail("for without do")
                     self.i += 1
