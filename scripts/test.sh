@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: installs dependencies, builds (plain and ASan+UBSan),
-# checks formatting, runs the unit tests in both builds, starts the
+# checks formatting and that every test assertion can fail
+# (tests/lint-checks.py), runs the unit tests in both builds, starts the
 # fixture registries (and a one-node Slurm cluster) and runs the functional
 # tests as an unprivileged user, then the stress tests (16 concurrent
 # applies; kill -9 at random points) and the fuzz targets.
@@ -21,6 +22,10 @@ scripts/install-deps.sh
 step "format check"
 mapfile -t srcs < <(git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build*')
 clang-format --dry-run -Werror "${srcs[@]}"
+
+step "test-suite guard (no check in an && / || list, no constant check)"
+tests/lint-checks-selftest.sh
+tests/lint-checks.py
 
 step "build"
 scripts/build.sh build

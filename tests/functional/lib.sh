@@ -46,6 +46,10 @@ rc_is() { [ "$RC" = "$1" ]; }
 out_has() { grep -qF -- "$1" <<<"$OUT"; }
 err_has() { grep -qF -- "$1" <<<"$ERR"; }
 out_is() { [ "$OUT" = "$1" ]; }
+out_line() { grep -qxF -- "$1" <<<"$OUT"; } # a line of stdout is exactly $1
+# `check DESC ! out_has X` would run a command named "!": use these.
+out_lacks() { ! grep -qF -- "$1" <<<"$OUT"; }
+err_lacks() { ! grep -qF -- "$1" <<<"$ERR"; }
 
 # expect_ok DESC ARGS...: udocker ARGS must exit 0.
 expect_ok() {

@@ -20,7 +20,8 @@ EOF
 
 # lock: one manifest request per image; the digest the registry serves.
 ud lock -f job.yaml
-check "lock resolves the tag with one manifest request" rc_is 0 && err_has "1 image locked (1 manifest request)"
+check "lock succeeds" rc_is 0
+check "lock resolves the tag with one manifest request" out_has "1 image locked (1 manifest request)"
 check "lock writes FILE.lock with the registry's digest" \
   grep -q "\"digest\": \"$UD_FIX_DIGEST_test_busybox\"" job.yaml.lock
 
@@ -34,10 +35,13 @@ expect_fail "a task the spec does not list is refused" 1 "task '9' is not one of
 
 # stage: pull, create and set up; run nothing.
 ud apply --stage -f job.yaml
-check "apply --stage pulls and creates, runs nothing" rc_is 0 && ! out_has "task" && [ ! -e results/task-1 ]
+check "apply --stage pulls and creates" rc_is 0
+check "apply --stage runs nothing: no task output" out_lacks "task "
+check "apply --stage runs nothing: no result file" [ ! -e results/task-1 ]
 ud plan --offline --task 2 -f job.yaml
-check "plan --offline: everything present, the digest from the lock file" rc_is 0 &&
-  out_has "offline: in the store" && out_has "the digest from the lock file"
+check "plan --offline succeeds" rc_is 0
+check "plan --offline: everything present" out_has "offline: in the store"
+check "plan --offline: the digest from the lock file" out_has "the digest from the lock file"
 
 # offline for real: any registry request would go to a dead proxy.
 export HTTPS_PROXY=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9
@@ -45,8 +49,9 @@ ud pull "$P/test/busybox:latest"
 check "(control: the dead proxy makes registry requests fail)" [ "$RC" != 0 ]
 for t in 1 2 3 4; do
   ud apply --offline --task "$t" -f job.yaml
-  check "apply --offline --task $t runs without the registry" rc_is 0 && out_is "task $t" &&
-    [ "$(cat "results/task-$t")" = "task $t" ]
+  check "apply --offline --task $t runs without the registry" rc_is 0
+  check "apply --offline --task $t: the task's output" out_line "task $t"
+  check "apply --offline --task $t: the task's result file" [ "$(cat "results/task-$t")" = "task $t" ]
 done
 unset HTTPS_PROXY https_proxy
 
@@ -78,8 +83,8 @@ done
 failed=0
 for p in "${pids[@]}"; do wait "$p" || failed=$((failed + 1)); done
 RC=$failed; OUT=; ERR=
-check "8 concurrent applies of the tasks all succeed ($failed failed)" [ "$failed" = 0 ] &&
-  [ "$(ls results | wc -l)" = 4 ]
+check "8 concurrent applies of the tasks all succeed ($failed failed)" [ "$failed" = 0 ]
+check "8 concurrent applies: 4 result files" [ "$(ls results | wc -l)" = 4 ]
 ud verify "$P/test/busybox:latest"
 check "verify passes afterwards" rc_is 0
 finish

@@ -32,7 +32,8 @@ export UDOCKER_NVIDIA_LIBDIRS=$T_TMP/host/lib UDOCKER_NVIDIA_BINDIR=$T_TMP/host/
 ud create --name=nbusy "$P/test/busybox"
 expect_fail "a container without glibc is refused" 1 "has no glibc" setup --nvidia nbusy
 UDOCKER_NVIDIA_LIBDIRS=$T_TMP/nowhere ud setup --nvidia nbusy
-check "no host driver: refused with where it looked" rc_is 1 && err_has "host nvidia libraries not found"
+check "no host driver: refused" rc_is 1
+check "no host driver: says where it looked" err_has "host nvidia libraries not found"
 
 if [ "${UD_TEST_BIG:-0}" != 1 ]; then
   skip "nvidia into a glibc container: UD_TEST_BIG=0"
@@ -44,16 +45,19 @@ ud inspect -p nv
 root=$OUT
 lib=$root/usr/lib/x86_64-linux-gnu
 UDOCKER_NVIDIA_LIBDIRS=$T_TMP/newer/lib ud setup --nvidia nv
-check "libraries needing a newer glibc are refused, with both versions" rc_is 1 &&
-  err_has "needs glibc 9.2, the container has 2.36"
-check "and nothing was copied" [ ! -e "$lib/libcuda.so.1" ] && [ ! -e "$root/usr/bin/nvidia-smi" ]
+check "libraries needing a newer glibc are refused" rc_is 1
+check "the refusal names both glibc versions" err_has "needs glibc 9.2, the container has 2.36"
+check "and no library was copied" [ ! -e "$lib/libcuda.so.1" ]
+check "and no tool was copied" [ ! -e "$root/usr/bin/nvidia-smi" ]
 ud setup nv
 check "setup reports nvidiamode False" out_has "nvidiamode: False"
 expect_ok "setup --nvidia" setup --nvidia nv
-check "libraries, symlinks, tool and ICD file copied; other files left" \
-  [ -f "$lib/libcuda.so.535.54.03" ] && [ "$(readlink "$lib/libcuda.so.1")" = libcuda.so.535.54.03 ] &&
-  [ -f "$lib/libnvidia-ml.so.535.54.03" ] && [ ! -e "$lib/libother.so.1" ] &&
-  [ -x "$root/usr/bin/nvidia-smi" ] && [ -f "$root/etc/OpenCL/vendors/nvidia.icd" ]
+check "libcuda copied" [ -f "$lib/libcuda.so.535.54.03" ]
+check "its soname symlink copied" [ "$(readlink "$lib/libcuda.so.1")" = libcuda.so.535.54.03 ]
+check "libnvidia-ml copied" [ -f "$lib/libnvidia-ml.so.535.54.03" ]
+check "other host libraries left" [ ! -e "$lib/libother.so.1" ]
+check "the tool copied" [ -x "$root/usr/bin/nvidia-smi" ]
+check "the ICD file copied" [ -f "$root/etc/OpenCL/vendors/nvidia.icd" ]
 ud setup nv
 check "setup reports nvidiamode True" out_has "nvidiamode: True"
 ud run nv nvidia-smi

@@ -9,7 +9,8 @@ images="$P/test/busybox"
 [ "${UD_TEST_BIG:-0}" = 1 ] && images="$images $P/test/debian"
 ud images
 UDOCKER_USE_PROOT_EXECUTABLE=/no/such/proot ud setup --execmode=P1 "$(ud create "$P/test/busybox" >/dev/null; "$UD_BIN" ps | awk 'NR==2 {print $1}')"
-check "a UDOCKER_USE_PROOT_EXECUTABLE that is not a program is refused" rc_is 1 && err_has "not an executable"
+check "a UDOCKER_USE_PROOT_EXECUTABLE that is not a program is refused" rc_is 1
+check "a UDOCKER_USE_PROOT_EXECUTABLE that is not a program: the reason" err_has "not an executable"
 proot=$(command -v proot || true)
 if [ -z "$proot" ]; then
   skip "P1/P2: proot is not installed"
@@ -45,7 +46,8 @@ for mode in P1 P2; do
     if command -v script >/dev/null; then
       script -qec "$UD_BIN run $c /bin/sh -c 'test -t 1 && echo is-a-tty; exit 5'" /dev/null >tty.txt 2>&1
       RC=$?; OUT=$(tr -d '\r' <tty.txt); ERR=
-      check "$mode $img: with a terminal" out_has "is-a-tty" && rc_is 5
+      check "$mode $img: with a terminal: a tty inside" out_has "is-a-tty"
+      check "$mode $img: with a terminal: the status passes through" rc_is 5
     fi
   done
 done

@@ -25,9 +25,11 @@ for mode in P1 P2; do
   for img in $images; do
     c="t$mode-$(basename "$img")"
     ud run "$c" /bin/sh -c 'ls -la / | grep -c " bin"'
-    check "$mode $img: ls -la /" [ "$RC" = 0 ] && [ "$OUT" -ge 1 ]
+    check "$mode $img: ls -la / succeeds" rc_is 0
+    check "$mode $img: ls -la / lists /bin" [ "$OUT" -ge 1 ]
     ud run "$c" /bin/sh -c 'find / -xdev 2>/dev/null | wc -l'
-    check "$mode $img: find / -xdev | wc -l ($OUT entries)" [ "$RC" = 0 ] && [ "$OUT" -gt 50 ]
+    check "$mode $img: find / -xdev | wc -l succeeds" rc_is 0
+    check "$mode $img: find / -xdev | wc -l ($OUT entries)" [ "$OUT" -gt 50 ]
     ud run "$c" /bin/sh -c 'tar -C / -cf - etc 2>/dev/null | tar -tf - | grep -c "^etc/passwd$"'
     check "$mode $img: tar -C / -cf - etc | tar -tf -" out_is "1"
     ud run "$c" /bin/sh -c '(cd /etc && (cat hostname | wc -l)) | cat'
@@ -92,7 +94,8 @@ if [ "${UD_TEST_BIG:-0}" = 1 ]; then
     ud run "t$m-debian" sh -c 'apt-get --version | head -1'
     check "Debian $m: apt-get --version (dynamic, through the container's ld.so)" out_has "apt 2."
     ud run "t$m-debian" sh -c 'dpkg -l | grep -c "^ii"'
-    check "Debian $m: dpkg -l" [ "$RC" = 0 ] && [ "$OUT" -gt 50 ]
+    check "Debian $m: dpkg -l succeeds" rc_is 0
+    check "Debian $m: dpkg -l lists the packages" [ "$OUT" -gt 50 ]
     ud run "t$m-debian" bash -c 'readlink -f /proc/self/exe; cd /etc && readlink /proc/self/cwd'
     check "Debian $m: /proc/self/exe and /proc/self/cwd look right" out_is "$(printf '/usr/bin/readlink\n/etc')"
   done

@@ -173,7 +173,8 @@ check "8 concurrent applies of one spec all succeed ($fails failed)" [ "$fails" 
 check "every job ran its command" [ "$(grep -c ran-in-shared <<<"$OUT")" = 8 ]
 check "each blob was downloaded once" [ "$(grep -c 'downloading layer' <<<"$OUT")" = 5 ]
 ud ps
-check "one container was created" [ "$(grep -c "'shared'" <<<"$OUT")" = 1 ] && [ "$(ls "$UDOCKER_DIR/containers" | grep -c -- -)" = 1 ]
+check "one container was created: one name" [ "$(grep -c "'shared'" <<<"$OUT")" = 1 ]
+check "one container was created: one directory" [ "$(ls "$UDOCKER_DIR/containers" | grep -c -- -)" = 1 ]
 expect_ok "the store verifies afterwards" verify "$UD_FIX_PLAIN/test/layers:latest"
 export UDOCKER_DIR="$T_TMP/repo"
 

@@ -11,7 +11,8 @@ expect_ok "pull layers" pull "$P/test/layers:latest"
 tagdir="$UDOCKER_DIR/repos/$P/test/busybox/latest"
 check "TAG holds '<repo dir>:<tag>' without newline" \
   [ "$(cat "$tagdir/TAG")" = "$UDOCKER_DIR/repos/$P/test/busybox:latest" ]
-check "v2 marker" [ -f "$tagdir/v2" ] && [ ! -s "$tagdir/v2" ]
+check "v2 marker" [ -f "$tagdir/v2" ]
+check "v2 marker is empty" [ ! -s "$tagdir/v2" ]
 link=$(find "$tagdir" -maxdepth 1 -type l | head -1)
 check "blob links are relative, into layers/" \
   bash -c '[[ "$(readlink "$1")" == ../../../../../layers/sha256:* ]]' _ "$link"
@@ -110,7 +111,8 @@ check "a 1.3.16-style reader accepts our repository ($OUT)" rc_is 0
 
 # mkrepo and --repo.
 expect_ok "mkrepo" mkrepo "$T_TMP/newrepo"
-check "mkrepo makes the directories" [ -d "$T_TMP/newrepo/repos" ] && [ -d "$T_TMP/newrepo/layers" ]
+check "mkrepo makes the directories: repos" [ -d "$T_TMP/newrepo/repos" ]
+check "mkrepo makes the directories: layers" [ -d "$T_TMP/newrepo/layers" ]
 expect_fail "mkrepo of an existing directory" 1 "already exists" mkrepo "$T_TMP/newrepo"
 expect_ok "pull into --repo" --repo="$T_TMP/newrepo" pull "$P/test/entry:latest"
 check "the image lands in --repo" [ -f "$T_TMP/newrepo/repos/$P/test/entry/latest/TAG" ]
@@ -129,7 +131,8 @@ check "the arm64 manifest" out_has '"layers"'
 for c in help version showconf install mkrepo validate plan apply pull images rmi tag inspect \
          verify manifest search protect unprotect login logout; do
   ud "$c" --help
-  check "$c --help" [ "$RC" = 0 ] && grep -q "Usage: udocker $c\|Syntax:" <<<"$OUT"
+  check "$c --help: exit 0" rc_is 0
+  check "$c --help: usage" grep -q "Usage: udocker $c\|Syntax:" <<<"$OUT"
 done
 expect_ok "version" version
 check "version lines" out_has "version: "
@@ -142,7 +145,8 @@ check "install reports that nothing was downloaded" out_has "engines built into 
 ud help
 check "help lists the exit codes" out_has "128+N"
 ud
-check "no arguments: general help, exit 0" rc_is 0 && out_has "Commands:"
+check "no arguments: exit 0" rc_is 0
+check "no arguments: general help" out_has "Commands:"
 ud --version
 check "--version" out_has "version: "
 
@@ -158,5 +162,6 @@ fi
 ud pull "$P/test/entry:latest"
 check "no progress bar without a terminal" bash -c '! grep -q "Downloading \[" <<<"$1"' _ "$OUT"
 ud -q pull "$P/oci/entry:latest"
-check "-q: nothing on stdout" [ "$RC" = 0 ] && [ -z "$OUT" ]
+check "-q: pull succeeds" rc_is 0
+check "-q: nothing on stdout" [ -z "$OUT" ]
 finish
