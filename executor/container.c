@@ -17,12 +17,7 @@ int ud_exec_create(struct ud_exec_ctx *x, const struct ud_plan *plan, const stru
 	struct ud_image *img = ud_store_image_open(x->store, p->local_name, p->local_tag, err);
 	if (img == NULL)
 		return -1;
-	_cleanup_free_ char *digest = NULL;
-	if (img->manifest) {
-		char hex[UD_SHA256_HEX_LEN + 1];
-		ud_sha256_hex(img->manifest, img->manifest_len, hex);
-		digest = xasprintf("sha256:%s", hex);
-	}
+	_cleanup_free_ char *digest = ud_store_image_digest(img);
 	ud_store_image_free(img);
 	/* Jobs applying the same spec at once: one creates, the others reuse. */
 	_cleanup_lock_ struct ud_lock lock = {.fd = -1};

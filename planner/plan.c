@@ -244,17 +244,12 @@ static struct ud_step *new_step(struct ud_plan *plan, enum ud_step_kind kind,
 	return st;
 }
 
-/* The manifest digest the image's tag has now, or NULL. */
+/* What identifies the image its tag names now (ud_store_image_digest), or NULL. */
 static char *image_digest(struct ud_store *store, const struct ud_pull_step *p)
 {
 	_cleanup_error_ struct ud_error *e = NULL;
 	struct ud_image *img = ud_store_image_open(store, p->local_name, p->local_tag, &e);
-	char *d = NULL;
-	if (img && img->manifest) {
-		char hex[UD_SHA256_HEX_LEN + 1];
-		ud_sha256_hex(img->manifest, img->manifest_len, hex);
-		d = xasprintf("sha256:%s", hex);
-	}
+	char *d = img ? ud_store_image_digest(img) : NULL;
 	ud_store_image_free(img);
 	return d;
 }

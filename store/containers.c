@@ -102,12 +102,9 @@ char *ud_store_container_create(const struct ud_store *s, const char *name, cons
 		r = write_small(hidden, "imagerepo.name", imgname, err);
 	if (r == 0 && img->config)
 		r = write_small(hidden, "container.json", img->config, err);
-	if (r == 0 && img->manifest) {
-		char hex[UD_SHA256_HEX_LEN + 1];
-		ud_sha256_hex(img->manifest, img->manifest_len, hex);
-		_cleanup_free_ char *d = xasprintf("sha256:%s", hex);
-		r = write_small(hidden, "image.digest", d, err);
-	}
+	_cleanup_free_ char *digest = ud_store_image_digest(img);
+	if (r == 0 && digest)
+		r = write_small(hidden, "image.digest", digest, err);
 	int rootfd = r == 0 ? open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	if (r == 0 && rootfd < 0)
 		r = ud_error_sys(err, errno, "cannot open '%s'", root);

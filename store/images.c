@@ -166,6 +166,17 @@ void ud_store_list_free(struct ud_image_entry *e, size_t n)
 
 /* ---------------------------------------------------------------- reading */
 
+char *ud_store_image_digest(const struct ud_image *img)
+{
+	if (img->manifest) {
+		char hex[UD_SHA256_HEX_LEN + 1];
+		ud_sha256_hex(img->manifest, img->manifest_len, hex);
+		return xasprintf("sha256:%s", hex);
+	}
+	size_t n = ud_strv_len(img->layer_ids);
+	return img->v1 && n > 0 ? xasprintf("v1:%s", img->layer_ids[n - 1]) : NULL;
+}
+
 void ud_store_image_free(struct ud_image *img)
 {
 	if (img == NULL)

@@ -162,6 +162,10 @@ struct ud_image {
 struct ud_image *ud_store_image_open(const struct ud_store *s, const char *name, const char *tag,
 				     struct ud_error **err);
 void ud_store_image_free(struct ud_image *img);
+/* What identifies the image's content, kept in a container's image.digest:
+ * "sha256:HEX" of the manifest (v2), "v1:ID" of the top layer (v1, as
+ * import writes it); NULL when there is neither. Caller frees. */
+char *ud_store_image_digest(const struct ud_image *img);
 /* The image config parsed (for inspect: the caller prints it with
  * JSON_SORT_KEYS | JSON_INDENT(4)); NULL when there is none or it is not
  * a JSON object. The caller owns the reference. */

@@ -226,4 +226,22 @@ EOY
 expect_fail "a name bound to another image is refused" 1 "another image" apply -f other.yaml
 sed -i 's|    commands:|    recreate: true\n    commands:|' other.yaml
 expect_ok "recreate: true replaces it" apply -f other.yaml
+# An imported image (v1 layout, no manifest) is recognised again: a second
+# apply reuses the container instead of calling it another image's.
+mkdir -p impfs/bin && cp /bin/busybox impfs/bin/ && ln -s busybox impfs/bin/true
+tar -C impfs -cf impfs.tar .
+expect_ok "import a rootfs for a spec" import impfs.tar local/impfs:1
+cat >imported.yaml <<EOY
+version: 1
+containers:
+  imp:
+    image: "local/impfs:1"
+    pull: never
+    commands: [["/bin/true"]]
+EOY
+expect_ok "apply a spec naming an imported image" apply -f imported.yaml
+expect_ok "apply it again: the container is reused" apply -f imported.yaml
+expect_ok "import the same rootfs again under another tag" import impfs.tar local/impfs:2
+sed -i 's|local/impfs:1|local/impfs:2|' imported.yaml
+expect_fail "another import is another image" 1 "another image" apply -f imported.yaml
 finish
