@@ -22,7 +22,7 @@ err_lacks() { ! grep -qF -- "$1" <<<"$ERR"; }
 err_has_i() { grep -qiF -- "$1" <<<"$ERR"; }
 no_esc_in() { [[ $1 != *$'\x1b'* ]]; }
 leaks_seen() { curl -s "http://$f/leak/seen"; }
-no_leak() { [ -z "$(leaks_seen)" ]; }
+no_leak() { ! leaks_seen | grep -qv ': -$'; }
 
 # Credentials go only to the registry they were stored for: a blob
 # redirect to another host that asks for a Bearer token must not get them
@@ -32,6 +32,7 @@ ud login --username=leakuser --password=leakpass --registry="$f"
 ud_t pull "$f/fault/authleak:latest"
 check "registry: redirect target asking for auth fails the pull" rc_is 1
 check "registry: ... with a clear error" err_has "credentials are not sent there"
+check "registry: ... the redirect target was asked" bash -c 'curl -s "http://$1/leak/seen" | grep -q "^storage: -$"' _ "$f"
 check "registry: ... and no credential reached the other host or its realm" no_leak
 # A token realm over plain http gets no Basic credentials from an https registry.
 cat >"$T_TMP/tlsreg.py" <<'EOF'
@@ -70,7 +71,9 @@ python3 "$T_TMP/tlsreg.py" "$UD_FIX_STATE/server.pem" "$UD_FIX_STATE/server.key"
 tlspid=$!
 for _ in $(seq 50); do [ -s "$T_TMP/tlsport" ] && break; sleep 0.1; done
 tls=127.0.0.1:$(cat "$T_TMP/tlsport" 2>/dev/null)
+check "registry: the https registry with an http realm is up" [ -s "$T_TMP/tlsport" ]
 ud_t login --username=leakuser --password=leakpass --registry="https://$tls"
+check "registry: ... its http realm was asked for a token" bash -c 'curl -s "http://$1/leak/seen" | grep -q "^token: -$"' _ "$f"
 check "registry: https registry with an http realm: no credential sent to the realm" no_leak
 kill "$tlspid" 2>/dev/null
 wait "$tlspid" 2>/dev/null
@@ -81,6 +84,7 @@ b64=$(printf '%s' "$UD_FIX_USER:$UD_FIX_PASS" | base64 -w0)
 for reg in "$UD_FIX_BASIC" "$UD_FIX_TOKEN"; do
   ud -D login --username="$UD_FIX_USER" --password="$UD_FIX_PASS" --registry="$reg"
   check "registry: -D login to $reg works" rc_is 0
+  check "registry: -D login to $reg: no password" err_lacks "$UD_FIX_PASS"
   check "registry: -D login to $reg: no base64 credentials" err_lacks "$b64"
   ud -D pull "$reg/private/busybox:latest"
   check "registry: -D pull from $reg works" rc_is 0
