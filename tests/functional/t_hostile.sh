@@ -31,7 +31,7 @@ export UDOCKER_DIR="$T_TMP/repo-reg-auth"
 ud login --username=leakuser --password=leakpass --registry="$f"
 ud_t pull "$f/fault/authleak:latest"
 check "registry: redirect target asking for auth fails the pull" rc_is 1
-check "registry: ... with a clear error" err_has "credentials are not sent there"
+check "registry: redirect target asking for auth: clear error" err_has "credentials are not sent there"
 check "registry: ... the redirect target was asked" bash -c 'curl -s "http://$1/leak/seen" | grep -q "^storage: -$"' _ "$f"
 check "registry: ... and no credential reached the other host or its realm" no_leak
 # A token realm over plain http gets no Basic credentials from an https registry.
@@ -99,15 +99,15 @@ done
 export UDOCKER_DIR="$T_TMP/repo-reg-bounds"
 ud_t pull "$f/fault/endless:latest"
 check "registry: endless manifest body fails" rc_is 1
-check "registry: ... saying it is too large" err_has "the answer is larger than 4194304 bytes"
+check "registry: endless manifest body: error says too large" err_has "the answer is larger than 4194304 bytes"
 ud_t pull "$f/fault/enderror:latest"
 check "registry: endless error body fails" rc_is 1
-check "registry: ... with the registry's status" err_has "answered HTTP 400"
+check "registry: endless error body: error has the status" err_has "answered HTTP 400"
 start=$(date +%s)
 UDOCKER_STALL_TIMEOUT=2 ud_t pull "$f/fault/stallblob:latest"
 check "registry: a stalled blob fails" rc_is 1
-check "registry: ... saying it stalled" err_has "the transfer stalled"
-check "registry: ... within the stall timeout ($(($(date +%s) - start)) s)" [ $(($(date +%s) - start)) -lt 30 ]
+check "registry: stalled blob: error says it stalled" err_has "the transfer stalled"
+check "registry: stalled blob: fails within the stall timeout ($(($(date +%s) - start)) s)" [ $(($(date +%s) - start)) -lt 30 ]
 export UDOCKER_DIR="$T_TMP/repo-reg-oversize"
 ud_t pull "$f/fault/oversize:latest"
 check "registry: oversize blob fails" rc_is 1
@@ -120,20 +120,20 @@ check "registry: a good pull works afterwards" rc_is 0
 export UDOCKER_DIR="$T_TMP/repo-reg-proto"
 ud_t pull "$f/fault/fileredirect:latest"
 check "registry: blob redirect to file:// fails" rc_is 1
-check "registry: ... with a clear error" err_has "only http and https URLs are followed"
+check "registry: blob redirect to file://: clear error" err_has "only http and https URLs are followed"
 ud_t pull "$f/fault/filerealm:latest"
 check "registry: file:// token realm fails" rc_is 1
-check "registry: ... with a clear error" err_has "is not an http or https URL"
+check "registry: file:// token realm: clear error" err_has "is not an http or https URL"
 
 # Registry text is printed with control characters escaped.
 export UDOCKER_DIR="$T_TMP/repo-reg-esc"
 ud_t pull "$f/fault/escjson:latest"
 check "registry: error JSON with ESC fails the pull" rc_is 1
-check "registry: ... showing its message" err_has 'DENIED: \x1b[2J'
+check "registry: error JSON with ESC: message shown escaped" err_has 'DENIED: \x1b[2J'
 check "registry: ... with no raw ESC on stderr" no_esc_in "$ERR"
 ud_t pull "$f/fault/escbody:latest"
 check "registry: error body with ESC fails the pull" rc_is 1
-check "registry: ... showing it escaped" err_has 'Error: forged line\nInfo'
+check "registry: error body with ESC: shown escaped" err_has 'Error: forged line\nInfo'
 check "registry: ... with no raw ESC on stderr" no_esc_in "$ERR"
 ud_t search --list-tags "$f/fault/escjson"
 check "registry: tag list with ESC is listed" rc_is 0
