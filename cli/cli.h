@@ -24,6 +24,7 @@ struct ud_conf {
 	char **insecure_registries; /* conf "insecure_registries" (space separated) */
 	char *ca_file;
 	long timeout, download_timeout, ctimeout;
+	long stall_timeout; /* UDOCKER_STALL_TIMEOUT / conf "stall_timeout" */
 	int parallel_downloads;
 	char *default_execution_mode;
 	bool autoinstall;

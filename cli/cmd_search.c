@@ -61,8 +61,10 @@ UD_CMD(search)
 	char **rows = NULL;
 	if (list_tags) {
 		rows = ud_registry_tags(c, &ref, &err);
-		for (size_t i = 0; rows && rows[i]; i++)
-			puts(rows[i]);
+		for (size_t i = 0; rows && rows[i]; i++) {
+			_cleanup_free_ char *e = ud_str_escape(rows[i], 0);
+			puts(e);
+		}
 	} else if (ref.hub) {
 		rows = ud_registry_hub_search(c, expr, 100, &err);
 		if (rows && ud_log_get_level() >= UD_LOG_INFO)
@@ -77,12 +79,15 @@ UD_CMD(search)
 					f[k] = t + 1;
 				}
 			}
+			/* Text from the registry: control characters escaped. */
+			_cleanup_free_ char *name = ud_str_escape(f[0], 0);
+			_cleanup_free_ char *desc = ud_str_escape(f[3], 0);
+			_cleanup_free_ char *stars = ud_str_escape(f[2], 0);
+			const char *official = f[1] ? f[1] : "";
 			if (notrunc)
-				printf("%-55s %-8s %-70s %5s\n", f[0], f[1] ? f[1] : "",
-				       f[3] ? f[3] : "", f[2] ? f[2] : "");
+				printf("%-55s %-8s %-70s %5s\n", name, official, desc, stars);
 			else
-				printf("%-55.80s %-8s %-70.70s %5s\n", f[0], f[1] ? f[1] : "",
-				       f[3] ? f[3] : "", f[2] ? f[2] : "");
+				printf("%-55.80s %-8s %-70.70s %5s\n", name, official, desc, stars);
 		}
 	} else {
 		rows = ud_registry_catalog(c, &ref, &err);
@@ -91,9 +96,12 @@ UD_CMD(search)
 					     : expr;
 		if (rows && ud_log_get_level() >= UD_LOG_INFO)
 			printf("NAME\n");
-		for (size_t i = 0; rows && rows[i]; i++)
-			if (strstr(rows[i], needle))
-				printf("%s/%s\n", ref.domain, rows[i]);
+		for (size_t i = 0; rows && rows[i]; i++) {
+			if (!strstr(rows[i], needle))
+				continue;
+			_cleanup_free_ char *e = ud_str_escape(rows[i], 0);
+			printf("%s/%s\n", ref.domain, e);
+		}
 	}
 	if (rows == NULL)
 		rc = ud_cli_fail(err);

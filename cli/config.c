@@ -80,6 +80,8 @@ static void conf_set(struct ud_conf *c, const char *key, const char *value)
 		c->download_timeout = atol(value);
 	else if (strcmp(key, "ctimeout") == 0)
 		c->ctimeout = atol(value);
+	else if (strcmp(key, "stall_timeout") == 0)
+		c->stall_timeout = atol(value);
 	else if (strcmp(key, "parallel_downloads") == 0)
 		c->parallel_downloads = atoi(value);
 	else if (strcmp(key, "insecure_registries") == 0) {
@@ -181,6 +183,7 @@ int ud_conf_load(struct ud_cli *cli, const char *repo_opt, struct ud_error **err
 	c->timeout = 12;
 	c->download_timeout = 1800;
 	c->ctimeout = 6;
+	c->stall_timeout = 60;
 	c->parallel_downloads = 3;
 	c->autoinstall = true;
 	c->keystore = xstrdup("keystore");
@@ -239,6 +242,11 @@ int ud_conf_load(struct ud_cli *cli, const char *repo_opt, struct ud_error **err
 		ud_strv_free(c->insecure_registries);
 		c->insecure_registries = split_words(v);
 	}
+	v = getenv("UDOCKER_STALL_TIMEOUT");
+	if (v && *v)
+		c->stall_timeout = atol(v);
+	if (c->stall_timeout < 1)
+		c->stall_timeout = 60;
 	v = getenv("UDOCKER_PARALLEL_DOWNLOADS");
 	if (v && *v)
 		c->parallel_downloads = atoi(v);
@@ -313,6 +321,7 @@ void ud_conf_show(const struct ud_conf *c)
 	SHOW("ca_file", c->ca_file);
 	printf("timeout = %ld\ndownload_timeout = %ld\nctimeout = %ld\n", c->timeout,
 	       c->download_timeout, c->ctimeout);
+	printf("stall_timeout = %ld\n", c->stall_timeout);
 	printf("parallel_downloads = %d\n", c->parallel_downloads);
 	SHOW("override_default_execution_mode",
 	     c->default_execution_mode ? c->default_execution_mode : "");

@@ -39,6 +39,7 @@ void ud_cli_registry_options(struct ud_cli *cli, struct ud_registry_options *o)
 	o->insecure_registries = cli->conf.insecure_registries;
 	o->keystore = cli->conf.keystore;
 	o->connect_timeout = cli->conf.ctimeout;
+	o->stall_timeout = cli->conf.stall_timeout;
 	o->timeout = cli->conf.timeout > 30 ? cli->conf.timeout : 30;
 	o->parallel = cli->conf.parallel_downloads;
 }

@@ -90,8 +90,9 @@ struct ud_manifest *ud_manifest_parse(const char *json, size_t len, const char *
 	json_error_t jerr;
 	_cleanup_json_ json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
-		ud_error_set(err, UD_ERR_INVALID, "manifest is not valid JSON: %s (line %d)",
-			     jerr.text, jerr.line);
+		_cleanup_free_ char *e = ud_str_escape(jerr.text, 200);
+		ud_error_set(err, UD_ERR_INVALID, "manifest is not valid JSON: %s (line %d)", e,
+			     jerr.line);
 		return NULL;
 	}
 	if (!json_is_object(root)) {
@@ -126,9 +127,9 @@ struct ud_manifest *ud_manifest_parse(const char *json, size_t len, const char *
 		m->kind = UD_MANIFEST_SCHEMA1;
 		r = parse_schema1(root, m, err);
 	} else {
+		_cleanup_free_ char *e = ud_str_escape(*mt ? mt : "none", 200);
 		r = ud_error_set(err, UD_ERR_INVALID,
-				 "layers section missing in manifest (media type '%s')",
-				 *mt ? mt : "none");
+				 "layers section missing in manifest (media type '%s')", e);
 	}
 	if (r < 0) {
 		ud_manifest_free(m);

@@ -18,8 +18,9 @@ struct xfer {
 	int64_t have;
 	char *buf;
 	size_t buf_len;
-	int attempts, redirects;
-	bool authed, first_chunk, overflow, io_error, active, finished;
+	int attempts, redirects, stalls;
+	size_t error_body; /* bytes of a non-2xx body seen */
+	bool authed, first_chunk, overflow, io_error, active, finished, body_cut;
 	int io_errno;
 };
 
@@ -67,8 +68,15 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *p)
 	size_t n = size * nmemb;
 	long status = 0;
 	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
-	if (status != 200 && status != 206)
-		return n; /* an error body: ignored, the status says it all */
+	if (status != 200 && status != 206) {
+		/* An error body: ignored (the status says it all), up to a cap. */
+		x->error_body += n;
+		if (x->error_body > UD_HTTP_MAX_ERROR_BODY) {
+			x->body_cut = true;
+			return 0;
+		}
+		return n;
+	}
 	if (x->first_chunk) {
 		x->first_chunk = false;
 		if (status == 200 && x->have > 0) {
@@ -83,7 +91,8 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *p)
 			x->have = 0;
 		}
 	}
-	if (x->item->size >= 0 && x->have + (int64_t)n > x->item->size) {
+	int64_t limit = x->item->size >= 0 ? x->item->size : UD_BLOB_MAX_UNKNOWN;
+	if (x->have + (int64_t)n > limit) {
 		x->overflow = true;
 		return 0;
 	}
@@ -104,38 +113,43 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *p)
 	return n;
 }
 
+static void finish(struct xfer *x, struct ud_error *e);
+
 static void start(struct fetch_run *run, CURLM *multi, struct xfer *x)
 {
 	ud_http_response_release(&x->resp);
 	x->resp.content_length = -1;
+	x->error_body = 0;
+	x->body_cut = false;
 	x->h = curl_easy_init();
-	ud_http_setup(run->c, x->h, false);
-	curl_easy_setopt(x->h, CURLOPT_URL, x->url);
+	curl_slist_free_all(x->hdrs);
+	x->hdrs = NULL;
+	if (x->have > 0) {
+		_cleanup_free_ char *range = xasprintf("Range: bytes=%lld-", (long long)x->have);
+		x->hdrs = curl_slist_append(x->hdrs, range);
+	}
+	struct ud_error *e = NULL;
+	if (ud_http_setup(run->c, x->h, x->url, false,
+			  ud_http_cached_auth(run->c, run->ref, run->scope), run->base, &x->hdrs,
+			  &e) < 0) {
+		curl_easy_cleanup(x->h);
+		x->h = NULL;
+		ud_error_prefix(&e, "blob %s", x->item->digest);
+		finish(x, e);
+		return;
+	}
 	curl_easy_setopt(x->h, CURLOPT_HEADERFUNCTION, ud_http_header_cb);
 	curl_easy_setopt(x->h, CURLOPT_HEADERDATA, &x->resp);
 	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(x->h, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(x->h, CURLOPT_BUFFERSIZE, 256L * 1024);
-	curl_slist_free_all(x->hdrs);
-	x->hdrs = NULL;
-	const char *authz = ud_http_same_host(x->url, run->base)
-				    ? ud_http_cached_auth(run->c, run->ref, run->scope)
-				    : NULL;
-	if (authz) {
-		_cleanup_free_ char *line = xasprintf("Authorization: %s", authz);
-		x->hdrs = curl_slist_append(x->hdrs, line);
-	}
-	if (x->have > 0) {
-		_cleanup_free_ char *range = xasprintf("Range: bytes=%lld-", (long long)x->have);
-		x->hdrs = curl_slist_append(x->hdrs, range);
-	}
-	curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, x->hdrs);
 	x->first_chunk = true;
 	x->active = true;
 	run->c->counts.blob_requests++;
 	run->c->counts.requests++;
-	ud_debug("GET %s (from byte %lld)", x->url, (long long)x->have);
+	_cleanup_free_ char *u = ud_str_escape(x->url, 0);
+	ud_debug("GET %s (from byte %lld)", u, (long long)x->have);
 	curl_multi_add_handle(multi, x->h);
 }
 
@@ -163,20 +177,39 @@ static void completed(struct fetch_run *run, CURLM *multi, struct xfer *x, CURLc
 		return;
 	}
 	if (x->overflow) {
-		ud_error_set(&e, UD_ERR_DIGEST,
-			     "blob %s: the registry sent more than the %lld bytes the manifest "
-			     "declares",
-			     d, (long long)x->item->size);
+		/* UD_ERR_DIGEST: the partial file is discarded, not resumed. */
+		if (x->item->size >= 0)
+			ud_error_set(&e, UD_ERR_DIGEST,
+				     "blob %s: the registry sent more than the %lld bytes the "
+				     "manifest declares",
+				     d, (long long)x->item->size);
+		else
+			ud_error_set(&e, UD_ERR_DIGEST,
+				     "blob %s: larger than %lld bytes, the limit for a blob of "
+				     "undeclared size",
+				     d, (long long)UD_BLOB_MAX_UNKNOWN);
 		finish(x, e);
 		return;
 	}
+	if (cc == CURLE_WRITE_ERROR && x->body_cut)
+		cc = CURLE_OK; /* an endless error body: its status is the answer */
 	bool retry = false;
+	bool stalled = cc == CURLE_OPERATION_TIMEDOUT;
+	if (stalled && ++x->stalls > 1) {
+		/* One resume after a stall; a registry that stalls again fails. */
+		ud_error_set(&e, UD_ERR_NETWORK,
+			     "blob %s: the transfer stalled: no data for %ld s (stall timeout, "
+			     "UDOCKER_STALL_TIMEOUT), twice",
+			     d, run->c->opts.stall_timeout);
+		finish(x, e);
+		return;
+	}
 	if (cc != CURLE_OK) {
 		retry = true;
 	} else if (status == 401 && !x->authed) {
 		x->authed = true;
-		if (ud_http_authenticate(run->c, run->ref, x->resp.www_authenticate, run->scope,
-					 &e) < 0) {
+		if (ud_http_authenticate(run->c, run->ref, run->base, x->url,
+					 x->resp.www_authenticate, run->scope, &e) < 0) {
 			ud_error_prefix(&e, "blob %s", d);
 			finish(x, e);
 			return;

@@ -23,6 +23,9 @@ struct ud_registry_client *ud_registry_client_new(const struct ud_registry_optio
 		c->opts.connect_timeout = 6;
 	if (c->opts.timeout <= 0)
 		c->opts.timeout = 30;
+	if (c->opts.stall_timeout <= 0)
+		c->opts.stall_timeout = 60;
+	c->protocols_str = curl_version_info(CURLVERSION_NOW)->version_num >= 0x075500;
 	if (c->opts.parallel <= 0)
 		c->opts.parallel = 3;
 	if (c->opts.retries <= 0)
@@ -77,12 +80,34 @@ static char *pull_scope(const struct ud_ref *ref)
 	return xasprintf("repository:%s:pull", ref->path);
 }
 
+/* The text of an error answer for a message, control characters escaped:
+ * "CODE: message" of the first entry of an error JSON, else the body's
+ * first 200 bytes. Caller frees. */
+static char *error_text(const struct ud_http_response *resp)
+{
+	const char *body = resp->body.data ? resp->body.data : "";
+	json_error_t je;
+	json_t *j = json_loadb(body, resp->body.len, 0, &je);
+	json_t *e0 = json_array_get(json_object_get(j, "errors"), 0);
+	const char *code = json_string_value(json_object_get(e0, "code"));
+	const char *msg = json_string_value(json_object_get(e0, "message"));
+	char *out;
+	if (code || msg) {
+		_cleanup_free_ char *ce = ud_str_escape(code ? code : "", 60);
+		_cleanup_free_ char *me = ud_str_escape(msg ? msg : "", 200);
+		out = xasprintf("%s%s%s", ce, *ce && *me ? ": " : "", me);
+	} else {
+		out = ud_str_escape(body, 200);
+	}
+	json_decref(j);
+	return out;
+}
+
 /* Turns a non-200 response into an error naming what was asked. */
 static int http_error(const struct ud_ref *ref, const char *what,
 		      const struct ud_http_response *resp, struct ud_error **err)
 {
 	_cleanup_free_ char *name = ud_ref_format(ref);
-	const char *body = resp->body.data ? resp->body.data : "";
 	if (resp->status == 401 || resp->status == 403) {
 		ud_error_set(err, UD_ERR_AUTH,
 			     "%s: access denied by %s (HTTP %ld): authentication required or "
@@ -97,8 +122,9 @@ static int http_error(const struct ud_ref *ref, const char *what,
 		(*err)->http = 404;
 		return -1;
 	}
-	ud_error_set(err, UD_ERR_HTTP, "%s: %s: registry %s answered HTTP %ld%s%.200s", name, what,
-		     ref->domain, resp->status, *body ? ": " : "", body);
+	_cleanup_free_ char *text = error_text(resp);
+	ud_error_set(err, UD_ERR_HTTP, "%s: %s: registry %s answered HTTP %ld%s%s", name, what,
+		     ref->domain, resp->status, *text ? ": " : "", text);
 	(*err)->http = (int)resp->status;
 	return -1;
 }
@@ -109,7 +135,7 @@ char *ud_registry_get_manifest(struct ud_registry_client *c, const struct ud_ref
 {
 	_cleanup_free_ char *scope = pull_scope(ref);
 	_cleanup_free_ char *path = xasprintf("/v2/%s/manifests/%s", ref->path, reference);
-	struct ud_http_response resp = {.content_length = -1};
+	struct ud_http_response resp = {.content_length = -1, .max_body = UD_HTTP_MAX_MANIFEST};
 	c->counts.manifest_requests++;
 	if (ud_http_get(c, ref, path, manifest_accept, scope, &resp, err) < 0)
 		return NULL;
@@ -175,7 +201,8 @@ struct ud_resolved *ud_registry_resolve(struct ud_registry_client *c, const stru
 		const struct ud_descriptor *d = ud_manifest_select(m, platform);
 		if (d == NULL) {
 			_cleanup_free_ char *want = ud_platform_format(platform);
-			_cleanup_free_ char *have = platforms_of(m);
+			_cleanup_free_ char *have_raw = platforms_of(m);
+			_cleanup_free_ char *have = ud_str_escape(have_raw, 400);
 			_cleanup_free_ char *name = ud_ref_format(ref);
 			ud_error_set(err, UD_ERR_NOT_FOUND,
 				     "%s: no manifest for platform %s (available: %s)", name, want,
@@ -299,7 +326,9 @@ char **ud_registry_hub_search(struct ud_registry_client *c, const char *query, i
 	if (ud_http_get(c, &hub, path, NULL, NULL, &resp, err) < 0)
 		return NULL;
 	if (resp.status != 200) {
-		ud_error_set(err, UD_ERR_HTTP, "search on Docker Hub: HTTP %ld", resp.status);
+		_cleanup_free_ char *text = error_text(&resp);
+		ud_error_set(err, UD_ERR_HTTP, "search on Docker Hub: HTTP %ld%s%s", resp.status,
+			     *text ? ": " : "", text);
 		ud_http_response_release(&resp);
 		return NULL;
 	}
@@ -347,9 +376,11 @@ int ud_registry_login(struct ud_registry_client *c, const struct ud_ref *ref, co
 			r = ud_error_set(err, UD_ERR_AUTH,
 					 "login to %s failed: invalid username or password",
 					 ref->domain);
-		else
-			r = ud_error_set(err, UD_ERR_HTTP, "login to %s failed: HTTP %ld",
-					 ref->domain, resp.status);
+		else {
+			_cleanup_free_ char *text = error_text(&resp);
+			r = ud_error_set(err, UD_ERR_HTTP, "login to %s failed: HTTP %ld%s%s",
+					 ref->domain, resp.status, *text ? ": " : "", text);
+		}
 	}
 	ud_http_response_release(&resp);
 	c->opts.user = c->opts.password = NULL;

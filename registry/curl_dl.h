@@ -7,6 +7,9 @@
 #define UD_REGISTRY_CURL_DL_H
 
 #define CURL_DISABLE_TYPECHECK 1
+/* The bitmask CURLOPT_PROTOCOLS is deprecated in 7.85 but still needed for
+ * older libraries (see ud_http_setup). */
+#define CURL_DISABLE_DEPRECATION 1
 #include <curl/curl.h>
 
 #include "common/common.h"
@@ -34,7 +37,8 @@
 	X(CURLMcode, multi_perform, (CURLM *, int *))                                              \
 	X(CURLMsg *, multi_info_read, (CURLM *, int *))                                            \
 	X(CURLMcode, multi_poll, (CURLM *, struct curl_waitfd[], unsigned int, int, int *))        \
-	X(CURLMcode, multi_cleanup, (CURLM *))
+	X(CURLMcode, multi_cleanup, (CURLM *))                                                     \
+	X(curl_version_info_data *, version_info, (CURLversion))
 
 struct ud_curl_api {
 #define UD_CURL_FIELD(ret, name, args) ret(*name) args;
@@ -73,5 +77,6 @@ int ud_curl_load(struct ud_error **err);
 #define curl_multi_info_read ud_curl.multi_info_read
 #define curl_multi_poll ud_curl.multi_poll
 #define curl_multi_cleanup ud_curl.multi_cleanup
+#define curl_version_info ud_curl.version_info
 
 #endif

@@ -18,18 +18,101 @@ void ud_http_response_release(struct ud_http_response *r)
 	memset(r, 0, sizeof(*r));
 }
 
-void ud_http_setup(struct ud_registry_client *c, CURL *h, bool api)
+/* Headers whose values are secrets: never shown by -D. */
+static const char *const secret_headers[] = {"Authorization", "Proxy-Authorization", "Cookie",
+					     "Set-Cookie", NULL};
+
+/* Where a secret header's value starts in line (after "Name:"), or NULL.
+ * The name may be anywhere: HTTP/2 shows headers as "[name: value]". */
+static const char *secret_value(const char *line, size_t len)
 {
+	for (size_t i = 0; secret_headers[i]; i++) {
+		size_t n = strlen(secret_headers[i]);
+		for (size_t at = 0; at + n < len; at++)
+			if (line[at + n] == ':' &&
+			    strncasecmp(line + at, secret_headers[i], n) == 0)
+				return line + at + n + 1;
+	}
+	return NULL;
+}
+
+static void debug_line(char dir, const char *line, size_t len)
+{
+	const char *secret = secret_value(line, len);
+	_cleanup_free_ char *l = xstrndup(line, secret ? (size_t)(secret - line) : len);
+	_cleanup_free_ char *e = ud_str_escape(l, 1000);
+	ud_debug("%c %s%s", dir, e, secret ? " <hidden>" : "");
+}
+
+/* libcurl's verbose output, one debug message a line; bodies (token
+ * answers among them) are never shown. */
+static int debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *user)
+{
+	(void)h;
+	(void)user;
+	char dir = type == CURLINFO_TEXT	 ? '*'
+		   : type == CURLINFO_HEADER_IN	 ? '<'
+		   : type == CURLINFO_HEADER_OUT ? '>'
+						 : 0;
+	if (dir == 0)
+		return 0;
+	const char *p = data, *end = data + size;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *stop = nl ? nl : end;
+		size_t n = (size_t)(stop - p);
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (n > 0)
+			debug_line(dir, p, n);
+		p = nl ? nl + 1 : end;
+	}
+	return 0;
+}
+
+static bool http_url(const char *url)
+{
+	return strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0;
+}
+
+bool ud_http_same_origin(const char *origin, const char *url)
+{
+	if (origin == NULL || !http_url(url) || !ud_http_same_host(origin, url))
+		return false;
+	return strncasecmp(origin, "https://", 8) != 0 || strncasecmp(url, "https://", 8) == 0;
+}
+
+int ud_http_setup(struct ud_registry_client *c, CURL *h, const char *url, bool api,
+		  const char *authz, const char *origin, struct curl_slist **hdrs,
+		  struct ud_error **err)
+{
+	if (!http_url(url)) {
+		_cleanup_free_ char *e = ud_str_escape(url, 200);
+		return ud_error_set(
+			err, UD_ERR_INVALID,
+			"refusing to follow '%s': only http and https URLs are followed", e);
+	}
+	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "udocker/" UD_VERSION);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, c->opts.connect_timeout);
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* Redirects are followed by hand, but libcurl must refuse other
+	 * protocols too: the string form exists from 7.85, the bitmask before. */
+	if (c->protocols_str) {
+		curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+		curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	} else {
+		curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+		curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS,
+				 (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+	}
 	if (api)
 		curl_easy_setopt(h, CURLOPT_TIMEOUT, c->opts.timeout);
-	/* Blobs: no total limit, but a stalled transfer is cut. */
+	/* A transfer that stalls (less than a byte a second for the stall
+	 * timeout) is cut. */
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, c->opts.stall_timeout);
 	if (c->opts.insecure) {
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -38,8 +121,16 @@ void ud_http_setup(struct ud_registry_client *c, CURL *h, bool api)
 		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
 	if (c->opts.proxy && *c->opts.proxy)
 		curl_easy_setopt(h, CURLOPT_PROXY, c->opts.proxy);
-	if (ud_log_get_level() >= UD_LOG_DEBUG)
+	if (ud_log_get_level() >= UD_LOG_DEBUG) {
+		curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, debug_cb);
 		curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+	}
+	if (authz && ud_http_same_origin(origin, url)) {
+		_cleanup_free_ char *line = xasprintf("Authorization: %s", authz);
+		*hdrs = curl_slist_append(*hdrs, line);
+	}
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, *hdrs);
+	return 0;
 }
 
 static char *header_value(const char *buf, size_t len, const char *name)
@@ -68,6 +159,9 @@ size_t ud_http_header_cb(char *buf, size_t size, size_t n, void *data)
 		free(r->docker_digest);
 		r->content_type = r->www_authenticate = r->location = r->docker_digest = NULL;
 		r->content_length = -1;
+		const char *sp = memchr(buf, ' ', len);
+		if (sp)
+			r->status = strtol(sp + 1, NULL, 10);
 		return len;
 	}
 	char *v;
@@ -90,14 +184,23 @@ size_t ud_http_header_cb(char *buf, size_t size, size_t n, void *data)
 	return len;
 }
 
+/* Keeps a body up to its cap: max_body for a 2xx answer, a smaller one for
+ * an error body. Past the cap the transfer stops (CURLE_WRITE_ERROR) with
+ * body_cut set: an endless body ends there. */
 static size_t body_cb(char *buf, size_t size, size_t n, void *data)
 {
-	struct ud_buf *b = data;
-	/* API bodies are small; refuse anything absurd (an endless body). */
-	if (b->len + size * n > 64 * 1024 * 1024)
+	struct ud_http_response *r = data;
+	size_t len = size * n;
+	size_t cap = r->status >= 200 && r->status < 300
+			     ? (r->max_body ? r->max_body : UD_HTTP_MAX_BODY)
+			     : UD_HTTP_MAX_ERROR_BODY;
+	if (r->body.len + len > cap) {
+		ud_buf_append(&r->body, buf, cap - r->body.len);
+		r->body_cut = true;
 		return 0;
-	ud_buf_append(b, buf, size * n);
-	return size * n;
+	}
+	ud_buf_append(&r->body, buf, len);
+	return len;
 }
 
 bool ud_http_is_loopback(const char *domain)
@@ -324,9 +427,122 @@ static char *url_escape(const char *s)
 	return r;
 }
 
-int ud_http_authenticate(struct ud_registry_client *c, const struct ud_ref *ref,
-			 const char *challenge, const char *scope, struct ud_error **err)
+/* The token service's answer to a valid request: the Bearer value. */
+static int token_answer(struct ud_registry_client *c, const struct ud_ref *ref, const char *scope,
+			const char *realm_e, const struct ud_http_response *resp,
+			struct ud_error **err)
 {
+	json_error_t je;
+	json_t *j = json_loadb(resp->body.data ? resp->body.data : "", resp->body.len, 0, &je);
+	json_t *t = json_object_get(j, "token");
+	if (!json_is_string(t))
+		t = json_object_get(j, "access_token");
+	json_t *exp = json_object_get(j, "expires_in");
+	int r = 0;
+	if (!json_is_string(t))
+		r = ud_error_set(err, UD_ERR_AUTH, "token service %s answered without a token",
+				 realm_e);
+	else
+		token_store(c, ref, scope, xasprintf("Bearer %s", json_string_value(t)),
+			    json_is_integer(exp) ? json_integer_value(exp) : 60);
+	json_decref(j);
+	return r;
+}
+
+static int bearer_token(struct ud_registry_client *c, const struct ud_ref *ref, const char *base,
+			const struct ud_challenge *ch, const char *scope, const char *user,
+			const char *pass, struct ud_error **err)
+{
+	_cleanup_free_ char *realm_e = ud_str_escape(ch->realm, 200);
+	if (!http_url(ch->realm))
+		return ud_error_set(err, UD_ERR_AUTH,
+				    "registry %s: token realm '%s' is not an http or https URL",
+				    ref->domain, realm_e);
+	/* The user's password goes to a token service over https, or over
+	 * http only when the registry itself is reached over http. */
+	bool plain_realm = strncasecmp(ch->realm, "http://", 7) == 0;
+	bool withheld = user && plain_realm && strncasecmp(base, "https://", 8) == 0;
+	struct ud_buf url = {0};
+	ud_buf_puts(&url, ch->realm);
+	char sep = strchr(ch->realm, '?') ? '&' : '?';
+	if (ch->service) {
+		_cleanup_free_ char *e = url_escape(ch->service);
+		ud_buf_printf(&url, "%cservice=%s", sep, e);
+		sep = '&';
+	}
+	const char *want_scope = scope ? scope : ch->scope;
+	if (want_scope) {
+		_cleanup_free_ char *e = url_escape(want_scope);
+		ud_buf_printf(&url, "%cscope=%s", sep, e);
+	}
+	_cleanup_free_ char *token_url = ud_buf_steal(&url);
+	_cleanup_free_ char *authz = NULL;
+	if (user && !withheld) {
+		_cleanup_free_ char *b = basic_auth(user, pass);
+		authz = xasprintf("Basic %s", b);
+	}
+	if (withheld)
+		ud_debug("credentials for %s withheld from the plain http token service %s",
+			 ref->domain, realm_e);
+	CURL *h = curl_easy_init();
+	struct ud_http_response resp = {.content_length = -1, .max_body = UD_HTTP_MAX_TOKEN};
+	struct curl_slist *hdrs = NULL;
+	if (ud_http_setup(c, h, token_url, true, authz, token_url, &hdrs, err) < 0) {
+		curl_easy_cleanup(h);
+		curl_slist_free_all(hdrs);
+		return -1;
+	}
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, ud_http_header_cb);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, &resp);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body_cb);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp);
+	c->counts.token_requests++;
+	c->counts.requests++;
+	ud_debug("token request %s", realm_e);
+	CURLcode cc = curl_easy_perform(h);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp.status);
+	curl_easy_cleanup(h);
+	curl_slist_free_all(hdrs);
+	int r = 0;
+	if (cc == CURLE_WRITE_ERROR && resp.body_cut && resp.status == 200)
+		r = ud_error_set(err, UD_ERR_AUTH,
+				 "token service %s: the answer is larger than %zu bytes", realm_e,
+				 (size_t)UD_HTTP_MAX_TOKEN);
+	else if (cc != CURLE_OK && !(cc == CURLE_WRITE_ERROR && resp.body_cut))
+		r = ud_error_set(err, UD_ERR_NETWORK, "token request to %s: %s", realm_e,
+				 curl_easy_strerror(cc));
+	else if ((resp.status == 401 || resp.status == 403) && withheld)
+		r = ud_error_set(
+			err, UD_ERR_AUTH,
+			"authentication required for %s: the token service %s is plain "
+			"http, the credentials for the https registry %s are not sent to it",
+			ref->path, realm_e, ref->domain);
+	else if (resp.status == 401 || resp.status == 403)
+		r = ud_error_set(err, UD_ERR_AUTH, "%s for %s: token service %s refused (HTTP %ld)",
+				 user ? "invalid username or password" : "authentication required",
+				 ref->path, realm_e, resp.status);
+	else if (resp.status != 200)
+		r = ud_error_set(err, UD_ERR_HTTP, "token request to %s: HTTP %ld", realm_e,
+				 resp.status);
+	else
+		r = token_answer(c, ref, scope, realm_e, &resp, err);
+	ud_http_response_release(&resp);
+	return r;
+}
+
+int ud_http_authenticate(struct ud_registry_client *c, const struct ud_ref *ref, const char *base,
+			 const char *url, const char *challenge, const char *scope,
+			 struct ud_error **err)
+{
+	/* Only the registry's own challenges are answered: a redirect target
+	 * (blob storage on another host) asking for credentials gets none. */
+	if (!ud_http_same_origin(base, url)) {
+		_cleanup_free_ char *e = ud_str_escape(url, 200);
+		return ud_error_set(err, UD_ERR_AUTH,
+				    "'%s' asks for authentication; it is not registry %s, whose "
+				    "credentials are not sent there",
+				    e, ref->domain);
+	}
 	struct ud_challenge ch;
 	if (challenge == NULL || ud_challenge_parse(challenge, &ch) < 0)
 		return ud_error_set(err, UD_ERR_AUTH,
@@ -346,83 +562,16 @@ int ud_http_authenticate(struct ud_registry_client *c, const struct ud_ref *ref,
 			token_store(c, ref, scope, xasprintf("Basic %s", b), 24 * 3600);
 		}
 	} else if (strcasecmp(ch.scheme, "Bearer") == 0 && ch.realm) {
-		if (ch.error && strcmp(ch.error, "insufficient_scope") == 0 && !have_creds) {
-			ud_challenge_release(&ch);
-			return ud_error_set(err, UD_ERR_AUTH,
-					    "access to %s denied: insufficient scope", ref->path);
-		}
-		struct ud_buf url = {0};
-		ud_buf_puts(&url, ch.realm);
-		char sep = strchr(ch.realm, '?') ? '&' : '?';
-		if (ch.service) {
-			_cleanup_free_ char *e = url_escape(ch.service);
-			ud_buf_printf(&url, "%cservice=%s", sep, e);
-			sep = '&';
-		}
-		const char *want_scope = scope ? scope : ch.scope;
-		if (want_scope) {
-			_cleanup_free_ char *e = url_escape(want_scope);
-			ud_buf_printf(&url, "%cscope=%s", sep, e);
-		}
-		_cleanup_free_ char *token_url = ud_buf_steal(&url);
-		CURL *h = curl_easy_init();
-		struct ud_http_response resp = {.content_length = -1};
-		ud_http_setup(c, h, true);
-		curl_easy_setopt(h, CURLOPT_URL, token_url);
-		curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, ud_http_header_cb);
-		curl_easy_setopt(h, CURLOPT_HEADERDATA, &resp);
-		curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body_cb);
-		curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp.body);
-		struct curl_slist *hdrs = NULL;
-		_cleanup_free_ char *authz = NULL;
-		if (have_creds) {
-			_cleanup_free_ char *b = basic_auth(user, pass);
-			authz = xasprintf("Authorization: Basic %s", b);
-			hdrs = curl_slist_append(hdrs, authz);
-			curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-		}
-		c->counts.token_requests++;
-		c->counts.requests++;
-		ud_debug("token request %s", token_url);
-		CURLcode cc = curl_easy_perform(h);
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp.status);
-		curl_easy_cleanup(h);
-		curl_slist_free_all(hdrs);
-		if (cc != CURLE_OK) {
-			r = ud_error_set(err, UD_ERR_NETWORK, "token request to %s: %s", ch.realm,
-					 curl_easy_strerror(cc));
-		} else if (resp.status == 401 || resp.status == 403) {
+		if (ch.error && strcmp(ch.error, "insufficient_scope") == 0 && !have_creds)
 			r = ud_error_set(err, UD_ERR_AUTH,
-					 "%s for %s: token service %s refused (HTTP %ld)",
-					 have_creds ? "invalid username or password"
-						    : "authentication required",
-					 ref->path, ch.realm, resp.status);
-		} else if (resp.status != 200) {
-			r = ud_error_set(err, UD_ERR_HTTP, "token request to %s: HTTP %ld",
-					 ch.realm, resp.status);
-		} else {
-			json_error_t je;
-			json_t *j = json_loadb(resp.body.data ? resp.body.data : "", resp.body.len,
-					       0, &je);
-			json_t *t = json_object_get(j, "token");
-			if (!json_is_string(t))
-				t = json_object_get(j, "access_token");
-			json_t *exp = json_object_get(j, "expires_in");
-			if (!json_is_string(t)) {
-				r = ud_error_set(err, UD_ERR_AUTH,
-						 "token service %s answered without a token",
-						 ch.realm);
-			} else {
-				token_store(c, ref, scope,
-					    xasprintf("Bearer %s", json_string_value(t)),
-					    json_is_integer(exp) ? json_integer_value(exp) : 60);
-			}
-			json_decref(j);
-		}
-		ud_http_response_release(&resp);
+					 "access to %s denied: insufficient scope", ref->path);
+		else
+			r = bearer_token(c, ref, base, &ch, scope, have_creds ? user : NULL,
+					 have_creds ? pass : NULL, err);
 	} else {
+		_cleanup_free_ char *e = ud_str_escape(ch.scheme, 60);
 		r = ud_error_set(err, UD_ERR_AUTH, "registry %s: unsupported authentication '%s'",
-				 ref->domain, ch.scheme);
+				 ref->domain, e);
 	}
 	ud_challenge_release(&ch);
 	return r;
@@ -430,32 +579,34 @@ int ud_http_authenticate(struct ud_registry_client *c, const struct ud_ref *ref,
 
 /* ------------------------------------------------------------ requests */
 
-static CURLcode perform(struct ud_registry_client *c, const char *url, const char *const *accept,
-			const char *authz, struct ud_http_response *resp)
+/* One GET; -1 only when the request cannot be made (a URL not http(s)). */
+static int perform(struct ud_registry_client *c, const char *url, const char *const *accept,
+		   const char *authz, const char *origin, struct ud_http_response *resp,
+		   CURLcode *cc, struct ud_error **err)
 {
 	CURL *h = curl_easy_init();
-	ud_http_setup(c, h, true);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, ud_http_header_cb);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, resp);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body_cb);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp->body);
 	struct curl_slist *hdrs = NULL;
 	for (size_t i = 0; accept && accept[i]; i++) {
 		_cleanup_free_ char *a = xasprintf("Accept: %s", accept[i]);
 		hdrs = curl_slist_append(hdrs, a);
 	}
-	_cleanup_free_ char *auth_line = authz ? xasprintf("Authorization: %s", authz) : NULL;
-	if (auth_line)
-		hdrs = curl_slist_append(hdrs, auth_line);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	if (ud_http_setup(c, h, url, true, authz, origin, &hdrs, err) < 0) {
+		curl_easy_cleanup(h);
+		curl_slist_free_all(hdrs);
+		return -1;
+	}
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, ud_http_header_cb);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, resp);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body_cb);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
 	c->counts.requests++;
-	ud_debug("GET %s", url);
-	CURLcode cc = curl_easy_perform(h);
+	_cleanup_free_ char *e = ud_str_escape(url, 0);
+	ud_debug("GET %s", e);
+	*cc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
 	curl_easy_cleanup(h);
 	curl_slist_free_all(hdrs);
-	return cc;
+	return 0;
 }
 
 static bool tls_failure(CURLcode cc)
@@ -472,12 +623,26 @@ int ud_http_get(struct ud_registry_client *c, const struct ud_ref *ref, const ch
 	_cleanup_free_ char *url = path[0] == '/' ? xasprintf("%s%s", base, path) : xstrdup(path);
 	bool authed = false;
 	int redirects = 0, attempt = 0;
+	size_t max_body = resp->max_body ? resp->max_body : UD_HTTP_MAX_BODY;
 	for (;;) {
 		ud_http_response_release(resp);
 		resp->content_length = -1;
-		const char *authz =
-			ud_http_same_host(url, base) ? ud_http_cached_auth(c, ref, scope) : NULL;
-		CURLcode cc = perform(c, url, accept, authz, resp);
+		resp->max_body = max_body;
+		CURLcode cc = CURLE_OK;
+		if (perform(c, url, accept, ud_http_cached_auth(c, ref, scope), base, resp, &cc,
+			    err) < 0)
+			return -1;
+		if (cc == CURLE_WRITE_ERROR && resp->body_cut) {
+			/* An error body is kept up to its cap; an answer past its cap
+			 * is refused. */
+			if (resp->status >= 200 && resp->status < 300) {
+				_cleanup_free_ char *e = ud_str_escape(url, 200);
+				return ud_error_set(err, UD_ERR_INVALID,
+						    "GET %s: the answer is larger than %zu bytes",
+						    e, max_body);
+			}
+			cc = CURLE_OK;
+		}
 		if (cc != CURLE_OK) {
 			/* A loopback registry that speaks only HTTP (as Docker allows). */
 			if (tls_failure(cc) && ref->scheme == NULL &&
@@ -499,22 +664,32 @@ int ud_http_get(struct ud_registry_client *c, const struct ud_ref *ref, const ch
 				ud_http_backoff(attempt - 1);
 				continue;
 			}
-			return ud_error_set(err, UD_ERR_NETWORK, "GET %s: %s", url,
+			_cleanup_free_ char *e = ud_str_escape(url, 200);
+			if (cc == CURLE_OPERATION_TIMEDOUT)
+				return ud_error_set(
+					err, UD_ERR_NETWORK,
+					"GET %s: no answer in time (timeout %ld s, stall "
+					"timeout %ld s)",
+					e, c->opts.timeout, c->opts.stall_timeout);
+			return ud_error_set(err, UD_ERR_NETWORK, "GET %s: %s", e,
 					    curl_easy_strerror(cc));
 		}
 		if (scheme_known(c, ref->domain) == NULL && ref->scheme == NULL)
 			scheme_remember(c, ref->domain,
 					ud_str_has_prefix(base, "http://") ? "http" : "https");
-		if (resp->status == 401 && !authed && ud_http_same_host(url, base)) {
+		if (resp->status == 401 && !authed) {
 			authed = true;
-			if (ud_http_authenticate(c, ref, resp->www_authenticate, scope, err) < 0)
+			if (ud_http_authenticate(c, ref, base, url, resp->www_authenticate, scope,
+						 err) < 0)
 				return -1;
 			continue;
 		}
 		if (resp->status >= 300 && resp->status < 400 && resp->location) {
-			if (++redirects > 5)
+			if (++redirects > 5) {
+				_cleanup_free_ char *e = ud_str_escape(path, 200);
 				return ud_error_set(err, UD_ERR_HTTP, "GET %s: too many redirects",
-						    path);
+						    e);
+			}
 			char *next = resolve_location(url, resp->location);
 			free(url);
 			url = next;

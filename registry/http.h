@@ -25,7 +25,16 @@ struct ud_registry_client {
 	struct ud_scheme_choice *schemes;
 	size_t n_schemes;
 	struct ud_registry_counts counts;
+	bool protocols_str; /* libcurl >= 7.85: CURLOPT_PROTOCOLS_STR */
 };
+
+/* Size caps (documented in docs/architecture.md): an answer past its cap is
+ * refused, an error body past its cap is cut there. */
+#define UD_HTTP_MAX_BODY ((size_t)8 << 20)	  /* API answers: lists, search pages */
+#define UD_HTTP_MAX_MANIFEST ((size_t)4 << 20)	  /* manifests and indexes */
+#define UD_HTTP_MAX_TOKEN ((size_t)1 << 20)	  /* token service answers */
+#define UD_HTTP_MAX_ERROR_BODY ((size_t)64 << 10) /* bodies of non-2xx answers */
+#define UD_BLOB_MAX_UNKNOWN ((int64_t)16 << 30)	  /* a blob whose size is not declared */
 
 struct ud_http_response {
 	long status;
@@ -35,11 +44,23 @@ struct ud_http_response {
 	char *location;
 	char *docker_digest;
 	int64_t content_length;
+	size_t max_body; /* cap of a 2xx body; 0: UD_HTTP_MAX_BODY */
+	bool body_cut;	 /* the body passed its cap: the transfer was stopped */
 };
 void ud_http_response_release(struct ud_http_response *r);
 
-/* Applies TLS, proxy, timeouts and user agent to an easy handle. */
-void ud_http_setup(struct ud_registry_client *c, CURL *h, bool api);
+/* Prepares easy handle h for a GET of url, the one path every request takes:
+ * TLS, proxy, timeouts (api: a total limit; always the stall timeout), only
+ * http and https followed, -D output with secrets masked. authz (may be
+ * NULL) becomes the Authorization header only when url has the host and
+ * port of origin and does not downgrade its https: credentials never go
+ * anywhere else. *hdrs (may hold other headers) gets it and is set on h.
+ * -1 with *err (UD_ERR_INVALID) when url is not http or https. */
+int ud_http_setup(struct ud_registry_client *c, CURL *h, const char *url, bool api,
+		  const char *authz, const char *origin, struct curl_slist **hdrs,
+		  struct ud_error **err);
+/* May the Authorization value held for origin be sent to url? */
+bool ud_http_same_origin(const char *origin, const char *url);
 /* Header callback filling a response's headers (status line resets them). */
 size_t ud_http_header_cb(char *buf, size_t size, size_t n, void *data);
 
@@ -60,10 +81,14 @@ int ud_http_get(struct ud_registry_client *c, const struct ud_ref *ref, const ch
 /* The Authorization header value currently held for scope, or NULL. */
 const char *ud_http_cached_auth(struct ud_registry_client *c, const struct ud_ref *ref,
 				const char *scope);
-/* Answers a 401 challenge: obtains (and caches) the Authorization value for
- * scope. -1 with UD_ERR_AUTH when refused. */
-int ud_http_authenticate(struct ud_registry_client *c, const struct ud_ref *ref,
-			 const char *challenge, const char *scope, struct ud_error **err);
+/* Answers a 401 challenge that url gave: obtains (and caches) the
+ * Authorization value for scope. Only a url of the registry itself (base)
+ * is answered; a token realm must be http or https, and gets the user's
+ * credentials only over https when base is https. -1 with UD_ERR_AUTH
+ * when refused. */
+int ud_http_authenticate(struct ud_registry_client *c, const struct ud_ref *ref, const char *base,
+			 const char *url, const char *challenge, const char *scope,
+			 struct ud_error **err);
 
 /* Parses a WWW-Authenticate value: scheme ("Bearer"/"Basic") and params. */
 struct ud_challenge {

@@ -40,6 +40,7 @@ struct ud_registry_options {
 	const char *keystore;		  /* credentials file, or NULL */
 	long connect_timeout;		  /* seconds (6) */
 	long timeout;			  /* API request seconds (30) */
+	long stall_timeout;		  /* seconds with no byte before a transfer fails (60) */
 	int parallel;			  /* blobs at once (3) */
 	int retries;			  /* attempts on connection errors and 5xx (4) */
 	const char *user, *password;	  /* explicit credentials (login), else keystore */

@@ -102,6 +102,51 @@ START_TEST(challenges)
 }
 END_TEST
 
+START_TEST(origins_and_urls)
+{
+	ck_assert_int_eq(ud_curl_load(NULL), 0);
+	struct ud_registry_options o = {0};
+	struct ud_registry_client *c = ud_registry_client_new(&o, NULL);
+	ck_assert_ptr_nonnull(c);
+	/* Credentials: same host and port, and never from https to http. */
+	ck_assert(ud_http_same_origin("https://r:5000", "https://r:5000/v2/x"));
+	ck_assert(ud_http_same_origin("http://r:5000", "https://r:5000/v2/x"));
+	ck_assert(!ud_http_same_origin("https://r:5000", "http://r:5000/v2/x"));
+	ck_assert(!ud_http_same_origin("https://r:5000", "https://r:5001/v2/x"));
+	ck_assert(!ud_http_same_origin("http://127.0.0.1:5000", "http://localhost:5000/x"));
+	ck_assert(!ud_http_same_origin("file:///etc", "file:///etc/passwd"));
+	ck_assert(!ud_http_same_origin(NULL, "https://r/x"));
+	/* Only http and https URLs are requested; nothing else reaches libcurl. */
+	const char *bad[] = {"file:///etc/passwd", "ftp://r/x", "gopher://r/", "r/x", NULL};
+	for (size_t i = 0; bad[i]; i++) {
+		CURL *h = curl_easy_init();
+		struct curl_slist *hdrs = NULL;
+		struct ud_error *err = NULL;
+		ck_assert_int_eq(ud_http_setup(c, h, bad[i], true, "Basic x", bad[i], &hdrs, &err),
+				 -1);
+		ck_assert_ptr_nonnull(strstr(err->msg, "only http and https"));
+		ck_assert_ptr_null(hdrs);
+		ud_error_free(err);
+		curl_easy_cleanup(h);
+	}
+	/* Authorization is attached for its origin only. */
+	CURL *h = curl_easy_init();
+	struct curl_slist *hdrs = NULL;
+	ck_assert_int_eq(ud_http_setup(c, h, "http://other:1/x", false, "Basic x", "http://r:1",
+				       &hdrs, NULL),
+			 0);
+	ck_assert_ptr_null(hdrs);
+	ck_assert_int_eq(
+		ud_http_setup(c, h, "http://r:1/x", false, "Basic x", "http://r:1", &hdrs, NULL),
+		0);
+	ck_assert_ptr_nonnull(hdrs);
+	ck_assert_str_eq(hdrs->data, "Authorization: Basic x");
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(h);
+	ud_registry_client_free(c);
+}
+END_TEST
+
 START_TEST(keystore)
 {
 	char dir[] = "/tmp/check_registry-XXXXXX";
@@ -142,6 +187,7 @@ int main(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, references);
 	tcase_add_test(tc, challenges);
+	tcase_add_test(tc, origins_and_urls);
 	tcase_add_test(tc, keystore);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
