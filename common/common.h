@@ -199,6 +199,42 @@ int ud_open_store_file(const char *path, int flags, mode_t mode, const char *wha
 /* Copies a regular file (data only) to dst atomically. */
 int ud_copy_file(const char *src, const char *dst, mode_t mode, struct ud_error **err);
 
+/* ------------------------------------------------ inside a container root */
+
+/* Everything udocker creates inside a container root goes through these:
+ * path is resolved as if root_fd (a directory fd of ROOT) were "/", so no
+ * symlink of the image leads out of it. An absolute symlink starts again
+ * at the root, ".." stops there, a link to ROOT's own host path (the F
+ * modes write them) means the path below it. openat2(RESOLVE_IN_ROOT |
+ * RESOLVE_NO_MAGICLINKS) where the kernel has it, else a walk that opens
+ * each component with O_NOFOLLOW and follows links itself. Errors name
+ * the container path. */
+
+/* Opens path as openat() would (O_CLOEXEC added; O_NOFOLLOW: a symlink at
+ * the end is not followed, ELOOP). Returns the fd or -1. */
+int ud_root_open(int root_fd, const char *path, int flags, mode_t mode, struct ud_error **err);
+/* Creates the directory path and its missing parents (mode); returns an
+ * O_PATH fd of it (caller closes) or -1. */
+int ud_root_mkdir_p(int root_fd, const char *path, mode_t mode, struct ud_error **err);
+/* An O_PATH fd of the directory holding path's last component, created
+ * when create, and that component in *name (caller frees). With follow a
+ * symlink at the end is resolved on in the root and *name is where it
+ * leads. Refuses a path ending in "", "." or "..". */
+int ud_root_open_parent(int root_fd, const char *path, bool follow, bool create, char **name,
+			struct ud_error **err);
+/* The absolute path, without symlinks, inside the root that path leads
+ * to (it must exist); allocated, NULL on error. */
+char *ud_root_resolve(int root_fd, const char *path, struct ud_error **err);
+/* Replaces the file at path (a symlink there resolved in the root; parent
+ * directories created) atomically with data / with a copy of the host
+ * file src. */
+int ud_root_write_file(int root_fd, const char *path, const void *data, size_t len, mode_t mode,
+		       struct ud_error **err);
+int ud_root_copy_file(int root_fd, const char *src, const char *path, mode_t mode,
+		      struct ud_error **err);
+/* Tests: false makes the helpers walk as on a kernel without openat2. */
+void ud_root_use_openat2(bool on);
+
 /* --------------------------------------------------------------- locks */
 
 /* An exclusive lock on a lock file, safe between processes on one host and

@@ -2,6 +2,7 @@
 #include "engines/engines.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -171,33 +172,39 @@ bool ud_engine_command_in_root(const char *root, char **env, const char *cmd)
 	return false;
 }
 
-int ud_engine_make_mountpoint(const char *root, const char *path, bool is_dir, const char *records,
-			      struct ud_error **err)
+int ud_engine_make_mountpoint(int root_fd, const char *path, bool is_dir, const char *records,
+			      int *fd_out, struct ud_error **err)
 {
-	_cleanup_free_ char *full = ud_path_join(root, path);
+	_cleanup_free_ char *name = NULL;
+	_cleanup_close_ int dir = ud_root_open_parent(root_fd, path, true, true, &name, err);
+	if (dir < 0)
+		return ud_error_prefix(err, "volume target '%s'", path);
 	struct stat st;
-	if (lstat(full, &st) == 0) {
-		if (S_ISLNK(st.st_mode))
-			return ud_error_set(err, UD_ERR_USAGE,
-					    "volume target '%s' is a symlink in the container",
+	bool made = false;
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		/* Another run of the same container may make it at the same moment. */
+		made = (is_dir ? mkdirat(dir, name, 0755)
+			       : mknodat(dir, name, S_IFREG | 0644, 0)) == 0;
+		if (!made && errno != EEXIST)
+			return ud_error_sys(err, errno, "cannot create '%s' in the container",
 					    path);
-		return 0;
 	}
-	_cleanup_free_ char *parent = xstrdup(full);
-	*strrchr(parent, '/') = '\0';
-	if (ud_mkdir_p(parent, 0755, NULL) < 0)
-		return ud_error_sys(err, errno, "cannot create '%s' in the container", path);
-	/* Another run of the same container may make it at the same moment. */
-	if ((is_dir ? mkdir(full, 0755) < 0 : mknod(full, S_IFREG | 0644, 0) < 0) &&
-	    errno != EEXIST)
-		return ud_error_sys(err, errno, "cannot create '%s' in the container", path);
-	if (records && ud_mkdir_p(records, 0755, NULL) == 0) {
+	if (fd_out) {
+		*fd_out = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (*fd_out < 0 || fstat(*fd_out, &st) < 0 || S_ISLNK(st.st_mode)) {
+			int e = *fd_out < 0 ? errno : ELOOP;
+			if (*fd_out >= 0)
+				close(steal_fd(fd_out));
+			return ud_error_sys(err, e, "cannot open '%s' in the container", path);
+		}
+	}
+	if (made && records && ud_mkdir_p(records, 0755, NULL) == 0) {
 		/* As udocker: one symlink per mountpoint, '/' written as '#'. */
-		_cleanup_free_ char *name = xstrdup(path);
-		for (char *c = name; *c; c++)
+		_cleanup_free_ char *rname = xstrdup(path);
+		for (char *c = rname; *c; c++)
 			if (*c == '/')
 				*c = '#';
-		_cleanup_free_ char *rec = ud_path_join(records, name);
+		_cleanup_free_ char *rec = ud_path_join(records, rname);
 		(void)!symlink(path, rec);
 	}
 	return 0;
@@ -224,13 +231,16 @@ int ud_engine_setup_lock(const char *root, struct ud_lock *lock, struct ud_error
 
 int ud_engine_make_mountpoints(const struct ud_run_request *r, struct ud_error **err)
 {
+	_cleanup_close_ int root_fd = open(r->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		return ud_error_sys(err, errno, "cannot open the container root '%s'", r->root);
 	for (size_t i = 0; i < r->n_binds; i++) {
 		struct stat st;
 		if (stat(r->binds[i].host, &st) < 0)
 			return ud_error_set(err, UD_ERR_USAGE, "invalid host volume path: %s",
 					    r->binds[i].host);
-		if (ud_engine_make_mountpoint(r->root, r->binds[i].path, S_ISDIR(st.st_mode),
-					      r->mountpoints, err) < 0)
+		if (ud_engine_make_mountpoint(root_fd, r->binds[i].path, S_ISDIR(st.st_mode),
+					      r->mountpoints, NULL, err) < 0)
 			return -1;
 	}
 	return 0;

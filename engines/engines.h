@@ -96,11 +96,14 @@ bool ud_engine_available(const char *mode, char **why);
  * "command not found" (exit 2) themselves before the runtime runs. */
 bool ud_engine_command_in_root(const char *root, char **env, const char *cmd);
 
-/* Creates the mount point of a volume at `path` in root (a directory, or
- * an empty file), recording it in the directory `records` as udocker
- * does (setup --purge removes them). Refuses a target that is a symlink. */
-int ud_engine_make_mountpoint(const char *root, const char *path, bool is_dir, const char *records,
-			      struct ud_error **err);
+/* Creates the mount point of a volume at `path` in the container root
+ * open at root_fd (a directory, or an empty file), resolved in the root
+ * (ud_root_open_parent: an image's symlink on the way, or at the end,
+ * leads somewhere inside it, never out), and records it in the directory
+ * `records` as udocker does (setup --purge removes them). With fd_out, an
+ * O_PATH fd of the mount point (caller closes) to mount on. */
+int ud_engine_make_mountpoint(int root_fd, const char *path, bool is_dir, const char *records,
+			      int *fd_out, struct ud_error **err);
 
 /* Creates the mount point of every volume of r in its root, as N1 does
  * (ud_engine_make_mountpoint); "invalid host volume path" when one is

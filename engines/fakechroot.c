@@ -8,10 +8,10 @@
  * were converted for), ld.so.orig (F2: the loader before patching). */
 #include "engines/engines.h"
 
+#include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <libgen.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -113,62 +113,96 @@ bool ud_engine_f_can_run(const char *root)
 
 /* In F modes an absolute symlink in ROOT must name the host path (the
  * kernel follows it), elsewhere the container path: converted on entering
- * and leaving, and again when the container moved. */
-static const char *walk_from, *walk_to;
-static size_t walk_from_len;
-static int walk_errors;
+ * and leaving, and again when the container moved. The walk goes through
+ * directory fds opened with O_NOFOLLOW and replaces each link relative to
+ * its directory: it never leaves ROOT through a symlink. */
+struct convert {
+	const char *from, *to;
+	size_t from_len, to_len;
+	int errors;
+};
 
-static int convert_link(const char *path, const struct stat *st, int type, struct FTW *f)
+/* The new target of an absolute link, or NULL to keep it. from "" prefixes
+ * every absolute target with to (a killed setup may have done some). */
+static char *converted(const struct convert *cv, const char *target)
 {
-	(void)st;
-	(void)f;
-	if (type != FTW_SL)
-		return 0;
-	if (ud_str_has_suffix(path, ".udocker-link")) {
-		unlink(path); /* a killed conversion's temporary link */
-		return 0;
-	}
-	char target[4096];
-	ssize_t n = readlink(path, target, sizeof(target) - 1);
-	if (n <= 0 || target[0] != '/')
-		return 0;
-	target[n] = '\0';
-	_cleanup_free_ char *next = NULL;
-	size_t to_len = strlen(walk_to);
-	bool done_already = to_len && strncmp(target, walk_to, to_len) == 0 &&
-			    (target[to_len] == '/' || target[to_len] == '\0');
-	if (walk_from_len && strncmp(target, walk_from, walk_from_len) == 0 &&
-	    (target[walk_from_len] == '/' || target[walk_from_len] == '\0'))
-		next = xasprintf("%s%s", walk_to, target + walk_from_len);
-	else if (walk_from_len == 0 && !done_already)
-		next = xasprintf("%s%s", walk_to, target); /* (a killed setup did some) */
-	if (next == NULL)
-		return 0;
-	if (next[0] == '\0') {
+	if (target[0] != '/')
+		return NULL;
+	bool done_already = cv->to_len && strncmp(target, cv->to, cv->to_len) == 0 &&
+			    (target[cv->to_len] == '/' || target[cv->to_len] == '\0');
+	char *next = NULL;
+	if (cv->from_len && strncmp(target, cv->from, cv->from_len) == 0 &&
+	    (target[cv->from_len] == '/' || target[cv->from_len] == '\0'))
+		next = xasprintf("%s%s", cv->to, target + cv->from_len);
+	else if (cv->from_len == 0 && !done_already)
+		next = xasprintf("%s%s", cv->to, target);
+	if (next && next[0] == '\0') {
 		free(next);
 		next = xstrdup("/");
 	}
-	_cleanup_free_ char *tmp = xasprintf("%s.udocker-link", path);
-	unlink(tmp);
-	if (symlink(next, tmp) < 0 || rename(tmp, path) < 0) {
-		unlink(tmp);
-		walk_errors++;
-	}
-	return 0;
+	return next;
 }
 
-/* from "" prefixes every absolute target with to; else replaces from. */
+static int convert_dir(struct convert *cv, int dfd, const char *path, struct ud_error **err)
+{
+	DIR *d = fdopendir(dfd);
+	if (d == NULL) {
+		close(dfd);
+		return ud_error_sys(err, errno, "cannot read '%s'", path);
+	}
+	int ret = 0;
+	struct dirent *de;
+	while (ret == 0 && (de = readdir(d)) != NULL) {
+		const char *name = de->d_name;
+		struct stat st;
+		if (!strcmp(name, ".") || !strcmp(name, "..") ||
+		    fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			int sub = openat(dirfd(d), name,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			_cleanup_free_ char *subpath = ud_path_join(path, name);
+			if (sub >= 0)
+				ret = convert_dir(cv, sub, subpath, err);
+			continue;
+		}
+		if (!S_ISLNK(st.st_mode))
+			continue;
+		if (ud_str_has_suffix(name, ".udocker-link")) {
+			unlinkat(dirfd(d), name, 0); /* a killed conversion's temporary link */
+			continue;
+		}
+		char target[4096];
+		ssize_t n = readlinkat(dirfd(d), name, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		_cleanup_free_ char *next = converted(cv, target);
+		if (next == NULL)
+			continue;
+		_cleanup_free_ char *tmp = xasprintf("%.200s.udocker-link", name);
+		unlinkat(dirfd(d), tmp, 0);
+		if (symlinkat(next, dirfd(d), tmp) < 0 ||
+		    renameat(dirfd(d), tmp, dirfd(d), name) < 0) {
+			unlinkat(dirfd(d), tmp, 0);
+			cv->errors++;
+		}
+	}
+	closedir(d);
+	return ret;
+}
+
 static int convert_links(const char *root, const char *from, const char *to, struct ud_error **err)
 {
-	walk_from = from;
-	walk_from_len = strlen(from);
-	walk_to = to;
-	walk_errors = 0;
-	if (nftw(root, convert_link, 64, FTW_PHYS) < 0)
+	struct convert cv = {from, to, strlen(from), strlen(to), 0};
+	int fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
 		return ud_error_sys(err, errno, "cannot walk '%s'", root);
-	if (walk_errors)
+	if (convert_dir(&cv, fd, root, err) < 0)
+		return -1;
+	if (cv.errors)
 		return ud_error_set(err, UD_ERR_IO, "%d symlinks in '%s' could not be converted",
-				    walk_errors, root);
+				    cv.errors, root);
 	return 0;
 }
 
@@ -216,27 +250,52 @@ static size_t replace_all(char *data, size_t len, const char *from, const char *
 	return count;
 }
 
-static int loader_host(const char *root, char **host, struct ud_error **err)
+/* The container's loader as a path in its root with no symlink left
+ * (resolved in the root: an image's link never leads the patch out). */
+static char *loader_in_root(int root_fd, const char *root, struct ud_error **err)
 {
 	_cleanup_free_ char *ld = container_loader(root, err);
 	if (ld == NULL)
-		return -1;
-	_cleanup_free_ char *joined = xasprintf("%s%s", root, ld);
-	*host = realpath(joined, NULL);
-	if (*host == NULL)
-		return ud_error_sys(err, errno, "container loader '%s'", ld);
-	return 0;
+		return NULL;
+	char *res = ud_root_resolve(root_fd, ld, err);
+	if (res == NULL)
+		ud_error_prefix(err, "container loader '%s'", ld);
+	return res;
+}
+
+/* Reads the file at path in the root; its mode in *mode. */
+static char *read_in_root(int root_fd, const char *path, size_t *len, mode_t *mode,
+			  struct ud_error **err)
+{
+	_cleanup_close_ int fd = ud_root_open(root_fd, path, O_RDONLY | O_NOFOLLOW, 0, err);
+	struct stat st;
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0) {
+		ud_error_sys(err, errno, "'%s'", path);
+		return NULL;
+	}
+	*mode = st.st_mode & 07777;
+	_cleanup_free_ char *proc = xasprintf("/proc/self/fd/%d", fd);
+	return ud_read_file(proc, len, err);
 }
 
 static int patch_loader(const char *root, struct ud_error **err)
 {
-	_cleanup_free_ char *ld = NULL;
-	if (loader_host(root, &ld, err) < 0)
+	_cleanup_close_ int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		return ud_error_sys(err, errno, "cannot open '%s'", root);
+	_cleanup_free_ char *ld = loader_in_root(root_fd, root, err);
+	if (ld == NULL)
 		return -1;
 	_cleanup_free_ char *orig = cdir_file(root, "ld.so.orig");
 	size_t len = 0;
+	mode_t mode = 0755;
+	_cleanup_free_ char *cur = read_in_root(root_fd, ld, &len, &mode, err);
+	if (cur == NULL)
+		return -1;
 	_cleanup_free_ char *data =
-		ud_path_exists(orig) ? ud_read_file(orig, &len, err) : ud_read_file(ld, &len, err);
+		ud_path_exists(orig) ? ud_read_file(orig, &len, err) : steal_pointer(&cur);
 	if (data == NULL)
 		return -1;
 	if (!ud_path_exists(orig) && ud_write_file_atomic(orig, data, len, 0644, err) < 0)
@@ -251,10 +310,7 @@ static int patch_loader(const char *root, struct ud_error **err)
 		return ud_error_set(err, UD_ERR_UNSUPPORTED,
 				    "'%s' does not look like glibc's loader (no LD_LIBRARY_PATH)",
 				    ld);
-	struct stat st;
-	if (stat(ld, &st) < 0)
-		return ud_error_sys(err, errno, "'%s'", ld);
-	return ud_write_file_atomic(ld, data, len, st.st_mode & 07777, err);
+	return ud_root_write_file(root_fd, ld, data, len, mode, err);
 }
 
 static int restore_loader(const char *root, struct ud_error **err)
@@ -262,14 +318,17 @@ static int restore_loader(const char *root, struct ud_error **err)
 	_cleanup_free_ char *orig = cdir_file(root, "ld.so.orig");
 	if (!ud_path_exists(orig))
 		return 0;
-	_cleanup_free_ char *ld = NULL;
-	if (loader_host(root, &ld, err) < 0)
+	_cleanup_close_ int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		return ud_error_sys(err, errno, "cannot open '%s'", root);
+	_cleanup_free_ char *ld = loader_in_root(root_fd, root, err);
+	if (ld == NULL)
 		return -1;
-	size_t len = 0;
+	size_t len = 0, cur_len = 0;
+	mode_t mode = 0755;
 	_cleanup_free_ char *data = ud_read_file(orig, &len, err);
-	struct stat st;
-	if (data == NULL || stat(ld, &st) < 0 ||
-	    ud_write_file_atomic(ld, data, len, st.st_mode & 07777, err) < 0)
+	_cleanup_free_ char *cur = data ? read_in_root(root_fd, ld, &cur_len, &mode, err) : NULL;
+	if (cur == NULL || ud_root_write_file(root_fd, ld, data, len, mode, err) < 0)
 		return ud_error_prefix(err, "restoring the loader of '%s'", root);
 	unlink(orig);
 	return 0;

@@ -37,18 +37,29 @@ static void write_proc(const char *file, const char *text)
 	close(fd);
 }
 
-static void bind(const char *root, const struct ud_bind *b, const char *records)
+/* Mount points are made and mounted on through fds resolved in the root
+ * (/proc/self/fd/N): no symlink of the image leads a mount out of it. */
+static void bind(int root_fd, const struct ud_bind *b, const char *records)
 {
 	struct stat st;
 	if (stat(b->host, &st) < 0)
 		die("invalid host volume path: %s: %s", b->host, strerror(errno));
 	struct ud_error *err = NULL;
-	if (ud_engine_make_mountpoint(root, b->path, S_ISDIR(st.st_mode), records, &err) < 0)
+	int fd = -1;
+	if (ud_engine_make_mountpoint(root_fd, b->path, S_ISDIR(st.st_mode), records, &fd, &err) <
+	    0)
 		die("%s", err->msg);
-	_cleanup_free_ char *target = ud_path_join(root, b->path);
+	char target[64];
+	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
 	if (mount(b->host, target, NULL, MS_BIND | MS_REC, NULL) < 0)
 		die("cannot bind '%s' to '%s': %s", b->host, b->path, strerror(errno));
+	close(fd);
 	if (b->readonly) {
+		/* The mount just made, on top of the mount point. */
+		fd = ud_root_open(root_fd, b->path, O_PATH, 0, &err);
+		if (fd < 0)
+			die("%s", err->msg);
+		snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
 		/* A remount in a user namespace must keep the flags the host
 		 * mount has locked (nosuid, nodev): try with them first. */
 		unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC;
@@ -56,6 +67,7 @@ static void bind(const char *root, const struct ud_bind *b, const char *records)
 		    mount(NULL, target, NULL, flags | MS_NOSUID, NULL) < 0 &&
 		    mount(NULL, target, NULL, flags, NULL) < 0)
 			die("cannot make '%s' read-only: %s", b->path, strerror(errno));
+		close(fd);
 	}
 }
 
@@ -95,8 +107,13 @@ child(const struct ud_run_request *r, uid_t outer_uid, gid_t outer_gid)
 		die("cannot make mounts private: %s", strerror(errno));
 	if (mount(r->root, r->root, NULL, MS_BIND | MS_REC, NULL) < 0)
 		die("cannot bind the container root '%s': %s", r->root, strerror(errno));
+	/* Opened after the bind above: the mounts below go into it. */
+	int root_fd = open(r->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		die("cannot open the container root '%s': %s", r->root, strerror(errno));
 	for (size_t i = 0; i < r->n_binds; i++)
-		bind(r->root, &r->binds[i], r->mountpoints);
+		bind(root_fd, &r->binds[i], r->mountpoints);
+	close(root_fd);
 	if (r->hostname && sethostname(r->hostname, strlen(r->hostname)) < 0)
 		die("cannot set the hostname: %s", strerror(errno));
 	if (chdir(r->root) < 0)

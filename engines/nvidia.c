@@ -66,9 +66,8 @@ static bool is_nvidia_lib(const char *name)
 
 /* The highest GLIBC_M.N an ELF file needs (verneed) or defines (verdef),
  * as M*1000+N; 0 when none. */
-static unsigned glibc_version(const char *path, bool defined)
+static unsigned glibc_version_fd(int fd, bool defined)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
 	struct stat st;
@@ -141,24 +140,36 @@ static unsigned glibc_version(const char *path, bool defined)
 	return best;
 }
 
-unsigned ud_engine_container_glibc(const char *root)
+static unsigned glibc_version(const char *path, bool defined)
+{
+	return glibc_version_fd(open(path, O_RDONLY | O_CLOEXEC), defined);
+}
+
+/* The container's libc, resolved in its root (root_fd). */
+static unsigned container_glibc(int root_fd)
 {
 	const char *const libcs[] = {"/lib/x86_64-linux-gnu/libc.so.6",
 				     "/usr/lib/x86_64-linux-gnu/libc.so.6", "/lib64/libc.so.6",
 				     "/usr/lib64/libc.so.6", "/lib/libc.so.6"};
 	for (size_t i = 0; i < UD_ARRAY_SIZE(libcs); i++) {
-		_cleanup_free_ char *p = xasprintf("%s%s", root, libcs[i]);
-		unsigned v = glibc_version(p, true);
+		unsigned v =
+			glibc_version_fd(ud_root_open(root_fd, libcs[i], O_RDONLY, 0, NULL), true);
 		if (v)
 			return v;
 	}
 	return 0;
 }
 
+unsigned ud_engine_container_glibc(const char *root)
+{
+	_cleanup_close_ int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return root_fd < 0 ? 0 : container_glibc(root_fd);
+}
+
 /* ---------------------------------------------------------- copying */
 
 struct copy {
-	char *src, *dst;
+	char *src, *dst; /* host path, container path */
 };
 
 static void add_copy(struct copy **list, size_t *n, const char *src, const char *dst)
@@ -203,28 +214,31 @@ static bool has_driver(const char *dir)
 	return found;
 }
 
-static int copy_one(const struct copy *c, struct ud_error **err)
+/* Into the container root open at root_fd: every directory on the way is
+ * resolved in the root, and what is at c->dst replaced (not followed). */
+static int copy_one(int root_fd, const struct copy *c, struct ud_error **err)
 {
 	struct stat st;
 	if (lstat(c->src, &st) < 0)
 		return ud_error_sys(err, errno, "'%s'", c->src);
-	_cleanup_free_ char *parent = xstrdup(c->dst);
-	*strrchr(parent, '/') = '\0';
-	if (ud_mkdir_p(parent, 0755, err) < 0)
+	_cleanup_free_ char *name = NULL;
+	_cleanup_close_ int dir = ud_root_open_parent(root_fd, c->dst, false, true, &name, err);
+	if (dir < 0)
 		return -1;
-	unlink(c->dst);
+	if (unlinkat(dir, name, 0) < 0 && errno != ENOENT)
+		return ud_error_sys(err, errno, "cannot replace '%s' in the container", c->dst);
 	if (S_ISLNK(st.st_mode)) {
 		char target[4096];
 		ssize_t n = readlink(c->src, target, sizeof(target) - 1);
 		if (n < 0)
 			return ud_error_sys(err, errno, "'%s'", c->src);
 		target[n] = '\0';
-		if (symlink(target, c->dst) < 0)
+		if (symlinkat(target, dir, name) < 0)
 			return ud_error_sys(err, errno, "'%s'", c->dst);
 		return 0;
 	}
 	mode_t mode = (st.st_mode & 07777) | S_IRUSR | S_IWUSR;
-	return ud_copy_file(c->src, c->dst, mode, err);
+	return ud_root_copy_file(root_fd, c->src, c->dst, mode, err);
 }
 
 int ud_engine_nvidia_setup(const char *root, bool force, struct ud_error **err)
@@ -237,18 +251,27 @@ int ud_engine_nvidia_setup(const char *root, bool force, struct ud_error **err)
 	const char *llp = getenv("LD_LIBRARY_PATH");
 	if ((env_dirs == NULL || *env_dirs == '\0') && llp && *llp)
 		ud_buf_printf(&dirs, ":%s", llp);
+	_cleanup_close_ int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0) {
+		ud_buf_release(&dirs);
+		return ud_error_sys(err, errno, "cannot open the container root '%s'", root);
+	}
+	/* Container paths, resolved in the root (an image's symlink there
+	 * never leads the copies out of it). */
 	const char *const dests[] = {"/usr/lib/x86_64-linux-gnu", "/usr/lib64"};
 	_cleanup_free_ char *dest = NULL;
 	for (size_t i = 0; i < UD_ARRAY_SIZE(dests) && dest == NULL; i++) {
-		_cleanup_free_ char *d = xasprintf("%s%s", root, dests[i]);
-		if (ud_is_dir(d))
-			dest = steal_pointer(&d);
+		int d = ud_root_open(root_fd, dests[i], O_PATH | O_DIRECTORY, 0, NULL);
+		if (d >= 0) {
+			close(d);
+			dest = xstrdup(dests[i]);
+		}
 	}
 	struct copy *list = NULL;
 	size_t n = 0;
 	int rc = 0;
 	char *save = NULL;
-	_cleanup_free_ char *into = dest ? xstrdup(dest) : xasprintf("%s%s", root, dests[0]);
+	_cleanup_free_ char *into = xstrdup(dest ? dest : dests[0]);
 	for (char *d = strtok_r(dirs.data, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
 		if (!has_driver(d))
 			continue;
@@ -256,7 +279,7 @@ int ud_engine_nvidia_setup(const char *root, bool force, struct ud_error **err)
 		collect_libs(d, "tls", into, &list, &n);
 	}
 	size_t n_libs = n;
-	unsigned have = ud_engine_container_glibc(root);
+	unsigned have = container_glibc(root_fd);
 	if (n_libs == 0)
 		rc = ud_error_set(err, UD_ERR_NOT_FOUND,
 				  "host nvidia libraries not found (looked in %s; set "
@@ -276,13 +299,13 @@ int ud_engine_nvidia_setup(const char *root, bool force, struct ud_error **err)
 	const char *etcdir = getenv("UDOCKER_NVIDIA_ETCDIR");
 	for (size_t i = 0; rc == 0 && i < UD_ARRAY_SIZE(tools); i++) {
 		_cleanup_free_ char *src = ud_path_join(bindir ? bindir : "/usr/bin", tools[i]);
-		_cleanup_free_ char *dst = xasprintf("%s/usr/bin/%s", root, tools[i]);
+		_cleanup_free_ char *dst = xasprintf("/usr/bin/%s", tools[i]);
 		if (ud_path_exists(src))
 			add_copy(&list, &n, src, dst);
 	}
 	for (size_t i = 0; rc == 0 && i < UD_ARRAY_SIZE(etc_files); i++) {
 		_cleanup_free_ char *src = ud_path_join(etcdir ? etcdir : "/etc", etc_files[i]);
-		_cleanup_free_ char *dst = xasprintf("%s/etc/%s", root, etc_files[i]);
+		_cleanup_free_ char *dst = xasprintf("/etc/%s", etc_files[i]);
 		if (ud_path_exists(src))
 			add_copy(&list, &n, src, dst);
 	}
@@ -297,15 +320,16 @@ int ud_engine_nvidia_setup(const char *root, bool force, struct ud_error **err)
 				list[i].src, need / 1000, need % 1000, have / 1000, have % 1000);
 	}
 	for (size_t i = 0; rc == 0 && !force && i < n; i++) {
-		struct stat st;
-		if (lstat(list[i].dst, &st) == 0)
+		_cleanup_close_ int there =
+			ud_root_open(root_fd, list[i].dst, O_PATH | O_NOFOLLOW, 0, NULL);
+		if (there >= 0)
 			rc = ud_error_set(err, UD_ERR_EXISTS,
 					  "nvidia installation already exists, use --force to "
 					  "overwrite (%s)",
 					  list[i].dst);
 	}
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = copy_one(&list[i], err);
+		rc = copy_one(root_fd, &list[i], err);
 	for (size_t i = 0; i < n; i++) {
 		free(list[i].src);
 		free(list[i].dst);

@@ -200,6 +200,10 @@ int ud_engine_r1_run(const char *mode, const struct ud_run_request *r, int *stat
 		if (!ud_path_exists(r->binds[i].host))
 			return ud_error_set(err, UD_ERR_USAGE, "invalid host volume path: %s",
 					    r->binds[i].host);
+	/* Made (resolved in the root) and recorded here as N1 does: the
+	 * runtime then finds them where its own resolution leads. */
+	if (ud_engine_make_mountpoints(r, err) < 0)
+		return -1;
 	const char *tmp = getenv("UDOCKER_TMP");
 	if (tmp == NULL || *tmp == '\0')
 		tmp = getenv("TMPDIR");

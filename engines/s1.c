@@ -73,10 +73,22 @@ int ud_engine_s1_run(const struct ud_run_request *r, int *status, struct ud_erro
 			return ud_error_set(err, UD_ERR_USAGE, "invalid host volume path: %s",
 					    r->binds[i].host);
 	/* The tool binds onto these; they must exist in the directory. */
+	_cleanup_close_ int root_fd = open(r->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		return ud_error_sys(err, errno, "cannot open the container root '%s'", r->root);
 	const char *const dirs[] = {"/var/tmp", "/tmp", "/proc", "/dev", "/sys", "/root"};
 	for (size_t i = 0; i < UD_ARRAY_SIZE(dirs); i++) {
-		_cleanup_free_ char *d = xasprintf("%s%s", r->root, dirs[i]);
-		ud_mkdir_p(d, 0755, NULL);
+		int d = ud_root_mkdir_p(root_fd, dirs[i], 0755, NULL);
+		if (d >= 0)
+			close(d);
+	}
+	/* The tool binds host paths: ROOT's own, resolved in the root. */
+	_cleanup_free_ char *in_root = NULL, *in_tmp = NULL, *in_vartmp = NULL;
+	char **ins[] = {&in_root, &in_tmp, &in_vartmp};
+	const char *guest[] = {"/root", "/tmp", "/var/tmp"};
+	for (size_t i = 0; i < UD_ARRAY_SIZE(ins); i++) {
+		_cleanup_free_ char *res = ud_root_resolve(root_fd, guest[i], NULL);
+		*ins[i] = xasprintf("%s%s", r->root, res ? res : guest[i]);
 	}
 	const char *base = strrchr(tool, '/');
 	bool apptainer = strcmp(base ? base + 1 : tool, "apptainer") == 0;
@@ -105,15 +117,15 @@ int ud_engine_s1_run(const struct ud_run_request *r, int *status, struct ud_erro
 	}
 	if (!home) {
 		ud_strv_push(&argv, xstrdup("--home"));
-		ud_strv_push(&argv, xasprintf("%s/root:/root", r->root));
+		ud_strv_push(&argv, xasprintf("%s:/root", in_root));
 	}
 	if (!tmp) {
 		ud_strv_push(&argv, xstrdup("-B"));
-		ud_strv_push(&argv, xasprintf("%s/tmp:/tmp", r->root));
+		ud_strv_push(&argv, xasprintf("%s:/tmp", in_tmp));
 	}
 	if (!vartmp) {
 		ud_strv_push(&argv, xstrdup("-B"));
-		ud_strv_push(&argv, xasprintf("%s/var/tmp:/var/tmp", r->root));
+		ud_strv_push(&argv, xasprintf("%s:/var/tmp", in_vartmp));
 	}
 	ud_strv_push(&argv, xstrdup(r->root));
 	for (size_t i = 0; r->argv[i]; i++)

@@ -486,7 +486,8 @@ int ud_store_container_purge(const struct ud_store *s, const char *id, int *remo
 	if (c == NULL)
 		return -1;
 	_cleanup_free_ char *records = ud_path_join(c->dir, ".mountpoints");
-	DIR *d = opendir(records);
+	_cleanup_close_ int root_fd = open(c->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = root_fd >= 0 ? opendir(records) : NULL;
 	if (d) {
 		struct dirent *de;
 		while ((de = readdir(d)) != NULL) {
@@ -495,12 +496,17 @@ int ud_store_container_purge(const struct ud_store *s, const char *id, int *remo
 			if (n <= 0 || path[0] != '/')
 				continue;
 			path[n] = '\0';
-			/* Only what udocker made: an empty directory or an empty file. */
-			_cleanup_free_ char *full = ud_path_join(c->root, path);
+			/* Only what udocker made: an empty directory or an empty
+			 * file, where a run made it (resolved in the root, as
+			 * the run did: never a host file through a symlink). */
+			_cleanup_free_ char *name = NULL;
+			_cleanup_close_ int dir =
+				ud_root_open_parent(root_fd, path, true, false, &name, NULL);
 			struct stat st;
-			if (lstat(full, &st) == 0 &&
-			    ((S_ISDIR(st.st_mode) && rmdir(full) == 0) ||
-			     (S_ISREG(st.st_mode) && st.st_size == 0 && unlink(full) == 0)))
+			if (dir >= 0 && fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    ((S_ISDIR(st.st_mode) && unlinkat(dir, name, AT_REMOVEDIR) == 0) ||
+			     (S_ISREG(st.st_mode) && st.st_size == 0 &&
+			      unlinkat(dir, name, 0) == 0)))
 				(*removed)++;
 			unlinkat(dirfd(d), de->d_name, 0);
 		}

@@ -256,6 +256,88 @@ START_TEST(escape_for_terminal)
 }
 END_TEST
 
+/* Both ways of resolving inside a root: openat2 and the component walk. */
+static void root_helpers(bool fast)
+{
+	ud_root_use_openat2(fast);
+	char tmpl[] = "/tmp/ud-root-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(tmpl));
+	_cleanup_free_ char *root = ud_path_join(tmpl, "ROOT");
+	_cleanup_free_ char *host = ud_path_join(tmpl, "host");
+	ck_assert_int_eq(mkdir(root, 0755), 0);
+	ck_assert_int_eq(mkdir(host, 0755), 0);
+	_cleanup_free_ char *l1 = ud_path_join(root, "abs");
+	_cleanup_free_ char *l2 = ud_path_join(root, "rel");
+	_cleanup_free_ char *l3 = ud_path_join(root, "self");
+	_cleanup_free_ char *l4 = ud_path_join(root, "loop");
+	ck_assert_int_eq(symlink(host, l1), 0);
+	ck_assert_int_eq(symlink("../../../../../../../../../../../..", l2), 0);
+	_cleanup_free_ char *selfdir = ud_path_join(root, "real");
+	ck_assert_int_eq(symlink(selfdir, l3), 0); /* as the F modes write them */
+	ck_assert_int_eq(symlink("loop", l4), 0);
+	int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(rfd, 0);
+	struct ud_error *err = NULL;
+	/* Absolute and climbing links stay inside. */
+	ck_assert_int_eq(ud_root_write_file(rfd, "/abs/x", "1", 1, 0644, &err), 0);
+	_cleanup_free_ char *rel_host = xasprintf("rel%s/y", host);
+	ck_assert_int_eq(ud_root_write_file(rfd, rel_host, "2", 1, 0644, &err), 0);
+	int d = ud_root_mkdir_p(rfd, "rel/../abs/sub/dir", 0755, &err);
+	ck_assert_int_ge(d, 0);
+	close(d);
+	_cleanup_free_ char *name = NULL;
+	d = ud_root_open_parent(rfd, "/abs/sub/file", true, true, &name, &err);
+	ck_assert_int_ge(d, 0);
+	ck_assert_int_eq(mknodat(d, name, S_IFREG | 0644, 0), 0);
+	close(d);
+	_cleanup_free_ char *hx = ud_path_join(host, "x");
+	_cleanup_free_ char *hy = ud_path_join(host, "y");
+	_cleanup_free_ char *hs = ud_path_join(host, "sub");
+	ck_assert(!ud_path_exists(hx));
+	ck_assert(!ud_path_exists(hy));
+	ck_assert(!ud_path_exists(hs));
+	_cleanup_free_ char *in_x = xasprintf("%s%s/x", root, host);
+	_cleanup_free_ char *in_y = xasprintf("%s%s/y", root, host);
+	_cleanup_free_ char *in_f = xasprintf("%s%s/sub/file", root, host);
+	ck_assert(ud_is_file(in_x));
+	ck_assert(ud_is_file(in_y));
+	ck_assert(ud_is_file(in_f));
+	_cleanup_free_ char *res = ud_root_resolve(rfd, "abs/sub/dir/..", &err);
+	_cleanup_free_ char *want = xasprintf("%s/sub", host);
+	ck_assert_str_eq(res, want);
+	/* A link naming the root's host path means the path below it. */
+	ck_assert_int_eq(ud_root_write_file(rfd, "/self/z", "3", 1, 0644, &err), 0);
+	_cleanup_free_ char *in_z = ud_path_join(selfdir, "z");
+	ck_assert(ud_is_file(in_z));
+	/* O_NOFOLLOW and loops. */
+	ck_assert_int_lt(ud_root_open(rfd, "abs", O_RDONLY | O_NOFOLLOW, 0, &err), 0);
+	ud_error_clear(&err);
+	ck_assert_int_lt(ud_root_open(rfd, "loop/x", O_RDONLY, 0, &err), 0);
+	ck_assert_int_eq(err->sys, ELOOP);
+	ud_error_clear(&err);
+	int fd = ud_root_open(rfd, "/abs/x", O_RDONLY, 0, &err);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	free(steal_pointer(&name));
+	ck_assert_int_lt(ud_root_open_parent(rfd, "a/..", false, false, &name, &err), 0);
+	ud_error_clear(&err);
+	close(rfd);
+	ck_assert_int_eq(ud_rmtree(tmpl, NULL), 0);
+	ud_root_use_openat2(true);
+}
+
+START_TEST(root_openat2)
+{
+	root_helpers(true);
+}
+END_TEST
+
+START_TEST(root_walk)
+{
+	root_helpers(false);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("common");
@@ -271,6 +353,8 @@ int main(void)
 	tcase_add_test(tc, shared_locks);
 	tcase_add_test(tc, random_ids);
 	tcase_add_test(tc, escape_for_terminal);
+	tcase_add_test(tc, root_openat2);
+	tcase_add_test(tc, root_walk);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
