@@ -109,7 +109,7 @@ char *ud_store_import(const struct ud_store *s, const char *tarball, int fd, con
 	} else {
 		r = copy_fd(fd, tmp, err);
 	}
-	if (r == 0 && ud_store_tar_check(tmp, err) < 0)
+	if (r == 0 && ud_store_tar_check(tmp, s->max_layer_size, err) < 0)
 		r = ud_error_prefix(err, "import: not a tar archive");
 	char hex[UD_SHA256_HEX_LEN + 1];
 	struct stat st;
