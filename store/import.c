@@ -102,10 +102,15 @@ char *ud_store_import(const struct ud_store *s, const char *tarball, int fd, con
 	bool linked = false;
 	int r = 0;
 	if (tarball && strcmp(tarball, "-") != 0) {
+		/* Copied to tmp itself, not through a temporary of its own: a
+		 * killed import leaves only what the stale sweep takes. */
+		_cleanup_close_ int in = -1;
 		if (move && linkat(AT_FDCWD, tarball, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0)
 			linked = true;
+		else if ((in = open(tarball, O_RDONLY | O_CLOEXEC)) < 0)
+			r = ud_error_sys(err, errno, "cannot open '%s'", tarball);
 		else
-			r = ud_copy_file(tarball, tmp, 0644, err);
+			r = copy_fd(in, tmp, err);
 	} else {
 		r = copy_fd(fd, tmp, err);
 	}

@@ -410,6 +410,33 @@ check "cap on import of a bzip2 tarball: refused" rc_is 1
 check "cap on import of a bzip2 tarball: the error names the limit" err_has "exceeds the limit of 1048576 bytes"
 check "cap on import of a bzip2 tarball: no image" [ ! -e "$UDOCKER_DIR/repos/hs/bz" ]
 check "cap on import of a bzip2 tarball: nothing left in layers/.partial" [ -z "$(ls -A "$UDOCKER_DIR/layers/.partial")" ]
+
+# An import killed (-9) while it copies the tarball leaves nothing that
+# the stale sweep of the next import (entries older than an hour) misses.
+/usr/bin/python3 - <<'EOPY'
+with open("hs_kill.tar", "wb") as f:
+    f.truncate(256 << 20)  # zeros: an empty tar archive, slow to copy
+EOPY
+"$UD_BIN" import hs_kill.tar hs/kill:1 >/dev/null 2>&1 &
+hs_pid=$!
+hs_seen=0
+for ((i = 0; i < 2000; i++)); do
+  if ls -A "$UDOCKER_DIR/layers/.partial/" 2>/dev/null | grep -qv '\.lock$'; then
+    kill -STOP $hs_pid 2>/dev/null && hs_seen=1
+    break
+  fi
+  kill -0 $hs_pid 2>/dev/null || break
+  sleep 0.005
+done
+kill -9 $hs_pid 2>/dev/null
+wait $hs_pid 2>/dev/null
+check "import killed while copying: it was caught copying" [ $hs_seen = 1 ]
+touch -h -d '2 hours ago' "$UDOCKER_DIR"/layers/.partial/* "$UDOCKER_DIR"/layers/.partial/.[!.]* 2>/dev/null
+ud import hs_base.tar hs/sweep2:1
+check "import killed while copying: the next import works" rc_is 0
+check "import killed while copying: its sweep leaves layers/.partial empty" [ -z "$(ls -A "$UDOCKER_DIR/layers/.partial")" ]
+check "import killed while copying: no image" [ ! -e "$UDOCKER_DIR/repos/hs/kill/1/TAG" ]
+ud rmi hs/sweep2:1
 check "store: after the archives of hs_mk2.py both containers are intact" hs_intact
 export UDOCKER_DIR="$T_TMP/repo"
 
