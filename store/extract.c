@@ -233,6 +233,25 @@ static int write_data(struct layer_ctx *L, const char *member, int fd, struct ud
 	return 0;
 }
 
+/* A sparse member ending in a hole has no data there: the file gets its
+ * size (a hole, no disk) unless that is past the cap. */
+static int sparse_end(const struct layer_ctx *L, struct archive_entry *e, const char *member,
+		      int fd, struct ud_error **err)
+{
+	int64_t size = archive_entry_size(e);
+	struct stat st;
+	if (size <= 0 || fstat(fd, &st) < 0 || st.st_size >= size)
+		return 0;
+	if (L->max_size > 0 && size > L->max_size)
+		return member_error(L, err, member,
+				    "sparse size %lld exceeds the limit of %lld bytes "
+				    "(UDOCKER_MAX_LAYER_SIZE, udocker.conf max_layer_size)",
+				    (long long)size, (long long)L->max_size);
+	if (ftruncate(fd, size) < 0)
+		return member_error(L, err, member, "cannot write: %s", strerror(errno));
+	return 0;
+}
+
 /* Permissions kept from a layer's mode. */
 static mode_t layer_perm(mode_t mode, bool dir)
 {
@@ -298,7 +317,8 @@ static int apply_entry(struct layer_ctx *L, struct archive_entry *e, const char 
 			if (fd < 0) {
 				r = member_error(L, err, member, "cannot create: %s",
 						 strerror(errno));
-			} else if ((r = write_data(L, member, fd, err)) == 0) {
+			} else if ((r = write_data(L, member, fd, err)) == 0 &&
+				   (r = sparse_end(L, e, member, fd, err)) == 0) {
 				L->stats->files++;
 				struct timespec ts[2] = {{archive_entry_mtime(e), 0},
 							 {archive_entry_mtime(e), 0}};

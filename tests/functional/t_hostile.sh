@@ -437,6 +437,22 @@ check "import killed while copying: the next import works" rc_is 0
 check "import killed while copying: its sweep leaves layers/.partial empty" [ -z "$(ls -A "$UDOCKER_DIR/layers/.partial")" ]
 check "import killed while copying: no image" [ ! -e "$UDOCKER_DIR/repos/hs/kill/1/TAG" ]
 ud rmi hs/sweep2:1
+
+# A sparse member ending in a hole (GNU tar -S) keeps its size, as a
+# hole; a sparse size past the cap is refused.
+mkdir -p hs_sparse
+printf abc >hs_sparse/s
+truncate -s 10M hs_sparse/s
+tar -C hs_sparse -S -cf hs_sparse.tar s
+ud import --tocontainer hs_sparse.tar
+check "sparse member ending in a hole: imported" rc_is 0
+check "sparse member ending in a hole: same size" [ "$(stat -c %s "$C/$OUT/ROOT/s" 2>/dev/null)" = 10485760 ]
+check "sparse member ending in a hole: same content" cmp -s "$C/$OUT/ROOT/s" hs_sparse/s
+ud rm "$OUT"
+UDOCKER_MAX_LAYER_SIZE=1M ud import --tocontainer hs_sparse.tar
+check "sparse member past the cap: refused" rc_is 1
+check "sparse member past the cap: the error names the limit" err_has "sparse size 10485760 exceeds the limit of 1048576 bytes"
+check "sparse member past the cap: nothing left behind" hs_nothing_left
 check "store: after the archives of hs_mk2.py both containers are intact" hs_intact
 export UDOCKER_DIR="$T_TMP/repo"
 
