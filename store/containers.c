@@ -108,9 +108,10 @@ char *ud_store_container_create(const struct ud_store *s, const char *name, cons
 	int rootfd = r == 0 ? open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	if (r == 0 && rootfd < 0)
 		r = ud_error_sys(err, errno, "cannot open '%s'", root);
+	int64_t total = 0; /* the cap is on all layers together */
 	for (size_t i = 0; r == 0 && img->layer_files[i]; i++)
-		if (ud_store_extract_layer(rootfd, img->layer_files[i], s->max_layer_size, stats,
-					   err) < 0)
+		if (ud_store_extract_layer(rootfd, img->layer_files[i], s->max_layer_size, &total,
+					   stats, err) < 0)
 			r = ud_error_prefix(err, "create from %s", imgname);
 	if (rootfd >= 0)
 		close(rootfd);
@@ -446,14 +447,22 @@ char *ud_store_container_import(const struct ud_store *s, const char *tarball, b
 				image_name ? image_name : "IMPORTED:unknown", err);
 	int fd = r == 0 ? open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	struct ud_extract_stats st = {0};
-	if (r == 0 &&
-	    (fd < 0 || ud_store_extract_layer(fd, tarball, s->max_layer_size, &st, err) < 0))
+	int64_t total = 0;
+	if (r == 0 && (fd < 0 || ud_store_extract_layer(fd, tarball, s->max_layer_size, &total, &st,
+							err) < 0))
 		r = fd < 0 ? ud_error_sys(err, errno, "cannot open '%s'", target) : -1;
 	if (fd >= 0)
 		close(fd);
 	_cleanup_free_ char *root = ud_path_join(hidden, "ROOT");
-	if (r == 0 && !ud_is_dir(root))
+	/* lstat: a ROOT that is a symlink (to a host directory, to another
+	 * container's ROOT) would have every run write there. */
+	struct stat rst;
+	if (r == 0 && lstat(root, &rst) < 0)
 		r = ud_error_set(err, UD_ERR_INVALID, "'%s' is not a container export (no ROOT)",
+				 tarball);
+	else if (r == 0 && !S_ISDIR(rst.st_mode))
+		r = ud_error_set(err, UD_ERR_INVALID,
+				 "'%s' is not a container export (its ROOT is not a directory)",
 				 tarball);
 	if (r == 0 && clone) {
 		/* Names and protection are not cloned. */

@@ -8,7 +8,10 @@
  * a removal. Modes are the layer's with group and other write, setuid and
  * setgid removed (the sticky bit of directories stays), plus read and
  * write for the owner, who owns everything, as udocker does. The
- * decompressed tar stream is capped (struct ud_store's max_layer_size). */
+ * decompressed tar streams of the layers of one container together are
+ * capped (struct ud_store's max_layer_size), the data of skipped members
+ * included: a bomb split into layers, or hidden in a member that is not
+ * written, stops at the same limit. */
 #include "store/archive_dl.h"
 #include "store/store_private.h"
 
@@ -24,7 +27,8 @@ struct layer_ctx {
 	int rootfd;
 	const char *layer;
 	struct archive *a;
-	int64_t max_size; /* of the decompressed tar stream; <= 0: no limit */
+	int64_t max_size; /* of the decompressed tar streams; <= 0: no limit */
+	int64_t before;	  /* decompressed bytes of the layers applied before */
 	char **created;	  /* paths this layer created (kept by an opaque marker) */
 	size_t n_created, cap_created;
 	struct ud_extract_stats *stats;
@@ -57,12 +61,30 @@ __attribute__((format(printf, 4, 5))) static int member_error(const struct layer
 
 static int check_size(const struct layer_ctx *L, struct ud_error **err)
 {
-	if (L->max_size <= 0 || archive_filter_bytes(L->a, 0) <= L->max_size)
+	if (L->max_size <= 0 || L->before + archive_filter_bytes(L->a, 0) <= L->max_size)
 		return 0;
 	return ud_error_set(err, UD_ERR_INVALID,
-			    "layer '%s': decompressed size exceeds the limit of %lld bytes "
+			    "layer '%s': decompressed size%s exceeds the limit of %lld bytes "
 			    "(UDOCKER_MAX_LAYER_SIZE, udocker.conf max_layer_size)",
-			    L->layer, (long long)L->max_size);
+			    L->layer, L->before > 0 ? " with the layers before it" : "",
+			    (long long)L->max_size);
+}
+
+/* Reads what is left of the member's data (a skipped member's, all of
+ * it) under the cap: libarchive's own skip would decompress it unchecked. */
+static int drain(const struct layer_ctx *L, struct ud_error **err)
+{
+	const void *buf;
+	size_t size;
+	la_int64_t off;
+	int r;
+	while ((r = archive_read_data_block(L->a, &buf, &size, &off)) == ARCHIVE_OK)
+		if (check_size(L, err) < 0)
+			return -1;
+	if (r == ARCHIVE_EOF)
+		return 0;
+	_cleanup_free_ char *why = ud_str_escape(archive_error_string(L->a), 256);
+	return ud_error_set(err, UD_ERR_INVALID, "layer '%s': %s", L->layer, why);
 }
 
 enum path_kind { PATH_OK, PATH_ROOT, PATH_DOTDOT, PATH_LONG };
@@ -211,6 +233,25 @@ static int write_data(struct layer_ctx *L, const char *member, int fd, struct ud
 	return 0;
 }
 
+/* A sparse member ending in a hole has no data there: the file gets its
+ * size (a hole, no disk) unless that is past the cap. */
+static int sparse_end(const struct layer_ctx *L, struct archive_entry *e, const char *member,
+		      int fd, struct ud_error **err)
+{
+	int64_t size = archive_entry_size(e);
+	struct stat st;
+	if (size <= 0 || fstat(fd, &st) < 0 || st.st_size >= size)
+		return 0;
+	if (L->max_size > 0 && size > L->max_size)
+		return member_error(L, err, member,
+				    "sparse size %lld exceeds the limit of %lld bytes "
+				    "(UDOCKER_MAX_LAYER_SIZE, udocker.conf max_layer_size)",
+				    (long long)size, (long long)L->max_size);
+	if (ftruncate(fd, size) < 0)
+		return member_error(L, err, member, "cannot write: %s", strerror(errno));
+	return 0;
+}
+
 /* Permissions kept from a layer's mode. */
 static mode_t layer_perm(mode_t mode, bool dir)
 {
@@ -276,7 +317,8 @@ static int apply_entry(struct layer_ctx *L, struct archive_entry *e, const char 
 			if (fd < 0) {
 				r = member_error(L, err, member, "cannot create: %s",
 						 strerror(errno));
-			} else if ((r = write_data(L, member, fd, err)) == 0) {
+			} else if ((r = write_data(L, member, fd, err)) == 0 &&
+				   (r = sparse_end(L, e, member, fd, err)) == 0) {
 				L->stats->files++;
 				struct timespec ts[2] = {{archive_entry_mtime(e), 0},
 							 {archive_entry_mtime(e), 0}};
@@ -291,7 +333,7 @@ static int apply_entry(struct layer_ctx *L, struct archive_entry *e, const char 
 	return r;
 }
 
-int ud_store_extract_layer(int rootfd, const char *layer, int64_t max_size,
+int ud_store_extract_layer(int rootfd, const char *layer, int64_t max_size, int64_t *total,
 			   struct ud_extract_stats *stats, struct ud_error **err)
 {
 	if (ud_archive_load(err) < 0)
@@ -299,7 +341,7 @@ int ud_store_extract_layer(int rootfd, const char *layer, int64_t max_size,
 	struct archive *a = archive_read_new();
 	archive_read_support_filter_all(a);
 	archive_read_support_format_tar(a);
-	struct layer_ctx L = {rootfd, layer, a, max_size, NULL, 0, 0, stats};
+	struct layer_ctx L = {rootfd, layer, a, max_size, *total, NULL, 0, 0, stats};
 	remember(&L, "");
 	int r = archive_read_open_filename(a, layer, 1 << 17);
 	bool failed = false;
@@ -316,22 +358,31 @@ int ud_store_extract_layer(int rootfd, const char *layer, int64_t max_size,
 			failed = member_error(&L, err, member, "name too long") < 0;
 			break;
 		}
+		int rr = 0;
 		if (kind != PATH_OK) {
 			/* "./" is the root itself; ".." would leave it. */
 			stats->skipped += kind == PATH_DOTDOT;
-			continue;
+		} else {
+			const char *slash = strrchr(path, '/');
+			const char *base = slash ? slash + 1 : path;
+			rr = ud_str_has_prefix(base, ".wh.")
+				     ? whiteout(&L, member, path, err)
+				     : apply_entry(&L, e, member, path, err);
 		}
-		const char *slash = strrchr(path, '/');
-		const char *base = slash ? slash + 1 : path;
-		int rr = ud_str_has_prefix(base, ".wh.") ? whiteout(&L, member, path, err)
-							 : apply_entry(&L, e, member, path, err);
+		if (rr == 0)
+			rr = drain(&L, err);
 		if (rr < 0) {
 			failed = true;
 			break;
 		}
 	}
-	if (!failed && r != ARCHIVE_EOF)
-		ud_error_set(err, UD_ERR_INVALID, "layer '%s': %s", layer, archive_error_string(a));
+	if (!failed && r != ARCHIVE_EOF) {
+		_cleanup_free_ char *why = ud_str_escape(archive_error_string(a), 256);
+		ud_error_set(err, UD_ERR_INVALID, "layer '%s': %s", layer, why);
+	}
+	if (!failed && r == ARCHIVE_EOF && check_size(&L, err) < 0)
+		failed = true;
+	*total += archive_filter_bytes(a, 0);
 	archive_read_free(a);
 	ud_strv_free(L.created);
 	return !failed && r == ARCHIVE_EOF ? 0 : -1;

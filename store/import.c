@@ -102,14 +102,19 @@ char *ud_store_import(const struct ud_store *s, const char *tarball, int fd, con
 	bool linked = false;
 	int r = 0;
 	if (tarball && strcmp(tarball, "-") != 0) {
+		/* Copied to tmp itself, not through a temporary of its own: a
+		 * killed import leaves only what the stale sweep takes. */
+		_cleanup_close_ int in = -1;
 		if (move && linkat(AT_FDCWD, tarball, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0)
 			linked = true;
+		else if ((in = open(tarball, O_RDONLY | O_CLOEXEC)) < 0)
+			r = ud_error_sys(err, errno, "cannot open '%s'", tarball);
 		else
-			r = ud_copy_file(tarball, tmp, 0644, err);
+			r = copy_fd(in, tmp, err);
 	} else {
 		r = copy_fd(fd, tmp, err);
 	}
-	if (r == 0 && ud_store_tar_check(tmp, err) < 0)
+	if (r == 0 && ud_store_tar_check(tmp, s->max_layer_size, err) < 0)
 		r = ud_error_prefix(err, "import: not a tar archive");
 	char hex[UD_SHA256_HEX_LEN + 1];
 	struct stat st;

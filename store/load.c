@@ -20,6 +20,12 @@
 #define MT_DOCKER_LAYER_GZIP "application/vnd.docker.image.rootfs.diff.tar.gzip"
 #define MT_DOCKER_CONFIG "application/vnd.docker.container.image.v1+json"
 
+/* Names and texts from the archive, for messages (control bytes escaped). */
+static char *esc(const char *text)
+{
+	return ud_str_escape(text, 256);
+}
+
 static bool member_name_safe(const char *name)
 {
 	if (name[0] == '/')
@@ -49,11 +55,23 @@ static bool inside(const char *dir, const char *path)
 	       (real[n] == '\0' || real[n] == '/');
 }
 
+/* The decompressed archive read so far is over max_size (> 0): -1. */
+static int over_cap(struct archive *a, int64_t max_size, struct ud_error **err)
+{
+	if (max_size <= 0 || archive_filter_bytes(a, 0) <= max_size)
+		return 0;
+	return ud_error_set(err, UD_ERR_INVALID,
+			    "decompressed size of the archive exceeds the limit of %lld bytes "
+			    "(UDOCKER_MAX_LAYER_SIZE, udocker.conf max_layer_size)",
+			    (long long)max_size);
+}
+
 /* Extracts the archive on fd into dir (a real path): regular files, directories and
  * symlinks only; absolute names, "..", writes through symlinks and hard
  * links leaving dir are refused. Symlinks are kept, and resolved (inside
- * dir only) when a member is used. */
-static int extract(int fd, const char *dir, struct ud_error **err)
+ * dir only) when a member is used. More than max_size (> 0) bytes of
+ * decompressed archive is an error. */
+static int extract(int fd, const char *dir, int64_t max_size, struct ud_error **err)
 {
 	struct archive *a = archive_read_new();
 	archive_read_support_filter_all(a);
@@ -64,27 +82,30 @@ static int extract(int fd, const char *dir, struct ud_error **err)
 						  ARCHIVE_EXTRACT_SECURE_NODOTDOT);
 	int r = archive_read_open_fd(a, fd, 1 << 16);
 	if (r != ARCHIVE_OK) {
-		r = ud_error_set(err, UD_ERR_INVALID, "cannot read the archive: %s",
-				 archive_error_string(a));
+		_cleanup_free_ char *why = esc(archive_error_string(a));
+		r = ud_error_set(err, UD_ERR_INVALID, "cannot read the archive: %s", why);
 		goto out;
 	}
 	struct archive_entry *e;
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		if ((r = over_cap(a, max_size, err)) < 0)
+			goto out;
 		mode_t type = archive_entry_filetype(e);
 		const char *hl = archive_entry_hardlink(e);
 		if (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK && hl == NULL)
 			continue;
 		_cleanup_free_ char *name = xstrdup(archive_entry_pathname(e));
+		_cleanup_free_ char *ename = esc(name);
 		if (!member_name_safe(name)) {
 			r = ud_error_set(err, UD_ERR_INVALID,
 					 "archive member '%s': absolute or '..' path refused",
-					 name);
+					 ename);
 			goto out;
 		}
 		if (hl && !member_name_safe(hl)) {
 			r = ud_error_set(
 				err, UD_ERR_INVALID,
-				"archive member '%s': hard link out of the archive refused", name);
+				"archive member '%s': hard link out of the archive refused", ename);
 			goto out;
 		}
 		_cleanup_free_ char *full = ud_path_join(dir, name);
@@ -93,43 +114,50 @@ static int extract(int fd, const char *dir, struct ud_error **err)
 		if (hfull && !inside(dir, hfull)) {
 			r = ud_error_set(err, UD_ERR_INVALID,
 					 "archive member '%s': hard link through a symlink refused",
-					 name);
+					 ename);
 			goto out;
 		}
 		if (hfull)
 			archive_entry_set_hardlink(e, hfull);
 		archive_entry_set_perm(e, type == AE_IFDIR ? 0755 : 0644);
 		if (archive_write_header(w, e) != ARCHIVE_OK) {
+			_cleanup_free_ char *why = esc(archive_error_string(w));
 			r = ud_error_set(err, UD_ERR_INVALID, "archive member '%s' refused: %s",
-					 name, archive_error_string(w));
+					 ename, why);
 			goto out;
 		}
 		const void *buf;
 		size_t size;
 		la_int64_t off;
 		int dr;
-		while ((dr = archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK)
+		while ((dr = archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK) {
+			if ((r = over_cap(a, max_size, err)) < 0)
+				goto out;
 			if (archive_write_data_block(w, buf, size, off) != ARCHIVE_OK) {
-				r = ud_error_set(err, UD_ERR_IO, "archive member '%s': %s", name,
-						 archive_error_string(w));
+				_cleanup_free_ char *why = esc(archive_error_string(w));
+				r = ud_error_set(err, UD_ERR_IO, "archive member '%s': %s", ename,
+						 why);
 				goto out;
 			}
+		}
 		if (dr != ARCHIVE_EOF) {
-			r = ud_error_set(err, UD_ERR_INVALID, "archive member '%s': %s", name,
-					 archive_error_string(a));
+			_cleanup_free_ char *why = esc(archive_error_string(a));
+			r = ud_error_set(err, UD_ERR_INVALID, "archive member '%s': %s", ename,
+					 why);
 			goto out;
 		}
 		if (archive_write_finish_entry(w) != ARCHIVE_OK) {
-			r = ud_error_set(err, UD_ERR_IO, "archive member '%s': %s", name,
-					 archive_error_string(w));
+			_cleanup_free_ char *why = esc(archive_error_string(w));
+			r = ud_error_set(err, UD_ERR_IO, "archive member '%s': %s", ename, why);
 			goto out;
 		}
 	}
-	if (r == ARCHIVE_EOF)
-		r = 0;
-	else
-		r = ud_error_set(err, UD_ERR_INVALID, "cannot read the archive: %s",
-				 archive_error_string(a));
+	if (r == ARCHIVE_EOF) {
+		r = over_cap(a, max_size, err);
+	} else {
+		_cleanup_free_ char *why = esc(archive_error_string(a));
+		r = ud_error_set(err, UD_ERR_INVALID, "cannot read the archive: %s", why);
+	}
 out:
 	archive_read_free(a);
 	archive_write_free(w);
@@ -153,14 +181,15 @@ static char *member_path(const struct load *L, const char *rel, struct ud_error 
 	char real[PATH_MAX];
 	struct stat st;
 	size_t n = strlen(L->dir);
+	_cleanup_free_ char *erel = esc(rel);
 	if (!member_name_safe(rel) || realpath(p, real) == NULL || strncmp(real, L->dir, n) != 0 ||
 	    real[n] != '/') {
 		ud_error_set(err, UD_ERR_INVALID,
-			     "archive member '%s': missing or outside the archive", rel);
+			     "archive member '%s': missing or outside the archive", erel);
 		return NULL;
 	}
 	if (stat(real, &st) < 0 || !S_ISREG(st.st_mode)) {
-		ud_error_set(err, UD_ERR_INVALID, "archive member '%s': not a regular file", rel);
+		ud_error_set(err, UD_ERR_INVALID, "archive member '%s': not a regular file", erel);
 		return NULL;
 	}
 	return xstrdup(real);
@@ -221,9 +250,11 @@ static int store_image(struct load *L, const char *repo, const char *tag, const 
 {
 	const char *name = L->rename_to ? L->rename_to : repo;
 	_cleanup_free_ char *both = xasprintf("%s:%s", name, tag);
-	if (!ud_store_name_valid(name) || !ud_store_tag_valid(tag))
+	if (!ud_store_name_valid(name) || !ud_store_tag_valid(tag)) {
+		_cleanup_free_ char *eboth = esc(both);
 		return ud_error_set(err, UD_ERR_INVALID, "invalid image name in the archive: '%s'",
-				    both);
+				    eboth);
+	}
 	if (ud_store_tag_exists(L->s, name, tag)) {
 		ud_strv_push(&L->skipped, steal_pointer(&both));
 		return 0;
@@ -273,9 +304,11 @@ static int load_docker(struct load *L, struct ud_error **err)
 	_cleanup_free_ char *rpath = ud_path_join(L->dir, "repositories");
 	json_error_t je;
 	_cleanup_json_ json_t *list = json_load_file(mpath, 0, &je);
-	if (!json_is_array(list))
+	if (!json_is_array(list)) {
+		_cleanup_free_ char *why = esc(list ? "wrong type" : je.text);
 		return ud_error_set(err, UD_ERR_INVALID, "manifest.json: expected a JSON list: %s",
-				    list ? "wrong type" : je.text);
+				    why);
+	}
 	_cleanup_json_ json_t *repos = json_load_file(rpath, 0, &je);
 	size_t i;
 	json_t *entry;
@@ -303,8 +336,10 @@ static int load_docker(struct load *L, struct ud_error **err)
 						    "manifest.json[%zu]: invalid layer", i);
 			int64_t size = 0;
 			char *d = put_member(L, lp, NULL, &size, err);
-			if (d == NULL)
-				return ud_error_prefix(err, "layer %s", lp);
+			if (d == NULL) {
+				_cleanup_free_ char *elp = esc(lp);
+				return ud_error_prefix(err, "layer %s", elp);
+			}
 			json_array_append_new(ldesc, json_pack("{s:s,s:I,s:s}", "mediaType",
 							       layer_media_type(L, d), "size",
 							       (json_int_t)size, "digest", d));
@@ -468,9 +503,9 @@ static int load_oci_manifest(struct load *L, const char *digest, json_t *ann, in
 	for (size_t k = 0; r == 0 && k <= m->n_layers; k++) {
 		const char *bd = k < m->n_layers ? m->layers[k].digest : m->config.digest;
 		if (bd == NULL || !ud_digest_valid(bd)) {
+			_cleanup_free_ char *ebd = esc(bd);
 			r = ud_error_set(err, UD_ERR_UNSUPPORTED,
-					 "manifest %s: unsupported blob digest '%s'", digest,
-					 bd ? bd : "");
+					 "manifest %s: unsupported blob digest '%s'", digest, ebd);
 			break;
 		}
 		if (ud_strv_contains(blobs, bd))
@@ -498,9 +533,10 @@ static int load_oci(struct load *L, struct ud_error **err)
 	_cleanup_free_ char *mpath = ud_path_join(L->dir, "manifest.json");
 	json_error_t je;
 	_cleanup_json_ json_t *idx = json_load_file(ipath, 0, &je);
-	if (!json_is_object(idx))
-		return ud_error_set(err, UD_ERR_INVALID, "index.json: %s",
-				    idx ? "not a JSON object" : je.text);
+	if (!json_is_object(idx)) {
+		_cleanup_free_ char *why = esc(idx ? "not a JSON object" : je.text);
+		return ud_error_set(err, UD_ERR_INVALID, "index.json: %s", why);
+	}
 	/* Docker >= 25 writes manifest.json too: its RepoTags, by config. */
 	_cleanup_json_ json_t *list = json_load_file(mpath, 0, &je);
 	size_t i;
@@ -569,7 +605,7 @@ char **ud_store_load(const struct ud_store *s, int fd, const char *name, char **
 	_cleanup_lock_ struct ud_lock gc = {.fd = -1};
 	int r = ud_store_gc_lock(s, true, &gc, err);
 	if (r == 0)
-		r = extract(fd, L.dir, err);
+		r = extract(fd, L.dir, s->max_layer_size, err);
 	if (r == 0) {
 		_cleanup_free_ char *layout = ud_path_join(L.dir, "oci-layout");
 		_cleanup_free_ char *manifest = ud_path_join(L.dir, "manifest.json");

@@ -4,17 +4,19 @@
 
 #include "store/store.h"
 
-/* Reads every entry of a (possibly compressed) tar file. */
-int ud_store_tar_check(const char *path, struct ud_error **err);
+/* Reads every entry of a (possibly compressed) tar file; more than
+ * max_size (> 0) bytes of decompressed tar is an error. */
+int ud_store_tar_check(const char *path, int64_t max_size, struct ud_error **err);
 
 /* Relative path from directory `from` to `to` (absolute, normalised). */
 char *ud_store_relpath(const char *from, const char *to);
 
 /* Applies one layer file (tar, compressed or not) to the root open at
- * rootfd (see extract.c for what is skipped and what is refused); more
- * than max_size bytes of decompressed tar (> 0) is an error. On error the
+ * rootfd (see extract.c for what is skipped and what is refused). *total
+ * is the decompressed size of the layers applied before (this layer's is
+ * added); more than max_size (> 0) bytes in all is an error. On error the
  * root is partly written: the caller removes it. */
-int ud_store_extract_layer(int rootfd, const char *layer, int64_t max_size,
+int ud_store_extract_layer(int rootfd, const char *layer, int64_t max_size, int64_t *total,
 			   struct ud_extract_stats *stats, struct ud_error **err);
 
 /* The lock of one tag, repos/.locks/<sha256 of "name:tag">. */

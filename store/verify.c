@@ -65,7 +65,7 @@ static int verify_blob(const char *dir, const char *digest, int64_t size, struct
 /* A v1 layer: its link, then its sha256 when its id is one (OCI archives
  * loaded by 1.3.16 name layers by their digest), else it must read as a
  * tar (ids of docker save archives are not content digests). */
-static int verify_v1_layer(const char *dir, const char *id, struct ud_error **err)
+static int verify_v1_layer(const char *dir, const char *id, int64_t max_size, struct ud_error **err)
 {
 	_cleanup_free_ char *f = xasprintf("%s.layer", id);
 	if (check_link(dir, f, -1, err) < 0)
@@ -76,7 +76,7 @@ static int verify_v1_layer(const char *dir, const char *id, struct ud_error **er
 	if (match)
 		return 0;
 	_cleanup_free_ char *link = ud_path_join(dir, f);
-	if (ud_store_tar_check(link, err) < 0)
+	if (ud_store_tar_check(link, max_size, err) < 0)
 		return ud_error_prefix(err, "layer tar verify failed %s", id);
 	return 0;
 }
@@ -131,7 +131,7 @@ int ud_store_image_verify(const struct ud_store *s, const char *name, const char
 		r = verify_v1_chain(img, err);
 	for (size_t i = 0; r == 0 && img->layer_ids[i]; i++) {
 		const char *id = img->layer_ids[i];
-		r = img->v1 ? verify_v1_layer(img->dir, id, err)
+		r = img->v1 ? verify_v1_layer(img->dir, id, s->max_layer_size, err)
 			    : verify_blob(img->dir, id, img->layer_sizes[i], err);
 		if (r == 0 && on_ok)
 			on_ok(id, data);

@@ -302,6 +302,160 @@ check "tag with a symlink at repos/.locks/<tag>: no tag" [ ! -e "$UDOCKER_DIR/re
 check "store: after every hostile input both containers are intact" hs_intact
 export UDOCKER_DIR="$T_TMP/repo"
 
+# More hostile archives (hs_mk2.py): clone exports whose ROOT is a
+# symlink, load archives whose names carry escape bytes, size caps over
+# all layers, on skipped members and on compressed load archives.
+export UDOCKER_DIR="$T_TMP/store"
+cat >hs_mk2.py <<'EOPY'
+import gzip, hashlib, io, json, os, sys, tarfile
+exec(open("hs_mk.py").read().split("\nbase = ")[0])
+E = "\x1b[2J"
+base = [("etc/", "d"), ("etc/hello", "f", b"hello\n")]
+def oci(path, index):
+    """An OCI layout whose index.json is index (bytes)."""
+    with tarfile.open(path, "w") as t:
+        member(t, "oci-layout", "f", b'{"imageLayoutVersion":"1.0.0"}')
+        member(t, "index.json", "f", index)
+def save_raw(path, entries):
+    """A docker-save archive from (manifest list, members) as given."""
+    man, ms = entries
+    with tarfile.open(path, "w") as t:
+        for m in ms:
+            member(t, *m)
+        member(t, "manifest.json", "f", json.dumps(man).encode())
+what = sys.argv[1]
+if what == "rootlink":
+    # A container export whose ROOT is a symlink to a directory outside
+    # the store, or to another container's ROOT.
+    for i, target in enumerate(sys.argv[2:]):
+        write_tar("hs_rootlink%d.tar" % i, [("./", "d"), ("ROOT", "l", None, None, target)])
+elif what == "esc":
+    cfg = ("cfg.json", "f", b'{"architecture":"amd64","os":"linux","config":{}}')
+    write_tar("hs_esc0.tar", [(E + "/../x", "f")])
+    write_tar("hs_esc1.tar", [("lnk", "l", None, None, "/tmp"), (E + "h", "h", None, None, "lnk/x")])
+    write_tar("hs_esc2.tar", [(E + "lnk", "l", None, None, "/tmp"), (E + "lnk/x", "f")])
+    save_raw("hs_esc3.tar", ([{"Config": "cfg.json", "Layers": [E + "l/layer.tar"],
+                               "RepoTags": ["hs/esc:1"]}], [cfg]))
+    save_raw("hs_esc4.tar", ([{"Config": "cfg.json", "Layers": [],
+                               "RepoTags": [E + "bad:1"]}], [cfg]))
+    oci("hs_esc5.tar", E.encode())
+elif what == "caps":
+    # Three layers of 600 KiB each (under a 1 MiB cap one by one, not
+    # together); a 16 MiB member that is skipped (through a symlink) last
+    # in its layer; a gzip docker-save archive holding 16 MiB of padding.
+    docker_save("hs_multi.tar", "hs/multi:1",
+                [["gz", ("z%d" % i, "z", 600 << 10)] for i in range(3)])
+    docker_save("hs_skip.tar", "hs/skip:1",
+                [["gz", ("lnk", "l", None, None, "/tmp"), ("lnk/zero", "z", 16 << 20)]])
+    docker_save("hs_plain.tar", "hs/gzload:1", [base])
+    with tarfile.open("hs_plain.tar") as src, open("hs_gzload.tar.gz", "wb") as raw:
+        with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as g:
+            with tarfile.open(fileobj=g, mode="w|") as t:
+                for ti in src.getmembers():
+                    t.addfile(ti, src.extractfile(ti))
+                member(t, "pad", "z", 16 << 20)
+    # bzip2: 64 MiB of zeros in a few hundred bytes.
+    import bz2
+    with open("hs_bz.tar.bz2", "wb") as f:
+        f.write(bz2.compress(tar_bytes(base + [("zero", "z", 64 << 20)])))
+EOPY
+mkdir -p hs_out2
+echo keep >hs_out2/keep
+/usr/bin/python3 hs_mk2.py rootlink "$T_TMP/hs_out2" "$C/$HS_VICTIM/ROOT"
+hs_out2_same() { [ "$(ls -A hs_out2)" = keep ] && [ "$(cat hs_out2/keep)" = keep ]; }
+for hs_i in 0 1; do
+  ud import --clone hs_rootlink$hs_i.tar
+  check "import --clone, ROOT a symlink ($hs_i): refused" rc_is 1
+  check "import --clone, ROOT a symlink ($hs_i): the error says so" err_has "ROOT is not a directory"
+  check "import --clone, ROOT a symlink ($hs_i): nothing left behind" hs_nothing_left
+  check "import --clone, ROOT a symlink ($hs_i): the other containers are intact" hs_intact
+  check "import --clone, ROOT a symlink ($hs_i): the target is unchanged" hs_out2_same
+done
+
+/usr/bin/python3 hs_mk2.py esc
+# The error shows the escape byte escaped and has no raw ESC byte.
+hs_escaped() { err_has '\x1b' && ! grep -q $'\x1b' <<<"$ERR"; }
+hs_esc_what=("an absolute or '..' member" "a hard link through a symlink" "a member written through a symlink"
+  "a missing layer of manifest.json" "an invalid RepoTags name" "an index.json that is not JSON")
+for hs_i in 0 1 2 3 4 5; do
+  ud load -i hs_esc$hs_i.tar
+  check "load, escape bytes in ${hs_esc_what[$hs_i]}: refused" rc_is 1
+  check "load, escape bytes in ${hs_esc_what[$hs_i]}: printed escaped" hs_escaped
+done
+check "load of names with escape bytes: nothing left in layers/.partial" [ -z "$(ls -A "$UDOCKER_DIR/layers/.partial")" ]
+
+/usr/bin/python3 hs_mk2.py caps
+ud load -i hs_multi.tar
+UDOCKER_MAX_LAYER_SIZE=1M ud create --name=hs_multi hs/multi:1
+check "cap over all layers: three layers under it one by one, not together, are refused" rc_is 1
+check "cap over all layers: the error names the limit" err_has "exceeds the limit of 1048576 bytes"
+check "cap over all layers: nothing left behind" hs_nothing_left
+UDOCKER_MAX_LAYER_SIZE=4M ud create --name=hs_multi2 hs/multi:1
+check "cap over all layers: under it together, the container is made" rc_is 0
+ud rm hs_multi2
+ud load -i hs_skip.tar
+UDOCKER_MAX_LAYER_SIZE=1M ud create --name=hs_skip hs/skip:1
+check "cap on a skipped last member: refused" rc_is 1
+check "cap on a skipped last member: the error names the limit" err_has "exceeds the limit of 1048576 bytes"
+check "cap on a skipped last member: nothing left behind" hs_nothing_left
+UDOCKER_MAX_LAYER_SIZE=1M ud load -i hs_gzload.tar.gz
+check "cap on a gzip load archive: refused" rc_is 1
+check "cap on a gzip load archive: the error names the limit" err_has "exceeds the limit of 1048576 bytes"
+check "cap on a gzip load archive: nothing left in layers/.partial" [ -z "$(ls -A "$UDOCKER_DIR/layers/.partial")" ]
+check "cap on a gzip load archive: no image" [ ! -e "$UDOCKER_DIR/repos/hs/gzload" ]
+ud load -i hs_gzload.tar.gz
+check "a gzip load archive under the default cap loads" rc_is 0
+UDOCKER_MAX_LAYER_SIZE=1M ud import hs_bz.tar.bz2 hs/bz:1
+check "cap on import of a bzip2 tarball: refused" rc_is 1
+check "cap on import of a bzip2 tarball: the error names the limit" err_has "exceeds the limit of 1048576 bytes"
+check "cap on import of a bzip2 tarball: no image" [ ! -e "$UDOCKER_DIR/repos/hs/bz" ]
+check "cap on import of a bzip2 tarball: nothing left in layers/.partial" [ -z "$(ls -A "$UDOCKER_DIR/layers/.partial")" ]
+
+# An import killed (-9) while it copies the tarball leaves nothing that
+# the stale sweep of the next import (entries older than an hour) misses.
+/usr/bin/python3 - <<'EOPY'
+with open("hs_kill.tar", "wb") as f:
+    f.truncate(256 << 20)  # zeros: an empty tar archive, slow to copy
+EOPY
+"$UD_BIN" import hs_kill.tar hs/kill:1 >/dev/null 2>&1 &
+hs_pid=$!
+hs_seen=0
+for ((i = 0; i < 2000; i++)); do
+  if ls -A "$UDOCKER_DIR/layers/.partial/" 2>/dev/null | grep -qv '\.lock$'; then
+    kill -STOP $hs_pid 2>/dev/null && hs_seen=1
+    break
+  fi
+  kill -0 $hs_pid 2>/dev/null || break
+  sleep 0.005
+done
+kill -9 $hs_pid 2>/dev/null
+wait $hs_pid 2>/dev/null
+check "import killed while copying: it was caught copying" [ $hs_seen = 1 ]
+touch -h -d '2 hours ago' "$UDOCKER_DIR"/layers/.partial/* "$UDOCKER_DIR"/layers/.partial/.[!.]* 2>/dev/null
+ud import hs_base.tar hs/sweep2:1
+check "import killed while copying: the next import works" rc_is 0
+check "import killed while copying: its sweep leaves layers/.partial empty" [ -z "$(ls -A "$UDOCKER_DIR/layers/.partial")" ]
+check "import killed while copying: no image" [ ! -e "$UDOCKER_DIR/repos/hs/kill/1/TAG" ]
+ud rmi hs/sweep2:1
+
+# A sparse member ending in a hole (GNU tar -S) keeps its size, as a
+# hole; a sparse size past the cap is refused.
+mkdir -p hs_sparse
+printf abc >hs_sparse/s
+truncate -s 10M hs_sparse/s
+tar -C hs_sparse -S -cf hs_sparse.tar s
+ud import --tocontainer hs_sparse.tar
+check "sparse member ending in a hole: imported" rc_is 0
+check "sparse member ending in a hole: same size" [ "$(stat -c %s "$C/$OUT/ROOT/s" 2>/dev/null)" = 10485760 ]
+check "sparse member ending in a hole: same content" cmp -s "$C/$OUT/ROOT/s" hs_sparse/s
+ud rm "$OUT"
+UDOCKER_MAX_LAYER_SIZE=1M ud import --tocontainer hs_sparse.tar
+check "sparse member past the cap: refused" rc_is 1
+check "sparse member past the cap: the error names the limit" err_has "sparse size 10485760 exceeds the limit of 1048576 bytes"
+check "sparse member past the cap: nothing left behind" hs_nothing_left
+check "store: after the archives of hs_mk2.py both containers are intact" hs_intact
+export UDOCKER_DIR="$T_TMP/repo"
+
 # ===================================================== registry client
 f=$UD_FIX_FAULTY
 # ud_t ARGS...: ud with a time limit (a hang is a failure, rc 124).

@@ -30,7 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	struct ud_extract_stats st = {0};
 	struct ud_error *err = NULL;
-	ud_store_extract_layer(fd, layer, 1 << 26, &st, &err);
+	int64_t total = 0;
+	ud_store_extract_layer(fd, layer, 1 << 26, &total, &st, &err);
 	ud_error_free(err);
 	close(fd);
 	/* Nothing may land beside the root. */
