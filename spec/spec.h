@@ -69,6 +69,10 @@ struct ud_spec {
 	struct ud_spec_container *containers;
 	size_t n_containers;
 	char **tasks; /* tasks: the values ${TASK} may take (NULL-terminated), or NULL */
+	/* Images with an alias sorted by it, built by ud_spec_validate() for
+	 * ud_spec_find_image(); used while n_images is still image_index_of. */
+	struct ud_spec_image **image_index;
+	size_t n_image_index, image_index_of;
 };
 
 /* Looks a variable up; returns NULL when unset. */
