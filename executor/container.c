@@ -197,20 +197,11 @@ static bool env_has(char **env, const char *key)
 
 static int read_env_file(const char *path, char ***env, struct ud_error **err)
 {
-	_cleanup_free_ char *text = ud_read_small_file(path, UD_USER_FILE_MAX_BYTES, NULL, err);
-	if (text == NULL)
-		return ud_error_prefix(err, "env file");
-	char *save = NULL;
-	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		while (isspace((unsigned char)*line))
-			line++;
-		if (*line == '\0' || *line == '#')
-			continue;
-		if (strchr(line, '=') == NULL)
-			return ud_error_set(err, UD_ERR_USAGE,
-					    "env file '%s': '%s' is not NAME=VALUE", path, line);
-		env_set(env, line);
-	}
+	_cleanup_strv_ char **vars = NULL;
+	if (ud_spec_read_env_file(path, NULL, NULL, &vars, err) < 0)
+		return -1;
+	for (size_t i = 0; vars[i]; i++)
+		env_set(env, vars[i]);
 	return 0;
 }
 

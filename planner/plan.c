@@ -306,8 +306,11 @@ static char *run_blocker(const struct ud_spec *spec, const struct ud_spec_contai
 		}
 		if (!S_ISREG(st.st_mode))
 			return xasprintf("env file '%s': not a regular file", f);
-		if (access(f, R_OK) < 0)
-			return xasprintf("env file '%s': %s", f, strerror(errno));
+		/* Read as the run reads it: its size and every line. */
+		_cleanup_error_ struct ud_error *bad = NULL;
+		_cleanup_strv_ char **vars = NULL;
+		if (ud_spec_read_env_file(f, NULL, NULL, &vars, &bad) < 0)
+			return xstrdup(bad->msg);
 	}
 	*at = NULL;
 	return NULL;
