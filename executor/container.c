@@ -391,12 +391,16 @@ int ud_exec_build_request(const struct ud_container *c, const struct ud_spec_con
 	}
 	for (size_t i = 0; !(o && o->novol) && i < sc->n_volumes; i++) {
 		const struct ud_spec_volume *v = &sc->volumes[i];
-		if (v->create && !ud_path_exists(v->host) && ud_mkdir_p(v->host, 0755, err) < 0)
-			goto fail;
-		if (!ud_path_exists(v->host)) {
-			ud_error_set(err, UD_ERR_USAGE, "invalid host volume path: %s", v->host);
+		/* The check plan made: what it finds, plan reported. */
+		_cleanup_free_ char *why = ud_planner_volume_problem(v);
+		if (why) {
+			ud_error_set(err, UD_ERR_USAGE,
+				     "invalid host volume path: '%s' (for %s): %s", v->host,
+				     v->path, why);
 			goto fail;
 		}
+		if (v->create && !ud_path_exists(v->host) && ud_mkdir_p(v->host, 0755, err) < 0)
+			goto fail;
 		add_bind(r, v->host, v->path, v->readonly);
 	}
 	if (add_accounts_and_env(c, sc, o, home, r, err) < 0)

@@ -274,6 +274,41 @@ static bool made_earlier(const struct ud_spec *spec, const struct ud_spec_contai
 	return false;
 }
 
+char *ud_planner_volume_problem(const struct ud_spec_volume *v)
+{
+	struct stat st;
+	if (stat(v->host, &st) == 0)
+		return NULL;
+	int e = errno;
+	if (e == ENOENT && lstat(v->host, &st) == 0)
+		return xstrdup("a symbolic link to a missing path");
+	if (e != ENOENT || !v->create)
+		return xasprintf("%s%s", strerror(e),
+				 e == ENOENT ? "; create it, or set 'create: true' on the volume"
+					     : "");
+	/* create: true makes every missing directory below the nearest one
+	 * that exists. */
+	_cleanup_free_ char *up = xstrdup(v->host);
+	for (;;) {
+		char *slash = strrchr(up, '/');
+		if (slash == NULL)
+			return NULL;
+		*(slash == up ? slash + 1 : slash) = '\0';
+		if (stat(up, &st) == 0)
+			break;
+		if (errno != ENOENT)
+			return xasprintf("create: true cannot make it: '%s': %s", up,
+					 strerror(errno));
+		if (strcmp(up, "/") == 0)
+			return NULL;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return xasprintf("create: true cannot make it: '%s' is not a directory", up);
+	if (access(up, W_OK | X_OK) < 0)
+		return xasprintf("create: true cannot make it in '%s': %s", up, strerror(errno));
+	return NULL;
+}
+
 /* What on the host the run needs and lacks, as apply would find it: a
  * host volume path that does not exist (create: true makes it), an env
  * file that is not a regular file; unless an earlier container makes it.
@@ -284,16 +319,12 @@ static char *run_blocker(const struct ud_spec *spec, const struct ud_spec_contai
 	struct stat st;
 	for (size_t i = 0; !opts->no_volumes && i < c->n_volumes; i++) {
 		const struct ud_spec_volume *v = &c->volumes[i];
-		if (v->create || stat(v->host, &st) == 0)
-			continue;
-		int e = errno;
-		if (made_earlier(spec, c, opts, v->host))
+		_cleanup_free_ char *why = ud_planner_volume_problem(v);
+		if (why == NULL || made_earlier(spec, c, opts, v->host))
 			continue;
 		*at = &v->pos;
-		return xasprintf("invalid host volume path: '%s' (for %s): %s%s", v->host, v->path,
-				 strerror(e),
-				 e == ENOENT ? "; create it, or set 'create: true' on the volume"
-					     : "");
+		return xasprintf("invalid host volume path: '%s' (for %s): %s", v->host, v->path,
+				 why);
 	}
 	for (size_t i = 0; c->env_file && c->env_file[i]; i++) {
 		const char *f = c->env_file[i];
