@@ -406,8 +406,8 @@ static int resolve_volume(struct ud_error **err, struct ud_spec *s,
 	}
 	_cleanup_strv_ char **parts = xcalloc(1, sizeof(char *));
 	_cleanup_free_ char *copy = xstrdup(text);
-	char *save = NULL;
-	for (char *t = strtok_r(copy, ":", &save); t; t = strtok_r(NULL, ":", &save))
+	/* Every ':' separates: "/h::/x" is three parts, not "/h:/x". */
+	for (char *rest = copy, *t; (t = strsep(&rest, ":")) != NULL;)
 		ud_strv_push(&parts, xstrdup(t));
 	size_t n = ud_strv_len(parts);
 	if (n < 2 || n > 3 ||
