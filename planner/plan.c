@@ -347,9 +347,70 @@ static char *run_blocker(const struct ud_spec *spec, const struct ud_spec_contai
 	return NULL;
 }
 
+/* What the host can run, probed once per plan: each probe starts a
+ * process, and a spec may hold thousands of containers. */
+struct engine_memo {
+	bool picked;
+	char *pick, *pick_why;
+	struct {
+		const char *mode;
+		bool ok;
+		char *why;
+	} modes[16];
+	size_t n_modes;
+};
+
+static void engine_memo_release(struct engine_memo *m)
+{
+	free(m->pick);
+	free(m->pick_why);
+	for (size_t i = 0; i < m->n_modes; i++)
+		free(m->modes[i].why);
+}
+
+static bool memo_available(struct engine_memo *m, const char *mode, char **why)
+{
+	size_t i = 0;
+	while (i < m->n_modes && strcmp(m->modes[i].mode, mode) != 0)
+		i++;
+	if (i == m->n_modes) {
+		char *w = NULL;
+		bool ok = ud_engine_available(mode, &w);
+		if (i == UD_ARRAY_SIZE(m->modes)) {
+			if (why)
+				*why = w;
+			else
+				free(w);
+			return ok;
+		}
+		m->modes[i].mode = mode;
+		m->modes[i].ok = ok;
+		m->modes[i].why = w;
+		m->n_modes++;
+	}
+	if (why)
+		*why = m->modes[i].why ? xstrdup(m->modes[i].why) : NULL;
+	return m->modes[i].ok;
+}
+
+/* ud_engine_pick; the choice for a container not made yet (no root) is
+ * the same for all of them. */
+static char *memo_pick(struct engine_memo *m, const char *root, char **why)
+{
+	if (root)
+		return ud_engine_pick(root, why);
+	if (!m->picked) {
+		m->pick = ud_engine_pick(NULL, &m->pick_why);
+		m->picked = true;
+	}
+	*why = m->pick_why ? xstrdup(m->pick_why) : NULL;
+	return m->pick ? xstrdup(m->pick) : NULL;
+}
+
 static void add_container_steps(struct ud_plan *plan, const struct ud_spec *spec,
 				const struct ud_spec_container *c, size_t pull_step,
-				struct ud_store *store, const struct ud_planner_options *opts)
+				struct ud_store *store, const struct ud_planner_options *opts,
+				struct engine_memo *memo)
 {
 	/* The pull step may move when steps are added: copy what we need. */
 	struct ud_pull_step *p = &plan->steps[pull_step].pull;
@@ -395,7 +456,7 @@ static void add_container_steps(struct ud_plan *plan, const struct ud_spec *spec
 	struct ud_step *su = new_step(plan, UD_STEP_SETUP, c, pull_step);
 	char *why = NULL;
 	if (mode == NULL || strcmp(mode, "auto") == 0) {
-		su->container.mode = ud_engine_pick(have ? have->root : NULL, &why);
+		su->container.mode = memo_pick(memo, have ? have->root : NULL, &why);
 		su->container.picked = true;
 		if (su->container.mode == NULL) {
 			su->container.mode = xstrdup("N1");
@@ -406,14 +467,14 @@ static void add_container_steps(struct ud_plan *plan, const struct ud_spec *spec
 					     "fastest built-in mode)");
 		} else {
 			char *n1_why = NULL;
-			ud_engine_available("N1", &n1_why);
+			memo_available(memo, "N1", &n1_why);
 			su->reason = xasprintf("auto: %s, because N1 cannot run here: %s",
 					       su->container.mode, n1_why);
 			free(n1_why);
 		}
 	} else {
 		su->container.mode = xstrdup(mode);
-		if (!ud_engine_available(mode, &why)) {
+		if (!memo_available(memo, mode, &why)) {
 			su->state = UD_STEP_BLOCKED;
 			su->reason = xstrdup(why);
 		}
@@ -452,6 +513,18 @@ static void add_container_steps(struct ud_plan *plan, const struct ud_spec *spec
 	}
 }
 
+/* Appends to st->used_by in constant time: one image may be used by
+ * tens of thousands of containers. */
+static void used_by_add(struct ud_step *st, char *what)
+{
+	if (st->n_used_by + 2 > st->used_by_cap) {
+		st->used_by_cap = st->used_by_cap ? 2 * st->used_by_cap : 8;
+		st->used_by = xrealloc(st->used_by, st->used_by_cap * sizeof(char *));
+	}
+	st->used_by[st->n_used_by++] = what;
+	st->used_by[st->n_used_by] = NULL;
+}
+
 struct ud_plan *ud_planner_plan(const struct ud_spec *spec, struct ud_store *store,
 				const struct ud_planner_options *opts, struct ud_error **err)
 {
@@ -463,8 +536,8 @@ struct ud_plan *ud_planner_plan(const struct ud_spec *spec, struct ud_store *sto
 					      img->pull, &img->pos, opts, err);
 		if (st == NULL)
 			goto fail;
-		if (img->alias && !ud_strv_contains(st->used_by, img->alias))
-			ud_strv_push(&st->used_by, xasprintf("image %s", img->alias));
+		if (img->alias)
+			used_by_add(st, xasprintf("image %s", img->alias));
 	}
 	for (size_t i = 0; i < spec->n_containers; i++) {
 		const struct ud_spec_container *c = &spec->containers[i];
@@ -479,14 +552,19 @@ struct ud_plan *ud_planner_plan(const struct ud_spec *spec, struct ud_store *sto
 				      opts, err);
 		if (st == NULL)
 			goto fail;
-		ud_strv_push(&st->used_by, xasprintf("container %s", c->name));
+		used_by_add(st, xasprintf("container %s", c->name));
 		pull_of[i] = (size_t)(st - plan->steps);
 	}
 	for (size_t i = 0; i < plan->n_steps; i++)
 		if (decide(&plan->steps[i], store, opts, err) < 0)
 			goto fail;
-	for (size_t i = 0; i < spec->n_containers; i++)
-		add_container_steps(plan, spec, &spec->containers[i], pull_of[i], store, opts);
+	{
+		struct engine_memo memo = {0};
+		for (size_t i = 0; i < spec->n_containers; i++)
+			add_container_steps(plan, spec, &spec->containers[i], pull_of[i], store,
+					    opts, &memo);
+		engine_memo_release(&memo);
+	}
 	free(pull_of);
 	return plan;
 fail:

@@ -59,6 +59,7 @@ struct ud_step {
 	char *reason;	/* why it is in that state */
 	char *where;	/* "file:line:col" of the spec item, or NULL */
 	char **used_by; /* aliases / containers that need it */
+	size_t n_used_by, used_by_cap;
 	struct ud_pull_step pull;	    /* PULL */
 	struct ud_container_step container; /* CREATE, SETUP, RUN */
 };
