@@ -197,20 +197,11 @@ static bool env_has(char **env, const char *key)
 
 static int read_env_file(const char *path, char ***env, struct ud_error **err)
 {
-	_cleanup_free_ char *text = ud_read_small_file(path, UD_USER_FILE_MAX_BYTES, NULL, err);
-	if (text == NULL)
-		return ud_error_prefix(err, "env file");
-	char *save = NULL;
-	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		while (isspace((unsigned char)*line))
-			line++;
-		if (*line == '\0' || *line == '#')
-			continue;
-		if (strchr(line, '=') == NULL)
-			return ud_error_set(err, UD_ERR_USAGE,
-					    "env file '%s': '%s' is not NAME=VALUE", path, line);
-		env_set(env, line);
-	}
+	_cleanup_strv_ char **vars = NULL;
+	if (ud_spec_read_env_file(path, NULL, NULL, &vars, err) < 0)
+		return -1;
+	for (size_t i = 0; vars[i]; i++)
+		env_set(env, vars[i]);
 	return 0;
 }
 
@@ -400,12 +391,16 @@ int ud_exec_build_request(const struct ud_container *c, const struct ud_spec_con
 	}
 	for (size_t i = 0; !(o && o->novol) && i < sc->n_volumes; i++) {
 		const struct ud_spec_volume *v = &sc->volumes[i];
-		if (v->create && !ud_path_exists(v->host) && ud_mkdir_p(v->host, 0755, err) < 0)
-			goto fail;
-		if (!ud_path_exists(v->host)) {
-			ud_error_set(err, UD_ERR_USAGE, "invalid host volume path: %s", v->host);
+		/* The check plan made: what it finds, plan reported. */
+		_cleanup_free_ char *why = ud_planner_volume_problem(v);
+		if (why) {
+			ud_error_set(err, UD_ERR_USAGE,
+				     "invalid host volume path: '%s' (for %s): %s", v->host,
+				     v->path, why);
 			goto fail;
 		}
+		if (v->create && !ud_path_exists(v->host) && ud_mkdir_p(v->host, 0755, err) < 0)
+			goto fail;
 		add_bind(r, v->host, v->path, v->readonly);
 	}
 	if (add_accounts_and_env(c, sc, o, home, r, err) < 0)

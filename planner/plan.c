@@ -274,6 +274,41 @@ static bool made_earlier(const struct ud_spec *spec, const struct ud_spec_contai
 	return false;
 }
 
+char *ud_planner_volume_problem(const struct ud_spec_volume *v)
+{
+	struct stat st;
+	if (stat(v->host, &st) == 0)
+		return NULL;
+	int e = errno;
+	if (e == ENOENT && lstat(v->host, &st) == 0)
+		return xstrdup("a symbolic link to a missing path");
+	if (e != ENOENT || !v->create)
+		return xasprintf("%s%s", strerror(e),
+				 e == ENOENT ? "; create it, or set 'create: true' on the volume"
+					     : "");
+	/* create: true makes every missing directory below the nearest one
+	 * that exists. */
+	_cleanup_free_ char *up = xstrdup(v->host);
+	for (;;) {
+		char *slash = strrchr(up, '/');
+		if (slash == NULL)
+			return NULL;
+		*(slash == up ? slash + 1 : slash) = '\0';
+		if (stat(up, &st) == 0)
+			break;
+		if (errno != ENOENT)
+			return xasprintf("create: true cannot make it: '%s': %s", up,
+					 strerror(errno));
+		if (strcmp(up, "/") == 0)
+			return NULL;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return xasprintf("create: true cannot make it: '%s' is not a directory", up);
+	if (access(up, W_OK | X_OK) < 0)
+		return xasprintf("create: true cannot make it in '%s': %s", up, strerror(errno));
+	return NULL;
+}
+
 /* What on the host the run needs and lacks, as apply would find it: a
  * host volume path that does not exist (create: true makes it), an env
  * file that is not a regular file; unless an earlier container makes it.
@@ -284,16 +319,12 @@ static char *run_blocker(const struct ud_spec *spec, const struct ud_spec_contai
 	struct stat st;
 	for (size_t i = 0; !opts->no_volumes && i < c->n_volumes; i++) {
 		const struct ud_spec_volume *v = &c->volumes[i];
-		if (v->create || stat(v->host, &st) == 0)
-			continue;
-		int e = errno;
-		if (made_earlier(spec, c, opts, v->host))
+		_cleanup_free_ char *why = ud_planner_volume_problem(v);
+		if (why == NULL || made_earlier(spec, c, opts, v->host))
 			continue;
 		*at = &v->pos;
-		return xasprintf("invalid host volume path: '%s' (for %s): %s%s", v->host, v->path,
-				 strerror(e),
-				 e == ENOENT ? "; create it, or set 'create: true' on the volume"
-					     : "");
+		return xasprintf("invalid host volume path: '%s' (for %s): %s", v->host, v->path,
+				 why);
 	}
 	for (size_t i = 0; c->env_file && c->env_file[i]; i++) {
 		const char *f = c->env_file[i];
@@ -306,16 +337,80 @@ static char *run_blocker(const struct ud_spec *spec, const struct ud_spec_contai
 		}
 		if (!S_ISREG(st.st_mode))
 			return xasprintf("env file '%s': not a regular file", f);
-		if (access(f, R_OK) < 0)
-			return xasprintf("env file '%s': %s", f, strerror(errno));
+		/* Read as the run reads it: its size and every line. */
+		_cleanup_error_ struct ud_error *bad = NULL;
+		_cleanup_strv_ char **vars = NULL;
+		if (ud_spec_read_env_file(f, NULL, NULL, &vars, &bad) < 0)
+			return xstrdup(bad->msg);
 	}
 	*at = NULL;
 	return NULL;
 }
 
+/* What the host can run, probed once per plan: each probe starts a
+ * process, and a spec may hold thousands of containers. */
+struct engine_memo {
+	bool picked;
+	char *pick, *pick_why;
+	struct {
+		const char *mode;
+		bool ok;
+		char *why;
+	} modes[16];
+	size_t n_modes;
+};
+
+static void engine_memo_release(struct engine_memo *m)
+{
+	free(m->pick);
+	free(m->pick_why);
+	for (size_t i = 0; i < m->n_modes; i++)
+		free(m->modes[i].why);
+}
+
+static bool memo_available(struct engine_memo *m, const char *mode, char **why)
+{
+	size_t i = 0;
+	while (i < m->n_modes && strcmp(m->modes[i].mode, mode) != 0)
+		i++;
+	if (i == m->n_modes) {
+		char *w = NULL;
+		bool ok = ud_engine_available(mode, &w);
+		if (i == UD_ARRAY_SIZE(m->modes)) {
+			if (why)
+				*why = w;
+			else
+				free(w);
+			return ok;
+		}
+		m->modes[i].mode = mode;
+		m->modes[i].ok = ok;
+		m->modes[i].why = w;
+		m->n_modes++;
+	}
+	if (why)
+		*why = m->modes[i].why ? xstrdup(m->modes[i].why) : NULL;
+	return m->modes[i].ok;
+}
+
+/* ud_engine_pick; the choice for a container not made yet (no root) is
+ * the same for all of them. */
+static char *memo_pick(struct engine_memo *m, const char *root, char **why)
+{
+	if (root)
+		return ud_engine_pick(root, why);
+	if (!m->picked) {
+		m->pick = ud_engine_pick(NULL, &m->pick_why);
+		m->picked = true;
+	}
+	*why = m->pick_why ? xstrdup(m->pick_why) : NULL;
+	return m->pick ? xstrdup(m->pick) : NULL;
+}
+
 static void add_container_steps(struct ud_plan *plan, const struct ud_spec *spec,
 				const struct ud_spec_container *c, size_t pull_step,
-				struct ud_store *store, const struct ud_planner_options *opts)
+				struct ud_store *store, const struct ud_planner_options *opts,
+				struct engine_memo *memo)
 {
 	/* The pull step may move when steps are added: copy what we need. */
 	struct ud_pull_step *p = &plan->steps[pull_step].pull;
@@ -361,7 +456,7 @@ static void add_container_steps(struct ud_plan *plan, const struct ud_spec *spec
 	struct ud_step *su = new_step(plan, UD_STEP_SETUP, c, pull_step);
 	char *why = NULL;
 	if (mode == NULL || strcmp(mode, "auto") == 0) {
-		su->container.mode = ud_engine_pick(have ? have->root : NULL, &why);
+		su->container.mode = memo_pick(memo, have ? have->root : NULL, &why);
 		su->container.picked = true;
 		if (su->container.mode == NULL) {
 			su->container.mode = xstrdup("N1");
@@ -372,14 +467,14 @@ static void add_container_steps(struct ud_plan *plan, const struct ud_spec *spec
 					     "fastest built-in mode)");
 		} else {
 			char *n1_why = NULL;
-			ud_engine_available("N1", &n1_why);
+			memo_available(memo, "N1", &n1_why);
 			su->reason = xasprintf("auto: %s, because N1 cannot run here: %s",
 					       su->container.mode, n1_why);
 			free(n1_why);
 		}
 	} else {
 		su->container.mode = xstrdup(mode);
-		if (!ud_engine_available(mode, &why)) {
+		if (!memo_available(memo, mode, &why)) {
 			su->state = UD_STEP_BLOCKED;
 			su->reason = xstrdup(why);
 		}
@@ -418,6 +513,18 @@ static void add_container_steps(struct ud_plan *plan, const struct ud_spec *spec
 	}
 }
 
+/* Appends to st->used_by in constant time: one image may be used by
+ * tens of thousands of containers. */
+static void used_by_add(struct ud_step *st, char *what)
+{
+	if (st->n_used_by + 2 > st->used_by_cap) {
+		st->used_by_cap = st->used_by_cap ? 2 * st->used_by_cap : 8;
+		st->used_by = xrealloc(st->used_by, st->used_by_cap * sizeof(char *));
+	}
+	st->used_by[st->n_used_by++] = what;
+	st->used_by[st->n_used_by] = NULL;
+}
+
 struct ud_plan *ud_planner_plan(const struct ud_spec *spec, struct ud_store *store,
 				const struct ud_planner_options *opts, struct ud_error **err)
 {
@@ -429,8 +536,8 @@ struct ud_plan *ud_planner_plan(const struct ud_spec *spec, struct ud_store *sto
 					      img->pull, &img->pos, opts, err);
 		if (st == NULL)
 			goto fail;
-		if (img->alias && !ud_strv_contains(st->used_by, img->alias))
-			ud_strv_push(&st->used_by, xasprintf("image %s", img->alias));
+		if (img->alias)
+			used_by_add(st, xasprintf("image %s", img->alias));
 	}
 	for (size_t i = 0; i < spec->n_containers; i++) {
 		const struct ud_spec_container *c = &spec->containers[i];
@@ -445,14 +552,19 @@ struct ud_plan *ud_planner_plan(const struct ud_spec *spec, struct ud_store *sto
 				      opts, err);
 		if (st == NULL)
 			goto fail;
-		ud_strv_push(&st->used_by, xasprintf("container %s", c->name));
+		used_by_add(st, xasprintf("container %s", c->name));
 		pull_of[i] = (size_t)(st - plan->steps);
 	}
 	for (size_t i = 0; i < plan->n_steps; i++)
 		if (decide(&plan->steps[i], store, opts, err) < 0)
 			goto fail;
-	for (size_t i = 0; i < spec->n_containers; i++)
-		add_container_steps(plan, spec, &spec->containers[i], pull_of[i], store, opts);
+	{
+		struct engine_memo memo = {0};
+		for (size_t i = 0; i < spec->n_containers; i++)
+			add_container_steps(plan, spec, &spec->containers[i], pull_of[i], store,
+					    opts, &memo);
+		engine_memo_release(&memo);
+	}
 	free(pull_of);
 	return plan;
 fail:

@@ -59,6 +59,7 @@ struct ud_step {
 	char *reason;	/* why it is in that state */
 	char *where;	/* "file:line:col" of the spec item, or NULL */
 	char **used_by; /* aliases / containers that need it */
+	size_t n_used_by, used_by_cap;
 	struct ud_pull_step pull;	    /* PULL */
 	struct ud_container_step container; /* CREATE, SETUP, RUN */
 };
@@ -110,6 +111,14 @@ char *ud_plan_render_text(const struct ud_plan *plan);
 char *ud_plan_render_json(const struct ud_plan *plan);
 const char *ud_step_state_name(enum ud_step_state s);
 const char *ud_step_kind_name(enum ud_step_kind k);
+/* What keeps a run from binding the host side of volume v, as the run
+ * would find it (NULL: nothing; else an allocated reason): a path that is
+ * missing (without create: true), a dangling symbolic link, a parent that
+ * is not a directory, a missing directory that create: true cannot make
+ * (its nearest existing ancestor is not a writable directory). Symbolic
+ * links are followed, as the bind follows them. */
+struct ud_spec_volume;
+char *ud_planner_volume_problem(const struct ud_spec_volume *v);
 /* True when any step is BLOCKED. */
 bool ud_plan_blocked(const struct ud_plan *plan);
 

@@ -171,6 +171,49 @@ static int get_strlist(struct loader *L, const yaml_node_t *n, const char *what,
 	return 0;
 }
 
+struct key_at {
+	const char *key;
+	size_t index;
+	const yaml_node_t *node;
+};
+
+static int key_at_cmp(const void *a, const void *b)
+{
+	const struct key_at *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	return c ? c : x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* The first key (in document order) that repeats an earlier one, and that
+ * earlier one; NULL when the keys are unique. Sorting keeps this
+ * O(n log n): a spec may hold tens of thousands of keys in one mapping. */
+static const yaml_node_t *first_duplicate(struct loader *L, const yaml_node_t *n,
+					  const yaml_node_t **earlier)
+{
+	size_t count = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+	_cleanup_free_ struct key_at *keys = xcalloc(count + 1, sizeof(*keys));
+	size_t m = 0;
+	for (size_t i = 0; i < count; i++) {
+		yaml_node_t *k = node(L, n->data.mapping.pairs.start[i].key);
+		if (k->type == YAML_SCALAR_NODE)
+			keys[m++] = (struct key_at){(const char *)k->data.scalar.value, i, k};
+	}
+	qsort(keys, m, sizeof(*keys), key_at_cmp);
+	const struct key_at *dup = NULL, *first = NULL;
+	for (size_t i = 1, start = 0; i < m; i++) {
+		if (strcmp(keys[i].key, keys[start].key) != 0) {
+			start = i;
+			continue;
+		}
+		if (i == start + 1 && (dup == NULL || keys[i].index < dup->index)) {
+			dup = &keys[i];
+			first = &keys[start];
+		}
+	}
+	*earlier = first ? first->node : NULL;
+	return dup ? dup->node : NULL;
+}
+
 /* Checks a mapping's keys: all scalars, no duplicates, all in allowed
  * (when allowed is not NULL), with the nearest valid key suggested. */
 static int check_mapping(struct loader *L, const yaml_node_t *n, const char *what,
@@ -178,6 +221,8 @@ static int check_mapping(struct loader *L, const yaml_node_t *n, const char *wha
 {
 	if (n->type != YAML_MAPPING_NODE)
 		return fail_at(L, n, "%s: found %s, expected a mapping", what, kind_name(n));
+	const yaml_node_t *earlier = NULL;
+	const yaml_node_t *dup = first_duplicate(L, n, &earlier);
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
 	     p++) {
 		yaml_node_t *k = node(L, p->key);
@@ -185,12 +230,9 @@ static int check_mapping(struct loader *L, const yaml_node_t *n, const char *wha
 			return fail_at(L, k, "%s: found %s as a key, expected a name", what,
 				       kind_name(k));
 		const char *key = (const char *)k->data.scalar.value;
-		for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < p; q++) {
-			yaml_node_t *k2 = node(L, q->key);
-			if (strcmp((const char *)k2->data.scalar.value, key) == 0)
-				return fail_at(L, k, "%s: duplicate key '%s' (first at line %zu)",
-					       what, key, k2->start_mark.line + 1);
-		}
+		if (k == dup)
+			return fail_at(L, k, "%s: duplicate key '%s' (first at line %zu)", what,
+				       key, earlier->start_mark.line + 1);
 		if (allowed == NULL)
 			continue;
 		bool ok = false;
@@ -570,6 +612,38 @@ static int load_root(struct loader *L, const yaml_node_t *root)
 	return 0;
 }
 
+/* Tags that only restate what a plain value is. Any other (!!binary,
+ * !!python/object, !local) asks for a meaning the loader does not give:
+ * refused rather than read as the plain text. */
+static bool plain_tag(const char *tag)
+{
+	static const char *const core[] = {"str", "int", "bool", "null", "float", "map", "seq"};
+	if (strcmp(tag, "!") == 0)
+		return true;
+	if (strncmp(tag, "tag:yaml.org,2002:", 18) != 0)
+		return false;
+	for (size_t i = 0; i < UD_ARRAY_SIZE(core); i++)
+		if (strcmp(tag + 18, core[i]) == 0)
+			return true;
+	return false;
+}
+
+/* 1-based line and column (in characters, as libyaml counts them) of the
+ * byte at offset in text. */
+static void line_col(const char *text, size_t offset, size_t *line, size_t *col)
+{
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < offset; i++) {
+		if (text[i] == '\n') {
+			++*line;
+			*col = 1;
+		} else if (((unsigned char)text[i] & 0xC0) != 0x80) {
+			++*col;
+		}
+	}
+}
+
 /* A first pass over the events: YAML syntax errors with their marks,
  * aliases refused (they would let a small file expand without bound, a
  * "billion laughs"), nesting deeper than SPEC_MAX_DEPTH refused at the
@@ -584,6 +658,15 @@ static int scan_events(struct loader *L, const char *text, size_t len)
 		yaml_event_t ev;
 		if (!yaml_parser_parse(&parser, &ev)) {
 			yaml_mark_t m = parser.problem_mark;
+			/* The reader (bad UTF-8, control characters) reports a byte
+			 * offset, not a mark. */
+			if (parser.error == YAML_READER_ERROR) {
+				line_col(text,
+					 parser.problem_offset < len ? parser.problem_offset : len,
+					 &m.line, &m.column);
+				m.line--;
+				m.column--;
+			}
 			r = ud_error_set(
 				L->err, UD_ERR_INVALID, "%s:%zu:%zu: YAML syntax error: %s%s%s",
 				L->name, m.line + 1, m.column + 1,
@@ -593,6 +676,24 @@ static int scan_events(struct loader *L, const char *text, size_t len)
 		}
 		yaml_event_type_t t = ev.type;
 		yaml_mark_t m = ev.start_mark;
+		const yaml_char_t *tag = t == YAML_SCALAR_EVENT ? ev.data.scalar.tag
+					 : t == YAML_SEQUENCE_START_EVENT
+						 ? ev.data.sequence_start.tag
+					 : t == YAML_MAPPING_START_EVENT ? ev.data.mapping_start.tag
+									 : NULL;
+		if (tag && !plain_tag((const char *)tag)) {
+			const char *tt = (const char *)tag;
+			_cleanup_free_ char *shown = ud_str_escape(
+				ud_str_has_prefix(tt, "tag:yaml.org,2002:") ? tt + 16 : tt, 200);
+			if (ud_str_has_prefix(tt, "tag:yaml.org,2002:"))
+				shown[0] = shown[1] = '!';
+			r = ud_error_set(L->err, UD_ERR_INVALID,
+					 "%s:%zu:%zu: YAML tag '%s' is not supported in job specs, "
+					 "expected plain values",
+					 L->name, m.line + 1, m.column + 1, shown);
+			yaml_event_delete(&ev);
+			break;
+		}
 		yaml_event_delete(&ev);
 		if (t == YAML_ALIAS_EVENT) {
 			r = ud_error_set(
@@ -650,9 +751,13 @@ struct ud_spec *ud_spec_load_string(const char *text, size_t len, const char *na
 			     L.name, len, SPEC_MAX_BYTES);
 		return NULL;
 	}
-	if (memchr(text, '\0', len) != NULL) {
-		ud_error_set(err, UD_ERR_INVALID, "%s: spec contains a NUL byte, expected text",
-			     L.name);
+	const char *nul = memchr(text, '\0', len);
+	if (nul != NULL) {
+		size_t line, col;
+		line_col(text, (size_t)(nul - text), &line, &col);
+		ud_error_set(err, UD_ERR_INVALID,
+			     "%s:%zu:%zu: spec contains a NUL byte, expected text", L.name, line,
+			     col);
 		return NULL;
 	}
 	if (scan_events(&L, text, len) < 0)

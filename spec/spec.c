@@ -62,8 +62,39 @@ void ud_spec_container_add_command(struct ud_spec_container *c, char *const *arg
 	cmd->argv = argv ? ud_strv_dup(argv) : NULL;
 }
 
+static int image_alias_cmp(const void *a, const void *b)
+{
+	const struct ud_spec_image *const *x = a, *const *y = b;
+	return strcmp((*x)->alias, (*y)->alias);
+}
+
+static int alias_key_cmp(const void *key, const void *elem)
+{
+	const struct ud_spec_image *const *img = elem;
+	return strcmp(key, (*img)->alias);
+}
+
+/* A spec may name tens of thousands of images: lookups by alias go
+ * through a sorted index, not a scan per container. */
+static void index_images(struct ud_spec *spec)
+{
+	free(spec->image_index);
+	spec->image_index = xcalloc(spec->n_images + 1, sizeof(*spec->image_index));
+	spec->n_image_index = 0;
+	for (size_t i = 0; i < spec->n_images; i++)
+		if (spec->images[i].alias)
+			spec->image_index[spec->n_image_index++] = &spec->images[i];
+	qsort(spec->image_index, spec->n_image_index, sizeof(*spec->image_index), image_alias_cmp);
+	spec->image_index_of = spec->n_images;
+}
+
 const struct ud_spec_image *ud_spec_find_image(const struct ud_spec *spec, const char *alias)
 {
+	if (spec->image_index && spec->image_index_of == spec->n_images) {
+		struct ud_spec_image **hit = bsearch(alias, spec->image_index, spec->n_image_index,
+						     sizeof(*spec->image_index), alias_key_cmp);
+		return hit ? *hit : NULL;
+	}
 	for (size_t i = 0; i < spec->n_images; i++)
 		if (spec->images[i].alias && strcmp(spec->images[i].alias, alias) == 0)
 			return &spec->images[i];
@@ -91,6 +122,7 @@ void ud_spec_free(struct ud_spec *s)
 		free(img->pull);
 	}
 	free(s->images);
+	free(s->image_index);
 	for (size_t i = 0; i < s->n_volumes; i++)
 		volume_release(&s->volumes[i]);
 	free(s->volumes);
@@ -334,8 +366,22 @@ static int check_volume_paths(struct ud_error **err, const struct ud_spec_pos *p
 	return 0;
 }
 
-/* A container's volume entry is a name from volumes: or HOST:PATH[:ro|rw]. */
-static int resolve_volume(struct ud_error **err, struct ud_spec *s, const char *what,
+static int volume_name_cmp(const void *a, const void *b)
+{
+	const struct ud_spec_volume *const *x = a, *const *y = b;
+	return strcmp((*x)->name, (*y)->name);
+}
+
+static int volume_key_cmp(const void *key, const void *elem)
+{
+	const struct ud_spec_volume *const *v = elem;
+	return strcmp(key, (*v)->name);
+}
+
+/* A container's volume entry is a name from volumes: (found in by_name,
+ * the spec's volumes sorted by name) or HOST:PATH[:ro|rw]. */
+static int resolve_volume(struct ud_error **err, struct ud_spec *s,
+			  struct ud_spec_volume *const *by_name, const char *what,
 			  struct ud_spec_volume *v)
 {
 	if (v->host != NULL)
@@ -343,15 +389,15 @@ static int resolve_volume(struct ud_error **err, struct ud_spec *s, const char *
 	_cleanup_free_ char *text = v->path;
 	v->path = NULL;
 	if (strchr(text, ':') == NULL) {
-		for (size_t i = 0; i < s->n_volumes; i++) {
-			if (strcmp(s->volumes[i].name, text) == 0) {
-				v->name = xstrdup(text);
-				v->host = xstrdup(s->volumes[i].host);
-				v->path = xstrdup(s->volumes[i].path);
-				v->readonly = s->volumes[i].readonly;
-				v->create = s->volumes[i].create;
-				return 0;
-			}
+		struct ud_spec_volume *const *hit =
+			bsearch(text, by_name, s->n_volumes, sizeof(*by_name), volume_key_cmp);
+		if (hit) {
+			v->name = xstrdup(text);
+			v->host = xstrdup((*hit)->host);
+			v->path = xstrdup((*hit)->path);
+			v->readonly = (*hit)->readonly;
+			v->create = (*hit)->create;
+			return 0;
 		}
 		return volfail(err, &v->pos,
 			       "%s: no volume named '%s' in volumes:, expected a volume name or "
@@ -360,8 +406,8 @@ static int resolve_volume(struct ud_error **err, struct ud_spec *s, const char *
 	}
 	_cleanup_strv_ char **parts = xcalloc(1, sizeof(char *));
 	_cleanup_free_ char *copy = xstrdup(text);
-	char *save = NULL;
-	for (char *t = strtok_r(copy, ":", &save); t; t = strtok_r(NULL, ":", &save))
+	/* Every ':' separates: "/h::/x" is three parts, not "/h:/x". */
+	for (char *rest = copy, *t; (t = strsep(&rest, ":")) != NULL;)
 		ud_strv_push(&parts, xstrdup(t));
 	size_t n = ud_strv_len(parts);
 	if (n < 2 || n > 3 ||
@@ -396,12 +442,18 @@ int ud_spec_validate(const struct ud_spec *cspec, struct ud_error **err)
 	for (size_t i = 0; i < s->n_images; i++)
 		if (check_image(err, &s->images[i]) < 0)
 			return -1;
+	index_images(s);
 	for (size_t i = 0; i < s->n_volumes; i++) {
 		struct ud_spec_volume *v = &s->volumes[i];
 		_cleanup_free_ char *what = xasprintf("volume '%s'", v->name);
 		if (check_volume_paths(err, &v->pos, what, s->dir, v) < 0)
 			return -1;
 	}
+	_cleanup_free_ struct ud_spec_volume **by_name =
+		xcalloc(s->n_volumes + 1, sizeof(*by_name));
+	for (size_t i = 0; i < s->n_volumes; i++)
+		by_name[i] = &s->volumes[i];
+	qsort(by_name, s->n_volumes, sizeof(*by_name), volume_name_cmp);
 	for (size_t i = 0; i < s->n_containers; i++) {
 		struct ud_spec_container *c = &s->containers[i];
 		_cleanup_free_ char *what = xasprintf("container '%s'", c->name);
@@ -436,7 +488,7 @@ int ud_spec_validate(const struct ud_spec *cspec, struct ud_error **err)
 					"digits and '_'",
 					what, c->env[j].key);
 		for (size_t j = 0; j < c->n_volumes; j++)
-			if (resolve_volume(err, s, what, &c->volumes[j]) < 0)
+			if (resolve_volume(err, s, by_name, what, &c->volumes[j]) < 0)
 				return -1;
 		for (size_t j = 0; j < c->n_commands; j++) {
 			struct ud_spec_command *cmd = &c->commands[j];

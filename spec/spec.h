@@ -69,6 +69,10 @@ struct ud_spec {
 	struct ud_spec_container *containers;
 	size_t n_containers;
 	char **tasks; /* tasks: the values ${TASK} may take (NULL-terminated), or NULL */
+	/* Images with an alias sorted by it, built by ud_spec_validate() for
+	 * ud_spec_find_image(); used while n_images is still image_index_of. */
+	struct ud_spec_image **image_index;
+	size_t n_image_index, image_index_of;
 };
 
 /* Looks a variable up; returns NULL when unset. */
@@ -106,6 +110,16 @@ void ud_spec_container_add_command(struct ud_spec_container *c, char *const *arg
  * is "/" is an error. Errors about volumes have code UD_ERR_USAGE (a run
  * that cannot be prepared), the others UD_ERR_INVALID. */
 int ud_spec_validate(const struct ud_spec *spec, struct ud_error **err);
+
+/* Reads an env file as Docker does: NAME=VALUE lines (leading whitespace,
+ * blank and '#' lines skipped, a UTF-8 BOM and CRLF endings allowed);
+ * NAME alone takes getenv_fn's value (NULL: the process environment) or
+ * is left out when unset. A name that is empty or holds whitespace, a NUL
+ * byte or invalid UTF-8 is an error naming the line (UD_ERR_USAGE); so
+ * is a file that is not a regular file of at most 1 MiB. *out gets the
+ * NAME=VALUE strings (caller frees with ud_strv_free). */
+int ud_spec_read_env_file(const char *path, ud_spec_getenv getenv_fn, void *getenv_data,
+			  char ***out, struct ud_error **err);
 
 extern const char *const ud_spec_execmodes[]; /* NULL-terminated, canonical spelling */
 
