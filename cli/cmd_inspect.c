@@ -67,8 +67,9 @@ UD_CMD(inspect)
 		json_error_t je;
 		json_t *j = json_loads(img->config, 0, &je);
 		if (j == NULL) {
-			ud_cli_error("image %s: configuration is not valid JSON: %s", pos[0],
-				     je.text);
+			/* The config came from a registry: its bytes are escaped. */
+			_cleanup_free_ char *e = ud_str_escape(je.text, 200);
+			ud_cli_error("image %s: configuration is not valid JSON: %s", pos[0], e);
 			rc = 1;
 		} else {
 			char *text = json_dumps(j, JSON_INDENT(4) | JSON_SORT_KEYS);

@@ -65,7 +65,8 @@ UD_CMD(manifest)
 		json_error_t je;
 		json_t *j = json_loadb(body, len, 0, &je);
 		if (j == NULL) {
-			ud_cli_error("manifest is not valid JSON: %s", je.text);
+			_cleanup_free_ char *e = ud_str_escape(je.text, 200);
+			ud_cli_error("manifest is not valid JSON: %s", e);
 			rc = 1;
 		} else {
 			char *t = json_dumps(j, JSON_INDENT(4) | JSON_SORT_KEYS);

@@ -20,7 +20,7 @@ struct xfer {
 	size_t buf_len;
 	int attempts, redirects, stalls;
 	size_t error_body; /* bytes of a non-2xx body seen */
-	bool authed, first_chunk, overflow, io_error, active, finished, body_cut;
+	bool authed, first_chunk, overflow, io_error, active, finished, body_cut, bad_range;
 	int io_errno;
 };
 
@@ -79,7 +79,12 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *p)
 	}
 	if (x->first_chunk) {
 		x->first_chunk = false;
-		if (status == 200 && x->have > 0) {
+		if (status == 206 && x->resp.range_start > 0 && x->resp.range_start != x->have) {
+			/* A range we did not ask for: start over without Range. */
+			x->bad_range = true;
+			return 0;
+		}
+		if ((status == 200 || (status == 206 && x->resp.range_start == 0)) && x->have > 0) {
 			/* The server ignored our Range: start over. */
 			if (ftruncate(x->item->fd, 0) < 0 || lseek(x->item->fd, 0, SEEK_SET) < 0) {
 				x->io_error = true;
@@ -119,7 +124,9 @@ static void start(struct fetch_run *run, CURLM *multi, struct xfer *x)
 {
 	ud_http_response_release(&x->resp);
 	x->resp.content_length = -1;
+	x->resp.range_start = -1;
 	x->error_body = 0;
+	x->bad_range = false;
 	x->body_cut = false;
 	x->h = curl_easy_init();
 	curl_slist_free_all(x->hdrs);
@@ -148,7 +155,8 @@ static void start(struct fetch_run *run, CURLM *multi, struct xfer *x)
 	x->active = true;
 	run->c->counts.blob_requests++;
 	run->c->counts.requests++;
-	_cleanup_free_ char *u = ud_str_escape(x->url, 0);
+	_cleanup_free_ char *m = ud_http_mask_urls(x->url, strlen(x->url));
+	_cleanup_free_ char *u = ud_str_escape(m, 0);
 	ud_debug("GET %s (from byte %lld)", u, (long long)x->have);
 	curl_multi_add_handle(multi, x->h);
 }
@@ -191,22 +199,44 @@ static void completed(struct fetch_run *run, CURLM *multi, struct xfer *x, CURLc
 		finish(x, e);
 		return;
 	}
+	if (cc == CURLE_WRITE_ERROR && x->resp.headers_cut) {
+		ud_error_set(&e, UD_ERR_HTTP,
+			     "blob %s: the answer's headers are larger than %zu bytes", d,
+			     UD_HTTP_MAX_HEADERS);
+		finish(x, e);
+		return;
+	}
 	if (cc == CURLE_WRITE_ERROR && x->body_cut)
 		cc = CURLE_OK; /* an endless error body: its status is the answer */
 	bool retry = false;
+	if (cc == CURLE_WRITE_ERROR && x->bad_range) {
+		/* The answer's Content-Range does not start where we asked. */
+		if (ftruncate(x->item->fd, 0) < 0 || lseek(x->item->fd, 0, SEEK_SET) < 0) {
+			ud_error_sys(&e, errno, "blob %s: cannot truncate", d);
+			finish(x, e);
+			return;
+		}
+		ud_sha256_free(x->sha);
+		x->sha = ud_sha256_new();
+		x->have = 0;
+		cc = CURLE_OK;
+		retry = true;
+	}
 	bool stalled = cc == CURLE_OPERATION_TIMEDOUT;
 	if (stalled && ++x->stalls > 1) {
 		/* One resume after a stall; a registry that stalls again fails. */
 		ud_error_set(&e, UD_ERR_NETWORK,
-			     "blob %s: the transfer stalled: no data for %ld s (stall timeout, "
-			     "UDOCKER_STALL_TIMEOUT), twice",
-			     d, run->c->opts.stall_timeout);
+			     "blob %s: the transfer stalled: less than %ld bytes/s for %ld s "
+			     "(stall timeout, UDOCKER_STALL_TIMEOUT), twice",
+			     d, UD_HTTP_MIN_SPEED, run->c->opts.stall_timeout);
 		finish(x, e);
 		return;
 	}
-	if (cc != CURLE_OK) {
+	if (retry) {
+		/* a wrong range: asked again from byte 0 */
+	} else if (cc != CURLE_OK) {
 		retry = true;
-	} else if (status == 401 && !x->authed) {
+	} else if (status == 401 && (!x->authed || !ud_http_same_origin(run->base, x->url))) {
 		x->authed = true;
 		if (ud_http_authenticate(run->c, run->ref, run->base, x->url,
 					 x->resp.www_authenticate, run->scope, &e) < 0) {

@@ -80,10 +80,11 @@ static char *pull_scope(const struct ud_ref *ref)
 	return xasprintf("repository:%s:pull", ref->path);
 }
 
-/* The text of an error answer for a message, control characters escaped:
- * "CODE: message" of the first entry of an error JSON, else the body's
- * first 200 bytes. Caller frees. */
-static char *error_text(const struct ud_http_response *resp)
+/* The text of an error answer for a message, control characters escaped
+ * and the client's secrets hidden (a registry may echo the Authorization
+ * it got): "CODE: message" of the first entry of an error JSON, else the
+ * body's first 200 bytes. Caller frees. */
+static char *error_text(struct ud_registry_client *c, const struct ud_http_response *resp)
 {
 	const char *body = resp->body.data ? resp->body.data : "";
 	json_error_t je;
@@ -93,18 +94,21 @@ static char *error_text(const struct ud_http_response *resp)
 	const char *msg = json_string_value(json_object_get(e0, "message"));
 	char *out;
 	if (code || msg) {
-		_cleanup_free_ char *ce = ud_str_escape(code ? code : "", 60);
-		_cleanup_free_ char *me = ud_str_escape(msg ? msg : "", 200);
+		_cleanup_free_ char *cr = ud_http_redact(c, code ? code : "");
+		_cleanup_free_ char *mr = ud_http_redact(c, msg ? msg : "");
+		_cleanup_free_ char *ce = ud_str_escape(cr, 60);
+		_cleanup_free_ char *me = ud_str_escape(mr, 200);
 		out = xasprintf("%s%s%s", ce, *ce && *me ? ": " : "", me);
 	} else {
-		out = ud_str_escape(body, 200);
+		_cleanup_free_ char *br = ud_http_redact(c, body);
+		out = ud_str_escape(br, 200);
 	}
 	json_decref(j);
 	return out;
 }
 
 /* Turns a non-200 response into an error naming what was asked. */
-static int http_error(const struct ud_ref *ref, const char *what,
+static int http_error(struct ud_registry_client *c, const struct ud_ref *ref, const char *what,
 		      const struct ud_http_response *resp, struct ud_error **err)
 {
 	_cleanup_free_ char *name = ud_ref_format(ref);
@@ -122,7 +126,7 @@ static int http_error(const struct ud_ref *ref, const char *what,
 		(*err)->http = 404;
 		return -1;
 	}
-	_cleanup_free_ char *text = error_text(resp);
+	_cleanup_free_ char *text = error_text(c, resp);
 	ud_error_set(err, UD_ERR_HTTP, "%s: %s: registry %s answered HTTP %ld%s%s", name, what,
 		     ref->domain, resp->status, *text ? ": " : "", text);
 	(*err)->http = (int)resp->status;
@@ -141,7 +145,7 @@ char *ud_registry_get_manifest(struct ud_registry_client *c, const struct ud_ref
 		return NULL;
 	if (resp.status != 200) {
 		_cleanup_free_ char *what = xasprintf("manifest '%s'", reference);
-		http_error(ref, what, &resp, err);
+		http_error(c, ref, what, &resp, err);
 		ud_http_response_release(&resp);
 		return NULL;
 	}
@@ -243,55 +247,91 @@ fail:
 	return NULL;
 }
 
-/* Appends the JSON array `key` of each page; follows Link: <...>; rel="next". */
+/* Appends the JSON array `key` of each page, following the n/last
+ * pagination. A registry cannot make this endless: a page that does not
+ * move past the previous one, more than 1000 pages or more than
+ * UD_HTTP_MAX_LIST bytes of entries is an error. */
 static char **paged_list(struct ud_registry_client *c, const struct ud_ref *ref, const char *first,
 			 const char *key, const char *scope, const char *what,
 			 struct ud_error **err)
 {
-	char **out = xcalloc(1, sizeof(char *));
+	size_t have = 0, cap = 64;
+	char **out = xcalloc(cap + 1, sizeof(char *));
 	_cleanup_free_ char *path = xstrdup(first);
-	for (int page = 0; path && page < 1000; page++) {
+	_cleanup_free_ char *prev_last = NULL;
+	size_t total = 0;
+	int page = 0;
+	for (; path; page++) {
+		if (page == 1000) {
+			ud_strv_free(out);
+			ud_error_set(err, UD_ERR_INVALID, "%s from %s: more than 1000 pages", what,
+				     ref->domain);
+			return NULL;
+		}
 		struct ud_http_response resp = {.content_length = -1};
 		if (ud_http_get(c, ref, path, NULL, scope, &resp, err) < 0) {
 			ud_strv_free(out);
 			return NULL;
 		}
 		if (resp.status != 200) {
-			http_error(ref, what, &resp, err);
+			http_error(c, ref, what, &resp, err);
 			ud_http_response_release(&resp);
 			ud_strv_free(out);
 			return NULL;
 		}
 		json_error_t je;
 		json_t *j = json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, &je);
+		ud_http_response_release(&resp);
 		json_t *arr = json_object_get(j, key);
 		if (j == NULL || (!json_is_array(arr) && !json_is_null(arr))) {
 			json_decref(j);
-			ud_http_response_release(&resp);
 			ud_strv_free(out);
 			ud_error_set(err, UD_ERR_INVALID, "%s from %s: invalid JSON answer", what,
 				     ref->domain);
 			return NULL;
 		}
-		size_t i;
+		size_t i, n = json_array_size(arr);
 		json_t *e;
 		json_array_foreach(arr, i, e)
 		{
-			if (json_is_string(e))
-				ud_strv_push(&out, xstrdup(json_string_value(e)));
+			if (!json_is_string(e))
+				continue;
+			total += json_string_length(e) + sizeof(char *);
+			if (have == cap) {
+				cap *= 2;
+				out = xrealloc(out, (cap + 1) * sizeof(char *));
+			}
+			out[have++] = xstrdup(json_string_value(e));
+			out[have] = NULL;
 		}
 		json_decref(j);
 		free(path);
 		path = NULL;
+		if (total > UD_HTTP_MAX_LIST) {
+			ud_strv_free(out);
+			ud_error_set(err, UD_ERR_INVALID, "%s from %s: larger than %zu bytes", what,
+				     ref->domain, UD_HTTP_MAX_LIST);
+			return NULL;
+		}
 		/* Pagination without the Link header: n/last parameters. */
-		if (json_array_size(arr) >= 100 && arr) {
-			_cleanup_free_ char *last = xstrdup(out[ud_strv_len(out) - 1]);
+		if (n >= 100 && have > 0) {
+			const char *last = out[have - 1];
+			if (prev_last && strcmp(last, prev_last) == 0) {
+				_cleanup_free_ char *le = ud_str_escape(last, 100);
+				ud_strv_free(out);
+				ud_error_set(err, UD_ERR_INVALID,
+					     "%s from %s: the page after '%s' ends there again (a "
+					     "pagination loop)",
+					     what, ref->domain, le);
+				return NULL;
+			}
+			free(prev_last);
+			prev_last = xstrdup(last);
 			char *esc = curl_easy_escape(NULL, last, 0);
 			path = xasprintf("%s%sn=100&last=%s", first, strchr(first, '?') ? "&" : "?",
 					 esc);
 			curl_free(esc);
 		}
-		ud_http_response_release(&resp);
 	}
 	return out;
 }
@@ -326,7 +366,7 @@ char **ud_registry_hub_search(struct ud_registry_client *c, const char *query, i
 	if (ud_http_get(c, &hub, path, NULL, NULL, &resp, err) < 0)
 		return NULL;
 	if (resp.status != 200) {
-		_cleanup_free_ char *text = error_text(&resp);
+		_cleanup_free_ char *text = error_text(c, &resp);
 		ud_error_set(err, UD_ERR_HTTP, "search on Docker Hub: HTTP %ld%s%s", resp.status,
 			     *text ? ": " : "", text);
 		ud_http_response_release(&resp);
@@ -377,7 +417,7 @@ int ud_registry_login(struct ud_registry_client *c, const struct ud_ref *ref, co
 					 "login to %s failed: invalid username or password",
 					 ref->domain);
 		else {
-			_cleanup_free_ char *text = error_text(&resp);
+			_cleanup_free_ char *text = error_text(c, &resp);
 			r = ud_error_set(err, UD_ERR_HTTP, "login to %s failed: HTTP %ld%s%s",
 					 ref->domain, resp.status, *text ? ": " : "", text);
 		}

@@ -36,10 +36,81 @@ static const char *secret_value(const char *line, size_t len)
 	return NULL;
 }
 
+/* Query parameters whose values may be secrets (tokens in redirect URLs,
+ * signed storage URLs): a name containing one of these, any case. */
+static const char *const secret_params[] = {"token", "sig",    "credential", "key",	"auth",
+					    "pass",  "secret", "policy",     "session", NULL};
+
+static bool secret_param(const char *name, size_t n)
+{
+	_cleanup_free_ char *lower = xstrndup(name, n);
+	for (char *q = lower; *q; q++)
+		*q = (char)tolower((unsigned char)*q);
+	for (size_t i = 0; secret_params[i]; i++)
+		if (strstr(lower, secret_params[i]))
+			return true;
+	return false;
+}
+
+/* Where a URL value in a debug line ends. */
+static size_t url_span(const char *p, const char *end, const char *stops)
+{
+	size_t n = 0;
+	while (p + n < end && !isspace((unsigned char)p[n]) && !strchr(stops, p[n]))
+		n++;
+	return n;
+}
+
+/* A copy of line with the secrets of any URL in it hidden: the password of
+ * a "scheme://user:password@" (a proxy's, from http_proxy) and the values
+ * of secret-looking query parameters. */
+char *ud_http_mask_urls(const char *line, size_t len)
+{
+	struct ud_buf b = {0};
+	ud_buf_puts(&b, "");
+	const char *p = line, *end = line + len;
+	while (p < end) {
+		if (end - p > 3 && memcmp(p, "://", 3) == 0) {
+			ud_buf_append(&b, p, 3);
+			p += 3;
+			size_t auth = url_span(p, end, "/?#\"'>");
+			const char *at = memrchr(p, '@', auth);
+			const char *colon = at ? memchr(p, ':', (size_t)(at - p)) : NULL;
+			if (colon) {
+				ud_buf_append(&b, p, (size_t)(colon - p));
+				ud_buf_puts(&b, ":<hidden>");
+				p = at;
+			}
+			continue;
+		}
+		if ((*p == '?' || *p == '&' || *p == ';') && p + 1 < end) {
+			ud_buf_append(&b, p, 1);
+			p++;
+			size_t name = url_span(p, end, "=&#\"'>");
+			if (p + name < end && p[name] == '=' && name > 0 && secret_param(p, name)) {
+				ud_buf_append(&b, p, name + 1);
+				ud_buf_puts(&b, "<hidden>");
+				p += name + 1;
+				p += url_span(p, end, "&#\"'>");
+			}
+			continue;
+		}
+		ud_buf_append(&b, p, 1);
+		p++;
+	}
+	return ud_buf_steal(&b);
+}
+
 static void debug_line(char dir, const char *line, size_t len)
 {
+	/* A header continued on the next line (obsolete folding) may carry
+	 * the rest of a secret: never shown. */
+	if ((dir == '<' || dir == '>') && (line[0] == ' ' || line[0] == '\t')) {
+		ud_debug("%c <hidden continuation line>", dir);
+		return;
+	}
 	const char *secret = secret_value(line, len);
-	_cleanup_free_ char *l = xstrndup(line, secret ? (size_t)(secret - line) : len);
+	_cleanup_free_ char *l = ud_http_mask_urls(line, secret ? (size_t)(secret - line) : len);
 	_cleanup_free_ char *e = ud_str_escape(l, 1000);
 	ud_debug("%c %s%s", dir, e, secret ? " <hidden>" : "");
 }
@@ -109,9 +180,10 @@ int ud_http_setup(struct ud_registry_client *c, CURL *h, const char *url, bool a
 	}
 	if (api)
 		curl_easy_setopt(h, CURLOPT_TIMEOUT, c->opts.timeout);
-	/* A transfer that stalls (less than a byte a second for the stall
-	 * timeout) is cut. */
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	/* A transfer that stalls is cut: less than UD_HTTP_MIN_SPEED for the
+	 * stall timeout, so a registry trickling a byte a second (slowloris)
+	 * cannot hold a pull for ever either. */
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, UD_HTTP_MIN_SPEED);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, c->opts.stall_timeout);
 	if (c->opts.insecure) {
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
@@ -151,6 +223,12 @@ size_t ud_http_header_cb(char *buf, size_t size, size_t n, void *data)
 {
 	struct ud_http_response *r = data;
 	size_t len = size * n;
+	/* Headers that never end (libcurl before 8.3 keeps them all). */
+	r->header_bytes += len;
+	if (r->header_bytes > UD_HTTP_MAX_HEADERS) {
+		r->headers_cut = true;
+		return 0;
+	}
 	if (len >= 5 && strncmp(buf, "HTTP/", 5) == 0) {
 		/* A new response (after a 100 or a proxy CONNECT): forget headers. */
 		free(r->content_type);
@@ -159,6 +237,7 @@ size_t ud_http_header_cb(char *buf, size_t size, size_t n, void *data)
 		free(r->docker_digest);
 		r->content_type = r->www_authenticate = r->location = r->docker_digest = NULL;
 		r->content_length = -1;
+		r->range_start = -1;
 		const char *sp = memchr(buf, ' ', len);
 		if (sp)
 			r->status = strtol(sp + 1, NULL, 10);
@@ -179,6 +258,13 @@ size_t ud_http_header_cb(char *buf, size_t size, size_t n, void *data)
 		r->docker_digest = v;
 	} else if ((v = header_value(buf, len, "Content-Length"))) {
 		r->content_length = strtoll(v, NULL, 10);
+		free(v);
+	} else if ((v = header_value(buf, len, "Content-Range"))) {
+		char *end = NULL;
+		long long start = -1;
+		if (strncasecmp(v, "bytes ", 6) == 0 && isdigit((unsigned char)v[6]))
+			start = strtoll(v + 6, &end, 10);
+		r->range_start = end && *end == '-' ? start : -1;
 		free(v);
 	}
 	return len;
@@ -377,8 +463,11 @@ static void token_store(struct ud_registry_client *c, const struct ud_ref *ref, 
 			char *value, int64_t lifetime_s)
 {
 	_cleanup_free_ char *key = token_key(ref, scope);
+	/* A lifetime under a minute (0, negative) or past a day is clamped:
+	 * the token is asked for again when the registry refuses it. */
+	lifetime_s = lifetime_s < 60 ? 60 : lifetime_s > 86400 ? 86400 : lifetime_s;
 	/* Renew a little early. */
-	int64_t expires = ud_now_ms() + (lifetime_s > 30 ? lifetime_s - 15 : lifetime_s) * 1000;
+	int64_t expires = ud_now_ms() + (lifetime_s - 15) * 1000;
 	for (size_t i = 0; i < c->n_tokens; i++) {
 		if (strcmp(c->tokens[i].key, key) == 0) {
 			free(c->tokens[i].value);
@@ -417,6 +506,46 @@ static bool credentials(struct ud_registry_client *c, const struct ud_ref *ref, 
 	    ud_keystore_get(c->opts.keystore, "https://index.docker.io/v1/", user, pass) == 0)
 		return true;
 	return ud_keystore_get(c->opts.keystore, ref->domain, user, pass) == 0;
+}
+
+static void redact_one(char **text, const char *secret, size_t n)
+{
+	if (n < 4) /* too short to tell from ordinary text */
+		return;
+	struct ud_buf b = {0};
+	ud_buf_puts(&b, "");
+	const char *p = *text, *hit;
+	while ((hit = memmem(p, strlen(p), secret, n)) != NULL) {
+		ud_buf_append(&b, p, (size_t)(hit - p));
+		ud_buf_puts(&b, "<hidden>");
+		p = hit + n;
+	}
+	ud_buf_puts(&b, p);
+	free(*text);
+	*text = ud_buf_steal(&b);
+}
+
+char *ud_http_redact(const struct ud_registry_client *c, const char *text)
+{
+	char *out = xstrdup(text);
+	if (c->opts.password)
+		redact_one(&out, c->opts.password, strlen(c->opts.password));
+	for (size_t i = 0; i < c->n_tokens; i++) {
+		const char *v = c->tokens[i].value;
+		const char *cred = strchr(v, ' ');
+		cred = cred ? cred + 1 : v;
+		redact_one(&out, cred, strlen(cred));
+		if (strncasecmp(v, "Basic ", 6) != 0)
+			continue;
+		/* The password inside a Basic value. */
+		size_t n = strlen(cred);
+		_cleanup_free_ unsigned char *plain = xcalloc(n + 4, 1);
+		int pn = EVP_DecodeBlock(plain, (const unsigned char *)cred, (int)n);
+		const char *colon = pn > 0 ? memchr(plain, ':', (size_t)pn) : NULL;
+		if (colon)
+			redact_one(&out, colon + 1, strlen(colon + 1));
+	}
+	return out;
 }
 
 static char *url_escape(const char *s)
@@ -498,13 +627,19 @@ static int bearer_token(struct ud_registry_client *c, const struct ud_ref *ref, 
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp);
 	c->counts.token_requests++;
 	c->counts.requests++;
-	ud_debug("token request %s", realm_e);
+	_cleanup_free_ char *masked = ud_http_mask_urls(token_url, strlen(token_url));
+	_cleanup_free_ char *masked_e = ud_str_escape(masked, 200);
+	ud_debug("token request %s", masked_e);
 	CURLcode cc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp.status);
 	curl_easy_cleanup(h);
 	curl_slist_free_all(hdrs);
 	int r = 0;
-	if (cc == CURLE_WRITE_ERROR && resp.body_cut && resp.status == 200)
+	if (cc == CURLE_WRITE_ERROR && resp.headers_cut)
+		r = ud_error_set(err, UD_ERR_AUTH,
+				 "token service %s: the answer's headers are larger than %zu bytes",
+				 realm_e, UD_HTTP_MAX_HEADERS);
+	else if (cc == CURLE_WRITE_ERROR && resp.body_cut && resp.status == 200)
 		r = ud_error_set(err, UD_ERR_AUTH,
 				 "token service %s: the answer is larger than %zu bytes", realm_e,
 				 (size_t)UD_HTTP_MAX_TOKEN);
@@ -600,7 +735,8 @@ static int perform(struct ud_registry_client *c, const char *url, const char *co
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body_cb);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
 	c->counts.requests++;
-	_cleanup_free_ char *e = ud_str_escape(url, 0);
+	_cleanup_free_ char *m = ud_http_mask_urls(url, strlen(url));
+	_cleanup_free_ char *e = ud_str_escape(m, 0);
 	ud_debug("GET %s", e);
 	*cc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
@@ -632,6 +768,13 @@ int ud_http_get(struct ud_registry_client *c, const struct ud_ref *ref, const ch
 		if (perform(c, url, accept, ud_http_cached_auth(c, ref, scope), base, resp, &cc,
 			    err) < 0)
 			return -1;
+		if (cc == CURLE_WRITE_ERROR && resp->headers_cut) {
+			_cleanup_free_ char *e = ud_str_escape(url, 200);
+			return ud_error_set(
+				err, UD_ERR_INVALID,
+				"GET %s: the answer's headers are larger than %zu bytes", e,
+				UD_HTTP_MAX_HEADERS);
+		}
 		if (cc == CURLE_WRITE_ERROR && resp->body_cut) {
 			/* An error body is kept up to its cap; an answer past its cap
 			 * is refused. */
@@ -677,7 +820,9 @@ int ud_http_get(struct ud_registry_client *c, const struct ud_ref *ref, const ch
 		if (scheme_known(c, ref->domain) == NULL && ref->scheme == NULL)
 			scheme_remember(c, ref->domain,
 					ud_str_has_prefix(base, "http://") ? "http" : "https");
-		if (resp->status == 401 && !authed) {
+		/* A 401 from a redirect target is refused with its reason even
+		 * after the registry's own challenge was answered. */
+		if (resp->status == 401 && (!authed || !ud_http_same_origin(base, url))) {
 			authed = true;
 			if (ud_http_authenticate(c, ref, base, url, resp->www_authenticate, scope,
 						 err) < 0)

@@ -34,7 +34,10 @@ struct ud_registry_client {
 #define UD_HTTP_MAX_MANIFEST ((size_t)4 << 20)	  /* manifests and indexes */
 #define UD_HTTP_MAX_TOKEN ((size_t)1 << 20)	  /* token service answers */
 #define UD_HTTP_MAX_ERROR_BODY ((size_t)64 << 10) /* bodies of non-2xx answers */
-#define UD_BLOB_MAX_UNKNOWN ((int64_t)16 << 30)	  /* a blob whose size is not declared */
+#define UD_HTTP_MAX_HEADERS ((size_t)256 << 10)	  /* all header lines of an answer */
+#define UD_HTTP_MAX_LIST ((size_t)64 << 20)	  /* a tag list or catalog, all pages */
+#define UD_HTTP_MIN_SPEED 1024L /* bytes/s: slower for the stall timeout is a stall */
+#define UD_BLOB_MAX_UNKNOWN ((int64_t)16 << 30) /* a blob whose size is not declared */
 
 struct ud_http_response {
 	long status;
@@ -44,8 +47,11 @@ struct ud_http_response {
 	char *location;
 	char *docker_digest;
 	int64_t content_length;
-	size_t max_body; /* cap of a 2xx body; 0: UD_HTTP_MAX_BODY */
-	bool body_cut;	 /* the body passed its cap: the transfer was stopped */
+	int64_t range_start; /* first byte of a Content-Range: bytes START-END/TOTAL, or -1 */
+	size_t max_body;     /* cap of a 2xx body; 0: UD_HTTP_MAX_BODY */
+	bool body_cut;	     /* the body passed its cap: the transfer was stopped */
+	size_t header_bytes;
+	bool headers_cut; /* the headers passed UD_HTTP_MAX_HEADERS: stopped */
 };
 void ud_http_response_release(struct ud_http_response *r);
 
@@ -59,6 +65,15 @@ void ud_http_response_release(struct ud_http_response *r);
 int ud_http_setup(struct ud_registry_client *c, CURL *h, const char *url, bool api,
 		  const char *authz, const char *origin, struct curl_slist **hdrs,
 		  struct ud_error **err);
+/* A copy of len bytes of line (for -D output) with the password of any
+ * "scheme://user:password@" and the values of secret-looking URL query
+ * parameters (token, signature, credential, key, ...) replaced by
+ * "<hidden>". Caller frees. */
+char *ud_http_mask_urls(const char *line, size_t len);
+/* A copy of text (a registry's error answer) with the client's secrets
+ * replaced by "<hidden>": the password of a login, the credential of every
+ * cached Authorization value, the password inside a Basic one. */
+char *ud_http_redact(const struct ud_registry_client *c, const char *text);
 /* May the Authorization value held for origin be sent to url? */
 bool ud_http_same_origin(const char *origin, const char *url);
 /* Header callback filling a response's headers (status line resets them). */

@@ -319,8 +319,9 @@ json_t *ud_store_image_config_json(const struct ud_image *img, struct ud_error *
 	json_t *j = json_loads(img->config, 0, &je);
 	if (!json_is_object(j)) {
 		json_decref(j);
+		_cleanup_free_ char *e = ud_str_escape(j ? "" : je.text, 200);
 		ud_error_set(err, UD_ERR_INVALID, "image %s:%s: config is not a JSON object: %s",
-			     img->name, img->tag, j ? "" : je.text);
+			     img->name, img->tag, e);
 		return NULL;
 	}
 	return j;

@@ -586,6 +586,121 @@ ud_t search --list-tags "$f/fault/escjson"
 check "registry: tag list with ESC is listed" rc_is 0
 check "registry: ... with no raw ESC on stdout" no_esc_in "$OUT"
 
+# Hostile registry, second round (issue 10 review).
+# A registry trickling a blob (4 bytes/s) cannot hold a pull for ever: the
+# stall timeout also asks for a minimum speed.
+export UDOCKER_DIR="$T_TMP/repo-reg-trickle"
+start=$(date +%s)
+UDOCKER_STALL_TIMEOUT=2 ud_t pull "$f/fault/trickle:latest"
+took=$(($(date +%s) - start))
+check "registry trickle: a blob trickled at 4 bytes/s fails" rc_is 1
+check "registry trickle: ... saying it stalled" err_has "the transfer stalled: less than 1024 bytes/s"
+check "registry trickle: ... within the stall timeouts ($took s)" [ "$took" -lt 30 ]
+
+# Tag lists: pages are followed (n/last), but a page that repeats, or a
+# list without end, is an error and not a loop or a memory exhaustion.
+export UDOCKER_DIR="$T_TMP/repo-reg-pages"
+ud_t search --list-tags "$f/fault/pageloop"
+check "registry pageloop: a tag list repeating its page fails" rc_is 1
+check "registry pageloop: ... naming the loop" err_has "pagination loop"
+ud_t search --list-tags "$f/fault/hugecat"
+check "registry hugecat: a tag list without end fails" rc_is 1
+check "registry hugecat: ... at the list cap" err_has "larger than 67108864 bytes"
+
+# Headers that never end are cut at a cap with a clear error.
+export UDOCKER_DIR="$T_TMP/repo-reg-hdrflood"
+ud_t pull "$f/fault/hdrflood:latest"
+check "registry hdrflood: endless blob headers fail the pull" rc_is 1
+check "registry hdrflood: ... saying the headers are too large" err_has "headers are larger than 262144 bytes"
+
+# A token whose expires_in is 0 or past int64 seconds still works.
+export UDOCKER_DIR="$T_TMP/repo-reg-expiry"
+ud_t pull "$f/fault/expiry:latest"
+check "registry expiry: a token with expires_in 0 is used" rc_is 0
+ud_t pull "$f/fault/expiry:hugelatest"
+check "registry expiry: a token with a huge expires_in is used" rc_is 0
+
+# -D hides a Set-Cookie folded onto a continuation line, a proxy password
+# from http_proxy, and secrets in the query of a redirect URL.
+export UDOCKER_DIR="$T_TMP/repo-reg-debug2"
+ud_t -D pull "$f/fault/cookie:latest"
+check "registry -D cookie: the pull works" rc_is 0
+check "registry -D cookie: the Set-Cookie header is shown masked" err_has "< Set-Cookie: <hidden>"
+check "registry -D cookie: no cookie value on its continuation line" err_lacks "COOKIESECRET"
+http_proxy="http://puser:PROXYSECRET@$f" ud_t -D pull "$f/fault/ok:latest"
+check "registry -D proxy: libcurl's proxy line is shown" err_has "puser:<hidden>@"
+check "registry -D proxy: no proxy password" err_lacks "PROXYSECRET"
+export UDOCKER_DIR="$T_TMP/repo-reg-query"
+ud_t -D pull "$f/fault/querytoken:latest"
+check "registry -D query: the redirected pull works" rc_is 0
+check "registry -D query: the redirect URL is shown masked" err_has "X-Amz-Signature=<hidden>"
+check "registry -D query: no signature" err_lacks "QSECRET1"
+check "registry -D query: no access token" err_lacks "QSECRET2"
+
+# A wrong password is never printed, not even by -D.
+export UDOCKER_DIR="$T_TMP/repo-reg-wrongpw"
+b64w=$(printf '%s' "$UD_FIX_USER:WRONGPASS9" | base64 -w0)
+for reg in "$UD_FIX_BASIC" "$UD_FIX_TOKEN"; do
+  ud_t -D login --username="$UD_FIX_USER" --password=WRONGPASS9 --registry="$reg"
+  check "registry -D wrong password $reg: login fails" rc_is 1
+  check "registry -D wrong password $reg: says so" err_has "invalid username or password"
+  check "registry -D wrong password $reg: no password" err_lacks "WRONGPASS9"
+  check "registry -D wrong password $reg: no base64 credentials" err_lacks "$b64w"
+done
+
+# The keystore is 0600, and a symlink at its path is refused, not followed.
+ks="$T_TMP/ks-dir/keystore"
+UDOCKER_KEYSTORE="$ks" ud_t login --username="$UD_FIX_USER" --password="$UD_FIX_PASS" --registry="$UD_FIX_BASIC"
+check "registry keystore: login stores the credentials" rc_is 0
+check "registry keystore: the keystore is mode 0600" [ "$(stat -c %a "$ks" 2>/dev/null)" = 600 ]
+echo '{}' >"$T_TMP/ks-target"
+chmod 600 "$T_TMP/ks-target"
+ln -s "$T_TMP/ks-target" "$T_TMP/ks-link"
+UDOCKER_KEYSTORE="$T_TMP/ks-link" ud_t login --username="$UD_FIX_USER" --password="$UD_FIX_PASS" --registry="$UD_FIX_BASIC"
+check "registry keystore: a symlinked keystore is refused" rc_is 1
+check "registry keystore: ... and its target is untouched" [ "$(cat "$T_TMP/ks-target")" = '{}' ]
+
+# A manifest redirected to another host that asks for a token gets no
+# credentials (nor does its realm).
+export UDOCKER_DIR="$T_TMP/repo-reg-authmanifest"
+ud login --username=leakuser --password=leakpass --registry="$f"
+ud_t pull "$f/fault/authmanifest:latest"
+check "registry authmanifest: redirect target asking for auth fails the pull" rc_is 1
+check "registry authmanifest: ... with a clear error" err_has "credentials are not sent there"
+check "registry authmanifest: ... the redirect target was asked" bash -c 'curl -s "http://$1/leak/seen" | grep -q "^manifest: -$"' _ "$f"
+check "registry authmanifest: ... and no credential reached it" no_leak
+
+# A registry echoing the credentials it got in an error body: the message
+# shows the body with them hidden.
+export UDOCKER_DIR="$T_TMP/repo-reg-echoauth"
+ud_t pull "$f/fault/echoauth:latest"
+check "registry echoauth: the error answer fails the pull" rc_is 1
+check "registry echoauth: ... its body is shown, secrets hidden" err_has "Authorization: Basic <hidden> (password <hidden>)"
+check "registry echoauth: ... no base64 credentials" err_lacks "$(printf leakuser:leakpass | base64 -w0)"
+check "registry echoauth: ... no password" err_lacks "leakpass"
+
+# A resumed blob answered with another range than the one asked for (the
+# whole blob again, or bytes further on) is downloaded again from byte 0.
+export UDOCKER_DIR="$T_TMP/repo-reg-badrange"
+ud_t pull "$f/fault/badrange:latest"
+check "registry badrange: a resume answered from byte 0 still pulls" rc_is 0
+export UDOCKER_DIR="$T_TMP/repo-reg-skiprange"
+ud_t pull "$f/fault/skiprange:latest"
+check "registry skiprange: a resume answered from a later byte still pulls" rc_is 0
+
+# Registry bytes in a JSON parser's message are escaped (manifest inspect,
+# inspect of an image whose config is not JSON).
+export UDOCKER_DIR="$T_TMP/repo-reg-esc2"
+ud_t manifest inspect "$f/fault/escgarbage:latest"
+check "registry escgarbage: manifest inspect of a non-JSON manifest fails" rc_is 1
+check "registry escgarbage: ... saying so" err_has "manifest is not valid JSON"
+check "registry escgarbage: ... with no raw ESC on stderr" no_esc_in "$ERR"
+ud_t pull "$f/fault/escconfig:latest"
+ud_t inspect "$f/fault/escconfig:latest"
+check "registry escconfig: inspect of a non-JSON config fails" rc_is 1
+check "registry escconfig: ... saying so" err_has "configuration is not valid JSON"
+check "registry escconfig: ... with no raw ESC on stderr" no_esc_in "$ERR"
+
 # ===================================================== job specs and inputs
 # spec_ud ARGS...: udocker under `timeout 10` (a hang fails the case instead
 # of the suite); $RC, $OUT, $ERR as ud, and $MS the milliseconds it took.

@@ -147,6 +147,23 @@ START_TEST(origins_and_urls)
 }
 END_TEST
 
+START_TEST(debug_masking)
+{
+	const char *l1 = "Uses proxy env variable http_proxy == 'http://u:s3cret@p:3128'";
+	char *m = ud_http_mask_urls(l1, strlen(l1));
+	ck_assert_str_eq(m, "Uses proxy env variable http_proxy == 'http://u:<hidden>@p:3128'");
+	free(m);
+	const char *l2 = "GET /b?X-Amz-Signature=abc&n=1&access_token=xyz HTTP/1.1";
+	m = ud_http_mask_urls(l2, strlen(l2));
+	ck_assert_str_eq(m, "GET /b?X-Amz-Signature=<hidden>&n=1&access_token=<hidden> HTTP/1.1");
+	free(m);
+	const char *l3 = "GET /v2/x/tags/list?n=100&last=a%40b HTTP/1.1";
+	m = ud_http_mask_urls(l3, strlen(l3));
+	ck_assert_str_eq(m, l3);
+	free(m);
+}
+END_TEST
+
 START_TEST(keystore)
 {
 	char dir[] = "/tmp/check_registry-XXXXXX";
@@ -188,6 +205,7 @@ int main(void)
 	tcase_add_test(tc, references);
 	tcase_add_test(tc, challenges);
 	tcase_add_test(tc, origins_and_urls);
+	tcase_add_test(tc, debug_masking);
 	tcase_add_test(tc, keystore);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
