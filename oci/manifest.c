@@ -186,9 +186,11 @@ int ud_image_config_parse(const char *json, size_t len, struct ud_image_config *
 	memset(out, 0, sizeof(*out));
 	json_error_t jerr;
 	_cleanup_json_ json_t *root = json_loadb(json, len, 0, &jerr);
-	if (!json_is_object(root))
+	if (!json_is_object(root)) {
+		_cleanup_free_ char *why = ud_str_escape(root ? "wrong type" : jerr.text, 0);
 		return ud_error_set(err, UD_ERR_INVALID, "image config is not a JSON object: %s",
-				    root ? "wrong type" : jerr.text);
+				    why);
+	}
 	out->platform.os = str_field(root, "os");
 	out->platform.arch = str_field(root, "architecture");
 	out->platform.variant = str_field(root, "variant");

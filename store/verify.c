@@ -94,9 +94,12 @@ static int verify_v1_chain(const struct ud_image *img, struct ud_error **err)
 			continue;
 		json_error_t je;
 		_cleanup_json_ json_t *meta = json_load_file(jpath, 0, &je);
-		if (!json_is_object(meta))
+		if (!json_is_object(meta)) {
+			_cleanup_free_ char *why =
+				ud_str_escape(meta ? "not a JSON object" : je.text, 0);
 			return ud_error_set(err, UD_ERR_INVALID, "layer metadata %s: %s", jname,
-					    meta ? "not a JSON object" : je.text);
+					    why);
+		}
 		const char *parent = json_string_value(json_object_get(meta, "parent"));
 		const char *want = i > 0 ? img->layer_ids[i - 1] : NULL;
 		if (!ud_str_eq(parent && *parent ? parent : NULL, want))

@@ -465,7 +465,6 @@ ud_t() {
   OUT=$(cat "$T_TMP/out")
   ERR=$(cat "$T_TMP/err")
 }
-err_lacks() { ! grep -qF -- "$1" <<<"$ERR"; }
 err_has_i() { grep -qiF -- "$1" <<<"$ERR"; }
 no_esc_in() { [[ $1 != *$'\x1b'* ]]; }
 leaks_seen() { curl -s "http://$f/leak/seen"; }
