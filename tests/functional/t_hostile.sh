@@ -754,6 +754,8 @@ tud() {
 }
 not_hung() { [ "$RC" != 124 ]; }
 no_secret() { ! grep -q SECRET-HOST-LINE "$1"; }
+# not_in_tar TAR TEXT: no member of TAR holds TEXT.
+not_in_tar() { ! tar -xOf "$1" 2>/dev/null | grep -qa -- "$2"; }
 
 # Reads of the container's own files (passwd and group for --user, the
 # shell's ELF interpreter, libc for doctor and nvidia) resolve in ROOT too:
@@ -828,5 +830,37 @@ echo data >"$p2root/mnt/hd/inside"
 ud setup --purge purge2
 check "root: purge: a hard link to a host file is left alone" [ "$(cat hostkeep)" = keep ]
 check "root: purge: a mountpoint directory that holds files is kept" [ -f "$p2root/mnt/hd/inside" ]
+
+# rm and export of a container whose ROOT links to host files: rm never
+# follows a link (nor chmods through one), export stores links as links.
+mkdir -p hostrm/sub && echo HOSTRM-TOKEN >hostrm/file && chmod 0500 hostrm/sub
+hostile_tar rmlinks.tar "l:hostdir=$T_TMP/hostrm" "l:hostfile=$T_TMP/hostrm/file" d:locked \
+  "l:locked/in=$T_TMP/hostrm/sub" "l:etc=$T_TMP/hostrm"
+ud import rmlinks.tar evil/rm:1
+ud create --name=evil-rm evil/rm:1
+chmod 0000 "$UDOCKER_DIR/containers/$OUT/ROOT/locked"
+ud export -o rmlinks-out.tar evil-rm
+check "root: export: the tarball holds no host file a link leads to" \
+  not_in_tar rmlinks-out.tar HOSTRM-TOKEN
+expect_ok "root: rm: a container whose ROOT links to host files" rm evil-rm
+check "root: rm: the host file behind a link survives" [ "$(cat hostrm/file)" = HOSTRM-TOKEN ]
+check "root: rm: the mode of a host dir behind a link is unchanged" \
+  [ "$(stat -c %a hostrm/sub)" = 500 ]
+chmod 0755 hostrm/sub
+
+# setup --nvidia --force over an earlier copy whose library became a link
+# to a host file: the link is replaced, the host file left alone.
+if command -v gcc >/dev/null && [ -n "${nroot:-}" ]; then
+  echo victim >nvvictim
+  rm -f "$nroot/usr/lib64/libcuda.so.535.54.03"
+  ln -s "$T_TMP/nvvictim" "$nroot/usr/lib64/libcuda.so.535.54.03"
+  UDOCKER_NVIDIA_LIBDIRS=$T_TMP/nv/lib UDOCKER_NVIDIA_BINDIR=$T_TMP/nv/bin \
+    UDOCKER_NVIDIA_ETCDIR=$T_TMP/nv/etc ud setup --nvidia --force evil-nv
+  check "root: nvidia --force: setup succeeds" rc_is 0
+  check "root: nvidia --force: the host file a copied library led to is unchanged" \
+    [ "$(cat nvvictim)" = victim ]
+  check "root: nvidia --force: the library is a file in ROOT again" \
+    [ ! -L "$nroot/usr/lib64/libcuda.so.535.54.03" ]
+fi
 
 finish
