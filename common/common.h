@@ -213,6 +213,15 @@ int ud_copy_file(const char *src, const char *dst, mode_t mode, struct ud_error 
 /* Opens path as openat() would (O_CLOEXEC added; O_NOFOLLOW: a symlink at
  * the end is not followed, ELOOP). Returns the fd or -1. */
 int ud_root_open(int root_fd, const char *path, int flags, mode_t mode, struct ud_error **err);
+/* Opens path for reading when it is a regular file (a FIFO, device or
+ * directory there is refused at once, never waited on). Returns the fd
+ * or -1. */
+int ud_root_open_regular(int root_fd, const char *path, struct ud_error **err);
+/* The regular file at path, at most max bytes (more is an error), NUL
+ * terminated and its length in *len; allocated, NULL on error (code
+ * UD_ERR_NOT_FOUND when it is missing). */
+char *ud_root_read_file(int root_fd, const char *path, size_t max, size_t *len,
+			struct ud_error **err);
 /* Creates the directory path and its missing parents (mode); returns an
  * O_PATH fd of it (caller closes) or -1. */
 int ud_root_mkdir_p(int root_fd, const char *path, mode_t mode, struct ud_error **err);

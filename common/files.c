@@ -307,8 +307,10 @@ static int rmtree_at(int dfd, const char *path, struct ud_error **err)
 			break;
 		}
 		if (S_ISDIR(st.st_mode)) {
+			/* Never through a link put there since the stat. */
 			if ((st.st_mode & 0700) != 0700)
-				fchmodat(dirfd(d), de->d_name, st.st_mode | 0700, 0);
+				fchmodat(dirfd(d), de->d_name, st.st_mode | 0700,
+					 AT_SYMLINK_NOFOLLOW);
 			int sub = openat(dirfd(d), de->d_name,
 					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			_cleanup_free_ char *subpath = ud_path_join(path, de->d_name);
@@ -350,7 +352,7 @@ int ud_rmtree(const char *path, struct ud_error **err)
 		return 0;
 	}
 	if ((st.st_mode & 0700) != 0700)
-		chmod(path, st.st_mode | 0700);
+		fchmodat(AT_FDCWD, path, st.st_mode | 0700, AT_SYMLINK_NOFOLLOW);
 	int dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
 		return ud_error_sys(err, errno, "cannot open '%s'", path);

@@ -145,7 +145,7 @@ static int walk_path(struct walk *w, const char *path, bool create, mode_t mode,
  * in the root, a missing directory is made when create. */
 static int walk_enter(struct walk *w, const char *name, bool create, mode_t mode)
 {
-	char target[PATH_MAX];
+	char target[PATH_MAX + 1];
 	int link = walk_readlink(w, name, target, sizeof(target));
 	if (link < 0)
 		return -1;
@@ -192,7 +192,7 @@ static int walk_path(struct walk *w, const char *path, bool create, mode_t mode,
 				return -1;
 			continue;
 		}
-		char target[PATH_MAX];
+		char target[PATH_MAX + 1];
 		int link = follow_last ? walk_readlink(w, c, target, sizeof(target)) : 0;
 		if (link < 0)
 			return -1;
@@ -227,12 +227,56 @@ int ud_root_open(int root_fd, const char *path, int flags, mode_t mode, struct u
 	struct walk w = {.root = root_fd};
 	_cleanup_free_ char *last = NULL;
 	int fd = -1;
+	/* As the kernel: a trailing slash follows a link there and wants a
+	 * directory. */
+	size_t len = strlen(path);
+	if (len && path[len - 1] == '/') {
+		flags &= ~O_NOFOLLOW;
+		flags |= O_DIRECTORY;
+	}
 	if (walk_path(&w, path, false, 0, !(flags & O_NOFOLLOW), &last) == 0)
 		fd = openat(walk_top(&w), last ? last : ".",
 			    flags | (last ? O_NOFOLLOW : 0) | O_CLOEXEC, mode);
 	int e = errno;
 	walk_release(&w);
 	return fd >= 0 ? fd : fail(err, e, "open", path);
+}
+
+int ud_root_open_regular(int root_fd, const char *path, struct ud_error **err)
+{
+	/* O_NONBLOCK: opening a FIFO never waits for a writer. */
+	int fd = ud_root_open(root_fd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, err);
+	if (fd < 0)
+		return -1;
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		return fail(err, e, "read", path);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		_cleanup_free_ char *safe = ud_str_escape(path, 256);
+		return ud_error_set(err, UD_ERR_INVALID,
+				    "'%s' in the container is not a regular file", safe);
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		int e = errno;
+		close(fd);
+		return fail(err, e, "read", path);
+	}
+	return fd;
+}
+
+char *ud_root_read_file(int root_fd, const char *path, size_t max, size_t *len,
+			struct ud_error **err)
+{
+	_cleanup_close_ int fd = ud_root_open_regular(root_fd, path, err);
+	if (fd < 0)
+		return NULL;
+	_cleanup_free_ char *safe = ud_str_escape(path, 256);
+	return ud_read_small_fd(fd, safe, max, len, err);
 }
 
 int ud_root_mkdir_p(int root_fd, const char *path, mode_t mode, struct ud_error **err)

@@ -198,14 +198,17 @@ int ud_engine_make_mountpoint(int root_fd, const char *path, bool is_dir, const 
 			return ud_error_sys(err, e, "cannot open '%s' in the container", path);
 		}
 	}
-	if (made && records && ud_mkdir_p(records, 0755, NULL) == 0) {
-		/* As udocker: one symlink per mountpoint, '/' written as '#'. */
+	if (made && records && (mkdir(records, 0755) == 0 || errno == EEXIST)) {
+		/* As udocker: one symlink per mountpoint, '/' written as '#';
+		 * never into a directory a link named .mountpoints leads to. */
+		_cleanup_close_ int rfd =
+			open(records, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		_cleanup_free_ char *rname = xstrdup(path);
 		for (char *c = rname; *c; c++)
 			if (*c == '/')
 				*c = '#';
-		_cleanup_free_ char *rec = ud_path_join(records, rname);
-		(void)!symlink(path, rec);
+		if (rfd >= 0)
+			(void)!symlinkat(path, rfd, rname);
 	}
 	return 0;
 }

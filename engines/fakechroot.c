@@ -42,10 +42,23 @@ static bool is_f(const char *mode)
 
 /* ------------------------------------------------------ the container */
 
-/* The ELF interpreter a program file asks for, or NULL (static, not ELF). */
-static char *elf_interp(const char *path)
+/* Opens a host file to read its head: a FIFO or device is never opened
+ * for real (no wait for a writer). -1 when it is not a regular file. */
+static int open_head(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The ELF interpreter a program file (fd, closed here) asks for, or NULL
+ * (static, not ELF). */
+static char *elf_interp_fd(int fd)
+{
 	if (fd < 0)
 		return NULL;
 	Elf64_Ehdr eh;
@@ -68,14 +81,21 @@ static char *elf_interp(const char *path)
 	return interp;
 }
 
+static char *elf_interp(const char *path)
+{
+	return elf_interp_fd(open_head(path));
+}
+
 /* The container's loader (guest path) for F modes: that of its /bin/sh,
  * which must be glibc's. */
 static char *container_loader(const char *root, struct ud_error **err)
 {
 	const char *const probes[] = {"/bin/sh", "/usr/bin/env", "/bin/ls", "/usr/bin/ls"};
-	for (size_t i = 0; i < UD_ARRAY_SIZE(probes); i++) {
-		_cleanup_free_ char *p = xasprintf("%s%s", root, probes[i]);
-		char *interp = elf_interp(p);
+	/* Resolved in the root: an image's link never makes this read a host
+	 * file, a FIFO is not waited on. */
+	_cleanup_close_ int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	for (size_t i = 0; root_fd >= 0 && i < UD_ARRAY_SIZE(probes); i++) {
+		char *interp = elf_interp_fd(ud_root_open_regular(root_fd, probes[i], NULL));
 		if (interp == NULL)
 			continue;
 		/* F3/F4: the programs name the loader by its host path. */
@@ -280,6 +300,14 @@ static char *read_in_root(int root_fd, const char *path, size_t *len, mode_t *mo
 	return ud_read_file(proc, len, err);
 }
 
+/* F2's copy of the original loader (ld.so.orig beside ROOT): a symlink
+ * there (a hostile clone) is refused, never read. */
+static char *read_loader_copy(const char *orig, size_t *len, struct ud_error **err)
+{
+	_cleanup_close_ int fd = ud_open_store_file(orig, O_RDONLY, 0, "loader copy", err);
+	return fd < 0 ? NULL : ud_read_small_fd(fd, orig, 64u << 20, len, err);
+}
+
 static int patch_loader(const char *root, struct ud_error **err)
 {
 	_cleanup_close_ int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -295,7 +323,7 @@ static int patch_loader(const char *root, struct ud_error **err)
 	if (cur == NULL)
 		return -1;
 	_cleanup_free_ char *data =
-		ud_path_exists(orig) ? ud_read_file(orig, &len, err) : steal_pointer(&cur);
+		ud_path_exists(orig) ? read_loader_copy(orig, &len, err) : steal_pointer(&cur);
 	if (data == NULL)
 		return -1;
 	if (!ud_path_exists(orig) && ud_write_file_atomic(orig, data, len, 0644, err) < 0)
@@ -326,7 +354,7 @@ static int restore_loader(const char *root, struct ud_error **err)
 		return -1;
 	size_t len = 0, cur_len = 0;
 	mode_t mode = 0755;
-	_cleanup_free_ char *data = ud_read_file(orig, &len, err);
+	_cleanup_free_ char *data = read_loader_copy(orig, &len, err);
 	_cleanup_free_ char *cur = data ? read_in_root(root_fd, ld, &cur_len, &mode, err) : NULL;
 	if (cur == NULL || ud_root_write_file(root_fd, ld, data, len, mode, err) < 0)
 		return ud_error_prefix(err, "restoring the loader of '%s'", root);
@@ -433,12 +461,14 @@ static char *find_command(const struct ud_run_request *r, const char *name)
 /* argv for the first program: dynamic ELF through the loader (F1/F2),
  * a #! script through its interpreter. */
 static char **first_argv(const struct ud_run_request *r, const char *loader, const char *guest,
-			 const char *argv0)
+			 const char *argv0, int depth)
 {
 	char **v = NULL;
 	_cleanup_free_ char *host = host_of(r, guest);
 	char head[256] = {0};
-	int fd = open(host, O_RDONLY | O_CLOEXEC);
+	/* As the kernel: a few #! levels, then the program runs as it is
+	 * (and fails with ELOOP). */
+	int fd = depth < 4 ? open_head(host) : -1;
 	if (fd >= 0) {
 		(void)!read(fd, head, sizeof(head) - 1);
 		close(fd);
@@ -451,7 +481,7 @@ static char **first_argv(const struct ud_run_request *r, const char *loader, con
 		s += n;
 		s += strspn(s, " \t");
 		char *const one[] = {interp, *s ? s : NULL, NULL};
-		char **iv = first_argv(r, loader, interp, interp);
+		char **iv = first_argv(r, loader, interp, interp, depth + 1);
 		for (size_t i = 0; iv[i]; i++)
 			ud_strv_push(&v, xstrdup(iv[i]));
 		ud_strv_free(iv);
@@ -542,7 +572,7 @@ int ud_engine_f_run(const char *mode, const struct ud_run_request *r, int *statu
 	ud_buf_release(&map);
 	ud_buf_release(&ro);
 	_cleanup_(ud_strv_freep) char **argv =
-		first_argv(r, strcmp(mode, "F3") == 0 ? NULL : loader, exe, r->argv[0]);
+		first_argv(r, strcmp(mode, "F3") == 0 ? NULL : loader, exe, r->argv[0], 0);
 	for (size_t i = 1; r->argv[i]; i++)
 		ud_strv_push(&argv, xstrdup(r->argv[i]));
 	/* Without the loader in front the program itself gets argv[0]. */

@@ -113,6 +113,7 @@ static char *rpath_of(int fd, const Elf64_Ehdr *eh, const char *root)
 
 static struct {
 	const char *root, *patchelf, *backup;
+	int root_fd;
 	size_t root_len;
 	int done, failed;
 	char *first_error;
@@ -229,8 +230,12 @@ static int restore_one(const char *path, const struct stat *st, int type, struct
 	(void)f;
 	if (type != FTW_F)
 		return 0;
-	_cleanup_free_ char *orig = xasprintf("%s%s", walk.root, path + strlen(walk.backup));
-	if (rename(path, orig) < 0)
+	/* Back where it was in ROOT, resolved there: a link in ROOT (say, of
+	 * a hostile clone) never leads an original out of it. */
+	_cleanup_free_ char *name = NULL;
+	_cleanup_close_ int dir = ud_root_open_parent(walk.root_fd, path + strlen(walk.backup),
+						      false, false, &name, NULL);
+	if (dir < 0 || renameat(AT_FDCWD, path, dir, name) < 0)
 		walk.failed++;
 	return 0;
 }
@@ -248,6 +253,10 @@ int ud_engine_f_unpatch(const char *root, struct ud_error **err)
 		memset(&walk, 0, sizeof(walk));
 		walk.root = root;
 		walk.backup = backup;
+		_cleanup_close_ int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (root_fd < 0)
+			return ud_error_sys(err, errno, "cannot open '%s'", root);
+		walk.root_fd = root_fd;
 		if (nftw(backup, restore_one, 64, FTW_PHYS) < 0 || walk.failed)
 			return ud_error_set(err, UD_ERR_IO,
 					    "cannot put back %d original files from '%s'",

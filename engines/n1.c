@@ -59,6 +59,12 @@ static void bind(int root_fd, const struct ud_bind *b, const char *records)
 		fd = ud_root_open(root_fd, b->path, O_PATH, 0, &err);
 		if (fd < 0)
 			die("%s", err->msg);
+		/* Found by path again: it must be the mount just made (a
+		 * concurrent run of this container may have swapped a
+		 * directory on the way for a link to another mount). */
+		struct stat now;
+		if (fstat(fd, &now) < 0 || now.st_dev != st.st_dev || now.st_ino != st.st_ino)
+			die("cannot make '%s' read-only: it changed while it was mounted", b->path);
 		snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
 		/* A remount in a user namespace must keep the flags the host
 		 * mount has locked (nosuid, nodev): try with them first. */

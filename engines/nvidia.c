@@ -152,8 +152,8 @@ static unsigned container_glibc(int root_fd)
 				     "/usr/lib/x86_64-linux-gnu/libc.so.6", "/lib64/libc.so.6",
 				     "/usr/lib64/libc.so.6", "/lib/libc.so.6"};
 	for (size_t i = 0; i < UD_ARRAY_SIZE(libcs); i++) {
-		unsigned v =
-			glibc_version_fd(ud_root_open(root_fd, libcs[i], O_RDONLY, 0, NULL), true);
+		/* A FIFO there is refused, not waited on. */
+		unsigned v = glibc_version_fd(ud_root_open_regular(root_fd, libcs[i], NULL), true);
 		if (v)
 			return v;
 	}

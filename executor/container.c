@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -88,15 +89,34 @@ int ud_exec_setup(struct ud_exec_ctx *x, const struct ud_step *st, struct ud_err
 
 extern char **environ;
 
+/* Larger passwd and group files are refused (and ignored). */
+#define UD_ACCOUNT_FILE_MAX_BYTES (16u << 20)
+
 /* ------------------------------------------------------- the run request */
+
+/* The container's /etc/<file> (passwd, group) resolved in ROOT, as the
+ * container sees it: an image's link to a host file or a FIFO is never
+ * read. NULL when it is missing or refused (a warning says why). */
+static char *account_file(const char *root, const char *file)
+{
+	_cleanup_close_ int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_free_ char *path = xasprintf("/etc/%s", file);
+	struct ud_error *e = NULL;
+	char *text =
+		root_fd < 0 ? NULL
+			    : ud_root_read_file(root_fd, path, UD_ACCOUNT_FILE_MAX_BYTES, NULL, &e);
+	if (text == NULL && e && e->code != UD_ERR_NOT_FOUND)
+		ud_log(UD_LOG_WARN, "ignoring the container's %s: %s", path, e->msg);
+	ud_error_free(e);
+	return text;
+}
 
 /* Looks a user (or group) up in the container's passwd (group) file:
  * name -> id fields. Returns true when found. */
 static bool lookup(const char *root, const char *file, const char *name, unsigned *id,
 		   unsigned *gid, char **home)
 {
-	_cleanup_free_ char *path = xasprintf("%s/etc/%s", root, file);
-	_cleanup_free_ char *text = ud_read_file(path, NULL, NULL);
+	_cleanup_free_ char *text = account_file(root, file);
 	if (text == NULL)
 		return false;
 	char *save = NULL;
@@ -250,9 +270,8 @@ static int add_accounts_and_env(const struct ud_container *c, const struct ud_sp
 			return -1;
 		const char *names[2] = {"passwd", "group"};
 		for (int k = 0; k < 2; k++) {
-			_cleanup_free_ char *src = xasprintf("%s/etc/%s", c->root, names[k]);
 			_cleanup_free_ char *dst = ud_path_join(r->tmpdir, names[k]);
-			_cleanup_free_ char *text = ud_read_file(src, NULL, NULL);
+			_cleanup_free_ char *text = account_file(c->root, names[k]);
 			_cleanup_free_ char *line =
 				k == 0 ? xasprintf("udoc%.4u:x:%u:%u:*UDOCKER*:%s:/bin/sh\n",
 						   (unsigned)r->uid, (unsigned)r->uid,

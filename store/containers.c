@@ -496,7 +496,12 @@ int ud_store_container_purge(const struct ud_store *s, const char *id, int *remo
 		return -1;
 	_cleanup_free_ char *records = ud_path_join(c->dir, ".mountpoints");
 	_cleanup_close_ int root_fd = open(c->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = root_fd >= 0 ? opendir(records) : NULL;
+	/* Never a directory .mountpoints leads to (a hostile clone's link). */
+	int rfd =
+		root_fd >= 0 ? open(records, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+	DIR *d = rfd >= 0 ? fdopendir(rfd) : NULL;
+	if (rfd >= 0 && d == NULL)
+		close(rfd);
 	if (d) {
 		struct dirent *de;
 		while ((de = readdir(d)) != NULL) {

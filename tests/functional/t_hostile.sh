@@ -1081,4 +1081,155 @@ else
   check "root: nvidia: the libraries are in ROOT/usr/lib64" [ -f "$nroot/usr/lib64/libcuda.so.535.54.03" ]
 fi
 
+# hostile_tar OUT [--clone] ITEM...: a busybox rootfs (under ROOT/ with
+# --clone: an `export --clone` tarball) plus items: l:NAME=TARGET (symlink),
+# p:NAME (FIFO), f:NAME=TEXT (file), d:NAME (directory); NAMEs are tar
+# member names.
+hostile_tar() {
+  /usr/bin/python3 - "$@" <<'EOPY'
+import io, sys, tarfile
+out, items = sys.argv[1], sys.argv[2:]
+pre = ""
+if items and items[0] == "--clone":
+    pre, items = "ROOT/", items[1:]
+with tarfile.open(out, "w") as t:
+    def add(name, kind, data=b"", target="", mode=0o755):
+        ti = tarfile.TarInfo(name); ti.type = kind; ti.mode = mode
+        if kind == tarfile.SYMTYPE: ti.linkname = target
+        ti.size = len(data) if kind == tarfile.REGTYPE else 0
+        t.addfile(ti, io.BytesIO(data) if kind == tarfile.REGTYPE else None)
+    if pre: add("ROOT", tarfile.DIRTYPE)
+    for x in ("bin", "tmp", "mnt", "dev", "proc", "sys"):
+        add(pre + x, tarfile.DIRTYPE)
+    add(pre + "bin/busybox", tarfile.REGTYPE, open("/bin/busybox", "rb").read())
+    for a in ("true", "cat", "ls", "echo", "id"):
+        add(pre + "bin/" + a, tarfile.SYMTYPE, target="busybox")
+    for it in items:
+        kind, rest = it.split(":", 1)
+        name, _, val = rest.partition("=")
+        if kind == "l": add(name, tarfile.SYMTYPE, target=val)
+        elif kind == "p": add(name, tarfile.FIFOTYPE, mode=0o644)
+        elif kind == "f": add(name, tarfile.REGTYPE, (val + "\n").encode(), mode=0o644)
+        elif kind == "d": add(name, tarfile.DIRTYPE)
+        elif kind == "c": add(name, tarfile.REGTYPE, open(val, "rb").read())
+EOPY
+}
+# tud ARGS...: ud with a time limit (rc 124: udocker hung).
+tud() {
+  timeout 60 "$UD_BIN" "$@" >"$T_TMP/out" 2>"$T_TMP/err" </dev/null
+  RC=$?
+  OUT=$(cat "$T_TMP/out")
+  ERR=$(cat "$T_TMP/err")
+}
+not_hung() { [ "$RC" != 124 ]; }
+no_secret() { ! grep -q SECRET-HOST-LINE "$1"; }
+# not_in_tar TAR TEXT: no member of TAR holds TEXT.
+not_in_tar() { ! tar -xOf "$1" 2>/dev/null | grep -qa -- "$2"; }
+
+# Reads of the container's own files (passwd and group for --user, the
+# shell's ELF interpreter, libc for doctor and nvidia) resolve in ROOT too:
+# an image never makes udocker read a host file into the container, and a
+# FIFO (in ROOT or on the host) is refused, not waited on.
+echo "secretuser:x:777:777:SECRET-HOST-LINE:/:/bin/sh" >hsecret
+mkfifo hfifo
+hostile_tar pwleak.tar d:etc "l:etc/passwd=$T_TMP/hsecret" "l:etc/group=$up$T_TMP/hsecret"
+ud import pwleak.tar evil/pw:1
+ud create --name=evil-pw evil/pw:1
+ud run --user=4321 evil-pw /bin/cat /etc/passwd /etc/group
+check "root: read: --user's passwd is read in ROOT, not through a link to a host file" \
+  out_lacks SECRET-HOST-LINE
+ud run --user=secretuser evil-pw /bin/id -u
+check "root: read: a user named only in the host file is not found" rc_is 2
+hostile_tar pwfifo.tar d:etc "l:etc/passwd=$T_TMP/hfifo" "l:etc/group=$T_TMP/hfifo"
+ud import pwfifo.tar evil/pwfifo:1
+ud create --name=evil-pwfifo evil/pwfifo:1
+tud run --user=4321 evil-pwfifo /bin/true
+check "root: read: a passwd link to a host FIFO does not hang the run" not_hung
+check "root: read: and the run goes on without it" rc_is 0
+hostile_tar fifos.tar d:etc p:etc/passwd p:etc/group d:lib d:lib/x86_64-linux-gnu \
+  p:lib/x86_64-linux-gnu/libc.so.6 p:bin/sh "l:usr=$T_TMP/hostusr"
+mkdir -p hostusr/bin && mkfifo hostusr/bin/env
+ud import fifos.tar evil/fifos:1
+ud create --name=evil-fifos evil/fifos:1
+tud run --user=4321 evil-fifos /bin/true
+check "root: read: a FIFO as /etc/passwd in ROOT does not hang the run" not_hung
+tud doctor evil-fifos
+check "root: read: doctor on FIFOs as libc and /bin/sh does not hang" not_hung
+tud setup --execmode=F1 evil-fifos
+check "root: read: setup F1 (the shell's interpreter) does not hang" not_hung
+
+# A container imported with --clone brings its own metadata beside ROOT
+# (.patch.orig, .mountpoints, ld.so.orig): putting F2's loader and F3's
+# originals back
+# never follows ROOT's links out, and the store files are never followed.
+mkdir -p hostclone hostrec
+ln -s /nowhere hostrec/keep
+hostile_tar clone1.tar --clone "l:ROOT/etc=$T_TMP/hostclone" f:execmode=F3 \
+  f:patch.path=/elsewhere d:.patch.orig d:.patch.orig/etc f:.patch.orig/etc/planted=x
+ud import --clone clone1.tar
+c1=$OUT
+ud setup --execmode=N1 "$c1"
+check "root: clone: F3's originals are not put back through ROOT's link to a host dir" \
+  empty hostclone
+hostile_tar clone3.tar --clone c:ROOT/bin/sh=/bin/dash d:ROOT/lib64 \
+  f:ROOT/lib64/ld-linux-x86-64.so.2=loader f:execmode=F2 "l:ld.so.orig=$T_TMP/hsecret"
+ud import --clone clone3.tar
+c3root="$UDOCKER_DIR/containers/$OUT/ROOT"
+ud setup --execmode=N1 "$OUT"
+check "root: clone: F2's loader is not restored from a host file ld.so.orig leads to" \
+  no_secret "$c3root/lib64/ld-linux-x86-64.so.2"
+hostile_tar clone2.tar --clone "l:.mountpoints=$T_TMP/hostrec"
+ud import --clone clone2.tar
+c2=$OUT
+ud run -v "$T_TMP/vol:/mnt/newvol" "$c2" /bin/true
+check "root: clone: a run records no mountpoint in the host dir .mountpoints leads to" \
+  [ ! -e "hostrec/#mnt#newvol" ]
+ud setup --purge "$c2"
+check "root: clone: setup --purge leaves the host dir .mountpoints leads to alone" \
+  [ -L hostrec/keep ]
+
+# setup --purge: a recorded mountpoint file replaced by a hard link to a
+# non-empty host file, a recorded directory that is no longer empty.
+ud create --name=purge2 evil/root:1
+p2root="$UDOCKER_DIR/containers/$OUT/ROOT"
+echo keep >hostkeep
+ud run -v "$T_TMP/vfile:/mnt/hf" -v "$T_TMP/vol:/mnt/hd" purge2 /bin/true
+rm -f "$p2root/mnt/hf" && ln hostkeep "$p2root/mnt/hf"
+echo data >"$p2root/mnt/hd/inside"
+ud setup --purge purge2
+check "root: purge: a hard link to a host file is left alone" [ "$(cat hostkeep)" = keep ]
+check "root: purge: a mountpoint directory that holds files is kept" [ -f "$p2root/mnt/hd/inside" ]
+
+# rm and export of a container whose ROOT links to host files: rm never
+# follows a link (nor chmods through one), export stores links as links.
+mkdir -p hostrm/sub && echo HOSTRM-TOKEN >hostrm/file && chmod 0500 hostrm/sub
+hostile_tar rmlinks.tar "l:hostdir=$T_TMP/hostrm" "l:hostfile=$T_TMP/hostrm/file" d:locked \
+  "l:locked/in=$T_TMP/hostrm/sub" "l:etc=$T_TMP/hostrm"
+ud import rmlinks.tar evil/rm:1
+ud create --name=evil-rm evil/rm:1
+chmod 0000 "$UDOCKER_DIR/containers/$OUT/ROOT/locked"
+ud export -o rmlinks-out.tar evil-rm
+check "root: export: the tarball holds no host file a link leads to" \
+  not_in_tar rmlinks-out.tar HOSTRM-TOKEN
+expect_ok "root: rm: a container whose ROOT links to host files" rm evil-rm
+check "root: rm: the host file behind a link survives" [ "$(cat hostrm/file)" = HOSTRM-TOKEN ]
+check "root: rm: the mode of a host dir behind a link is unchanged" \
+  [ "$(stat -c %a hostrm/sub)" = 500 ]
+chmod 0755 hostrm/sub
+
+# setup --nvidia --force over an earlier copy whose library became a link
+# to a host file: the link is replaced, the host file left alone.
+if command -v gcc >/dev/null && [ -n "${nroot:-}" ]; then
+  echo victim >nvvictim
+  rm -f "$nroot/usr/lib64/libcuda.so.535.54.03"
+  ln -s "$T_TMP/nvvictim" "$nroot/usr/lib64/libcuda.so.535.54.03"
+  UDOCKER_NVIDIA_LIBDIRS=$T_TMP/nv/lib UDOCKER_NVIDIA_BINDIR=$T_TMP/nv/bin \
+    UDOCKER_NVIDIA_ETCDIR=$T_TMP/nv/etc ud setup --nvidia --force evil-nv
+  check "root: nvidia --force: setup succeeds" rc_is 0
+  check "root: nvidia --force: the host file a copied library led to is unchanged" \
+    [ "$(cat nvvictim)" = victim ]
+  check "root: nvidia --force: the library is a file in ROOT again" \
+    [ ! -L "$nroot/usr/lib64/libcuda.so.535.54.03" ]
+fi
+
 finish

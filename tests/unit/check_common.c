@@ -3,6 +3,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -338,6 +339,152 @@ START_TEST(root_walk)
 }
 END_TEST
 
+/* Edge cases of the resolution, each the same with openat2 and with the
+ * walk: what ud_root_open gives (the file it opened, or errno). */
+struct root_case {
+	const char *path;
+	int flags;
+	const char *want; /* the file in ROOT it must open, NULL: fails */
+	int err;	  /* the errno when it fails */
+};
+
+static void root_edges(bool fast)
+{
+	ud_root_use_openat2(fast);
+	char tmpl[] = "/tmp/ud-redge-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(tmpl));
+	_cleanup_free_ char *root = ud_path_join(tmpl, "ROOT");
+	ck_assert_int_eq(mkdir(root, 0755), 0);
+	int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(rfd, 0);
+	ck_assert_int_eq(mkdirat(rfd, "real", 0755), 0);
+	ck_assert_int_eq(mkdirat(rfd, "real/sub", 0755), 0);
+	ck_assert_int_eq(mkdirat(rfd, "real/sub/deeper", 0755), 0);
+	ck_assert_int_eq(mknodat(rfd, "real/f", S_IFREG | 0644, 0), 0);
+	ck_assert_int_eq(mknodat(rfd, "real/sub/f2", S_IFREG | 0644, 0), 0);
+	ck_assert_int_eq(symlinkat("loopb", rfd, "loopa"), 0);
+	ck_assert_int_eq(symlinkat("loopa", rfd, "loopb"), 0);
+	ck_assert_int_eq(symlinkat("self", rfd, "self"), 0);
+	/* c0 -> c1 -> ... -> c39 -> real: 40 links; d0 .. d40: 41. */
+	for (int i = 0; i < 41; i++) {
+		char name[16], next[16];
+		snprintf(name, sizeof(name), "c%d", i);
+		snprintf(next, sizeof(next), "c%d", i + 1);
+		if (i < 40)
+			ck_assert_int_eq(symlinkat(i == 39 ? "real" : next, rfd, name), 0);
+		snprintf(name, sizeof(name), "d%d", i);
+		snprintf(next, sizeof(next), "d%d", i + 1);
+		ck_assert_int_eq(symlinkat(i == 40 ? "real" : next, rfd, name), 0);
+	}
+	ck_assert_int_eq(symlinkat("/real/sub/deeper", rfd, "deep"), 0);
+	ck_assert_int_eq(symlinkat("/", rfd, "toroot"), 0);
+	ck_assert_int_eq(symlinkat("../..", rfd, "real/up"), 0);
+	ck_assert_int_eq(symlinkat("real", rfd, "ldir"), 0);
+	ck_assert_int_eq(symlinkat("/nowhere/x", rfd, "dang"), 0);
+	/* The longest target Linux allows (PATH_MAX - 1 bytes). */
+	struct ud_buf lt = {0};
+	while (lt.len < PATH_MAX - 1 - strlen("real/"))
+		ud_buf_puts(&lt, "./");
+	ud_buf_puts(&lt, "real/");
+	ck_assert_uint_eq(lt.len, PATH_MAX - 1);
+	ck_assert_int_eq(symlinkat(lt.data, rfd, "long"), 0);
+	ud_buf_release(&lt);
+	const struct root_case cases[] = {
+		{"loopa/x", O_RDONLY, NULL, ELOOP},
+		{"loopa", O_RDONLY, NULL, ELOOP},
+		{"self/x", O_RDONLY, NULL, ELOOP},
+		{"c0/f", O_RDONLY, "real/f", 0},
+		{"d0/f", O_RDONLY, NULL, ELOOP},
+		{"deep/../f2", O_RDONLY, "real/sub/f2", 0},
+		{"deep/../../../../../real/f", O_RDONLY, "real/f", 0},
+		{"toroot", O_PATH | O_DIRECTORY, ".", 0},
+		{"toroot/real/f", O_RDONLY, "real/f", 0},
+		{"toroot/../../real/f", O_RDONLY, "real/f", 0},
+		{"real/up/real/up/real/f", O_RDONLY, "real/f", 0},
+		{"long/f", O_RDONLY, "real/f", 0},
+		{"real/f/", O_RDONLY, NULL, ENOTDIR},
+		{"ldir/", O_PATH | O_NOFOLLOW, "real", 0},
+		{"ldir", O_PATH | O_NOFOLLOW, "ldir", 0},
+		{"real//sub///f2", O_RDONLY, "real/sub/f2", 0},
+		{"", O_PATH | O_DIRECTORY, ".", 0},
+		{"/", O_PATH | O_DIRECTORY, ".", 0},
+		{"..", O_PATH | O_DIRECTORY, ".", 0},
+		{"dang", O_RDONLY, NULL, ENOENT},
+		{"real/f", O_RDONLY | O_DIRECTORY, NULL, ENOTDIR},
+	};
+	for (size_t i = 0; i < UD_ARRAY_SIZE(cases); i++) {
+		const struct root_case *c = &cases[i];
+		struct ud_error *err = NULL;
+		int fd = ud_root_open(rfd, c->path, c->flags, 0, &err);
+		if (c->want == NULL) {
+			ck_assert_msg(fd < 0, "%s: '%s' opened", fast ? "openat2" : "walk",
+				      c->path);
+			ck_assert_msg(err->sys == c->err, "%s: '%s': errno %d, want %d",
+				      fast ? "openat2" : "walk", c->path, err->sys, c->err);
+			ud_error_free(err);
+			continue;
+		}
+		ck_assert_msg(fd >= 0, "%s: '%s': %s", fast ? "openat2" : "walk", c->path,
+			      err ? err->msg : "?");
+		struct stat got, want;
+		ck_assert_int_eq(fstat(fd, &got), 0);
+		ck_assert_int_eq(fstatat(rfd, c->want, &want, AT_SYMLINK_NOFOLLOW), 0);
+		ck_assert_msg(got.st_ino == want.st_ino, "%s: '%s' is not ROOT/%s",
+			      fast ? "openat2" : "walk", c->path, c->want);
+		close(fd);
+	}
+	/* mkdir_p and open_parent on the same edges. */
+	struct ud_error *err = NULL;
+	ck_assert_int_lt(ud_root_mkdir_p(rfd, "loopa/new", 0755, &err), 0);
+	ck_assert_int_eq(err->sys, ELOOP);
+	ud_error_clear(&err);
+	int d = ud_root_mkdir_p(rfd, "dang/made", 0755, &err);
+	ck_assert_int_ge(d, 0);
+	close(d);
+	struct stat st;
+	ck_assert_int_eq(fstatat(rfd, "nowhere/x/made", &st, 0), 0);
+	_cleanup_free_ char *name = NULL;
+	ck_assert_int_lt(ud_root_open_parent(rfd, "toroot", true, false, &name, &err), 0);
+	ud_error_clear(&err);
+	ck_assert_int_lt(ud_root_open_parent(rfd, "", true, false, &name, &err), 0);
+	ud_error_clear(&err);
+	d = ud_root_open_parent(rfd, "real/sub/", false, false, &name, &err);
+	ck_assert_int_ge(d, 0);
+	ck_assert_str_eq(name, "sub");
+	close(d);
+	/* Reads: a FIFO is refused at once, a file above the cap too. */
+	ck_assert_int_eq(mkfifoat(rfd, "real/fifo", 0644), 0);
+	ck_assert_int_eq(symlinkat("/real/fifo", rfd, "tofifo"), 0);
+	ck_assert_ptr_null(ud_root_read_file(rfd, "tofifo", 100, NULL, &err));
+	ck_assert_int_eq(err->code, UD_ERR_INVALID);
+	ud_error_clear(&err);
+	ck_assert_int_eq(ud_root_write_file(rfd, "real/sub/text", "hello", 5, 0644, &err), 0);
+	size_t len = 0;
+	_cleanup_free_ char *text = ud_root_read_file(rfd, "c0/sub/text", 5, &len, &err);
+	ck_assert_str_eq(text, "hello");
+	ck_assert_uint_eq(len, 5);
+	ck_assert_ptr_null(ud_root_read_file(rfd, "real/sub/text", 4, NULL, &err));
+	ud_error_clear(&err);
+	ck_assert_ptr_null(ud_root_read_file(rfd, "real/missing", 4, NULL, &err));
+	ck_assert_int_eq(err->code, UD_ERR_NOT_FOUND);
+	ud_error_clear(&err);
+	close(rfd);
+	ck_assert_int_eq(ud_rmtree(tmpl, NULL), 0);
+	ud_root_use_openat2(true);
+}
+
+START_TEST(root_edges_openat2)
+{
+	root_edges(true);
+}
+END_TEST
+
+START_TEST(root_edges_walk)
+{
+	root_edges(false);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("common");
@@ -355,6 +502,8 @@ int main(void)
 	tcase_add_test(tc, escape_for_terminal);
 	tcase_add_test(tc, root_openat2);
 	tcase_add_test(tc, root_walk);
+	tcase_add_test(tc, root_edges_openat2);
+	tcase_add_test(tc, root_edges_walk);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
