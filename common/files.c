@@ -119,24 +119,7 @@ char *ud_read_file(const char *path, size_t *len, struct ud_error **err)
 			(*err)->code = UD_ERR_NOT_FOUND;
 		return NULL;
 	}
-	struct ud_buf b = {0};
-	char chunk[65536];
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			ud_error_sys(err, errno, "cannot read '%s'", path);
-			ud_buf_release(&b);
-			return NULL;
-		}
-		if (n == 0)
-			break;
-		ud_buf_append(&b, chunk, (size_t)n);
-	}
-	if (len)
-		*len = b.len;
-	return ud_buf_steal(&b);
+	return ud_read_small_fd(fd, path, SIZE_MAX - 1, len, err);
 }
 
 static const char *file_kind(mode_t m)

@@ -161,6 +161,17 @@ static void start(struct fetch_run *run, CURLM *multi, struct xfer *x)
 	curl_multi_add_handle(multi, x->h);
 }
 
+/* Empties the partial file so the blob is fetched again from byte 0. */
+static int restart_blob(struct xfer *x, const char *digest, struct ud_error **err)
+{
+	if (ftruncate(x->item->fd, 0) < 0 || lseek(x->item->fd, 0, SEEK_SET) < 0)
+		return ud_error_sys(err, errno, "blob %s: cannot truncate", digest);
+	ud_sha256_free(x->sha);
+	x->sha = ud_sha256_new();
+	x->have = 0;
+	return 0;
+}
+
 static void finish(struct xfer *x, struct ud_error *e)
 {
 	x->finished = true;
@@ -211,14 +222,10 @@ static void completed(struct fetch_run *run, CURLM *multi, struct xfer *x, CURLc
 	bool retry = false;
 	if (cc == CURLE_WRITE_ERROR && x->bad_range) {
 		/* The answer's Content-Range does not start where we asked. */
-		if (ftruncate(x->item->fd, 0) < 0 || lseek(x->item->fd, 0, SEEK_SET) < 0) {
-			ud_error_sys(&e, errno, "blob %s: cannot truncate", d);
+		if (restart_blob(x, d, &e) < 0) {
 			finish(x, e);
 			return;
 		}
-		ud_sha256_free(x->sha);
-		x->sha = ud_sha256_new();
-		x->have = 0;
 		cc = CURLE_OK;
 		retry = true;
 	}
@@ -280,14 +287,10 @@ static void completed(struct fetch_run *run, CURLM *multi, struct xfer *x, CURLc
 		}
 	} else if (status == 416 && x->have > 0) {
 		/* Our partial is longer than the blob: start over. */
-		if (ftruncate(x->item->fd, 0) < 0 || lseek(x->item->fd, 0, SEEK_SET) < 0) {
-			ud_error_sys(&e, errno, "blob %s: cannot truncate", d);
+		if (restart_blob(x, d, &e) < 0) {
 			finish(x, e);
 			return;
 		}
-		ud_sha256_free(x->sha);
-		x->sha = ud_sha256_new();
-		x->have = 0;
 		retry = true;
 	} else {
 		_cleanup_free_ char *name = ud_ref_format(run->ref);
