@@ -1,5 +1,7 @@
 #include "common/common.h"
 
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void __attribute__((noreturn)) oom(size_t n)
@@ -91,4 +93,14 @@ void ud_strv_freep(char ***v)
 {
 	ud_strv_free(*v);
 	*v = NULL;
+}
+
+void *ud_array_grow_(void *p, size_t n, size_t size)
+{
+	if (n & (n - 1))
+		return p; /* not a power of two: there is room */
+	size_t cap = n ? 2 * n : 1;
+	if (cap / 2 != n || cap > SIZE_MAX / size)
+		abort();
+	return xrealloc(p, cap * size);
 }

@@ -63,6 +63,11 @@ void ud_error_clear(struct ud_error **err);
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
+/* Makes room for element n of the array p, which holds n elements and is
+ * grown only by this macro (or shrunk): its capacity doubles at each power
+ * of two, so appending n elements copies O(n) of them, not O(n^2). */
+#define ud_array_grow(p, n) ((p) = ud_array_grow_((p), (n), sizeof(*(p))))
+void *ud_array_grow_(void *p, size_t n, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -27,7 +27,7 @@ void ud_lockfile_free(struct ud_lockfile *l)
 void ud_lockfile_add(struct ud_lockfile *l, const char *ref, const char *platform,
 		     const char *digest)
 {
-	l->entries = xrealloc(l->entries, (l->n + 1) * sizeof(*l->entries));
+	ud_array_grow(l->entries, l->n);
 	l->entries[l->n++] =
 		(struct ud_lock_entry){xstrdup(ref), xstrdup(platform), xstrdup(digest)};
 }

@@ -140,7 +140,7 @@ static struct ud_step *add_pull(struct ud_plan *plan, const struct ud_spec *spec
 			return st;
 		}
 	}
-	plan->steps = xrealloc(plan->steps, (plan->n_steps + 1) * sizeof(*plan->steps));
+	ud_array_grow(plan->steps, plan->n_steps);
 	struct ud_step *st = &plan->steps[plan->n_steps++];
 	memset(st, 0, sizeof(*st));
 	st->kind = UD_STEP_PULL;
@@ -233,7 +233,7 @@ static int decide(struct ud_step *st, struct ud_store *store, const struct ud_pl
 static struct ud_step *new_step(struct ud_plan *plan, enum ud_step_kind kind,
 				const struct ud_spec_container *c, size_t pull_step)
 {
-	plan->steps = xrealloc(plan->steps, (plan->n_steps + 1) * sizeof(*plan->steps));
+	ud_array_grow(plan->steps, plan->n_steps);
 	struct ud_step *st = &plan->steps[plan->n_steps++];
 	memset(st, 0, sizeof(*st));
 	st->kind = kind;

@@ -278,7 +278,7 @@ static int load_image(struct loader *L, const yaml_node_t *k, const yaml_node_t 
 {
 	static const char *const keys[] = {"ref", "digest", "platform", "pull", NULL};
 	struct ud_spec *s = L->spec;
-	s->images = xrealloc(s->images, (s->n_images + 1) * sizeof(*s->images));
+	ud_array_grow(s->images, s->n_images);
 	struct ud_spec_image *img = &s->images[s->n_images++];
 	memset(img, 0, sizeof(*img));
 	img->alias = xstrdup(key_of(k));
@@ -348,7 +348,7 @@ static int load_env(struct loader *L, struct ud_spec_container *c, const yaml_no
 					       kind_name(vv));
 			if (get_str(L, vv, w, &val) < 0)
 				return -1;
-			c->env = xrealloc(c->env, (c->n_env + 1) * sizeof(*c->env));
+			ud_array_grow(c->env, c->n_env);
 			c->env[c->n_env++] = (struct ud_spec_kv){xstrdup(key_of(kk)), val};
 		}
 		return 0;
@@ -366,7 +366,7 @@ static int load_env(struct loader *L, struct ud_spec_container *c, const yaml_no
 		if (eq == NULL)
 			return fail_at(L, e, "%s: found '%s', expected NAME=VALUE", what, s);
 		*eq = '\0';
-		c->env = xrealloc(c->env, (c->n_env + 1) * sizeof(*c->env));
+		ud_array_grow(c->env, c->n_env);
 		c->env[c->n_env++] = (struct ud_spec_kv){xstrdup(s), xstrdup(eq + 1)};
 	}
 	return 0;
@@ -381,7 +381,7 @@ static int load_commands(struct loader *L, struct ud_spec_container *c, const ya
 	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
 	     it++) {
 		yaml_node_t *e = node(L, *it);
-		c->commands = xrealloc(c->commands, (c->n_commands + 1) * sizeof(*c->commands));
+		ud_array_grow(c->commands, c->n_commands);
 		struct ud_spec_command *cmd = &c->commands[c->n_commands++];
 		memset(cmd, 0, sizeof(*cmd));
 		cmd->pos = pos_of(L, e);
@@ -408,7 +408,7 @@ static int load_container(struct loader *L, const yaml_node_t *k, const yaml_nod
 		"hostenv",    "bindhome", "nvidia",   "recreate", "volumes",  "workdir",
 		"entrypoint", "commands", "hostname", "platform", "pull",     NULL};
 	struct ud_spec *s = L->spec;
-	s->containers = xrealloc(s->containers, (s->n_containers + 1) * sizeof(*s->containers));
+	ud_array_grow(s->containers, s->n_containers);
 	struct ud_spec_container *c = &s->containers[s->n_containers++];
 	memset(c, 0, sizeof(*c));
 	c->name = xstrdup(key_of(k));
@@ -477,9 +477,7 @@ static int load_container(struct loader *L, const yaml_node_t *k, const yaml_nod
 				for (yaml_node_item_t *it = vv->data.sequence.items.start;
 				     r == 0 && it < vv->data.sequence.items.top; it++) {
 					yaml_node_t *e = node(L, *it);
-					c->volumes =
-						xrealloc(c->volumes,
-							 (c->n_volumes + 1) * sizeof(*c->volumes));
+					ud_array_grow(c->volumes, c->n_volumes);
 					struct ud_spec_volume *vol = &c->volumes[c->n_volumes++];
 					memset(vol, 0, sizeof(*vol));
 					vol->pos = pos_of(L, e);
@@ -593,8 +591,7 @@ static int load_root(struct loader *L, const yaml_node_t *root)
 			yaml_node_t *kk, *vv;
 			FOREACH_PAIR(L, v, kk, vv)
 			{
-				s->volumes = xrealloc(s->volumes,
-						      (s->n_volumes + 1) * sizeof(*s->volumes));
+				ud_array_grow(s->volumes, s->n_volumes);
 				if (load_volume(L, kk, vv, &s->volumes[s->n_volumes++]) < 0)
 					return -1;
 			}

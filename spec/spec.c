@@ -19,7 +19,7 @@ struct ud_spec *ud_spec_new(void)
 
 struct ud_spec_image *ud_spec_add_image(struct ud_spec *spec, const char *alias, const char *ref)
 {
-	spec->images = xrealloc(spec->images, (spec->n_images + 1) * sizeof(*spec->images));
+	ud_array_grow(spec->images, spec->n_images);
 	struct ud_spec_image *img = &spec->images[spec->n_images++];
 	memset(img, 0, sizeof(*img));
 	img->alias = alias ? xstrdup(alias) : NULL;
@@ -30,8 +30,7 @@ struct ud_spec_image *ud_spec_add_image(struct ud_spec *spec, const char *alias,
 struct ud_spec_container *ud_spec_add_container(struct ud_spec *spec, const char *name,
 						const char *image)
 {
-	spec->containers =
-		xrealloc(spec->containers, (spec->n_containers + 1) * sizeof(*spec->containers));
+	ud_array_grow(spec->containers, spec->n_containers);
 	struct ud_spec_container *c = &spec->containers[spec->n_containers++];
 	memset(c, 0, sizeof(*c));
 	c->name = xstrdup(name);
@@ -41,7 +40,7 @@ struct ud_spec_container *ud_spec_add_container(struct ud_spec *spec, const char
 
 void ud_spec_container_add_volume(struct ud_spec_container *c, const char *text)
 {
-	c->volumes = xrealloc(c->volumes, (c->n_volumes + 1) * sizeof(*c->volumes));
+	ud_array_grow(c->volumes, c->n_volumes);
 	struct ud_spec_volume *v = &c->volumes[c->n_volumes++];
 	memset(v, 0, sizeof(*v));
 	v->path = xstrdup(text);
@@ -49,13 +48,13 @@ void ud_spec_container_add_volume(struct ud_spec_container *c, const char *text)
 
 void ud_spec_container_add_env(struct ud_spec_container *c, const char *key, const char *value)
 {
-	c->env = xrealloc(c->env, (c->n_env + 1) * sizeof(*c->env));
+	ud_array_grow(c->env, c->n_env);
 	c->env[c->n_env++] = (struct ud_spec_kv){xstrdup(key), xstrdup(value)};
 }
 
 void ud_spec_container_add_command(struct ud_spec_container *c, char *const *argv)
 {
-	c->commands = xrealloc(c->commands, (c->n_commands + 1) * sizeof(*c->commands));
+	ud_array_grow(c->commands, c->n_commands);
 	struct ud_spec_command *cmd = &c->commands[c->n_commands++];
 	memset(cmd, 0, sizeof(*cmd));
 	cmd->image_default = argv == NULL;

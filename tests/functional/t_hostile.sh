@@ -712,7 +712,9 @@ spec_ud() {
   OUT=$(cat "$T_TMP/out")
   ERR=$(cat "$T_TMP/err")
 }
-fast() { [ "$MS" -lt 1000 ]; }
+# Well under the 10 s a quadratic parse of these inputs took (and the
+# timeout), with room for a sanitizer build on a loaded host.
+fast() { [ "$MS" -lt 5000 ]; }
 not_found() { ! grep -qF -- "$1" <<<"$OUT"; }
 # Specs nested 200,000 levels deep: flow sequences, flow mappings, block
 # sequences. libyaml's scanner is quadratic on deep flow collections.
@@ -727,7 +729,7 @@ for kind in flow map block; do
   check "deep $kind nesting: refused (exit 1)" rc_is 1
   check "deep $kind nesting: names file:line:col" err_has "deep-$kind.yaml:"
   check "deep $kind nesting: says the limit" err_has "nested more than 64 levels deep"
-  check "deep $kind nesting: answered in under a second (${MS} ms)" fast
+  check "deep $kind nesting: answered in under 5 s (${MS} ms)" fast
 done
 # A billion laughs needs aliases: refused at the first one.
 python3 - <<'EOP'
@@ -738,7 +740,7 @@ open("laughs.yaml", "w").write("\n".join(lines) + "\n")
 EOP
 spec_ud validate -f laughs.yaml
 check "billion laughs: aliases refused with file:line:col" err_has "laughs.yaml:4:12: YAML aliases"
-check "billion laughs: answered in under a second (${MS} ms)" fast
+check "billion laughs: answered in under 5 s (${MS} ms)" fast
 # Not a regular file: refused before it is read.
 spec_ud validate -f /dev/zero
 check "validate -f /dev/zero: refused, not read forever" rc_is 1
@@ -848,10 +850,10 @@ open("many-vols.yaml", "w").write("version: 1\nvolumes:\n" + "".join("  v%d: {ho
 EOP
 spec_ud validate -f many-images.yaml
 check "75,000 keys in one mapping: valid" out_has "valid (75000 images"
-check "75,000 keys in one mapping: validated in under a second (${MS} ms)" fast
+check "75,000 keys in one mapping: validated in under 5 s (${MS} ms)" fast
 spec_ud validate -f many-vols.yaml
 check "25,000 named volumes: valid" out_has "valid (0 images, 25000 volumes"
-check "25,000 named volumes: validated in under a second (${MS} ms)" fast
+check "25,000 named volumes: validated in under 5 s (${MS} ms)" fast
 # A NUL byte and invalid UTF-8 are refused with their position.
 printf 'version: 1\nimages:\n  a: {ref: x/y}\n  b: x\0y\n' >nul.yaml
 spec_ud validate -f nul.yaml
@@ -938,7 +940,7 @@ open("many-containers.yaml", "w").write("version: 1\nimages:\n  img: x/y\ncontai
 EOP
 spec_ud plan --offline -f many-containers.yaml
 check "plan of 20,000 containers: lists the last" out_has "setup  to do    c19999"
-check "plan of 20,000 containers: in under 3 seconds (${MS} ms)" [ "$MS" -lt 3000 ]
+check "plan of 20,000 containers: in under 5 s (${MS} ms)" fast
 
 # ===================================================== writes inside a container root
 
