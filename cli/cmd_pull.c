@@ -45,7 +45,7 @@ UD_CMD(pull)
 	if (ud_spec_validate(spec, &err) < 0)
 		rc = ud_cli_fail(err);
 	else
-		rc = ud_cli_run_spec(cli, spec, &so, true, NULL);
+		rc = ud_cli_run_spec(cli, spec, &so, true, NULL, NULL);
 	ud_spec_free(spec);
 	return rc;
 }

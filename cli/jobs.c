@@ -138,8 +138,11 @@ int ud_cli_planner_options(struct ud_cli *cli, const struct ud_cli_spec_opts *o,
 
 int ud_cli_run_spec(struct ud_cli *cli, const struct ud_spec *spec,
 		    const struct ud_cli_spec_opts *o, bool quiet_summary,
-		    const struct ud_run_options *run)
+		    const struct ud_run_options *run, struct ud_exec_stats *out)
 {
+	struct ud_exec_stats mine;
+	struct ud_exec_stats *sp = out ? out : &mine;
+	memset(sp, 0, sizeof(*sp));
 	struct ud_error *err = NULL;
 	struct ud_store *store = ud_cli_store(cli, &err);
 	if (store == NULL)
@@ -161,6 +164,7 @@ int ud_cli_run_spec(struct ud_cli *cli, const struct ud_spec *spec,
 	struct ud_executor_options eopts = {&ropts, run, on_event, &pr};
 	struct ud_exec_stats stats;
 	int r = ud_executor_apply(plan, store, &eopts, &stats, &err);
+	*sp = stats;
 	ud_progress_done(&pr.bar);
 	ud_plan_free(plan);
 	if (r < 0) {

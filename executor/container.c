@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 
 int ud_exec_create(struct ud_exec_ctx *x, const struct ud_plan *plan, const struct ud_step *st,
-		   struct ud_error **err)
+		   struct ud_exec_stats *stats, struct ud_error **err)
 {
 	const struct ud_pull_step *p = &plan->steps[st->container.pull_step].pull;
 	const struct ud_spec_container *sc = st->container.spec;
@@ -25,6 +25,14 @@ int ud_exec_create(struct ud_exec_ctx *x, const struct ud_plan *plan, const stru
 	if (ud_store_container_lock(x->store, sc->name, &lock, err) < 0)
 		return -1;
 	struct ud_container *old = ud_store_container_get(x->store, sc->name, NULL);
+	if (old && sc->fresh) {
+		/* run/create IMAGE: a container made meanwhile under this name is
+		 * someone else's, never reused (run --rm would remove it). */
+		ud_error_set(err, UD_ERR_EXISTS, "container name already exists: %s (container %s)",
+			     sc->name, old->id);
+		ud_store_container_free(old);
+		return -1;
+	}
 	if (old) {
 		bool same = digest && ud_str_eq(old->digest, digest);
 		int r = 0;
@@ -53,8 +61,12 @@ int ud_exec_create(struct ud_exec_ctx *x, const struct ud_plan *plan, const stru
 		       "container %s: %ld layer entries skipped (devices, paths leaving the root, "
 		       "links to missing files)",
 		       id, es.skipped);
-	if (ud_store_container_name(x->store, id, sc->name, err) < 0)
+	if (ud_store_container_name(x->store, id, sc->name, err) < 0) {
+		ud_store_container_remove(x->store, id, NULL);
 		return -1;
+	}
+	if (stats)
+		snprintf(stats->created_id, sizeof(stats->created_id), "%s", id);
 	ud_log(UD_LOG_INFO, "created container %s (%s)", id, sc->name);
 	return 0;
 }
@@ -505,4 +517,37 @@ int ud_executor_run_location(const char *dir, const struct ud_spec_container *sc
 	int r = ud_engine_run("N1", &req, status, err);
 	ud_run_request_release(&req);
 	return r;
+}
+
+/* ------------------------------------------- names and removal (the CLI) */
+
+int ud_executor_add_name(struct ud_store *store, const char *id_or_name, const char *name,
+			 struct ud_error **err)
+{
+	struct ud_container *c = ud_store_container_get(store, id_or_name, err);
+	if (c == NULL)
+		return -1;
+	int r = ud_strv_contains(c->names, name) ? 0
+						 : ud_store_container_name(store, c->id, name, err);
+	ud_store_container_free(c);
+	return r;
+}
+
+int ud_executor_rename(struct ud_store *store, const char *tmp, const char *name, char **id,
+		       struct ud_error **err)
+{
+	*id = NULL;
+	struct ud_container *c = ud_store_container_get(store, tmp, err);
+	if (c == NULL)
+		return -1;
+	*id = xstrdup(c->id);
+	ud_store_container_free(c);
+	int r = name ? ud_store_container_name(store, *id, name, err) : 0;
+	ud_store_container_rmname(store, tmp, NULL);
+	return r;
+}
+
+int ud_executor_remove(struct ud_store *store, const char *id, struct ud_error **err)
+{
+	return ud_store_container_remove(store, id, err);
 }

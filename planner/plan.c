@@ -425,6 +425,11 @@ static void add_container_steps(struct ud_plan *plan, const struct ud_spec *spec
 	if (pull_state == UD_STEP_BLOCKED) {
 		st->state = UD_STEP_BLOCKED;
 		st->reason = xasprintf("its image %s cannot be pulled", image);
+	} else if (have && c->fresh) {
+		st->state = UD_STEP_BLOCKED;
+		st->reason = xasprintf("container name already exists: %s (container %s); "
+				       "run it by that name, or remove it",
+				       c->name, have->id);
 	} else if (have == NULL) {
 		st->state = UD_STEP_TODO;
 		st->reason = xasprintf("no container named %s: create it from %s", c->name, image);
