@@ -10,7 +10,7 @@ static const char help[] =
 	"\n"
 	"Options:\n"
 	"  --registry=URL        registry for names without a host (http:// for plain HTTP)\n"
-	"  --index=URL           accepted for compatibility (search index)\n"
+	"  --index=URL           refused: pulls use the registry API v2 only (--registry)\n"
 	"  --httpproxy=URL       proxy (socks4/socks5/http)\n"
 	"  --platform=OS/ARCH[/VARIANT]   platform to select from a multi-platform image\n";
 
@@ -27,6 +27,12 @@ UD_CMD(pull)
 	if (pos[0] == NULL || pos[1] != NULL) {
 		ud_cli_error("pull: expected one IMAGE (see udocker pull --help)");
 		free(pos);
+		return 1;
+	}
+	if (index) {
+		free(pos);
+		ud_cli_error("pull --index is not supported: images come from the registry API v2 "
+			     "only, there is no v1 index to ask; use --registry=URL");
 		return 1;
 	}
 	if (proxy) {

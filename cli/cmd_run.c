@@ -28,7 +28,9 @@ static const char help[] =
 	"  --bindhome                         bind the host's $HOME\n"
 	"  --hostauth, --containerauth        use the host's / the container's passwd\n"
 	"  --nosysdirs                        do not bind /dev /proc /sys resolv.conf hosts\n"
-	"  --novol                            ignore the volumes\n"
+	"  --novol                            ignore the volumes (--novol=PATH: refused)\n"
+	"  --dri                              bind the host's /usr/lib64/dri /lib64/dri\n"
+	"                                     /usr/lib/dri /lib/dri (those present)\n"
 	"  --hostname=NAME                    the container's hostname\n"
 	"  --kernel=RELEASE                   the kernel release uname reports (P1, P2)\n"
 	"  --cpuset-cpus=LIST                 run on these CPUs (e.g. 0,2-3)\n"
@@ -118,6 +120,12 @@ UD_CMD(run)
 				{"-a", UD_OPT_FLAG, &a_},
 				{"--nobanner", UD_OPT_FLAG, &nobanner},
 				{0}};
+	for (int k = 0; k < argc && argv[k][0] == '-'; k++)
+		if (ud_str_has_prefix(argv[k], "--novol=")) {
+			ud_cli_error("run --novol=PATH is not supported: the system binds are "
+				     "dropped with --nosysdirs, all volumes with --novol");
+			return 1;
+		}
 	char **pos = NULL;
 	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
 	int rc = 0;
@@ -212,7 +220,7 @@ UD_CMD(run)
 		char **command = pos[1] ? pos + 1 : NULL;
 		struct ud_run_options ro = {nometa, hostenv,  environ,	     nosysdirs,
 					    novol,  bindhome, containerauth, cli->conf.tmpdir,
-					    kernel, ports,    n_ports};
+					    kernel, ports,    n_ports,	     dri};
 		if (location) {
 			/* --location=DIR: DIR is the root; no image, no container. */
 			int status = 0;

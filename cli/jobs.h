@@ -13,6 +13,9 @@ struct ud_cli_spec_opts {
 	const char *spec_path;
 	bool no_lock, offline, stage;
 };
+/* The validated UDOCKER_DEFAULT_EXECUTION_MODE / default_execution_mode
+ * (upper case; NULL: unset or auto); -1 with *err when it names no mode. */
+int ud_cli_default_mode(struct ud_cli *cli, const char **mode, struct ud_error **err);
 struct ud_planner_options;
 struct ud_lockfile;
 /* Fills planner options from o (NULL: defaults); *lock is the loaded lock

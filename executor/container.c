@@ -71,32 +71,53 @@ int ud_exec_create(struct ud_exec_ctx *x, const struct ud_plan *plan, const stru
 	return 0;
 }
 
-int ud_exec_setup(struct ud_exec_ctx *x, const struct ud_step *st, struct ud_error **err)
+int ud_executor_setup(struct ud_store *store, const char *id_or_name, const char *mode,
+		      char **chosen, struct ud_error **err)
 {
-	struct ud_container *c = ud_store_container_get(x->store, st->container.spec->name, err);
+	struct ud_container *c = ud_store_container_get(store, id_or_name, err);
 	if (c == NULL)
 		return -1;
+	_cleanup_free_ char *m = xstrdup(mode);
+	for (char *p = m; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	char *why = NULL;
 	int r = 0;
-	/* auto: the container exists now, so its kind of libc is known. */
-	_cleanup_free_ char *mode = NULL;
-	if (st->container.picked)
-		mode = ud_engine_pick(c->root, NULL);
-	if (mode == NULL)
-		mode = xstrdup(st->container.mode);
-	else if (strcmp(mode, st->container.mode) != 0)
-		ud_log(UD_LOG_INFO, "container %s: auto picks %s for this container",
-		       st->container.spec->name, mode);
+	if (strcmp(m, "AUTO") == 0) {
+		/* The container exists: its kind of libc is known. */
+		free(m);
+		m = ud_engine_pick(c->root, &why);
+		if (m == NULL)
+			r = ud_error_set(err, UD_ERR_UNSUPPORTED,
+					 "container setup failed: auto: no mode can run here: %s",
+					 why);
+	} else if (!ud_engine_available(m, &why)) {
+		r = ud_error_set(err, UD_ERR_UNSUPPORTED, "container setup failed: %s", why);
+	}
+	free(why);
 	_cleanup_lock_ struct ud_lock lock = {.fd = -1};
-	if (c->protected)
+	if (r == 0 && c->protected)
 		r = ud_error_set(err, UD_ERR_PROTECTED, "container is protected: %s", c->id);
-	else if (ud_engine_setup_lock(c->root, &lock, err) < 0)
+	else if (r == 0 && (ud_engine_setup_lock(c->root, &lock, err) < 0 ||
+			    ud_engine_setup(c->root, c->execmode, m, err) < 0 ||
+			    ud_store_container_set_execmode(store, c->id, m, err) < 0))
 		r = -1;
-	else if (ud_engine_setup(c->root, c->execmode, mode, err) == 0)
-		r = ud_store_container_set_execmode(x->store, c->id, mode, err);
-	else
-		r = -1;
+	if (r == 0 && chosen)
+		*chosen = xstrdup(m);
 	ud_store_container_free(c);
 	return r;
+}
+
+int ud_exec_setup(struct ud_exec_ctx *x, const struct ud_step *st, struct ud_error **err)
+{
+	/* auto: picked again for the container, which exists now. */
+	_cleanup_free_ char *mode = NULL;
+	if (ud_executor_setup(x->store, st->container.spec->name,
+			      st->container.picked ? "auto" : st->container.mode, &mode, err) < 0)
+		return -1;
+	if (strcmp(mode, st->container.mode) != 0)
+		ud_log(UD_LOG_INFO, "container %s: auto picks %s for this container",
+		       st->container.spec->name, mode);
+	return 0;
 }
 
 extern char **environ;
@@ -407,6 +428,13 @@ int ud_exec_build_request(const struct ud_container *c, const struct ud_spec_con
 		for (size_t i = 0; i < UD_ARRAY_SIZE(sys); i++)
 			if (ud_path_exists(sys[i]))
 				add_bind(r, sys[i], sys[i], false);
+	}
+	if (o && o->dri) {
+		static const char *const dri[] = {"/usr/lib64/dri", "/lib64/dri", "/usr/lib/dri",
+						  "/lib/dri"};
+		for (size_t i = 0; i < UD_ARRAY_SIZE(dri); i++)
+			if (ud_is_dir(dri[i]))
+				add_bind(r, dri[i], dri[i], false);
 	}
 	if (pmix_dir && ud_is_dir(pmix_dir)) {
 		_cleanup_free_ char *dir = xstrdup(pmix_dir);

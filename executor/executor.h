@@ -38,6 +38,7 @@ struct ud_run_options {
 	const char *kernel;		  /* --kernel: release reported by uname (P modes) */
 	const unsigned short (*ports)[2]; /* -p: {container, host} pairs (P modes) */
 	size_t n_ports;
+	bool dri; /* --dri: bind the host's DRI driver directories */
 };
 
 struct ud_executor_options {
@@ -75,6 +76,12 @@ int ud_executor_add_name(struct ud_store *store, const char *id_or_name, const c
  * the container keeps no name and -1 (UD_ERR_EXISTS) is returned. */
 int ud_executor_rename(struct ud_store *store, const char *tmp, const char *name, char **id,
 		       struct ud_error **err);
+/* setup --execmode and apply's setup step: sets the execution mode of
+ * the container (MODE in any case; auto: the fastest for this container)
+ * after the engine's conversion; *chosen (may be NULL) the mode set.
+ * Refused for a protected container or a mode this host cannot run. */
+int ud_executor_setup(struct ud_store *store, const char *id_or_name, const char *mode,
+		      char **chosen, struct ud_error **err);
 /* run --rm: removes the container (its names too); protected ones stay
  * (-1, UD_ERR_PROTECTED). */
 int ud_executor_remove(struct ud_store *store, const char *id, struct ud_error **err);

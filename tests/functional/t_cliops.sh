@@ -47,4 +47,52 @@ expect_ok "create --force with a taken name" create --force --name=made "$B"
 forced=$OUT
 check "create --force: the new container has no name" bash -c '! ls -l "$1" | grep -q -- "-> $2\$"' _ "$UDOCKER_DIR/containers" "$forced"
 
+# setup: one implementation for the CLI and apply's setup step.
+expect_ok "a container for setup auto" create --name=sa "$B"
+ud setup --execmode=auto sa
+check "CLI setup --execmode=auto succeeds (as apply's auto does)" rc_is 0
+ud setup sa
+cli_mode=$OUT
+cat >"$T_TMP/auto.yaml" <<YAML
+version: 1
+containers:
+  sb:
+    image: $B
+    execmode: auto
+YAML
+expect_ok "apply with execmode auto" apply -f "$T_TMP/auto.yaml"
+ud setup sb
+check "CLI setup auto and apply's auto set the same mode" [ "$OUT" = "$cli_mode" ]
+ud setup --execmode=p1 sa
+check "CLI setup takes a mode in lower case" rc_is 0
+ud setup sa
+check "CLI setup p1 sets P1" out_has "execmode: P1"
+
+# Options that did nothing are refused with the reason.
+expect_fail "setup --fixperm is refused" 1 "setup --fixperm is not supported" setup --fixperm sa
+expect_fail "install --force is refused" 1 "install --force is not supported" install --force
+expect_fail "pull --index is refused" 1 "pull --index is not supported" pull --index=https://x "$B"
+expect_fail "run --novol=PATH is refused" 1 "run --novol=PATH is not supported" run --novol=/proc sa /bin/true
+mkdir -p "$T_TMP/dri"
+ud run --dri sa /bin/sh -c 'ls -d /usr/lib64/dri /lib64/dri /usr/lib/dri /lib/dri 2>/dev/null | wc -l'
+want=0
+for d in /usr/lib64/dri /lib64/dri /usr/lib/dri /lib/dri; do [ -d "$d" ] && want=$((want + 1)); done
+if [ "$want" -gt 0 ]; then
+  check "run --dri binds the host's DRI directories" out_is "$want"
+else
+  check "run --dri succeeds without DRI directories on the host" rc_is 0
+fi
+
+# UDOCKER_DEFAULT_EXECUTION_MODE and default_execution_mode choose auto's mode.
+UDOCKER_DEFAULT_EXECUTION_MODE=P2 ud create --name=envmode "$B"
+ud setup envmode
+check "UDOCKER_DEFAULT_EXECUTION_MODE sets a new container's mode" out_has "execmode: P2"
+echo "default_execution_mode = P1" >"$T_TMP/ud.conf"
+ud --config="$T_TMP/ud.conf" run --name=confmode "$B" /bin/true
+ud setup confmode
+check "default_execution_mode in udocker.conf sets a new container's mode" out_has "execmode: P1"
+UDOCKER_DEFAULT_EXECUTION_MODE=Q9 ud run "$B" /bin/true
+check "an invalid default execution mode is refused" rc_is 1
+check "an invalid default execution mode says what it is" err_has "invalid default execution mode 'Q9'"
+
 finish
