@@ -51,7 +51,7 @@ UD_CMD(apply)
 		return 1;
 	}
 	struct ud_cli_spec_opts so = {registry, file, no_lock, offline, stage};
-	int rc = ud_cli_run_spec(cli, spec, &so, false, NULL);
+	int rc = ud_cli_run_spec(cli, spec, &so, false, NULL, NULL);
 	ud_spec_free(spec);
 	return rc;
 }

@@ -1,4 +1,5 @@
 #include "cli/jobs.h"
+#include "executor/executor.h"
 #include "store/store.h"
 
 static const char help[] =
@@ -38,6 +39,7 @@ UD_CMD(create)
 		ud_cli_error("container name already exists: %s", name);
 		return 1;
 	}
+	bool name_taken = taken != NULL;
 	ud_store_container_free(taken);
 	/* Through the planner: pull when missing, then create under a fresh name. */
 	char tmpname[16] = "create-";
@@ -45,24 +47,23 @@ UD_CMD(create)
 	struct ud_spec *spec = ud_spec_new();
 	struct ud_spec_image *img = ud_spec_add_image(spec, NULL, pos[0]);
 	img->pull = xstrdup("missing");
-	ud_spec_add_container(spec, tmpname, pos[0]);
+	ud_spec_add_container(spec, tmpname, pos[0])->fresh = true;
 	free(pos);
 	/* Like udocker, create prints the new id only (and errors). */
 	enum ud_log_level level = ud_log_get_level();
 	if (level < UD_LOG_DEBUG)
 		ud_log_set_level(UD_LOG_WARN);
-	int rc = ud_spec_validate(spec, &err) < 0 ? ud_cli_fail(err)
-						  : ud_cli_run_spec(cli, spec, NULL, true, NULL);
+	struct ud_exec_stats stats = {0};
+	int rc = ud_spec_validate(spec, &err) < 0
+			 ? ud_cli_fail(err)
+			 : ud_cli_run_spec(cli, spec, NULL, true, NULL, &stats);
 	ud_log_set_level(level);
 	ud_spec_free(spec);
-	struct ud_container *c = ud_store_container_get(cli->store, tmpname, NULL);
-	if (c) {
-		ud_store_container_rmname(cli->store, tmpname, NULL);
-		if (name && !taken && ud_store_container_name(cli->store, c->id, name, &err) < 0)
-			rc = ud_cli_fail(err);
-		if (rc == 0)
-			printf("%s\n", c->id);
-		ud_store_container_free(c);
-	}
+	_cleanup_free_ char *id = NULL;
+	if (stats.created_id[0] &&
+	    ud_executor_rename(cli->store, tmpname, name_taken ? NULL : name, &id, &err) < 0)
+		rc = ud_cli_fail(err);
+	if (rc == 0 && id)
+		printf("%s\n", id);
 	return rc;
 }

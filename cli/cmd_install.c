@@ -47,6 +47,11 @@ UD_CMD(install)
 		ud_cli_error("install: takes no arguments");
 		return 1;
 	}
+	if (force) {
+		ud_cli_error("install --force is not supported: the engines are built into this "
+			     "udocker, there are no udockertools to download again");
+		return 1;
+	}
 	struct ud_error *err = NULL;
 	struct ud_store *s = ud_cli_store(cli, &err);
 	if (s == NULL)
@@ -54,7 +59,6 @@ UD_CMD(install)
 	if (purge && (purge_dir(s->bin, &err) < 0 || purge_dir(s->lib, &err) < 0 ||
 		      purge_dir(s->doc, &err) < 0))
 		return ud_cli_fail(err);
-	(void)force;
 	struct ud_host_probe p;
 	ud_engines_probe_host(&p);
 	printf("repository: %s\n", s->top);

@@ -10,7 +10,7 @@ static const char help[] =
 	"\n"
 	"Options:\n"
 	"  --registry=URL        registry for names without a host (http:// for plain HTTP)\n"
-	"  --index=URL           accepted for compatibility (search index)\n"
+	"  --index=URL           refused: pulls use the registry API v2 only (--registry)\n"
 	"  --httpproxy=URL       proxy (socks4/socks5/http)\n"
 	"  --platform=OS/ARCH[/VARIANT]   platform to select from a multi-platform image\n";
 
@@ -29,6 +29,12 @@ UD_CMD(pull)
 		free(pos);
 		return 1;
 	}
+	if (index) {
+		free(pos);
+		ud_cli_error("pull --index is not supported: images come from the registry API v2 "
+			     "only, there is no v1 index to ask; use --registry=URL");
+		return 1;
+	}
 	if (proxy) {
 		free(cli->conf.http_proxy);
 		cli->conf.http_proxy = xstrdup(proxy);
@@ -45,7 +51,7 @@ UD_CMD(pull)
 	if (ud_spec_validate(spec, &err) < 0)
 		rc = ud_cli_fail(err);
 	else
-		rc = ud_cli_run_spec(cli, spec, &so, true, NULL);
+		rc = ud_cli_run_spec(cli, spec, &so, true, NULL, NULL);
 	ud_spec_free(spec);
 	return rc;
 }

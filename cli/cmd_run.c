@@ -28,7 +28,9 @@ static const char help[] =
 	"  --bindhome                         bind the host's $HOME\n"
 	"  --hostauth, --containerauth        use the host's / the container's passwd\n"
 	"  --nosysdirs                        do not bind /dev /proc /sys resolv.conf hosts\n"
-	"  --novol                            ignore the volumes\n"
+	"  --novol                            ignore the volumes (--novol=PATH: refused)\n"
+	"  --dri                              bind the host's /usr/lib64/dri /lib64/dri\n"
+	"                                     /usr/lib/dri /lib/dri (those present)\n"
 	"  --hostname=NAME                    the container's hostname\n"
 	"  --kernel=RELEASE                   the kernel release uname reports (P1, P2)\n"
 	"  --cpuset-cpus=LIST                 run on these CPUs (e.g. 0,2-3)\n"
@@ -69,6 +71,17 @@ static int validate_failed(struct ud_error *err)
 	return rc;
 }
 
+/* run --rm: the container goes after the run, unless it is protected. */
+static int remove_after(struct ud_cli *cli, const char *id)
+{
+	struct ud_error *err = NULL;
+	if (ud_executor_remove(cli->store, id, &err) < 0) {
+		ud_cli_fail(err);
+		return -1;
+	}
+	return 0;
+}
+
 UD_CMD(run)
 {
 	char **volumes = NULL, **envs = NULL, **env_files = NULL, **publish = NULL;
@@ -107,6 +120,12 @@ UD_CMD(run)
 				{"-a", UD_OPT_FLAG, &a_},
 				{"--nobanner", UD_OPT_FLAG, &nobanner},
 				{0}};
+	for (int k = 0; k < argc && argv[k][0] == '-'; k++)
+		if (ud_str_has_prefix(argv[k], "--novol=")) {
+			ud_cli_error("run --novol=PATH is not supported: the system binds are "
+				     "dropped with --nosysdirs, all volumes with --novol");
+			return 1;
+		}
 	char **pos = NULL;
 	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
 	int rc = 0;
@@ -150,7 +169,14 @@ UD_CMD(run)
 	{
 		struct ud_spec *spec = ud_spec_new();
 		struct ud_error *err = NULL;
-		struct ud_container *existing = ud_store_container_get(cli->store, pos[0], NULL);
+		/* --pull=reuse --name=N: the container N when it exists (udocker). */
+		bool reuse = pull && strcmp(pull, "reuse") == 0 && name;
+		struct ud_container *existing =
+			location ? NULL
+			: reuse	 ? ud_store_container_get(cli->store, name, NULL)
+				 : NULL;
+		if (existing == NULL && !location)
+			existing = ud_store_container_get(cli->store, pos[0], NULL);
 		char gen[12] = "run-";
 		ud_random_hex(gen + 4, 7);
 		const char *cname = existing ? existing->id : name ? name : gen;
@@ -194,7 +220,7 @@ UD_CMD(run)
 		char **command = pos[1] ? pos + 1 : NULL;
 		struct ud_run_options ro = {nometa, hostenv,  environ,	     nosysdirs,
 					    novol,  bindhome, containerauth, cli->conf.tmpdir,
-					    kernel, ports,    n_ports};
+					    kernel, ports,    n_ports,	     dri};
 		if (location) {
 			/* --location=DIR: DIR is the root; no image, no container. */
 			int status = 0;
@@ -211,6 +237,9 @@ UD_CMD(run)
 			/* An existing container: no image steps. */
 			if (ud_spec_validate(spec, &err) < 0) {
 				rc = validate_failed(err);
+			} else if (name && !reuse &&
+				   ud_executor_add_name(cli->store, existing->id, name, &err) < 0) {
+				rc = ud_cli_fail(err);
 			} else {
 				int status = 0;
 				if (ud_executor_run_container(cli->store, existing->id, c, command,
@@ -220,33 +249,31 @@ UD_CMD(run)
 				} else {
 					rc = status;
 				}
+				if (rm && remove_after(cli, existing->id) < 0 && rc == 0)
+					rc = 1;
 			}
 		} else {
 			struct ud_spec_image *img = ud_spec_add_image(spec, NULL, pos[0]);
 			img->pull = xstrdup(pull ? pull : "missing");
 			img->platform = platform ? xstrdup(platform) : NULL;
-			c->recreate = pull && strcmp(pull, "always") == 0;
+			/* Always a new container: a container already called N is
+			 * never reused here, so --rm never removes someone's N. */
+			c->fresh = true;
 			ud_spec_container_add_command(c, command);
 			/* stdout belongs to the command: udocker's own lines stay out of it. */
 			enum ud_log_level level = ud_log_get_level();
 			if (level < UD_LOG_DEBUG)
 				ud_log_set_level(UD_LOG_WARN);
+			struct ud_exec_stats stats = {0};
 			if (ud_spec_validate(spec, &err) < 0)
 				rc = validate_failed(err);
 			else
-				rc = ud_cli_run_spec(cli, spec, NULL, true, &ro);
+				rc = ud_cli_run_spec(cli, spec, NULL, true, &ro, &stats);
 			ud_log_set_level(level);
-			if (rm) {
-				struct ud_container *made =
-					ud_store_container_get(cli->store, cname, NULL);
-				if (made) {
-					ud_store_container_rmname(cli->store, cname, NULL);
-					if (ud_store_container_remove(cli->store, made->id, &err) <
-					    0)
-						ud_cli_fail(err);
-					ud_store_container_free(made);
-				}
-			}
+			/* Only the container this run made goes. */
+			if (rm && stats.created_id[0] && remove_after(cli, stats.created_id) < 0 &&
+			    rc == 0)
+				rc = 1;
 		}
 		ud_store_container_free(existing);
 		ud_spec_free(spec);

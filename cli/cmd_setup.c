@@ -1,5 +1,6 @@
 #include "cli/jobs.h"
 #include "engines/engines.h"
+#include "executor/executor.h"
 #include "store/store.h"
 
 #include <ctype.h>
@@ -36,6 +37,13 @@ UD_CMD(setup)
 		ud_cli_error("setup: expected one CONTAINER (see udocker setup --help)");
 		return 1;
 	}
+	if (fixperm) {
+		free(pos);
+		ud_cli_error("setup --fixperm is not supported: it needs newuidmap/newgidmap to "
+			     "give back files made under other ids; N1 maps only your own id, so "
+			     "files in the container are yours (rm makes them writable)");
+		return 1;
+	}
 	struct ud_error *err = NULL;
 	struct ud_container *c = ud_store_container_get(cli->store, pos[0], &err);
 	free(pos);
@@ -46,7 +54,7 @@ UD_CMD(setup)
 	int rc = 0;
 	/* One setup at a time per container (many jobs may ask at once). */
 	_cleanup_lock_ struct ud_lock lock = {.fd = -1};
-	if ((nvidia || purge || mode) && ud_engine_setup_lock(c->root, &lock, &err) < 0) {
+	if ((nvidia || purge) && ud_engine_setup_lock(c->root, &lock, &err) < 0) {
 		ud_store_container_free(c);
 		return ud_cli_fail(err);
 	}
@@ -68,23 +76,9 @@ UD_CMD(setup)
 		printf("execmode: %s\nnvidiamode: %s\n", c->execmode ? c->execmode : "N1",
 		       ud_engine_nvidia_mode(c->root) ? "True" : "False");
 	} else {
-		_cleanup_free_ char *m = xstrdup(mode);
-		for (char *p = m; *p; p++)
-			*p = (char)toupper((unsigned char)*p);
-		char *why = NULL;
-		if (c->protected) {
-			ud_cli_error("container is protected: %s", c->id);
-			rc = 1;
-		} else if (!ud_engine_available(m, &why)) {
-			ud_cli_error("container setup failed: %s", why);
-			rc = 1;
-		} else if (ud_engine_setup(c->root, c->execmode, m, &err) < 0 ||
-			   ud_store_container_set_execmode(cli->store, c->id, m, &err) < 0) {
+		if (ud_executor_setup(cli->store, c->id, mode, NULL, &err) < 0)
 			rc = ud_cli_fail(err);
-		}
-		free(why);
 	}
-	(void)fixperm;
 	ud_store_container_free(c);
 	return rc;
 }

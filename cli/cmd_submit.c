@@ -113,7 +113,7 @@ UD_CMD(submit)
 	/* Stage once, here: the tasks then run offline. */
 	struct ud_cli_spec_opts so = {.spec_path = spec_path, .no_lock = no_lock, .stage = true};
 	if (rc == 0)
-		rc = ud_cli_run_spec(cli, spec, &so, false, NULL);
+		rc = ud_cli_run_spec(cli, spec, &so, false, NULL, NULL);
 	ud_spec_free(spec);
 	_cleanup_free_ char *specdir_copy = xstrdup(spec_path);
 	const char *specdir = dirname(specdir_copy);

@@ -3,10 +3,12 @@
 #include "cli/jobs.h"
 
 #include "cli/progress.h"
+#include "engines/engines.h"
 #include "executor/executor.h"
 #include "registry/registry.h"
 #include "store/store.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,6 +115,29 @@ struct ud_spec *ud_cli_load_spec(const char *file, const char *task, struct ud_e
 	return spec;
 }
 
+int ud_cli_default_mode(struct ud_cli *cli, const char **mode, struct ud_error **err)
+{
+	*mode = NULL;
+	char *m = cli->conf.default_execution_mode;
+	if (m == NULL || *m == '\0')
+		return 0;
+	for (char *p = m; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	if (strcmp(m, "AUTO") == 0)
+		return 0;
+	for (size_t i = 0; ud_engine_all_modes[i]; i++)
+		if (strcmp(m, ud_engine_all_modes[i]) == 0) {
+			*mode = m;
+			return 0;
+		}
+	_cleanup_free_ char *shown = ud_str_escape(m, 64);
+	return ud_error_set(err, UD_ERR_USAGE,
+			    "invalid default execution mode '%s' (UDOCKER_DEFAULT_EXECUTION_MODE "
+			    "or default_execution_mode in udocker.conf): expected auto, N1, R1, "
+			    "R2, R3, P1, P2, F1, F2, F3, F4 or S1",
+			    shown);
+}
+
 int ud_cli_planner_options(struct ud_cli *cli, const struct ud_cli_spec_opts *o,
 			   struct ud_planner_options *popts, struct ud_lockfile **lock,
 			   struct ud_error **err)
@@ -126,6 +151,8 @@ int ud_cli_planner_options(struct ud_cli *cli, const struct ud_cli_spec_opts *o,
 	popts->offline = o->offline;
 	popts->stage = o->stage;
 	popts->spec_path = o->spec_path;
+	if (ud_cli_default_mode(cli, &popts->default_mode, err) < 0)
+		return -1;
 	/* A spec read from stdin ("-f -") has no FILE.lock beside it. */
 	if (o->spec_path && strcmp(o->spec_path, "-") != 0 && !o->no_lock) {
 		_cleanup_free_ char *lp = ud_lockfile_path(o->spec_path);
@@ -138,8 +165,11 @@ int ud_cli_planner_options(struct ud_cli *cli, const struct ud_cli_spec_opts *o,
 
 int ud_cli_run_spec(struct ud_cli *cli, const struct ud_spec *spec,
 		    const struct ud_cli_spec_opts *o, bool quiet_summary,
-		    const struct ud_run_options *run)
+		    const struct ud_run_options *run, struct ud_exec_stats *out)
 {
+	struct ud_exec_stats mine;
+	struct ud_exec_stats *sp = out ? out : &mine;
+	memset(sp, 0, sizeof(*sp));
 	struct ud_error *err = NULL;
 	struct ud_store *store = ud_cli_store(cli, &err);
 	if (store == NULL)
@@ -161,6 +191,7 @@ int ud_cli_run_spec(struct ud_cli *cli, const struct ud_spec *spec,
 	struct ud_executor_options eopts = {&ropts, run, on_event, &pr};
 	struct ud_exec_stats stats;
 	int r = ud_executor_apply(plan, store, &eopts, &stats, &err);
+	*sp = stats;
 	ud_progress_done(&pr.bar);
 	ud_plan_free(plan);
 	if (r < 0) {

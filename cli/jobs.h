@@ -13,6 +13,9 @@ struct ud_cli_spec_opts {
 	const char *spec_path;
 	bool no_lock, offline, stage;
 };
+/* The validated UDOCKER_DEFAULT_EXECUTION_MODE / default_execution_mode
+ * (upper case; NULL: unset or auto); -1 with *err when it names no mode. */
+int ud_cli_default_mode(struct ud_cli *cli, const char **mode, struct ud_error **err);
 struct ud_planner_options;
 struct ud_lockfile;
 /* Fills planner options from o (NULL: defaults); *lock is the loaded lock
@@ -23,11 +26,12 @@ int ud_cli_planner_options(struct ud_cli *cli, const struct ud_cli_spec_opts *o,
 
 /* Plans and applies spec; prints progress; returns the exit status. */
 struct ud_run_options;
+struct ud_exec_stats;
 /* Returns 0, 1 (udocker error), 2 (a command could not be prepared) or the
- * first failing command's status. */
+ * first failing command's status; *stats (may be NULL) the apply's totals. */
 int ud_cli_run_spec(struct ud_cli *cli, const struct ud_spec *spec,
 		    const struct ud_cli_spec_opts *o, bool quiet_summary,
-		    const struct ud_run_options *run);
+		    const struct ud_run_options *run, struct ud_exec_stats *stats);
 /* Loads the spec FILE; with task (--task N) ${TASK} stands for N, which
  * must be one of the spec's tasks when it lists them. */
 struct ud_spec *ud_cli_load_spec(const char *file, const char *task, struct ud_error **err);

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 
 int ud_exec_create(struct ud_exec_ctx *x, const struct ud_plan *plan, const struct ud_step *st,
-		   struct ud_error **err)
+		   struct ud_exec_stats *stats, struct ud_error **err)
 {
 	const struct ud_pull_step *p = &plan->steps[st->container.pull_step].pull;
 	const struct ud_spec_container *sc = st->container.spec;
@@ -25,6 +25,14 @@ int ud_exec_create(struct ud_exec_ctx *x, const struct ud_plan *plan, const stru
 	if (ud_store_container_lock(x->store, sc->name, &lock, err) < 0)
 		return -1;
 	struct ud_container *old = ud_store_container_get(x->store, sc->name, NULL);
+	if (old && sc->fresh) {
+		/* run/create IMAGE: a container made meanwhile under this name is
+		 * someone else's, never reused (run --rm would remove it). */
+		ud_error_set(err, UD_ERR_EXISTS, "container name already exists: %s (container %s)",
+			     sc->name, old->id);
+		ud_store_container_free(old);
+		return -1;
+	}
 	if (old) {
 		bool same = digest && ud_str_eq(old->digest, digest);
 		int r = 0;
@@ -53,38 +61,63 @@ int ud_exec_create(struct ud_exec_ctx *x, const struct ud_plan *plan, const stru
 		       "container %s: %ld layer entries skipped (devices, paths leaving the root, "
 		       "links to missing files)",
 		       id, es.skipped);
-	if (ud_store_container_name(x->store, id, sc->name, err) < 0)
+	if (ud_store_container_name(x->store, id, sc->name, err) < 0) {
+		ud_store_container_remove(x->store, id, NULL);
 		return -1;
+	}
+	if (stats)
+		snprintf(stats->created_id, sizeof(stats->created_id), "%s", id);
 	ud_log(UD_LOG_INFO, "created container %s (%s)", id, sc->name);
 	return 0;
 }
 
-int ud_exec_setup(struct ud_exec_ctx *x, const struct ud_step *st, struct ud_error **err)
+int ud_executor_setup(struct ud_store *store, const char *id_or_name, const char *mode,
+		      char **chosen, struct ud_error **err)
 {
-	struct ud_container *c = ud_store_container_get(x->store, st->container.spec->name, err);
+	struct ud_container *c = ud_store_container_get(store, id_or_name, err);
 	if (c == NULL)
 		return -1;
+	_cleanup_free_ char *m = xstrdup(mode);
+	for (char *p = m; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	char *why = NULL;
 	int r = 0;
-	/* auto: the container exists now, so its kind of libc is known. */
-	_cleanup_free_ char *mode = NULL;
-	if (st->container.picked)
-		mode = ud_engine_pick(c->root, NULL);
-	if (mode == NULL)
-		mode = xstrdup(st->container.mode);
-	else if (strcmp(mode, st->container.mode) != 0)
-		ud_log(UD_LOG_INFO, "container %s: auto picks %s for this container",
-		       st->container.spec->name, mode);
+	if (strcmp(m, "AUTO") == 0) {
+		/* The container exists: its kind of libc is known. */
+		free(m);
+		m = ud_engine_pick(c->root, &why);
+		if (m == NULL)
+			r = ud_error_set(err, UD_ERR_UNSUPPORTED,
+					 "container setup failed: auto: no mode can run here: %s",
+					 why);
+	} else if (!ud_engine_available(m, &why)) {
+		r = ud_error_set(err, UD_ERR_UNSUPPORTED, "container setup failed: %s", why);
+	}
+	free(why);
 	_cleanup_lock_ struct ud_lock lock = {.fd = -1};
-	if (c->protected)
+	if (r == 0 && c->protected)
 		r = ud_error_set(err, UD_ERR_PROTECTED, "container is protected: %s", c->id);
-	else if (ud_engine_setup_lock(c->root, &lock, err) < 0)
+	else if (r == 0 && (ud_engine_setup_lock(c->root, &lock, err) < 0 ||
+			    ud_engine_setup(c->root, c->execmode, m, err) < 0 ||
+			    ud_store_container_set_execmode(store, c->id, m, err) < 0))
 		r = -1;
-	else if (ud_engine_setup(c->root, c->execmode, mode, err) == 0)
-		r = ud_store_container_set_execmode(x->store, c->id, mode, err);
-	else
-		r = -1;
+	if (r == 0 && chosen)
+		*chosen = xstrdup(m);
 	ud_store_container_free(c);
 	return r;
+}
+
+int ud_exec_setup(struct ud_exec_ctx *x, const struct ud_step *st, struct ud_error **err)
+{
+	/* auto: picked again for the container, which exists now. */
+	_cleanup_free_ char *mode = NULL;
+	if (ud_executor_setup(x->store, st->container.spec->name,
+			      st->container.picked ? "auto" : st->container.mode, &mode, err) < 0)
+		return -1;
+	if (strcmp(mode, st->container.mode) != 0)
+		ud_log(UD_LOG_INFO, "container %s: auto picks %s for this container",
+		       st->container.spec->name, mode);
+	return 0;
 }
 
 extern char **environ;
@@ -396,6 +429,13 @@ int ud_exec_build_request(const struct ud_container *c, const struct ud_spec_con
 			if (ud_path_exists(sys[i]))
 				add_bind(r, sys[i], sys[i], false);
 	}
+	if (o && o->dri) {
+		static const char *const dri[] = {"/usr/lib64/dri", "/lib64/dri", "/usr/lib/dri",
+						  "/lib/dri"};
+		for (size_t i = 0; i < UD_ARRAY_SIZE(dri); i++)
+			if (ud_is_dir(dri[i]))
+				add_bind(r, dri[i], dri[i], false);
+	}
 	if (pmix_dir && ud_is_dir(pmix_dir)) {
 		_cleanup_free_ char *dir = xstrdup(pmix_dir);
 		size_t n = strlen(dir);
@@ -505,4 +545,37 @@ int ud_executor_run_location(const char *dir, const struct ud_spec_container *sc
 	int r = ud_engine_run("N1", &req, status, err);
 	ud_run_request_release(&req);
 	return r;
+}
+
+/* ------------------------------------------- names and removal (the CLI) */
+
+int ud_executor_add_name(struct ud_store *store, const char *id_or_name, const char *name,
+			 struct ud_error **err)
+{
+	struct ud_container *c = ud_store_container_get(store, id_or_name, err);
+	if (c == NULL)
+		return -1;
+	int r = ud_strv_contains(c->names, name) ? 0
+						 : ud_store_container_name(store, c->id, name, err);
+	ud_store_container_free(c);
+	return r;
+}
+
+int ud_executor_rename(struct ud_store *store, const char *tmp, const char *name, char **id,
+		       struct ud_error **err)
+{
+	*id = NULL;
+	struct ud_container *c = ud_store_container_get(store, tmp, err);
+	if (c == NULL)
+		return -1;
+	*id = xstrdup(c->id);
+	ud_store_container_free(c);
+	int r = name ? ud_store_container_name(store, *id, name, err) : 0;
+	ud_store_container_rmname(store, tmp, NULL);
+	return r;
+}
+
+int ud_executor_remove(struct ud_store *store, const char *id, struct ud_error **err)
+{
+	return ud_store_container_remove(store, id, err);
 }

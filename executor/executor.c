@@ -47,7 +47,7 @@ int ud_executor_apply(const struct ud_plan *plan, struct ud_store *store,
 				ud_error_prefix(err, "pull '%s'", st->pull.ref_text);
 			break;
 		case UD_STEP_CREATE:
-			r = ud_exec_create(&x, plan, st, err);
+			r = ud_exec_create(&x, plan, st, stats, err);
 			if (r < 0)
 				ud_error_prefix(err, "create '%s'", st->name);
 			break;

@@ -38,6 +38,7 @@ struct ud_run_options {
 	const char *kernel;		  /* --kernel: release reported by uname (P modes) */
 	const unsigned short (*ports)[2]; /* -p: {container, host} pairs (P modes) */
 	size_t n_ports;
+	bool dri; /* --dri: bind the host's DRI driver directories */
 };
 
 struct ud_executor_options {
@@ -55,6 +56,7 @@ struct ud_exec_stats {
 	int manifest_requests;
 	int job_status;	     /* the first failing command's status, else 0 */
 	bool prepare_failed; /* a command could not be prepared (exit status 2) */
+	char created_id[80]; /* the last container this apply created, or "" */
 };
 
 /* Executes plan in order. Returns 0 when every step is done; -1 with *err
@@ -64,6 +66,25 @@ struct ud_exec_stats {
 int ud_executor_apply(const struct ud_plan *plan, struct ud_store *store,
 		      const struct ud_executor_options *opts, struct ud_exec_stats *stats,
 		      struct ud_error **err);
+
+/* Gives the container id_or_name the name `name` as well; 0 when it has
+ * it already; -1 (UD_ERR_EXISTS) when another container has it. */
+int ud_executor_add_name(struct ud_store *store, const char *id_or_name, const char *name,
+			 struct ud_error **err);
+/* create: the container made under the temporary name tmp gets `name`
+ * (NULL: none) and loses tmp; *id (allocated) is its id. With name taken
+ * the container keeps no name and -1 (UD_ERR_EXISTS) is returned. */
+int ud_executor_rename(struct ud_store *store, const char *tmp, const char *name, char **id,
+		       struct ud_error **err);
+/* setup --execmode and apply's setup step: sets the execution mode of
+ * the container (MODE in any case; auto: the fastest for this container)
+ * after the engine's conversion; *chosen (may be NULL) the mode set.
+ * Refused for a protected container or a mode this host cannot run. */
+int ud_executor_setup(struct ud_store *store, const char *id_or_name, const char *mode,
+		      char **chosen, struct ud_error **err);
+/* run --rm: removes the container (its names too); protected ones stay
+ * (-1, UD_ERR_PROTECTED). */
+int ud_executor_remove(struct ud_store *store, const char *id, struct ud_error **err);
 
 /* Runs command (NULL: the image's) in the existing container `name` with
  * the options of sc (user, env, volumes, workdir, entrypoint). -1 with *err

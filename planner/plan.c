@@ -425,6 +425,11 @@ static void add_container_steps(struct ud_plan *plan, const struct ud_spec *spec
 	if (pull_state == UD_STEP_BLOCKED) {
 		st->state = UD_STEP_BLOCKED;
 		st->reason = xasprintf("its image %s cannot be pulled", image);
+	} else if (have && c->fresh) {
+		st->state = UD_STEP_BLOCKED;
+		st->reason = xasprintf("container name already exists: %s (container %s); "
+				       "run it by that name, or remove it",
+				       c->name, have->id);
 	} else if (have == NULL) {
 		st->state = UD_STEP_TODO;
 		st->reason = xasprintf("no container named %s: create it from %s", c->name, image);
@@ -453,6 +458,8 @@ static void add_container_steps(struct ud_plan *plan, const struct ud_spec *spec
 	/* new_step() may move the steps: keep what we need of this one. */
 	enum ud_step_state create_state = st->state;
 	const char *mode = c->execmode ? c->execmode : spec->def_execmode;
+	if (opts->default_mode && (mode == NULL || strcmp(mode, "auto") == 0))
+		mode = opts->default_mode;
 	struct ud_step *su = new_step(plan, UD_STEP_SETUP, c, pull_step);
 	char *why = NULL;
 	if (mode == NULL || strcmp(mode, "auto") == 0) {

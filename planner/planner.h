@@ -95,6 +95,8 @@ struct ud_planner_options {
 	bool stage;			/* pull, create and set up; run nothing */
 	const char *spec_path;		/* for messages ("apply --stage -f FILE") */
 	bool no_volumes;		/* the run binds no volumes (run --novol) */
+	const char
+		*default_mode; /* what auto stands for (UDOCKER_DEFAULT_EXECUTION_MODE), or NULL */
 };
 
 /* Builds the plan for spec against store. Returns NULL and sets *err when a

@@ -48,6 +48,7 @@ struct ud_spec_container {
 	size_t n_env;
 	char **env_file; /* resolved against the spec's directory */
 	bool hostauth, hostenv, bindhome, nvidia, recreate;
+	bool fresh; /* run/create IMAGE: always a new container; the name must be free */
 	struct ud_spec_volume *volumes;
 	size_t n_volumes;
 	enum ud_spec_entrypoint entrypoint_mode;
