@@ -689,7 +689,7 @@ bool tr_on_entry(const struct tr_config *c, struct tr_tracee *t, struct user_reg
 		 bool *changed)
 {
 	build_tables(c);
-	if (foreign_abi(c, t->pid, regs))
+	if (c->translate && foreign_abi(c, t->pid, regs))
 		return deny(t, regs, changed, ENOSYS);
 	long nr = (long)regs->orig_rax;
 	if (nr < 0 || nr >= TR_NR_MAX)
@@ -907,13 +907,15 @@ int tr_install_filter(const struct tr_config *c, int *listener)
 	build_tables(c);
 	struct sock_filter f[12 * TR_NR_MAX + 8];
 	size_t n = 0;
-	/* Another ABI (i386 int 0x80, x32 numbers): refused, never untranslated. */
+	/* Another ABI (i386 int 0x80, x32 numbers): refused, never run
+	 * untranslated. With nothing to translate (inside R2/R3) let go. */
+	unsigned foreign = c->translate ? SECCOMP_RET_ERRNO | ENOSYS : SECCOMP_RET_ALLOW;
 	f[n++] = STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
 	f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
-	f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
+	f[n++] = STMT(BPF_RET | BPF_K, foreign);
 	f[n++] = STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
 	f[n++] = JUMP(BPF_JMP | BPF_JSET | BPF_K, (unsigned)X32_BIT, 0, 1);
-	f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
+	f[n++] = STMT(BPF_RET | BPF_K, foreign);
 	for (int nr = 0; nr < TR_NR_MAX; nr++) {
 		if (call_kind[nr] == 0 && call_deny[nr] == 0)
 			continue;
