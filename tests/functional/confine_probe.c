@@ -6,6 +6,10 @@
  *   execveat PATH ARG...  execveat(AT_FDCWD, PATH, {PATH, ARG...})
  *   int80 PATH      i386 write(1, ...) and open(PATH) through int 0x80
  *   stat PATH       stat
+ *   dgram PATH      AF_UNIX datagram bind, sendto and sendmsg to it, recv
+ *   handle PATH     name_to_handle_at
+ *   listxattrat PATH  listxattrat (465)
+ *   uring -         io_uring_setup (refused: it opens files by itself)
  * Prints "CASE: ok [detail]" or "CASE: errno N". */
 #include <errno.h>
 #include <fcntl.h>
@@ -52,6 +56,27 @@ static int do_bind(const char *path)
 	return report("connect", connect(c, (struct sockaddr *)&sa, sizeof(sa)));
 }
 
+static int do_dgram(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return report("dgram bind", -1);
+	strcpy(sa.sun_path, path);
+	int r = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (report("dgram bind", bind(r, (struct sockaddr *)&sa, sizeof(sa))))
+		return 1;
+	char buf[8];
+	int bad = report("sendto", sendto(s, "a", 1, 0, (struct sockaddr *)&sa, sizeof(sa)));
+	bad |= report("recv 1", recv(r, buf, sizeof(buf), MSG_DONTWAIT));
+	struct iovec io = {"b", 1};
+	struct msghdr m = {
+		.msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = &io, .msg_iovlen = 1};
+	bad |= report("sendmsg", sendmsg(s, &m, 0));
+	bad |= report("recv 2", recv(r, buf, sizeof(buf), MSG_DONTWAIT));
+	return bad;
+}
+
 /* Low addresses (a static non-PIE program): i386 calls see 32 bits. */
 static char low_path[4096];
 static char low_msg[] = "int80 wrote\n";
@@ -91,6 +116,25 @@ int main(int argc, char **argv)
 	if (strcmp(what, "stat") == 0) {
 		struct stat st;
 		return report("stat", stat(path, &st));
+	}
+	if (strcmp(what, "dgram") == 0)
+		return do_dgram(path);
+	if (strcmp(what, "handle") == 0) {
+		struct {
+			struct file_handle h;
+			unsigned char data[128];
+		} fh = {.h.handle_bytes = 128};
+		int mnt;
+		return report("handle",
+			      syscall(SYS_name_to_handle_at, AT_FDCWD, path, &fh, &mnt, 0));
+	}
+	if (strcmp(what, "listxattrat") == 0) {
+		char buf[1024];
+		return report("listxattrat", syscall(465, AT_FDCWD, path, 0, buf, sizeof(buf)));
+	}
+	if (strcmp(what, "uring") == 0) {
+		unsigned char params[120] = {0};
+		return report("uring", syscall(425, 1, params));
 	}
 	if (strcmp(what, "int80") == 0) {
 		snprintf(low_path, sizeof(low_path), "%s", path);

@@ -65,6 +65,17 @@ confine() {
   run /probe/$pr execveat /etc/udc-hello
   check "$t: execveat of a container program" out_is "hello from the container"
 
+  run /probe/$pr dgram /etc/udc-dgram
+  check "$t: sendto an AF_UNIX datagram socket in ROOT/etc" out_has "recv 1: ok"
+  check "$t: sendmsg to it" out_has "recv 2: ok"
+  check "$t: ... bound in ROOT/etc" [ -S "$root/etc/udc-dgram" ]
+  run /probe/$pr handle /etc/udc-hello
+  check "$t: name_to_handle_at of a container file" out_has "handle: ok"
+  run /probe/$pr listxattrat /etc/udc-hello
+  check "$t: listxattrat of a container file" out_has "listxattrat: ok"
+  run /probe/$pr uring -
+  check "$t: io_uring_setup refused with ENOSYS" out_has "uring: errno 38"
+
   run /probe/$pr int80 "$mark/f"
   check "$t: int 0x80 write returns ENOSYS" out_has "int80 write: -38"
   check "$t: int 0x80 open returns ENOSYS" out_has "int80 open: -38"
