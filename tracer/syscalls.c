@@ -922,10 +922,19 @@ int tr_install_filter(const struct tr_config *c, int *listener)
 		struct sock_filter body[16];
 		size_t k = 0;
 		bool only_path = call_kind[nr] == CALL_PATH;
-		if (call_deny[nr])
+		if (call_deny[nr]) {
 			body[k++] =
 				STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (unsigned)call_deny[nr]);
-		else if (only_path && nr == SYS_newfstatat)
+		} else if (call_kind[nr] == CALL_SOCK && nr == SYS_sendto) {
+			/* sendto on a connected socket (no address) never stops. */
+			body[k++] = LOAD_ARG(4);
+			body[k++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3);
+			body[k++] = STMT(BPF_LD | BPF_W | BPF_ABS,
+					 offsetof(struct seccomp_data, args) + 8 * 4 + 4);
+			body[k++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1);
+			body[k++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+			body[k++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
+		} else if (only_path && nr == SYS_newfstatat)
 			k = dirfd_body(body, 3, -1, listener != NULL);
 		else if (only_path && nr == SYS_statx)
 			k = dirfd_body(body, 2, -1, listener != NULL);
