@@ -12,6 +12,7 @@
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -756,6 +757,12 @@ bool tr_on_entry(const struct tr_config *c, struct tr_tracee *t, struct user_reg
 			h2 = translate_arg(c, t->pid, regs, pc->arg2,
 					   pc->dirfd >= 0 ? pc->dirfd + 2 : -1, !pc->nofollow,
 					   check_ro, &scratch, &e2);
+		/* mount's source is a path too for bind mounts and moves. */
+		if (nr == SYS_mount && (regs->r10 & (MS_BIND | MS_MOVE)) && !e1) {
+			_cleanup_free_ char *h0 =
+				translate_arg(c, t->pid, regs, 0, -1, true, false, &scratch, &e1);
+			*changed |= h0 != NULL;
+		}
 		if (e1 || e2)
 			return deny(t, regs, changed, e1 ? e1 : e2);
 		if (h1 || h2)

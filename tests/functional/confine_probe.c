@@ -9,12 +9,15 @@
  *   dgram PATH      AF_UNIX datagram bind, sendto and sendmsg to it, recv
  *   handle PATH     name_to_handle_at
  *   listxattrat PATH  listxattrat (465)
+ *   bindmount SRC DST  in a new user+mount namespace: bind SRC on DST, print DST/f
  *   uring -         io_uring_setup (refused: it opens files by itself)
  * Prints "CASE: ok [detail]" or "CASE: errno N". */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -131,6 +134,20 @@ int main(int argc, char **argv)
 	if (strcmp(what, "listxattrat") == 0) {
 		char buf[1024];
 		return report("listxattrat", syscall(465, AT_FDCWD, path, 0, buf, sizeof(buf)));
+	}
+	if (strcmp(what, "bindmount") == 0 && argc > 3) {
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+			return report("unshare", -1);
+		if (report("mount", mount(path, argv[3], NULL, MS_BIND, NULL)))
+			return 1;
+		char f[4200], line[64] = {0};
+		snprintf(f, sizeof(f), "%s/f", argv[3]);
+		FILE *in = fopen(f, "re");
+		if (in == NULL || fgets(line, sizeof(line), in) == NULL)
+			return report("content", -1);
+		fclose(in);
+		printf("content: %s", line);
+		return 0;
 	}
 	if (strcmp(what, "uring") == 0) {
 		unsigned char params[120] = {0};

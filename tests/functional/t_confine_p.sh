@@ -73,6 +73,12 @@ confine() {
   check "$t: name_to_handle_at of a container file" out_has "handle: ok"
   run /probe/$pr listxattrat /etc/udc-hello
   check "$t: listxattrat of a container file" out_has "listxattrat: ok"
+  run /probe/$pr bindmount "$mark" /tmp
+  if out_has "unshare: errno"; then
+    skip "$t: bind mount source: no user namespaces here"
+  else
+    check "$t: a bind mount's source is the container's" out_has "content: c"
+  fi
   run /probe/$pr uring -
   check "$t: io_uring_setup refused with ENOSYS" out_has "uring: errno 38"
 
