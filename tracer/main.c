@@ -312,7 +312,7 @@ static char *find_command(const struct tr_config *c, const char *wd, const char 
 {
 	if (strchr(name, '/')) {
 		_cleanup_free_ char *host = tr_resolve(c, 0, wd, name, true);
-		return access(host, X_OK) == 0 ? xstrdup(name) : NULL;
+		return host && access(host, X_OK) == 0 ? xstrdup(name) : NULL;
 	}
 	const char *path = getenv("PATH");
 	_cleanup_free_ char *copy = xstrdup(
@@ -322,7 +322,7 @@ static char *find_command(const struct tr_config *c, const char *wd, const char 
 		_cleanup_free_ char *g = tr_join(d, name);
 		_cleanup_free_ char *host = tr_resolve(c, 0, wd, g, true);
 		struct stat st;
-		if (access(host, X_OK) == 0 && stat(host, &st) == 0 && S_ISREG(st.st_mode))
+		if (host && access(host, X_OK) == 0 && stat(host, &st) == 0 && S_ISREG(st.st_mode))
 			return steal_pointer(&g);
 	}
 	return NULL;
@@ -344,7 +344,7 @@ int main(int argc, char **argv)
 	/* What every engine checks before running anything. */
 	_cleanup_free_ char *wdhost = tr_resolve(&c, 0, "/", wd, true);
 	struct stat st;
-	if (stat(wdhost, &st) < 0 || !S_ISDIR(st.st_mode))
+	if (wdhost == NULL || stat(wdhost, &st) < 0 || !S_ISDIR(st.st_mode))
 		die("invalid working directory: %s", wd);
 	for (size_t i = 0; i < c.n_binds; i++)
 		if (lstat(c.binds[i].host, &st) < 0)

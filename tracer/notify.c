@@ -150,7 +150,9 @@ static bool decide(const struct tr_config *c, int nfd, const struct seccomp_noti
 	if (dir == NULL)
 		return true; /* not a directory we can name: the kernel decides */
 	_cleanup_free_ char *host = tr_resolve(c, pid, dir, path, follow);
-	if (writes && tr_readonly_bind(c, host))
+	if (host == NULL)
+		*result = -EACCES; /* another process's /proc/PID links */
+	else if (writes && tr_readonly_bind(c, host))
 		*result = -EROFS;
 	else
 		*result = emulate(nfd, req, host, sent);

@@ -1,6 +1,8 @@
 /* Guest <-> host path translation for the tracer. */
 #include "tracer/tracer.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 
 #define TR_PATH_MAX 4096
@@ -55,6 +57,33 @@ const struct tr_bind *tr_readonly_bind(const struct tr_config *c, const char *ho
 	return NULL;
 }
 
+/* Is pid one of ours (the tracer's tracees)? Read from /proc/PID/status,
+ * which the listener thread can do too. */
+static bool traced_by_us(pid_t pid)
+{
+	char name[64], buf[2048];
+	snprintf(name, sizeof(name), "/proc/%d/status", (int)pid);
+	int fd = open(name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	const char *tp = strstr(buf, "\nTracerPid:");
+	return tp && atoi(tp + 12) == (int)getpid();
+}
+
+/* A link below /proc/PID/ of a process outside the traced tree. */
+static bool foreign_proc_link(pid_t self, const char *guest)
+{
+	int who = 0, len = 0;
+	if (sscanf(guest, "/proc/%d/%n", &who, &len) != 1 || len == 0 || who <= 0)
+		return false;
+	return who != self && !traced_by_us(who);
+}
+
 char *tr_resolve(const struct tr_config *c, pid_t self, const char *cwd, const char *path,
 		 bool follow_last)
 {
@@ -105,6 +134,12 @@ char *tr_resolve(const struct tr_config *c, pid_t self, const char *cwd, const c
 		if (tl <= 0 || ++hops > 40)
 			continue;
 		target[tl] = '\0';
+		if (ud_str_has_prefix(cur.data, "/proc/") && foreign_proc_link(self, cur.data)) {
+			ud_buf_release(&cur);
+			free(pending);
+			errno = EACCES;
+			return NULL;
+		}
 		/* The magic links of /proc/PID (fd/N, cwd, exe, root) name host
 		 * paths or objects without one (pipe:[N]). A process's root is
 		 * the container's; host paths become guest paths; the rest is

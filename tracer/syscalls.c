@@ -12,14 +12,54 @@
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <sys/utsname.h>
 
 #define TR_PATH_MAX 4096
 #define TR_NR_MAX 512
-#define SCRATCH 256 /* below the tracee's stack pointer and its 128-byte red zone */
+#define X32_BIT 0x40000000UL
+
+/* Calls newer than some build hosts' headers (numbers of x86_64). */
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef SYS_move_mount
+#define SYS_move_mount 429
+#endif
+#ifndef SYS_fsconfig
+#define SYS_fsconfig 431
+#endif
+#ifndef SYS_fspick
+#define SYS_fspick 433
+#endif
+#ifndef SYS_io_uring_setup
+#define SYS_io_uring_setup 425
+#endif
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
+#ifndef SYS_setxattrat
+#define SYS_setxattrat 463
+#define SYS_getxattrat 464
+#define SYS_listxattrat 465
+#define SYS_removexattrat 466
+#endif
+#ifndef SYS_open_tree_attr
+#define SYS_open_tree_attr 467
+#endif
+#ifndef SYS_file_getattr
+#define SYS_file_getattr 468
+#define SYS_file_setattr 469
+#endif
+#define OPENAT2_RESOLVE_SCOPED 0x18 /* RESOLVE_BENEATH | RESOLVE_IN_ROOT */
+#define SCRATCH 256		    /* below the tracee's stack pointer and its 128-byte red zone */
 
 /* Which path arguments a call has and how they are looked up. */
 struct path_call {
@@ -83,12 +123,50 @@ static const struct path_call path_calls[] = {
 	{SYS_umount2, 0, -1, -1, false, -1, false},
 	{SYS_inotify_add_watch, 1, -1, -1, false, -1, false},
 	{SYS_name_to_handle_at, 1, -1, 0, false, 4, false},
+	{SYS_openat2, 1, -1, 0, false, -1, false},
+	{SYS_fchmodat2, 1, -1, 0, false, 3, true},
+	{SYS_setxattrat, 1, -1, 0, false, 2, true},
+	{SYS_getxattrat, 1, -1, 0, false, 2, false},
+	{SYS_listxattrat, 1, -1, 0, false, 2, false},
+	{SYS_removexattrat, 1, -1, 0, false, 2, true},
+	{SYS_file_getattr, 1, -1, 0, false, 4, false},
+	{SYS_file_setattr, 1, -1, 0, false, 4, true},
+	{SYS_fanotify_mark, 4, -1, 3, false, -1, false},
+	{SYS_mount_setattr, 1, -1, 0, false, 2, false},
+	{SYS_open_tree, 1, -1, 0, false, 2, false},
+	{SYS_open_tree_attr, 1, -1, 0, false, 2, false},
+	{SYS_move_mount, 1, 3, 0, false, -1, false},
+	{SYS_fspick, 1, -1, 0, false, 2, false},
+	{SYS_quotactl, 1, -1, -1, false, -1, false},
+	{SYS_swapon, 0, -1, -1, false, -1, true},
+	{SYS_swapoff, 0, -1, -1, false, -1, true},
+	{SYS_pivot_root, 0, 1, -1, false, -1, true},
+	{SYS_acct, 0, -1, -1, false, -1, true},
+	{SYS_uselib, 0, -1, -1, false, -1, false},
 };
 
-enum { CALL_PATH = 1, CALL_EXIT = 2, CALL_EXEC = 4, CALL_BIND = 8 };
+/* Calls that cannot be translated: refused (the filter answers them in
+ * P1). open_by_handle_at bypasses paths; io_uring opens files with no
+ * system call at all; programs fall back to the plain calls. */
+static const struct {
+	int nr, err;
+} denied_calls[] = {
+	{SYS_open_by_handle_at, EPERM},
+	{SYS_io_uring_setup, ENOSYS},
+};
+
+enum {
+	CALL_PATH = 1,
+	CALL_EXIT = 2,
+	CALL_EXEC = 4,
+	CALL_BIND = 8,	  /* -p port remapping */
+	CALL_SOCK = 16,	  /* AF_UNIX addresses into the container */
+	CALL_SPECIAL = 32 /* some forms refused: fsconfig paths, quota files, bpf pins */
+};
 
 /* Per call number: what the tracer does with it (built once). */
 static unsigned char call_kind[TR_NR_MAX];
+static int call_deny[TR_NR_MAX]; /* errno of a refused call, or 0 */
 static const struct path_call *call_path[TR_NR_MAX];
 
 static void build_tables(const struct tr_config *c)
@@ -103,6 +181,20 @@ static void build_tables(const struct tr_config *c)
 			call_path[path_calls[i].nr] = &path_calls[i];
 		}
 		call_kind[SYS_execve] |= CALL_EXEC;
+		call_kind[SYS_execveat] |= CALL_EXEC;
+		static const int sock_in[] = {SYS_bind, SYS_connect, SYS_sendto, SYS_sendmsg,
+					      SYS_sendmmsg};
+		static const int sock_out[] = {SYS_getsockname, SYS_getpeername, SYS_accept,
+					       SYS_accept4};
+		for (size_t i = 0; i < UD_ARRAY_SIZE(sock_in); i++)
+			call_kind[sock_in[i]] |= CALL_SOCK;
+		for (size_t i = 0; i < UD_ARRAY_SIZE(sock_out); i++)
+			call_kind[sock_out[i]] |= CALL_EXIT;
+		call_kind[SYS_fsconfig] |= CALL_SPECIAL;
+		call_kind[SYS_quotactl] |= CALL_SPECIAL;
+		call_kind[SYS_bpf] |= CALL_SPECIAL;
+		for (size_t i = 0; i < UD_ARRAY_SIZE(denied_calls); i++)
+			call_deny[denied_calls[i].nr] = denied_calls[i].err;
 		call_kind[SYS_getcwd] |= CALL_EXIT;
 		call_kind[SYS_readlink] |= CALL_EXIT;
 		call_kind[SYS_readlinkat] |= CALL_EXIT;
@@ -167,7 +259,7 @@ static unsigned long long *reg_arg(struct user_regs_struct *regs, int i)
  * NULL when it was left alone. */
 static char *translate_arg(const struct tr_config *c, pid_t pid, struct user_regs_struct *regs,
 			   int arg, int dirfd_arg, bool follow_last, bool must_know,
-			   unsigned long *scratch)
+			   unsigned long *scratch, int *err)
 {
 	unsigned long long *reg = reg_arg(regs, arg);
 	if (*reg == 0)
@@ -197,6 +289,10 @@ static char *translate_arg(const struct tr_config *c, pid_t pid, struct user_reg
 		cwd = guest_cwd(c, pid);
 	}
 	char *host = tr_resolve(c, pid, cwd ? cwd : "/", path, follow_last);
+	if (host == NULL) {
+		*err = EACCES; /* another process's /proc/PID links */
+		return NULL;
+	}
 	unsigned long at = push(pid, scratch, host, strlen(host) + 1);
 	if (at)
 		*reg = at;
@@ -241,18 +337,90 @@ static char *program_interp(const char *host, bool *elf, char **interp_arg)
 	return interp;
 }
 
+/* The guest path a tracee's fd names, or NULL (outside the container). */
+static char *fd_guest(const struct tr_config *c, pid_t pid, int fd, char **host)
+{
+	char link[64], dir[TR_PATH_MAX];
+	snprintf(link, sizeof(link), "/proc/%d/fd/%d", pid, fd);
+	ssize_t n = readlink(link, dir, sizeof(dir) - 1);
+	if (n <= 0)
+		return NULL;
+	dir[n] = '\0';
+	if (host)
+		*host = xstrdup(dir);
+	return tr_to_guest(c, dir);
+}
+
+/* execveat becomes an execve of the absolute guest path it names.
+ * Returns 0, -1 to leave it to the kernel, or an errno to refuse it. */
+static int execveat_as_execve(const struct tr_config *c, pid_t pid, struct user_regs_struct *regs,
+			      unsigned long *scratch)
+{
+	_cleanup_free_ char *path = tr_read_string(pid, (unsigned long)regs->rsi);
+	if (path == NULL)
+		return -1;
+	int dirfd = (int)regs->rdi, flags = (int)regs->r8;
+	_cleanup_free_ char *guest = NULL, *fdhost = NULL;
+	if (path[0] == '\0' && (flags & AT_EMPTY_PATH)) {
+		guest = fd_guest(c, pid, dirfd, &fdhost);
+		if (guest == NULL) {
+			/* A memfd, say: a static program runs traced as it is;
+			 * one with an interpreter would get the host's. */
+			bool elf = false;
+			_cleanup_free_ char *arg = NULL, *interp = NULL;
+			char link[64];
+			snprintf(link, sizeof(link), "/proc/%d/fd/%d", pid, dirfd);
+			interp = program_interp(link, &elf, &arg);
+			return interp ? EPERM : -1;
+		}
+	} else if (path[0] != '/' && dirfd != AT_FDCWD) {
+		_cleanup_free_ char *dir = fd_guest(c, pid, dirfd, NULL);
+		if (dir == NULL)
+			return EPERM; /* a directory outside the container */
+		guest = tr_join(dir, path);
+	} else if (path[0] != '/') {
+		_cleanup_free_ char *cwd = guest_cwd(c, pid);
+		guest = tr_join(cwd, path);
+	} else {
+		guest = xstrdup(path);
+	}
+	if (flags & AT_SYMLINK_NOFOLLOW) {
+		_cleanup_free_ char *h = tr_resolve(c, pid, "/", guest, false);
+		struct stat st;
+		if (h == NULL)
+			return EACCES;
+		if (lstat(h, &st) == 0 && S_ISLNK(st.st_mode))
+			return ELOOP;
+	}
+	unsigned long at = push(pid, scratch, guest, strlen(guest) + 1);
+	if (at == 0)
+		return EFAULT;
+	regs->orig_rax = SYS_execve;
+	regs->rdi = at;
+	regs->rsi = regs->rdx;
+	regs->rdx = regs->r10;
+	return 0;
+}
+
 /* execve: ELF programs through the container's interpreter (argv[0]
  * kept with --argv0), #! scripts through theirs, static programs by
- * their host path. */
-static void translate_execve(const struct tr_config *c, struct tr_tracee *t,
-			     struct user_regs_struct *regs, unsigned long *scratch)
+ * their host path. Returns 0 or an errno to refuse the call with. */
+static int translate_execve(const struct tr_config *c, struct tr_tracee *t,
+			    struct user_regs_struct *regs, unsigned long *scratch)
 {
 	pid_t pid = t->pid;
+	if (regs->orig_rax == SYS_execveat) {
+		int r = execveat_as_execve(c, pid, regs, scratch);
+		if (r != 0)
+			return r < 0 ? 0 : r;
+	}
 	_cleanup_free_ char *path = tr_read_string(pid, (unsigned long)regs->rdi);
 	if (path == NULL)
-		return;
+		return 0;
 	_cleanup_free_ char *cwd = guest_cwd(c, pid);
 	_cleanup_free_ char *host = tr_resolve(c, pid, cwd, path, true);
+	if (host == NULL)
+		return EACCES;
 	char *exe = tr_to_guest(c, host);
 	if (exe) {
 		free(t->exe);
@@ -271,10 +439,12 @@ static void translate_execve(const struct tr_config *c, struct tr_tracee *t,
 		unsigned long at = push(pid, scratch, host, strlen(host) + 1);
 		if (at)
 			regs->rdi = at;
-		return;
+		return 0;
 	}
 	/* New argv: interp [--argv0 ARGV0 | interp_arg] PROGRAM ARGS... */
 	_cleanup_free_ char *ihost = tr_resolve(c, pid, "/", interp, true);
+	if (ihost == NULL)
+		return EACCES;
 	unsigned long new_argv[UD_ARRAY_SIZE(old_argv) + 4];
 	size_t k = 0;
 	new_argv[k++] = push(pid, scratch, interp, strlen(interp) + 1);
@@ -294,6 +464,7 @@ static void translate_execve(const struct tr_config *c, struct tr_tracee *t,
 		regs->rsi = at;
 		regs->rdi = iat;
 	}
+	return 0;
 }
 
 /* -p: a bind to a published container port binds the host port. */
@@ -320,55 +491,285 @@ static void remap_bind(const struct tr_config *c, pid_t pid, struct user_regs_st
 	}
 }
 
-static bool open_writes(long nr, struct user_regs_struct *regs)
+/* ------------------------------------------------------------ sockets */
+
+#define SUN_OFF offsetof(struct sockaddr_un, sun_path)
+
+/* An AF_UNIX address naming a file: *out names its host path instead.
+ * Returns -1 when left alone (another family, abstract, unnamed), 0 when
+ * *out is set, or the errno to refuse the call with (ENAMETOOLONG when
+ * the host path does not fit sun_path: never truncated). */
+static int unix_addr(const struct tr_config *c, pid_t pid, unsigned long addr, unsigned long len,
+		     bool creates, struct sockaddr_un *out, socklen_t *out_len)
 {
-	unsigned long long flags = nr == SYS_open ? regs->rsi : regs->rdx;
+	struct sockaddr_un sa;
+	memset(&sa, 0, sizeof(sa));
+	if (addr == 0 || len <= SUN_OFF || len > sizeof(sa) || tr_read_mem(pid, addr, &sa, len) < 0)
+		return -1;
+	if (sa.sun_family != AF_UNIX || sa.sun_path[0] == '\0')
+		return -1;
+	char path[sizeof(sa.sun_path) + 1] = {0};
+	memcpy(path, sa.sun_path, len - SUN_OFF);
+	_cleanup_free_ char *cwd = path[0] == '/' ? NULL : guest_cwd(c, pid);
+	/* bind creates the last component; connect and sendto follow it. */
+	_cleanup_free_ char *host = tr_resolve(c, pid, cwd ? cwd : "/", path, !creates);
+	if (host == NULL)
+		return EACCES;
+	if (creates && tr_readonly_bind(c, host))
+		return EROFS;
+	size_t n = strlen(host);
+	if (n >= sizeof(out->sun_path))
+		return ENAMETOOLONG;
+	memset(out, 0, sizeof(*out));
+	out->sun_family = AF_UNIX;
+	memcpy(out->sun_path, host, n + 1);
+	*out_len = (socklen_t)(SUN_OFF + n + 1);
+	return 0;
+}
+
+/* The destination of one message: rewritten in m (its copy is pushed). */
+static int unix_msg(const struct tr_config *c, pid_t pid, struct msghdr *m, unsigned long *scratch)
+{
+	struct sockaddr_un sa;
+	socklen_t sl;
+	int r = unix_addr(c, pid, (unsigned long)m->msg_name, m->msg_namelen, false, &sa, &sl);
+	if (r != 0)
+		return r;
+	unsigned long at = push(pid, scratch, &sa, sl);
+	if (at == 0)
+		return EFAULT;
+	m->msg_name = (void *)at;
+	m->msg_namelen = sl;
+	return 0;
+}
+
+/* bind, connect, sendto, sendmsg, sendmmsg: socket files in the container.
+ * Returns 0 or the errno to refuse the call with. */
+static int translate_sockaddr(const struct tr_config *c, pid_t pid, long nr,
+			      struct user_regs_struct *regs, unsigned long *scratch)
+{
+	struct sockaddr_un sa;
+	socklen_t sl;
+	int r;
+	if (nr == SYS_bind || nr == SYS_connect || nr == SYS_sendto) {
+		unsigned long long *addr = nr == SYS_sendto ? &regs->r8 : &regs->rsi;
+		unsigned long long *len = nr == SYS_sendto ? &regs->r9 : &regs->rdx;
+		r = unix_addr(c, pid, (unsigned long)*addr, (unsigned long)*len, nr == SYS_bind,
+			      &sa, &sl);
+		if (r != 0)
+			return r < 0 ? 0 : r;
+		unsigned long at = push(pid, scratch, &sa, sl);
+		if (at == 0)
+			return EFAULT;
+		*addr = at;
+		*len = sl;
+		return 0;
+	}
+	if (nr == SYS_sendmsg) {
+		struct msghdr m;
+		if (tr_read_mem(pid, (unsigned long)regs->rsi, &m, sizeof(m)) < 0)
+			return 0;
+		r = unix_msg(c, pid, &m, scratch);
+		if (r != 0)
+			return r < 0 ? 0 : r;
+		unsigned long at = push(pid, scratch, &m, sizeof(m));
+		if (at == 0)
+			return EFAULT;
+		regs->rsi = at;
+		return 0;
+	}
+	/* sendmmsg: at most 32 messages per call (it may send fewer). */
+	struct mmsghdr v[32];
+	size_t n = regs->rdx < UD_ARRAY_SIZE(v) ? (size_t)regs->rdx : UD_ARRAY_SIZE(v);
+	if (n == 0 || tr_read_mem(pid, (unsigned long)regs->rsi, v, n * sizeof(*v)) < 0)
+		return 0;
+	bool any = false;
+	for (size_t i = 0; i < n; i++) {
+		r = unix_msg(c, pid, &v[i].msg_hdr, scratch);
+		if (r > 0 && i == 0)
+			return r;
+		if (r > 0) {
+			n = i; /* these go now, the refused one fails on its own */
+			break;
+		}
+		any |= r == 0;
+	}
+	if (!any && n == (size_t)regs->rdx)
+		return 0;
+	unsigned long at = push(pid, scratch, v, n * sizeof(*v));
+	if (at == 0)
+		return EFAULT;
+	regs->rsi = at;
+	regs->rdx = n;
+	return 0;
+}
+
+/* getsockname, getpeername, accept, accept4: a socket file's host path
+ * back into the guest path (t->sock_len: the caller's buffer size). */
+static void fix_sockname(const struct tr_config *c, struct tr_tracee *t,
+			 struct user_regs_struct *regs, bool *changed)
+{
+	unsigned long addr = (unsigned long)regs->rsi, lenp = (unsigned long)regs->rdx;
+	socklen_t got;
+	if (addr == 0 || lenp == 0 || tr_read_mem(t->pid, lenp, &got, sizeof(got)) < 0)
+		return;
+	struct sockaddr_un sa;
+	memset(&sa, 0, sizeof(sa));
+	size_t n = got < t->sock_len ? got : t->sock_len;
+	if (n > sizeof(sa))
+		n = sizeof(sa);
+	if (n <= SUN_OFF || tr_read_mem(t->pid, addr, &sa, n) < 0 || sa.sun_family != AF_UNIX ||
+	    sa.sun_path[0] == '\0')
+		return;
+	char path[sizeof(sa.sun_path) + 1] = {0};
+	memcpy(path, sa.sun_path, n - SUN_OFF);
+	_cleanup_free_ char *g = tr_to_guest(c, path);
+	if (g == NULL || strlen(g) >= sizeof(sa.sun_path))
+		return;
+	memset(sa.sun_path, 0, sizeof(sa.sun_path));
+	memcpy(sa.sun_path, g, strlen(g));
+	socklen_t full = (socklen_t)(SUN_OFF + strlen(g) + 1);
+	size_t w = full < t->sock_len ? full : t->sock_len;
+	if (tr_write_mem(t->pid, addr, &sa, w) == 0 &&
+	    tr_write_mem(t->pid, lenp, &full, sizeof(full)) == 0)
+		*changed = true;
+}
+
+static bool open_writes(long nr, struct user_regs_struct *regs, unsigned long long flags)
+{
+	if (nr == SYS_open)
+		flags = regs->rsi;
+	else if (nr == SYS_openat)
+		flags = regs->rdx;
 	return (flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)) != 0;
+}
+
+/* A call through another ABI (i386 int 0x80, x32): nothing here knows its
+ * numbers or argument layout, so it is refused. P1's filter refuses those
+ * itself; P2 asks the kernel (Linux 5.3), else looks at the code segment
+ * (which misses an int 0x80 of a 64-bit program). */
+static bool foreign_abi(const struct tr_config *c, pid_t pid, const struct user_regs_struct *regs)
+{
+	if ((long long)regs->orig_rax >= 0 && (regs->orig_rax & X32_BIT))
+		return true;
+	if (c->seccomp)
+		return false;
+	unsigned char info[88] = {0};
+	if (ptrace((enum __ptrace_request)0x420e /* PTRACE_GET_SYSCALL_INFO */, pid,
+		   (void *)sizeof(info), info) > 0 &&
+	    info[0] == 1 /* PTRACE_SYSCALL_INFO_ENTRY */) {
+		unsigned arch;
+		memcpy(&arch, info + 4, sizeof(arch));
+		return arch != AUDIT_ARCH_X86_64;
+	}
+	return regs->cs == 0x23; /* the 32-bit user code segment */
+}
+
+/* The call is skipped; its result at the exit is -err. */
+static bool deny(struct tr_tracee *t, struct user_regs_struct *regs, bool *changed, int err)
+{
+	regs->orig_rax = (unsigned long long)-1;
+	t->deny_errno = err;
+	*changed = true;
+	return true;
+}
+
+/* fsconfig's path forms, quotactl's quota file, bpf's pinned objects. */
+static int special_refused(long nr, const struct user_regs_struct *regs)
+{
+	if (nr == SYS_fsconfig && (regs->rsi == 3 || regs->rsi == 4)) /* FSCONFIG_SET_PATH* */
+		return EPERM;
+	if (nr == SYS_quotactl && ((unsigned)regs->rdi >> 8) == 0x800002) /* Q_QUOTAON */
+		return EPERM;
+	if (nr == SYS_bpf && (regs->rdi == 6 || regs->rdi == 7)) /* BPF_OBJ_PIN, BPF_OBJ_GET */
+		return EPERM;
+	return 0;
 }
 
 bool tr_on_entry(const struct tr_config *c, struct tr_tracee *t, struct user_regs_struct *regs,
 		 bool *changed)
 {
 	build_tables(c);
+	if (c->translate && foreign_abi(c, t->pid, regs))
+		return deny(t, regs, changed, ENOSYS);
 	long nr = (long)regs->orig_rax;
-	if (nr < 0 || nr >= TR_NR_MAX || call_kind[nr] == 0)
+	if (nr < 0 || nr >= TR_NR_MAX)
+		return false;
+	if (call_deny[nr])
+		return deny(t, regs, changed, call_deny[nr]);
+	if (call_kind[nr] == 0)
 		return false;
 	unsigned long scratch = (regs->rsp - SCRATCH) & ~15UL;
 	unsigned char kind = call_kind[nr];
+	int err = (kind & CALL_SPECIAL) ? special_refused(nr, regs) : 0;
+	if (err)
+		return deny(t, regs, changed, err);
 	if (kind & CALL_BIND) {
 		remap_bind(c, t->pid, regs, &scratch);
 		*changed = true;
 	}
+	if (kind & CALL_SOCK) {
+		err = translate_sockaddr(c, t->pid, nr, regs, &scratch);
+		if (err)
+			return deny(t, regs, changed, err);
+		*changed = true;
+	}
+	if (nr == SYS_getsockname || nr == SYS_getpeername || nr == SYS_accept ||
+	    nr == SYS_accept4) {
+		socklen_t sl = 0;
+		if (regs->rdx == 0 ||
+		    tr_read_mem(t->pid, (unsigned long)regs->rdx, &sl, sizeof(sl)))
+			sl = 0;
+		t->sock_len = sl;
+	}
 	if (kind & CALL_EXEC) {
-		translate_execve(c, t, regs, &scratch);
+		err = translate_execve(c, t, regs, &scratch);
+		if (err)
+			return deny(t, regs, changed, err);
 		*changed = true;
 	}
 	const struct path_call *pc = call_path[nr];
 	if (pc) {
-		bool writes = pc->writes ||
-			      ((nr == SYS_open || nr == SYS_openat) && open_writes(nr, regs));
+		unsigned long long how[3] = {0}; /* openat2's struct open_how */
+		if (nr == SYS_openat2) {
+			if (tr_read_mem(t->pid, (unsigned long)regs->rdx, how, sizeof(how)) < 0)
+				return false; /* the kernel reports the bad address */
+			/* Scoped lookups stay below their directory: the kernel's. */
+			if (how[2] & OPENAT2_RESOLVE_SCOPED)
+				return (kind & CALL_EXIT) != 0;
+		}
+		bool writes =
+			pc->writes || ((nr == SYS_open || nr == SYS_openat || nr == SYS_openat2) &&
+				       open_writes(nr, regs, how[0]));
 		bool check_ro = writes && c->any_readonly;
 		bool follow = !pc->nofollow;
 		if (pc->flag_arg >= 0 && (*reg_arg(regs, pc->flag_arg) & AT_SYMLINK_NOFOLLOW))
 			follow = false;
 		if (nr == SYS_openat && (regs->rdx & O_NOFOLLOW))
 			follow = false;
+		if (nr == SYS_openat2 && (how[0] & O_NOFOLLOW))
+			follow = false;
+		int e1 = 0, e2 = 0;
 		_cleanup_free_ char *h1 = translate_arg(c, t->pid, regs, pc->arg, pc->dirfd, follow,
-							check_ro, &scratch);
+							check_ro, &scratch, &e1);
 		_cleanup_free_ char *h2 = NULL;
 		if (pc->arg2 >= 0)
 			h2 = translate_arg(c, t->pid, regs, pc->arg2,
 					   pc->dirfd >= 0 ? pc->dirfd + 2 : -1, !pc->nofollow,
-					   check_ro, &scratch);
+					   check_ro, &scratch, &e2);
+		/* mount's source is a path too for bind mounts and moves. */
+		if (nr == SYS_mount && (regs->r10 & (MS_BIND | MS_MOVE)) && !e1) {
+			_cleanup_free_ char *h0 =
+				translate_arg(c, t->pid, regs, 0, -1, true, false, &scratch, &e1);
+			*changed |= h0 != NULL;
+		}
+		if (e1 || e2)
+			return deny(t, regs, changed, e1 ? e1 : e2);
 		if (h1 || h2)
 			*changed = true;
 		if (check_ro &&
-		    ((h1 && tr_readonly_bind(c, h1)) || (h2 && tr_readonly_bind(c, h2)))) {
-			/* A read-only volume: the call is skipped and fails. */
-			regs->orig_rax = (unsigned long long)-1;
-			t->deny_errno = EROFS;
-			return true;
-		}
+		    ((h1 && tr_readonly_bind(c, h1)) || (h2 && tr_readonly_bind(c, h2))))
+			return deny(t, regs, changed, EROFS); /* a read-only volume */
 	}
 	return (kind & CALL_EXIT) != 0;
 }
@@ -450,6 +851,13 @@ void tr_on_exit(const struct tr_config *c, struct tr_tracee *t, struct user_regs
 		if (ret == 0)
 			fix_uname(c, t->pid, regs);
 		return;
+	case SYS_getsockname:
+	case SYS_getpeername:
+	case SYS_accept:
+	case SYS_accept4:
+		if (ret >= 0 && c->translate)
+			fix_sockname(c, t, regs, changed);
+		return;
 	case SYS_getcwd:
 		if (ret > 0 && c->translate) {
 			_cleanup_free_ char *host =
@@ -506,17 +914,34 @@ int tr_install_filter(const struct tr_config *c, int *listener)
 	build_tables(c);
 	struct sock_filter f[12 * TR_NR_MAX + 8];
 	size_t n = 0;
+	/* Another ABI (i386 int 0x80, x32 numbers): refused, never run
+	 * untranslated. With nothing to translate (inside R2/R3) let go. */
+	unsigned foreign = c->translate ? SECCOMP_RET_ERRNO | ENOSYS : SECCOMP_RET_ALLOW;
 	f[n++] = STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
 	f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
-	f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	f[n++] = STMT(BPF_RET | BPF_K, foreign);
 	f[n++] = STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+	f[n++] = JUMP(BPF_JMP | BPF_JSET | BPF_K, (unsigned)X32_BIT, 0, 1);
+	f[n++] = STMT(BPF_RET | BPF_K, foreign);
 	for (int nr = 0; nr < TR_NR_MAX; nr++) {
-		if (call_kind[nr] == 0)
+		if (call_kind[nr] == 0 && call_deny[nr] == 0)
 			continue;
 		struct sock_filter body[16];
 		size_t k = 0;
 		bool only_path = call_kind[nr] == CALL_PATH;
-		if (only_path && nr == SYS_newfstatat)
+		if (call_deny[nr]) {
+			body[k++] =
+				STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (unsigned)call_deny[nr]);
+		} else if (call_kind[nr] == CALL_SOCK && nr == SYS_sendto) {
+			/* sendto on a connected socket (no address) never stops. */
+			body[k++] = LOAD_ARG(4);
+			body[k++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3);
+			body[k++] = STMT(BPF_LD | BPF_W | BPF_ABS,
+					 offsetof(struct seccomp_data, args) + 8 * 4 + 4);
+			body[k++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1);
+			body[k++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+			body[k++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
+		} else if (only_path && nr == SYS_newfstatat)
 			k = dirfd_body(body, 3, -1, listener != NULL);
 		else if (only_path && nr == SYS_statx)
 			k = dirfd_body(body, 2, -1, listener != NULL);

@@ -58,6 +58,7 @@ struct tr_tracee {
 	bool expect_stop;  /* a new child whose first SIGSTOP is ours */
 	bool held;	   /* a new child kept stopped until its parent's event */
 	int deny_errno;	   /* the call was skipped: its result at exit */
+	unsigned sock_len; /* getsockname & co.: the caller's buffer size */
 	char *exe;	   /* guest path of the program it runs (/proc/PID/exe) */
 	struct tr_ids ids; /* inherited at fork and clone */
 };
@@ -70,7 +71,9 @@ char *tr_to_host(const struct tr_config *c, const char *guest);
 char *tr_to_guest(const struct tr_config *c, const char *host);
 /* Resolves a guest path (absolute, or relative to guest cwd) component by
  * component inside the container, following symlinks there; /proc/self
- * names `self`. Returns the host path. */
+ * names `self`. Returns the host path, or NULL (errno EACCES) when the
+ * path goes through a /proc/PID link (cwd, root, exe, fd/N...) of a
+ * process the tracer does not trace. */
 char *tr_resolve(const struct tr_config *c, pid_t self, const char *cwd, const char *path,
 		 bool follow_last);
 /* The read-only bind a host path lies in, or NULL. */
