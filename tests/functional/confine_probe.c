@@ -1,0 +1,92 @@
+/* A test program run inside containers by t_confine_f.sh, built dynamic
+ * (ud-test-confine) and static (ud-test-confine-static). Each argument is
+ * one operation, done in order; each prints "OP: ok" or "OP: <error>".
+ *   chdir:DIR        chdir
+ *   create:PATH      open(PATH, O_CREAT|O_WRONLY)
+ *   openat2:PATH     syscall(SYS_openat2, AT_FDCWD, PATH, O_CREAT|O_WRONLY)
+ *   symlink:T:L      symlink(T, L)
+ *   unix:PATH        bind an AF_UNIX socket to PATH, connect to it,
+ *                    print getsockname's path
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+
+struct how {
+	uint64_t flags, mode, resolve;
+};
+
+static void result(const char *op, int r)
+{
+	if (r < 0)
+		printf("%s: %s\n", op, strerror(errno));
+	else
+		printf("%s: ok\n", op);
+}
+
+static int unix_socket(const char *path)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(a.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(a.sun_path, path);
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(s, 1) < 0)
+		return -1;
+	struct sockaddr_un got;
+	socklen_t n = sizeof(got);
+	if (getsockname(s, (struct sockaddr *)&got, &n) < 0)
+		return -1;
+	printf("name %s\n", got.sun_path);
+	int c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof(a)) < 0)
+		return -1;
+	close(c);
+	close(s);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		char *op = argv[i], *arg = strchr(op, ':');
+		if (arg == NULL)
+			return 2;
+		arg++;
+		int r;
+		if (strncmp(op, "chdir:", 6) == 0) {
+			r = chdir(arg);
+		} else if (strncmp(op, "create:", 7) == 0) {
+			r = open(arg, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+		} else if (strncmp(op, "openat2:", 8) == 0) {
+			struct how h = {.flags = O_CREAT | O_WRONLY | O_CLOEXEC, .mode = 0600};
+			r = (int)syscall(SYS_openat2, AT_FDCWD, arg, &h, sizeof(h));
+		} else if (strncmp(op, "symlink:", 8) == 0) {
+			char *l = strchr(arg, ':');
+			if (l == NULL)
+				return 2;
+			*l++ = '\0';
+			r = symlink(arg, l);
+			l[-1] = ':';
+		} else if (strncmp(op, "unix:", 5) == 0) {
+			r = unix_socket(arg);
+		} else {
+			return 2;
+		}
+		result(op, r);
+		fflush(stdout);
+	}
+	return 0;
+}
