@@ -7,6 +7,8 @@
  *   symlink:T:L      symlink(T, L)
  *   unix:PATH        bind an AF_UNIX socket to PATH, connect to it,
  *                    print getsockname's path
+ *   dgram:PATH       bind an AF_UNIX datagram socket to PATH, sendto it
+ *                    from another socket, receive it
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -58,6 +60,28 @@ static int unix_socket(const char *path)
 	return 0;
 }
 
+static int unix_dgram(const char *path)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(a.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(a.sun_path, path);
+	int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0)
+		return -1;
+	int c = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (c < 0 || sendto(c, "hi", 2, 0, (struct sockaddr *)&a, sizeof(a)) != 2)
+		return -1;
+	char buf[4];
+	if (recv(s, buf, sizeof(buf), 0) != 2)
+		return -1;
+	close(c);
+	close(s);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
@@ -80,6 +104,8 @@ int main(int argc, char **argv)
 			*l++ = '\0';
 			r = symlink(arg, l);
 			l[-1] = ':';
+		} else if (strncmp(op, "dgram:", 6) == 0) {
+			r = unix_dgram(arg);
 		} else if (strncmp(op, "unix:", 5) == 0) {
 			r = unix_socket(arg);
 		} else {

@@ -47,6 +47,15 @@ for mode in F1 F3; do
   check "$mode: the socket file is in ROOT/tmp" sock_in_root "tmp/$tag.sock"
   check "$mode: no socket file in the host's /tmp" absent "/tmp/$tag.sock"
 
+  ud run "${v[@]}" "$c" /probe/ud-test-confine "dgram:/tmp/$tag.dg"
+  check "$mode: AF_UNIX datagram bind and sendto in /tmp" out_has "dgram:/tmp/$tag.dg: ok"
+  check "$mode: the datagram socket file is in ROOT/tmp" sock_in_root "tmp/$tag.dg"
+  # Fits in sun_path as the guest's, not as the host's: refused, not cut.
+  long=/tmp/$tag.$(printf 'l%.0s' $(seq $((100 - ${#tag} - 6))))
+  ud run "${v[@]}" "$c" /probe/ud-test-confine "unix:$long"
+  check "$mode: a socket path too long on the host fails with ENAMETOOLONG" \
+    out_has "unix:$long: File name too long"
+
   ud run "${v[@]}" "$c" /probe/ud-test-confine "openat2:/tmp/$tag.x"
   check "$mode: syscall(SYS_openat2, O_CREAT)" out_has "openat2:/tmp/$tag.x: ok"
   check "$mode: openat2 created ROOT/tmp/x" in_root "tmp/$tag.x"
@@ -76,6 +85,10 @@ for mode in F1 F3; do
   check "$mode: a static program started from the container is refused" out_has "rc=126"
   check "$mode: its refusal says why on stderr" err_has "ud-test-confine-static: statically linked"
   check "$mode: the static program ran nowhere (ROOT)" absent "$root/tmp/$tag.st2"
+
+  ud run "$c" /bin/sh -c 'cat /dev/stdin; ls /proc/self/fd/ | grep -c .' <<<"through /dev/stdin"
+  check "$mode: /dev/stdin and /proc/self/fd (host links) still work" \
+    out_line "through /dev/stdin"
 
   check "$mode: nothing was created in the host's /tmp" host_clean
 done
