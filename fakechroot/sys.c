@@ -242,6 +242,14 @@ long syscall(long nr, ...)
 		return real(nr, a[0], (long)h, a[2], a[3]);
 	}
 	case SYS_openat2: {
+		/* RESOLVE_BENEATH / RESOLVE_IN_ROOT (0x08, 0x10) keep the path
+		 * under its dirfd (inside the container) themselves, and would
+		 * refuse or re-root the host path we made of it. */
+		uint64_t resolve = 0;
+		if (a[2] && a[3] >= 24)
+			memcpy(&resolve, (const char *)a[2] + 16, sizeof(resolve));
+		if (resolve & 0x18)
+			return real(nr, a[0], a[1], a[2], a[3]);
 		const char *h =
 			fc_host_at((int)a[0], (const char *)a[1], hb[0], openat2_how(a[2], a[3]));
 		if (h == NULL && a[1])

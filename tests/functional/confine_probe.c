@@ -4,6 +4,7 @@
  *   chdir:DIR        chdir
  *   create:PATH      open(PATH, O_CREAT|O_WRONLY)
  *   openat2:PATH     syscall(SYS_openat2, AT_FDCWD, PATH, O_CREAT|O_WRONLY)
+ *   inroot:DIR:NAME  openat2(DIR's fd, NAME, O_RDONLY, RESOLVE_IN_ROOT)
  *   symlink:T:L      symlink(T, L)
  *   unix:PATH        bind an AF_UNIX socket to PATH, connect to it,
  *                    print getsockname's path
@@ -97,6 +98,15 @@ int main(int argc, char **argv)
 		} else if (strncmp(op, "openat2:", 8) == 0) {
 			struct how h = {.flags = O_CREAT | O_WRONLY | O_CLOEXEC, .mode = 0600};
 			r = (int)syscall(SYS_openat2, AT_FDCWD, arg, &h, sizeof(h));
+		} else if (strncmp(op, "inroot:", 7) == 0) {
+			char *name = strchr(arg, ':');
+			if (name == NULL)
+				return 2;
+			*name = '\0';
+			int d = open(arg, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			*name++ = ':';
+			struct how h = {.flags = O_RDONLY | O_CLOEXEC, .resolve = 0x10};
+			r = d < 0 ? -1 : (int)syscall(SYS_openat2, d, name, &h, sizeof(h));
 		} else if (strncmp(op, "symlink:", 8) == 0) {
 			char *l = strchr(arg, ':');
 			if (l == NULL)

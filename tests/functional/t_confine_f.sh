@@ -61,6 +61,10 @@ for mode in F1 F3; do
   check "$mode: openat2 created ROOT/tmp/x" in_root "tmp/$tag.x"
   check "$mode: openat2 created nothing in the host's /tmp" absent "/tmp/$tag.x"
 
+  ud run "${v[@]}" "$c" /probe/ud-test-confine "inroot:/etc:/passwd"
+  check "$mode: openat2 with RESOLVE_IN_ROOT resolves under its dirfd" \
+    out_has "inroot:/etc:/passwd: ok"
+
   ud run "${v[@]}" "$c" /probe/ud-test-confine "create:/../$tag.a" chdir:/ "create:../$tag.b" \
     "create:/tmp/../../../$tag.c"
   check "$mode: /../x, ../x from / and /tmp/../../../x are created" \
