@@ -2,7 +2,9 @@
  * postgres or X11 socket in /tmp) is the container's file. Abstract
  * addresses (sun_path starting with a NUL) and other families are passed
  * on as they are. A host path that does not fit in sun_path fails with
- * ENAMETOOLONG: never cut, never left untranslated. */
+ * ENAMETOOLONG: never cut, never left untranslated. The addresses
+ * getsockname, getpeername, accept and recvfrom give back are the
+ * guest's. */
 #include "fakechroot/fakechroot.h"
 
 #include <errno.h>
@@ -115,6 +117,16 @@ ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	return R(ssize_t(*)(int, const struct msghdr *, int), sendmsg)(fd, msg, flags);
 }
 
+/* An address the kernel gave back whole in full (n bytes) -> the guest's
+ * in the caller's addr, cut to its size as the kernel does. */
+static void peer_back(struct sockaddr *addr, socklen_t *len, struct sockaddr_storage *full,
+		      socklen_t size, socklen_t n)
+{
+	guest_addr((struct sockaddr *)full, &n, sizeof(*full));
+	memcpy(addr, full, size < n ? size : n < sizeof(*full) ? n : sizeof(*full));
+	*len = n;
+}
+
 typedef int (*name_fn)(int, struct sockaddr *, socklen_t *);
 
 /* getsockname, getpeername: the kernel's answer read whole, then given
@@ -127,9 +139,7 @@ static int name_of(name_fn real, int fd, struct sockaddr *addr, socklen_t *len)
 	socklen_t size = *len, n = sizeof(full);
 	if (real(fd, (struct sockaddr *)&full, &n) < 0)
 		return -1;
-	guest_addr((struct sockaddr *)&full, &n, sizeof(full));
-	memcpy(addr, &full, size < n ? size : n < sizeof(full) ? n : sizeof(full));
-	*len = n;
+	peer_back(addr, len, &full, size, n);
 	return 0;
 }
 
@@ -141,4 +151,59 @@ int getsockname(int fd, struct sockaddr *addr, socklen_t *len)
 int getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 {
 	return name_of(R(name_fn, getpeername), fd, addr, len);
+}
+
+int sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags)
+{
+	if (!fc.on || v == NULL || n == 0)
+		return R(int (*)(int, struct mmsghdr *, unsigned int, int), sendmmsg)(fd, v, n,
+										      flags);
+	/* Sent one at a time, each with its address translated. */
+	unsigned int i = 0;
+	for (; i < n; i++) {
+		ssize_t r = sendmsg(fd, &v[i].msg_hdr, flags);
+		if (r < 0)
+			return i > 0 ? (int)i : -1;
+		v[i].msg_len = (unsigned int)r;
+	}
+	return (int)i;
+}
+
+int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+{
+	typedef int (*fn)(int, struct sockaddr *, socklen_t *, int);
+	if (!fc.on || addr == NULL || len == NULL)
+		return R(fn, accept4)(fd, addr, len, flags);
+	struct sockaddr_storage full;
+	socklen_t size = *len, n = sizeof(full);
+	int r = R(fn, accept4)(fd, (struct sockaddr *)&full, &n, flags);
+	if (r >= 0)
+		peer_back(addr, len, &full, size, n);
+	return r;
+}
+
+int accept(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	typedef int (*fn)(int, struct sockaddr *, socklen_t *);
+	if (!fc.on || addr == NULL || len == NULL)
+		return R(fn, accept)(fd, addr, len);
+	struct sockaddr_storage full;
+	socklen_t size = *len, n = sizeof(full);
+	int r = R(fn, accept)(fd, (struct sockaddr *)&full, &n);
+	if (r >= 0)
+		peer_back(addr, len, &full, size, n);
+	return r;
+}
+
+ssize_t recvfrom(int fd, void *buf, size_t count, int flags, struct sockaddr *addr, socklen_t *len)
+{
+	typedef ssize_t (*fn)(int, void *, size_t, int, struct sockaddr *, socklen_t *);
+	if (!fc.on || addr == NULL || len == NULL)
+		return R(fn, recvfrom)(fd, buf, count, flags, addr, len);
+	struct sockaddr_storage full;
+	socklen_t size = *len, n = sizeof(full);
+	ssize_t r = R(fn, recvfrom)(fd, buf, count, flags, (struct sockaddr *)&full, &n);
+	if (r >= 0)
+		peer_back(addr, len, &full, size, n);
+	return r;
 }

@@ -6,10 +6,12 @@
  *   openat2:PATH     syscall(SYS_openat2, AT_FDCWD, PATH, O_CREAT|O_WRONLY)
  *   inroot:DIR:NAME  openat2(DIR's fd, NAME, O_RDONLY, RESOLVE_IN_ROOT)
  *   symlink:T:L      symlink(T, L)
- *   unix:PATH        bind an AF_UNIX socket to PATH, connect to it,
- *                    print getsockname's path
- *   dgram:PATH       bind an AF_UNIX datagram socket to PATH, sendto it
- *                    from another socket, receive it
+ *   unix:PATH        bind an AF_UNIX socket to PATH, connect to it from
+ *                    one bound to PATH.c, print getsockname's path and
+ *                    the peer accept gives
+ *   dgram:PATH       bind an AF_UNIX datagram socket to PATH, sendto and
+ *                    sendmmsg to it from one bound to PATH.c, print the
+ *                    sender recvfrom gives
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +20,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -53,9 +56,19 @@ static int unix_socket(const char *path)
 	if (getsockname(s, (struct sockaddr *)&got, &n) < 0)
 		return -1;
 	printf("name %s\n", got.sun_path);
+	struct sockaddr_un ca = a;
+	strcat(ca.sun_path, ".c");
 	int c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof(a)) < 0)
+	if (c < 0 || bind(c, (struct sockaddr *)&ca, sizeof(ca)) < 0 ||
+	    connect(c, (struct sockaddr *)&a, sizeof(a)) < 0)
 		return -1;
+	struct sockaddr_un peer = {0};
+	n = sizeof(peer);
+	int p = accept(s, (struct sockaddr *)&peer, &n);
+	if (p < 0)
+		return -1;
+	printf("peer %s\n", peer.sun_path);
+	close(p);
 	close(c);
 	close(s);
 	return 0;
@@ -72,12 +85,26 @@ static int unix_dgram(const char *path)
 	int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0)
 		return -1;
+	struct sockaddr_un ca = a;
+	strcat(ca.sun_path, ".c");
 	int c = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (c < 0 || sendto(c, "hi", 2, 0, (struct sockaddr *)&a, sizeof(a)) != 2)
+	if (c < 0 || bind(c, (struct sockaddr *)&ca, sizeof(ca)) < 0 ||
+	    sendto(c, "hi", 2, 0, (struct sockaddr *)&a, sizeof(a)) != 2)
+		return -1;
+	struct iovec iov = {.iov_base = "mm", .iov_len = 2};
+	struct mmsghdr mm = {.msg_hdr = {.msg_name = &a,
+					 .msg_namelen = sizeof(a),
+					 .msg_iov = &iov,
+					 .msg_iovlen = 1}};
+	if (sendmmsg(c, &mm, 1, 0) != 1)
 		return -1;
 	char buf[4];
-	if (recv(s, buf, sizeof(buf), 0) != 2)
+	struct sockaddr_un from = {0};
+	socklen_t n = sizeof(from);
+	if (recvfrom(s, buf, sizeof(buf), 0, (struct sockaddr *)&from, &n) != 2 ||
+	    recv(s, buf, sizeof(buf), 0) != 2 || memcmp(buf, "mm", 2) != 0)
 		return -1;
+	printf("from %s\n", from.sun_path);
 	close(c);
 	close(s);
 	return 0;

@@ -25,7 +25,9 @@ if [ ! -x "$dyn" ] || [ ! -x "$st" ]; then
 fi
 mkdir -p probe && cp "$dyn" "$st" probe/
 tag=udconf$$
-host_clean() { ! ls -d /tmp/"$tag"* >/dev/null 2>&1; }
+# Socket names short enough for sun_path as host paths under ROOT (85+).
+sk=u$$
+host_clean() { ! ls -d /tmp/"$tag"* /tmp/"$sk".* >/dev/null 2>&1; }
 # A file created where it belongs: in ROOT, and not at the host path.
 in_root() { [ -e "$root/$1" ]; }
 sock_in_root() { [ -S "$root/$1" ]; }
@@ -41,15 +43,17 @@ for mode in F1 F3; do
   up=$(dirname "$root")
   v=(-v "$T_TMP/probe:/probe")
 
-  ud run "${v[@]}" "$c" /probe/ud-test-confine "unix:/tmp/$tag.sock"
-  check "$mode: AF_UNIX bind and connect in /tmp" out_has "unix:/tmp/$tag.sock: ok"
-  check "$mode: getsockname gives the guest path" out_has "name /tmp/$tag.sock"
-  check "$mode: the socket file is in ROOT/tmp" sock_in_root "tmp/$tag.sock"
-  check "$mode: no socket file in the host's /tmp" absent "/tmp/$tag.sock"
+  ud run "${v[@]}" "$c" /probe/ud-test-confine "unix:/tmp/$sk.s"
+  check "$mode: AF_UNIX bind and connect in /tmp" out_has "unix:/tmp/$sk.s: ok"
+  check "$mode: getsockname gives the guest path" out_has "name /tmp/$sk.s"
+  check "$mode: accept gives the peer's guest path" out_has "peer /tmp/$sk.s.c"
+  check "$mode: the socket file is in ROOT/tmp" sock_in_root "tmp/$sk.s"
+  check "$mode: no socket file in the host's /tmp" absent "/tmp/$sk.s"
 
-  ud run "${v[@]}" "$c" /probe/ud-test-confine "dgram:/tmp/$tag.dg"
-  check "$mode: AF_UNIX datagram bind and sendto in /tmp" out_has "dgram:/tmp/$tag.dg: ok"
-  check "$mode: the datagram socket file is in ROOT/tmp" sock_in_root "tmp/$tag.dg"
+  ud run "${v[@]}" "$c" /probe/ud-test-confine "dgram:/tmp/$sk.d"
+  check "$mode: AF_UNIX datagram bind, sendto and sendmmsg in /tmp" out_has "dgram:/tmp/$sk.d: ok"
+  check "$mode: recvfrom gives the sender's guest path" out_has "from /tmp/$sk.d.c"
+  check "$mode: the datagram socket file is in ROOT/tmp" sock_in_root "tmp/$sk.d"
   # Fits in sun_path as the guest's, not as the host's: refused, not cut.
   long=/tmp/$tag.$(printf 'l%.0s' $(seq $((100 - ${#tag} - 6))))
   ud run "${v[@]}" "$c" /probe/ud-test-confine "unix:$long"
@@ -96,5 +100,5 @@ for mode in F1 F3; do
 
   check "$mode: nothing was created in the host's /tmp" host_clean
 done
-rm -f /tmp/"$tag"* 2>/dev/null
+rm -f /tmp/"$tag"* /tmp/"$sk".* 2>/dev/null
 finish
