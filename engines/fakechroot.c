@@ -86,6 +86,26 @@ static char *elf_interp(const char *path)
 	return elf_interp_fd(open_head(path));
 }
 
+/* Whether the host file is an ELF program without an interpreter: its
+ * system calls would never reach the preload library. */
+static bool elf_static(const char *path)
+{
+	int fd = open_head(path);
+	if (fd < 0)
+		return false;
+	Elf64_Ehdr eh;
+	bool is_elf = read(fd, &eh, sizeof(eh)) == (ssize_t)sizeof(eh) &&
+		      memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 &&
+		      (eh.e_type == ET_EXEC || eh.e_type == ET_DYN);
+	close(fd);
+	if (!is_elf)
+		return false;
+	/* The container's loader run by name (ld.so --list) preloads us. */
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	_cleanup_free_ char *interp = elf_interp(path);
+	return interp == NULL && strncmp(base, "ld-", 3) != 0;
+}
+
 /* The container's loader (guest path) for F modes: that of its /bin/sh,
  * which must be glibc's. */
 static char *container_loader(const char *root, struct ud_error **err)
@@ -577,6 +597,11 @@ int ud_engine_f_run(const char *mode, const struct ud_run_request *r, int *statu
 		ud_strv_push(&argv, xstrdup(r->argv[i]));
 	/* Without the loader in front the program itself gets argv[0]. */
 	_cleanup_free_ char *prog = xstrdup(argv[0]);
+	if ((argv[1] == NULL || strcmp(argv[1], "--argv0") != 0) && elf_static(prog))
+		return ud_error_set(err, UD_ERR_UNSUPPORTED,
+				    "%s: '%s' is statically linked: the preload library cannot "
+				    "translate its paths (use P1 or N1)",
+				    mode, exe);
 	if (argv[1] == NULL || strcmp(argv[1], "--argv0") != 0) {
 		free(argv[0]);
 		argv[0] = xstrdup(r->argv[0]);

@@ -47,7 +47,7 @@ char **fc_env(char *const envp[])
 	return out;
 }
 
-enum kind { K_OTHER, K_SCRIPT, K_DYNAMIC, K_PATCHED };
+enum kind { K_OTHER, K_SCRIPT, K_DYNAMIC, K_PATCHED, K_STATIC };
 
 /* What the file at host path is; for a script its interpreter line. */
 static enum kind inspect(const char *host, char *interp, size_t size, char **arg)
@@ -70,14 +70,17 @@ static enum kind inspect(const char *host, char *interp, size_t size, char **arg
 			*arg = *s ? strdup(s) : NULL;
 			k = K_SCRIPT;
 		}
-	} else if (n >= (ssize_t)sizeof(Elf64_Ehdr) && memcmp(head, ELFMAG, SELFMAG) == 0) {
+	} else if (n >= (ssize_t)sizeof(Elf64_Ehdr) && memcmp(head, ELFMAG, SELFMAG) == 0 &&
+		   head[EI_CLASS] == ELFCLASS64) {
 		Elf64_Ehdr *eh = (Elf64_Ehdr *)head;
+		bool dynamic = false;
 		for (int i = 0; i < eh->e_phnum && k == K_OTHER; i++) {
 			Elf64_Phdr ph;
 			if (pread(fd, &ph, sizeof(ph),
 				  (off_t)(eh->e_phoff + (size_t)i * eh->e_phentsize)) !=
 			    (ssize_t)sizeof(ph))
 				break;
+			dynamic |= ph.p_type == PT_DYNAMIC;
 			if (ph.p_type != PT_INTERP)
 				continue;
 			k = K_DYNAMIC;
@@ -89,6 +92,14 @@ static enum kind inspect(const char *host, char *interp, size_t size, char **arg
 					k = K_PATCHED;
 			}
 		}
+		/* No interpreter: a static program (its system calls never
+		 * reach us), or a loader itself (ld.so --verify), which honours
+		 * LD_PRELOAD for the program it starts. */
+		const char *base = strrchr(host, '/') ? strrchr(host, '/') + 1 : host;
+		bool loader = dynamic && (strncmp(base, "ld-", 3) == 0 ||
+					  (fc.loader && strcmp(host, fc.loader) == 0));
+		if (k == K_OTHER && (eh->e_type == ET_EXEC || eh->e_type == ET_DYN) && !loader)
+			k = K_STATIC;
 	}
 	close(fd);
 	return k;
@@ -101,6 +112,8 @@ static int command(const char *path, char *const argv[], char **prog, char ***ou
 {
 	char hb[FC_PATH];
 	const char *host = fc_host(path, hb);
+	if (host == NULL)
+		return -1;
 	size_t argc = 0;
 	while (argv && argv[argc])
 		argc++;
@@ -120,6 +133,20 @@ static int command(const char *path, char *const argv[], char **prog, char ***ou
 			v[j++] = argv[i];
 		v[j] = NULL;
 		return command(interp, v, prog, out, depth + 1);
+	}
+	if (k == K_STATIC) {
+		/* It would run against the host's files: refused, with the reason. */
+		char msg[FC_PATH + 160];
+		int m = snprintf(msg, sizeof(msg),
+				 "udocker: %s: statically linked, the F modes cannot translate its "
+				 "paths (run it in mode P1 or N1)\n",
+				 path);
+		if (m > 0)
+			(void)!write(2, msg, (size_t)m < sizeof(msg) ? (size_t)m : sizeof(msg) - 1);
+		free(iarg);
+		/* EPERM, not ENOEXEC: a shell or execvp would run it as a script. */
+		errno = EPERM;
+		return -1;
 	}
 	if (k == K_DYNAMIC && fc.loader) {
 		char **v = malloc((argc + 5) * sizeof(*v));
@@ -175,7 +202,8 @@ static const char *search(const char *file, char *buf)
 			memcpy(buf, path, n);
 			buf[n] = '/';
 			strcpy(buf + n + 1, file);
-			if (R(int (*)(const char *, int), access)(fc_host(buf, hb), X_OK) == 0)
+			const char *h = fc_host(buf, hb);
+			if (h && R(int (*)(const char *, int), access)(h, X_OK) == 0)
 				return buf;
 		}
 		path += n + (path[n] == ':');

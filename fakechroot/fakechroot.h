@@ -59,10 +59,26 @@ void *fc_real(const char *name);
 		f_;                                                                                \
 	})
 
-/* Guest path -> host path in buf (relative paths are left as they are:
- * the process's working directory is a host directory). Returns the path
- * to pass on: `path` itself when unchanged, else buf. NULL stays NULL. */
+/* Guest path -> host path in buf, links followed (fc_host_at). Returns the path
+ * to pass on: `path` itself when unchanged, else buf. NULL stays NULL;
+ * NULL with errno when the path cannot be resolved. */
 const char *fc_host(const char *path, char *buf);
+/* fc_host relative to directory fd `d` (AT_FDCWD: the working
+ * directory); `how`: FC_NOFOLLOW leaves a link in the last component
+ * (lstat, unlink, rename), FC_WRITE refuses read-only volumes (EROFS).
+ * Paths are resolved as in a chroot (".." and links stay inside); a
+ * relative path from a directory outside the container is left as it is.
+ * NULL with errno on failure (ELOOP, ENAMETOOLONG, EROFS). */
+#define FC_NOFOLLOW 1
+#define FC_WRITE 2
+/* FC_LEXICAL: "." and ".." only, no link followed (a symlink's target);
+ * FC_ABSONLY: a relative path is left as it is (glob, nftw: the names
+ * they give back keep the caller's form). */
+#define FC_LEXICAL 4
+#define FC_ABSONLY 8
+const char *fc_host_at(int d, const char *path, char *buf, int how);
+/* The resolved guest path of (d, path) into g (FC_PATH bytes). */
+bool fc_guest_at(int d, const char *path, char *g, int how);
 /* fc_host for a call that writes: NULL with errno EROFS in a read-only
  * volume (absolute paths only). */
 const char *fc_host_w(const char *path, char *buf);

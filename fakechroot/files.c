@@ -24,21 +24,41 @@
 #include <unistd.h>
 #include <utime.h>
 
-#define H(p) fc_host((p), hb)
-#define H2(p) fc_host((p), hb2)
 #define BUF char hb[FC_PATH]
 #define BUF2 char hb[FC_PATH], hb2[FC_PATH]
-/* The host path for a call that writes; fails with EROFS in a read-only volume. */
-#define HW(p, b)                                                                                   \
+/* The host path of (d, p) resolved in the container (fc_host_at); the
+ * call fails with fc_host_at's errno when there is none: -1, or NULL
+ * (HXP) for the calls that return a pointer. */
+#define HXB(d, p, how, b, fail)                                                                    \
 	({                                                                                         \
-		const char *h_ = fc_host_w((p), (b));                                              \
-		if (h_ == NULL)                                                                    \
-			return -1;                                                                 \
+		const char *p_ = (p);                                                              \
+		const char *h_ = fc_host_at((d), p_, (b), (how));                                  \
+		if (h_ == NULL && p_ != NULL)                                                      \
+			return fail;                                                               \
 		h_;                                                                                \
 	})
+#define HX(d, p, how) HXB(d, p, how, hb, -1)
+#define HX2(d, p, how) HXB(d, p, how, hb2, -1)
+#define HXP(d, p, how) HXB(d, p, how, hb, NULL)
+#define H(p) HX(AT_FDCWD, p, 0)
+#define HN(p) HX(AT_FDCWD, p, FC_NOFOLLOW)
+#define HW(p) HX(AT_FDCWD, p, FC_WRITE)
+#define HWN(p) HX(AT_FDCWD, p, FC_WRITE | FC_NOFOLLOW)
+/* AT_SYMLINK_NOFOLLOW in flags f -> FC_NOFOLLOW */
+#define NOF(f) (((f)&AT_SYMLINK_NOFOLLOW) ? FC_NOFOLLOW : 0)
 static bool writes(int flags)
 {
 	return (flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)) != 0;
+}
+
+/* How open's flags resolve the path: O_NOFOLLOW and O_CREAT|O_EXCL do
+ * not follow a link in the last component. */
+static int open_how(int flags)
+{
+	return (writes(flags) ? FC_WRITE : 0) |
+	       ((flags & O_NOFOLLOW) || (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)
+			? FC_NOFOLLOW
+			: 0);
 }
 
 static mode_t mode_arg(int flags, va_list ap)
@@ -56,7 +76,7 @@ static mode_t mode_arg(int flags, va_list ap)
 		va_start(ap, flags);                                                               \
 		mode_t m = mode_arg(flags, ap);                                                    \
 		va_end(ap);                                                                        \
-		const char *h = writes(flags) ? HW(p, hb) : H(p);                                  \
+		const char *h = HX(AT_FDCWD, p, open_how(flags));                                  \
 		return R(int (*)(const char *, int, ...), name)(h, flags, m);                      \
 	}
 OPEN(open)
@@ -69,7 +89,7 @@ OPEN(open64)
 		va_start(ap, flags);                                                               \
 		mode_t m = mode_arg(flags, ap);                                                    \
 		va_end(ap);                                                                        \
-		const char *h = writes(flags) ? HW(p, hb) : H(p);                                  \
+		const char *h = HX(d, p, open_how(flags));                                         \
 		return R(int (*)(int, const char *, int, ...), name)(d, h, flags, m);              \
 	}
 OPENAT(openat)
@@ -79,173 +99,180 @@ int __open_2(const char *p, int flags);
 int __open_2(const char *p, int flags)
 {
 	BUF;
-	return R(int (*)(const char *, int), __open_2)(H(p), flags);
+	return R(int (*)(const char *, int), __open_2)(HX(AT_FDCWD, p, open_how(flags)), flags);
 }
 int __open64_2(const char *p, int flags);
 int __open64_2(const char *p, int flags)
 {
 	BUF;
-	return R(int (*)(const char *, int), __open64_2)(H(p), flags);
+	return R(int (*)(const char *, int), __open64_2)(HX(AT_FDCWD, p, open_how(flags)), flags);
 }
 int __openat_2(int d, const char *p, int flags);
 int __openat_2(int d, const char *p, int flags)
 {
 	BUF;
-	return R(int (*)(int, const char *, int), __openat_2)(d, H(p), flags);
+	return R(int (*)(int, const char *, int), __openat_2)(d, HX(d, p, open_how(flags)), flags);
 }
 int __openat64_2(int d, const char *p, int flags);
 int __openat64_2(int d, const char *p, int flags)
 {
 	BUF;
-	return R(int (*)(int, const char *, int), __openat64_2)(d, H(p), flags);
+	return R(int (*)(int, const char *, int), __openat64_2)(d, HX(d, p, open_how(flags)),
+								flags);
 }
 int creat(const char *p, mode_t m)
 {
 	BUF;
-	return R(int (*)(const char *, mode_t), creat)(HW(p, hb), m);
+	return R(int (*)(const char *, mode_t), creat)(HW(p), m);
 }
 int creat64(const char *p, mode_t m)
 {
 	BUF;
-	return R(int (*)(const char *, mode_t), creat64)(HW(p, hb), m);
+	return R(int (*)(const char *, mode_t), creat64)(HW(p), m);
 }
 FILE *fopen(const char *p, const char *m)
 {
 	BUF;
-	if (strpbrk(m, "wa+") && fc_host_w(p, hb) == NULL)
-		return NULL;
-	return R(FILE * (*)(const char *, const char *), fopen)(H(p), m);
+	return R(FILE * (*)(const char *, const char *),
+		 fopen)(HXP(AT_FDCWD, p, strpbrk(m, "wa+") ? FC_WRITE : 0), m);
 }
 FILE *fopen64(const char *p, const char *m)
 {
 	BUF;
-	if (strpbrk(m, "wa+") && fc_host_w(p, hb) == NULL)
-		return NULL;
-	return R(FILE * (*)(const char *, const char *), fopen64)(H(p), m);
+	return R(FILE * (*)(const char *, const char *),
+		 fopen64)(HXP(AT_FDCWD, p, strpbrk(m, "wa+") ? FC_WRITE : 0), m);
 }
 FILE *freopen(const char *p, const char *m, FILE *f)
 {
 	BUF;
-	return R(FILE * (*)(const char *, const char *, FILE *), freopen)(H(p), m, f);
+	return R(FILE * (*)(const char *, const char *, FILE *),
+		 freopen)(HXP(AT_FDCWD, p, strpbrk(m, "wa+") ? FC_WRITE : 0), m, f);
 }
 FILE *freopen64(const char *p, const char *m, FILE *f)
 {
 	BUF;
-	return R(FILE * (*)(const char *, const char *, FILE *), freopen64)(H(p), m, f);
+	return R(FILE * (*)(const char *, const char *, FILE *),
+		 freopen64)(HXP(AT_FDCWD, p, strpbrk(m, "wa+") ? FC_WRITE : 0), m, f);
 }
 DIR *opendir(const char *p)
 {
 	BUF;
-	return R(DIR * (*)(const char *), opendir)(H(p));
+	return R(DIR * (*)(const char *), opendir)(HXP(AT_FDCWD, p, 0));
 }
 
 /* ---- one path, plain arguments */
 
-#define P1(ret, name, T2, T3)                                                                      \
+#define P1(ret, name, T2, T3, how)                                                                 \
 	ret name(const char *p, T2 a, T3 b)                                                        \
 	{                                                                                          \
 		BUF;                                                                               \
-		return R(ret(*)(const char *, T2, T3), name)(H(p), a, b);                          \
+		return R(ret(*)(const char *, T2, T3), name)(HX(AT_FDCWD, p, how), a, b);          \
 	}
-#define P0(ret, name, T2)                                                                          \
+#define P0(ret, name, T2, how)                                                                     \
 	ret name(const char *p, T2 a)                                                              \
 	{                                                                                          \
 		BUF;                                                                               \
-		return R(ret(*)(const char *, T2), name)(H(p), a);                                 \
+		return R(ret(*)(const char *, T2), name)(HX(AT_FDCWD, p, how), a);                 \
 	}
-#define PN(ret, name)                                                                              \
+#define PN(ret, name, how)                                                                         \
 	ret name(const char *p)                                                                    \
 	{                                                                                          \
 		BUF;                                                                               \
-		return R(ret(*)(const char *), name)(H(p));                                        \
+		return R(ret(*)(const char *), name)(HX(AT_FDCWD, p, how));                        \
 	}
-#define AT(ret, name, T3, T4)                                                                      \
-	ret name(int d, const char *p, T3 a, T4 b)                                                 \
+/* *at calls whose last argument is the AT_ flags */
+#define ATF(ret, name, T3, how)                                                                    \
+	ret name(int d, const char *p, T3 a, int f)                                                \
 	{                                                                                          \
 		BUF;                                                                               \
-		return R(ret(*)(int, const char *, T3, T4), name)(d, H(p), a, b);                  \
+		return R(ret(*)(int, const char *, T3, int), name)(d, HX(d, p, (how) | NOF(f)), a, \
+								   f);                             \
 	}
-#define AT1(ret, name, T3)                                                                         \
+#define AT1(ret, name, T3, how)                                                                    \
 	ret name(int d, const char *p, T3 a)                                                       \
 	{                                                                                          \
 		BUF;                                                                               \
-		return R(ret(*)(int, const char *, T3), name)(d, H(p), a);                         \
+		return R(ret(*)(int, const char *, T3), name)(d, HX(d, p, how), a);                \
 	}
 
-#define P0W(ret, name, T2)                                                                         \
-	ret name(const char *p, T2 a)                                                              \
-	{                                                                                          \
-		BUF;                                                                               \
-		return R(ret(*)(const char *, T2), name)(HW(p, hb), a);                            \
-	}
-#define PNW(ret, name)                                                                             \
-	ret name(const char *p)                                                                    \
-	{                                                                                          \
-		BUF;                                                                               \
-		return R(ret(*)(const char *), name)(HW(p, hb));                                   \
-	}
-#define AT1W(ret, name, T3)                                                                        \
-	ret name(int d, const char *p, T3 a)                                                       \
-	{                                                                                          \
-		BUF;                                                                               \
-		return R(ret(*)(int, const char *, T3), name)(d, HW(p, hb), a);                    \
-	}
+P0(int, stat, struct stat *, 0)
+P0(int, lstat, struct stat *, FC_NOFOLLOW)
+P0(int, stat64, struct stat64 *, 0)
+P0(int, lstat64, struct stat64 *, FC_NOFOLLOW)
+ATF(int, fstatat, struct stat *, 0)
+ATF(int, fstatat64, struct stat64 *, 0)
+P0(int, statfs, struct statfs *, 0)
+P0(int, statfs64, struct statfs64 *, 0)
+P0(int, statvfs, struct statvfs *, 0)
+P0(int, statvfs64, struct statvfs64 *, 0)
+P0(int, access, int, 0)
+P0(int, euidaccess, int, 0)
+P0(int, eaccess, int, 0)
+ATF(int, faccessat, int, 0)
+PN(int, chdir, 0)
+P0(int, mkdir, mode_t, FC_WRITE | FC_NOFOLLOW)
+AT1(int, mkdirat, mode_t, FC_WRITE | FC_NOFOLLOW)
+PN(int, rmdir, FC_WRITE | FC_NOFOLLOW)
+PN(int, unlink, FC_WRITE | FC_NOFOLLOW)
+PN(int, remove, FC_WRITE | FC_NOFOLLOW)
+AT1(int, unlinkat, int, FC_WRITE | FC_NOFOLLOW)
+P0(int, chmod, mode_t, FC_WRITE)
+P0(int, lchmod, mode_t, FC_WRITE | FC_NOFOLLOW)
+ATF(int, fchmodat, mode_t, FC_WRITE)
+P0(int, utime, const struct utimbuf *, FC_WRITE)
+P0(int, truncate, off_t, FC_WRITE)
+P0(int, truncate64, off64_t, FC_WRITE)
+P1(int, mknod, mode_t, dev_t, FC_WRITE | FC_NOFOLLOW)
+P0(int, mkfifo, mode_t, FC_WRITE | FC_NOFOLLOW)
+AT1(int, mkfifoat, mode_t, FC_WRITE | FC_NOFOLLOW)
+P0(long, pathconf, int, 0)
+P1(ssize_t, listxattr, char *, size_t, 0)
+P1(ssize_t, llistxattr, char *, size_t, FC_NOFOLLOW)
+P0(int, removexattr, const char *, FC_WRITE)
+P0(int, lremovexattr, const char *, FC_WRITE | FC_NOFOLLOW)
+PN(int, chroot, 0)
 
-P0(int, stat, struct stat *)
-P0(int, lstat, struct stat *)
-P0(int, stat64, struct stat64 *)
-P0(int, lstat64, struct stat64 *)
-AT(int, fstatat, struct stat *, int)
-AT(int, fstatat64, struct stat64 *, int)
-P0(int, statfs, struct statfs *)
-P0(int, statfs64, struct statfs64 *)
-P0(int, statvfs, struct statvfs *)
-P0(int, statvfs64, struct statvfs64 *)
-P0(int, access, int)
-P0(int, euidaccess, int)
-P0(int, eaccess, int)
-AT(int, faccessat, int, int)
-PN(int, chdir)
-P0W(int, mkdir, mode_t)
-AT1W(int, mkdirat, mode_t)
-PNW(int, rmdir)
-PNW(int, unlink)
-AT1W(int, unlinkat, int)
-P0W(int, chmod, mode_t)
-AT(int, fchmodat, mode_t, int)
-P0(int, utime, const struct utimbuf *)
-P0W(int, truncate, off_t)
-P0W(int, truncate64, off64_t)
-P1(int, mknod, mode_t, dev_t)
-AT(int, mknodat, mode_t, dev_t)
-P0W(int, mkfifo, mode_t)
-AT1(int, mkfifoat, mode_t)
-P0(long, pathconf, int)
-P1(ssize_t, listxattr, char *, size_t)
-P1(ssize_t, llistxattr, char *, size_t)
-P0(int, removexattr, const char *)
-P0(int, lremovexattr, const char *)
-
+int mknodat(int d, const char *p, mode_t m, dev_t dev)
+{
+	BUF;
+	return R(int (*)(int, const char *, mode_t, dev_t),
+		 mknodat)(d, HX(d, p, FC_WRITE | FC_NOFOLLOW), m, dev);
+}
+/* glibc before 2.33: mknod and mknodat are these. */
+int __xmknod(int v, const char *p, mode_t m, dev_t *dev);
+int __xmknod(int v, const char *p, mode_t m, dev_t *dev)
+{
+	BUF;
+	return R(int (*)(int, const char *, mode_t, dev_t *), __xmknod)(v, HWN(p), m, dev);
+}
+int __xmknodat(int v, int d, const char *p, mode_t m, dev_t *dev);
+int __xmknodat(int v, int d, const char *p, mode_t m, dev_t *dev)
+{
+	BUF;
+	return R(int (*)(int, int, const char *, mode_t, dev_t *),
+		 __xmknodat)(v, d, HX(d, p, FC_WRITE | FC_NOFOLLOW), m, dev);
+}
 int utimes(const char *p, const struct timeval t[2])
 {
 	BUF;
-	return R(int (*)(const char *, const struct timeval *), utimes)(H(p), t);
+	return R(int (*)(const char *, const struct timeval *), utimes)(HW(p), t);
 }
 int lutimes(const char *p, const struct timeval t[2])
 {
 	BUF;
-	return R(int (*)(const char *, const struct timeval *), lutimes)(H(p), t);
+	return R(int (*)(const char *, const struct timeval *), lutimes)(HW(p), t);
 }
 int utimensat(int d, const char *p, const struct timespec t[2], int f)
 {
 	BUF;
-	return R(int (*)(int, const char *, const struct timespec *, int), utimensat)(d, H(p), t,
-										      f);
+	return R(int (*)(int, const char *, const struct timespec *, int),
+		 utimensat)(d, HX(d, p, FC_WRITE | NOF(f)), t, f);
 }
 int futimesat(int d, const char *p, const struct timeval t[2])
 {
 	BUF;
-	return R(int (*)(int, const char *, const struct timeval *), futimesat)(d, H(p), t);
+	return R(int (*)(int, const char *, const struct timeval *),
+		 futimesat)(d, HX(d, p, FC_WRITE), t);
 }
 ssize_t getxattr(const char *p, const char *n, void *v, size_t s)
 {
@@ -255,25 +282,25 @@ ssize_t getxattr(const char *p, const char *n, void *v, size_t s)
 ssize_t lgetxattr(const char *p, const char *n, void *v, size_t s)
 {
 	BUF;
-	return R(ssize_t(*)(const char *, const char *, void *, size_t), lgetxattr)(H(p), n, v, s);
+	return R(ssize_t(*)(const char *, const char *, void *, size_t), lgetxattr)(HN(p), n, v, s);
 }
 int setxattr(const char *p, const char *n, const void *v, size_t s, int f)
 {
 	BUF;
-	return R(int (*)(const char *, const char *, const void *, size_t, int), setxattr)(H(p), n,
+	return R(int (*)(const char *, const char *, const void *, size_t, int), setxattr)(HW(p), n,
 											   v, s, f);
 }
 int lsetxattr(const char *p, const char *n, const void *v, size_t s, int f)
 {
 	BUF;
 	return R(int (*)(const char *, const char *, const void *, size_t, int),
-		 lsetxattr)(H(p), n, v, s, f);
+		 lsetxattr)(HW(p), n, v, s, f);
 }
 int statx(int d, const char *p, int f, unsigned m, struct statx *b)
 {
 	BUF;
-	return R(int (*)(int, const char *, int, unsigned, struct statx *), statx)(d, H(p), f, m,
-										   b);
+	return R(int (*)(int, const char *, int, unsigned, struct statx *),
+		 statx)(d, HX(d, p, NOF(f)), f, m, b);
 }
 int inotify_add_watch(int fd, const char *p, uint32_t m)
 {
@@ -292,7 +319,7 @@ int __lxstat(int v, const char *p, struct stat *b);
 int __lxstat(int v, const char *p, struct stat *b)
 {
 	BUF;
-	return R(int (*)(int, const char *, struct stat *), __lxstat)(v, H(p), b);
+	return R(int (*)(int, const char *, struct stat *), __lxstat)(v, HN(p), b);
 }
 int __xstat64(int v, const char *p, struct stat64 *b);
 int __xstat64(int v, const char *p, struct stat64 *b)
@@ -304,20 +331,21 @@ int __lxstat64(int v, const char *p, struct stat64 *b);
 int __lxstat64(int v, const char *p, struct stat64 *b)
 {
 	BUF;
-	return R(int (*)(int, const char *, struct stat64 *), __lxstat64)(v, H(p), b);
+	return R(int (*)(int, const char *, struct stat64 *), __lxstat64)(v, HN(p), b);
 }
 int __fxstatat(int v, int d, const char *p, struct stat *b, int f);
 int __fxstatat(int v, int d, const char *p, struct stat *b, int f)
 {
 	BUF;
-	return R(int (*)(int, int, const char *, struct stat *, int), __fxstatat)(v, d, H(p), b, f);
+	return R(int (*)(int, int, const char *, struct stat *, int),
+		 __fxstatat)(v, d, HX(d, p, NOF(f)), b, f);
 }
 int __fxstatat64(int v, int d, const char *p, struct stat64 *b, int f);
 int __fxstatat64(int v, int d, const char *p, struct stat64 *b, int f)
 {
 	BUF;
-	return R(int (*)(int, int, const char *, struct stat64 *, int), __fxstatat64)(v, d, H(p), b,
-										      f);
+	return R(int (*)(int, int, const char *, struct stat64 *, int),
+		 __fxstatat64)(v, d, HX(d, p, NOF(f)), b, f);
 }
 
 /* ---- two paths */
@@ -325,42 +353,49 @@ int __fxstatat64(int v, int d, const char *p, struct stat64 *b, int f)
 int rename(const char *a, const char *b)
 {
 	BUF2;
-	return R(int (*)(const char *, const char *), rename)(HW(a, hb), HW(b, hb2));
+	return R(int (*)(const char *, const char *),
+		 rename)(HWN(a), HX2(AT_FDCWD, b, FC_WRITE | FC_NOFOLLOW));
 }
 int renameat(int da, const char *a, int db, const char *b)
 {
 	BUF2;
-	return R(int (*)(int, const char *, int, const char *), renameat)(da, HW(a, hb), db,
-									  HW(b, hb2));
+	return R(int (*)(int, const char *, int, const char *), renameat)(
+		da, HX(da, a, FC_WRITE | FC_NOFOLLOW), db, HX2(db, b, FC_WRITE | FC_NOFOLLOW));
 }
 int renameat2(int da, const char *a, int db, const char *b, unsigned f)
 {
 	BUF2;
-	return R(int (*)(int, const char *, int, const char *, unsigned), renameat2)(da, H(a), db,
-										     H2(b), f);
+	return R(int (*)(int, const char *, int, const char *, unsigned), renameat2)(
+		da, HX(da, a, FC_WRITE | FC_NOFOLLOW), db, HX2(db, b, FC_WRITE | FC_NOFOLLOW), f);
 }
 int link(const char *a, const char *b)
 {
 	BUF2;
-	return R(int (*)(const char *, const char *), link)(H(a), HW(b, hb2));
+	return R(int (*)(const char *, const char *),
+		 link)(HN(a), HX2(AT_FDCWD, b, FC_WRITE | FC_NOFOLLOW));
 }
 int linkat(int da, const char *a, int db, const char *b, int f)
 {
 	BUF2;
-	return R(int (*)(int, const char *, int, const char *, int), linkat)(da, H(a), db, H2(b),
-									     f);
+	return R(int (*)(int, const char *, int, const char *, int),
+		 linkat)(da, HX(da, a, (f & AT_SYMLINK_FOLLOW) ? 0 : FC_NOFOLLOW), db,
+			 HX2(db, b, FC_WRITE | FC_NOFOLLOW), f);
 }
 /* An absolute target is stored as the host path (the kernel follows it),
  * and readlink gives the guest's back. */
 int symlink(const char *target, const char *p)
 {
 	BUF2;
-	return R(int (*)(const char *, const char *), symlink)(H(target), HW(p, hb2));
+	return R(int (*)(const char *, const char *),
+		 symlink)(HX(AT_FDCWD, target, FC_LEXICAL | FC_ABSONLY),
+			  HX2(AT_FDCWD, p, FC_WRITE | FC_NOFOLLOW));
 }
 int symlinkat(const char *target, int d, const char *p)
 {
 	BUF2;
-	return R(int (*)(const char *, int, const char *), symlinkat)(H(target), d, H2(p));
+	return R(int (*)(const char *, int, const char *),
+		 symlinkat)(HX(AT_FDCWD, target, FC_LEXICAL | FC_ABSONLY), d,
+			    HX2(d, p, FC_WRITE | FC_NOFOLLOW));
 }
 
 /* ---- paths returned */
@@ -384,15 +419,15 @@ ssize_t readlink(const char *p, char *buf, size_t size)
 {
 	BUF;
 	char tmp[FC_PATH];
-	ssize_t n = R(ssize_t(*)(const char *, char *, size_t), readlink)(H(p), tmp, FC_PATH - 1);
+	ssize_t n = R(ssize_t(*)(const char *, char *, size_t), readlink)(HN(p), tmp, FC_PATH - 1);
 	return guest_link(tmp, n, buf, size);
 }
 ssize_t readlinkat(int d, const char *p, char *buf, size_t size)
 {
 	BUF;
 	char tmp[FC_PATH];
-	ssize_t n = R(ssize_t(*)(int, const char *, char *, size_t), readlinkat)(d, H(p), tmp,
-										 FC_PATH - 1);
+	ssize_t n = R(ssize_t(*)(int, const char *, char *, size_t),
+		      readlinkat)(d, HX(d, p, FC_NOFOLLOW), tmp, FC_PATH - 1);
 	return guest_link(tmp, n, buf, size);
 }
 ssize_t __readlink_chk(const char *p, char *buf, size_t size, size_t bufsize);
@@ -431,7 +466,7 @@ char *realpath(const char *p, char *resolved)
 {
 	BUF;
 	char tmp[FC_PATH];
-	char *r = R(char *(*)(const char *, char *), realpath)(H(p), tmp);
+	char *r = R(char *(*)(const char *, char *), realpath)(HXP(AT_FDCWD, p, 0), tmp);
 	if (r == NULL)
 		return NULL;
 	fc_guest(tmp, sizeof(tmp));
@@ -518,7 +553,7 @@ int scandir(const char *p, struct dirent ***list, int (*sel)(const struct dirent
 	BUF;
 	return R(int (*)(const char *, struct dirent ***, int (*)(const struct dirent *),
 			 int (*)(const struct dirent **, const struct dirent **)),
-		 scandir)(H(p), list, sel, cmp);
+		 scandir)(HX(AT_FDCWD, p, FC_ABSONLY), list, sel, cmp);
 }
 int nftw(const char *p, int (*fn)(const char *, const struct stat *, int, struct FTW *), int n,
 	 int f)
@@ -526,13 +561,13 @@ int nftw(const char *p, int (*fn)(const char *, const struct stat *, int, struct
 	BUF;
 	return R(int (*)(const char *,
 			 int (*)(const char *, const struct stat *, int, struct FTW *), int, int),
-		 nftw)(H(p), fn, n, f);
+		 nftw)(HX(AT_FDCWD, p, FC_ABSONLY), fn, n, f);
 }
 int ftw(const char *p, int (*fn)(const char *, const struct stat *, int), int n)
 {
 	BUF;
 	return R(int (*)(const char *, int (*)(const char *, const struct stat *, int), int),
-		 ftw)(H(p), fn, n);
+		 ftw)(HX(AT_FDCWD, p, FC_ABSONLY), fn, n);
 }
 
 /* glob: patterns are matched on the host side, the names given back as
@@ -542,7 +577,7 @@ int glob(const char *pat, int flags, int (*errfunc)(const char *, int), glob_t *
 	BUF;
 	size_t before = (flags & GLOB_APPEND) ? g->gl_pathc : 0;
 	int r = R(int (*)(const char *, int, int (*)(const char *, int), glob_t *),
-		  glob)(H(pat), flags, errfunc, g);
+		  glob)(HX(AT_FDCWD, pat, FC_ABSONLY), flags, errfunc, g);
 	if (pat && pat[0] == '/' && (r == 0 || r == GLOB_NOMATCH))
 		for (size_t i = before; i < g->gl_pathc; i++)
 			fc_guest(g->gl_pathv[g->gl_offs + i],
@@ -555,5 +590,6 @@ int glob(const char *pat, int flags, int (*errfunc)(const char *, int), glob_t *
 void *dlopen(const char *p, int flags)
 {
 	BUF;
-	return R(void *(*)(const char *, int), dlopen)(p && strchr(p, '/') ? H(p) : p, flags);
+	return R(void *(*)(const char *, int),
+		 dlopen)(p && strchr(p, '/') ? HXP(AT_FDCWD, p, 0) : p, flags);
 }

@@ -7,6 +7,7 @@
 #include "fakechroot/fakechroot.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,12 +206,14 @@ static int owned(int r)
 int chown(const char *p, uid_t u, gid_t g)
 {
 	char hb[FC_PATH];
-	return owned(R(int (*)(const char *, uid_t, gid_t), chown)(fc_host(p, hb), u, g));
+	const char *h = fc_host_at(AT_FDCWD, p, hb, FC_WRITE);
+	return h ? owned(R(int (*)(const char *, uid_t, gid_t), chown)(h, u, g)) : -1;
 }
 int lchown(const char *p, uid_t u, gid_t g)
 {
 	char hb[FC_PATH];
-	return owned(R(int (*)(const char *, uid_t, gid_t), lchown)(fc_host(p, hb), u, g));
+	const char *h = fc_host_at(AT_FDCWD, p, hb, FC_WRITE | FC_NOFOLLOW);
+	return h ? owned(R(int (*)(const char *, uid_t, gid_t), lchown)(h, u, g)) : -1;
 }
 int fchown(int fd, uid_t u, gid_t g)
 {
@@ -219,8 +222,11 @@ int fchown(int fd, uid_t u, gid_t g)
 int fchownat(int d, const char *p, uid_t u, gid_t g, int f)
 {
 	char hb[FC_PATH];
-	return owned(R(int (*)(int, const char *, uid_t, gid_t, int), fchownat)(d, fc_host(p, hb),
-										u, g, f));
+	const char *h =
+		fc_host_at(d, p, hb, FC_WRITE | ((f & AT_SYMLINK_NOFOLLOW) ? FC_NOFOLLOW : 0));
+	if (h == NULL)
+		return -1;
+	return owned(R(int (*)(int, const char *, uid_t, gid_t, int), fchownat)(d, h, u, g, f));
 }
 
 /* --hostname: the node name uname reports. */
