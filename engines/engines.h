@@ -119,4 +119,49 @@ char *ud_engine_tracer_path(char **why);
 char **ud_engine_tracer_argv(const char *tracer, const char *mode, const struct ud_run_request *r,
 			     int status_fd);
 
+/* ---- spawn.c: how every engine starts what it runs */
+
+/* The signals udocker passes on to the container (a batch system's
+ * walltime SIGTERM included). */
+#define UD_SPAWN_N_FORWARDED 6
+extern const int ud_spawn_forwarded[UD_SPAWN_N_FORWARDED];
+
+struct ud_spawn {
+	const char *path; /* the program to execve */
+	char **argv, **env;
+	const char *dir; /* chdir to it in the child first, or NULL */
+	/* Run in the child after the signals are reset, before the exec;
+	 * reports failures on status_fd (close-on-exec) and _exits; it may exec
+	 * the command itself (N1, after entering the container). */
+	void (*child_setup)(void *ctx, int status_fd);
+	void *ctx;
+	/* The program passes signals on itself (the tracer): it alone gets
+	 * them, and ends its own processes. */
+	bool relay;
+	/* Passes signal sig on instead of udocker (the R runtimes: to the
+	 * container's processes through the runtime's state); called outside
+	 * any signal handler. */
+	void (*on_signal)(void *ctx, pid_t pid, int sig);
+};
+
+/* Starts s and waits for it. In the child every signal disposition is the
+ * default and none is blocked. Away from the terminal's foreground the
+ * child leads a process group of its own: the signals of
+ * ud_spawn_forwarded that udocker gets go to that group (or to the child
+ * alone with relay, or to on_signal), and what is left in it when the child
+ * ends is killed. On the terminal's foreground it stays in udocker's group
+ * (the terminal signals it directly; others go to the child). *status is
+ * the exit status, 128+N for death by signal N. -1 with *err when the
+ * child reported a failure on its status pipe before its exec (the caller
+ * exits 2). */
+int ud_spawn_run(const struct ud_spawn *s, int *status, struct ud_error **err);
+/* Is standard input a terminal whose foreground process group is ours? */
+bool ud_spawn_on_foreground_tty(void);
+/* Every signal disposition to the default, the signal mask empty. */
+void ud_spawn_reset_signals(void);
+/* Runs path with argv (stdin and stderr /dev/null) and returns its
+ * standard output (at most max bytes, allocated); NULL when it cannot run
+ * or exits with a status other than 0. */
+char *ud_spawn_capture(const char *path, char *const argv[], size_t max);
+
 #endif

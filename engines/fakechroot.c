@@ -581,20 +581,6 @@ int ud_engine_f_run(const char *mode, const struct ud_run_request *r, int *statu
 		free(argv[0]);
 		argv[0] = xstrdup(r->argv[0]);
 	}
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0)
-		return ud_error_sys(err, errno, "fork");
-	if (pid == 0) {
-		if (chdir(wd) < 0)
-			_exit(126);
-		execve(prog, argv, env);
-		fprintf(stderr, "Error: cannot execute %s: %s\n", prog, strerror(errno));
-		_exit(127);
-	}
-	int ws = 0;
-	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-		;
-	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-	return 0;
+	struct ud_spawn s = {.path = prog, .argv = argv, .env = env, .dir = wd};
+	return ud_spawn_run(&s, status, err);
 }

@@ -72,23 +72,8 @@ int ud_engine_proot_run(const char *mode, const struct ud_run_request *r, int *s
 	if (tmp == NULL)
 		tmp = getenv("TMPDIR");
 	ud_strv_push(&env, xasprintf("PROOT_TMP_DIR=%s", tmp && *tmp ? tmp : "/tmp"));
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid == 0) {
-		signal(SIGPIPE, SIG_DFL);
-		execve(proot, argv, env);
-		fprintf(stderr, "Error: cannot execute %s: %s\n", proot, strerror(errno));
-		_exit(127);
-	}
-	int rc = 0;
-	if (pid < 0) {
-		rc = ud_error_sys(err, errno, "fork");
-	} else {
-		int ws = 0;
-		while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-			;
-		*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-	}
+	struct ud_spawn s = {.path = proot, .argv = argv, .env = env};
+	int rc = ud_spawn_run(&s, status, err);
 	ud_strv_free(argv);
 	ud_strv_free(env);
 	return rc;

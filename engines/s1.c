@@ -139,21 +139,8 @@ int ud_engine_s1_run(const struct ud_run_request *r, int *status, struct ud_erro
 	ud_strv_push(&env, xasprintf("PATH=%s", path ? path : "/usr/bin:/bin"));
 	if (getenv("HOME"))
 		ud_strv_push(&env, xasprintf("HOME=%s", getenv("HOME")));
-	fflush(NULL);
-	pid_t pid = fork();
-	int rc = 0;
-	if (pid < 0) {
-		rc = ud_error_sys(err, errno, "fork");
-	} else if (pid == 0) {
-		execve(tool, argv, env);
-		fprintf(stderr, "Error: cannot execute %s: %s\n", tool, strerror(errno));
-		_exit(127);
-	} else {
-		int ws = 0;
-		while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-			;
-		*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-	}
+	struct ud_spawn s = {.path = tool, .argv = argv, .env = env};
+	int rc = ud_spawn_run(&s, status, err);
 	ud_strv_free(argv);
 	ud_strv_free(env);
 	return rc;
