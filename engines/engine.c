@@ -151,27 +151,6 @@ int ud_engine_run(const char *mode, const struct ud_run_request *req, int *statu
 		mode);
 }
 
-bool ud_engine_command_in_root(const char *root, char **env, const char *cmd)
-{
-	if (strchr(cmd, '/')) {
-		_cleanup_free_ char *p = ud_path_join(root, cmd);
-		return ud_path_exists(p);
-	}
-	const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	for (size_t i = 0; env && env[i]; i++)
-		if (ud_str_has_prefix(env[i], "PATH="))
-			path = env[i] + 5;
-	_cleanup_free_ char *copy = xstrdup(path);
-	char *save = NULL;
-	for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		_cleanup_free_ char *dir = ud_path_join(root, d);
-		_cleanup_free_ char *p = ud_path_join(dir, cmd);
-		if (ud_path_exists(p))
-			return true;
-	}
-	return false;
-}
-
 int ud_engine_make_mountpoint(int root_fd, const char *path, bool is_dir, const char *records,
 			      int *fd_out, struct ud_error **err)
 {
@@ -230,21 +209,4 @@ int ud_engine_setup_lock(const char *root, struct ud_lock *lock, struct ud_error
 	_cleanup_free_ char *path = ud_path_join(copy, ".setup.lock");
 	return ud_lock_acquire(lock, path, "setting a container up", ud_lock_default_timeout_ms(),
 			       err);
-}
-
-int ud_engine_make_mountpoints(const struct ud_run_request *r, struct ud_error **err)
-{
-	_cleanup_close_ int root_fd = open(r->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root_fd < 0)
-		return ud_error_sys(err, errno, "cannot open the container root '%s'", r->root);
-	for (size_t i = 0; i < r->n_binds; i++) {
-		struct stat st;
-		if (stat(r->binds[i].host, &st) < 0)
-			return ud_error_set(err, UD_ERR_USAGE, "invalid host volume path: %s",
-					    r->binds[i].host);
-		if (ud_engine_make_mountpoint(root_fd, r->binds[i].path, S_ISDIR(st.st_mode),
-					      r->mountpoints, NULL, err) < 0)
-			return -1;
-	}
-	return 0;
 }

@@ -91,11 +91,6 @@ int ud_engine_setup_lock(const char *root, struct ud_lock *lock, struct ud_error
 extern const char *const ud_engine_modes[];
 bool ud_engine_available(const char *mode, char **why);
 
-/* For engines that start an external runtime: is cmd in the container
- * (a path in root, or a name found in the PATH of env)? Lets them report
- * "command not found" (exit 2) themselves before the runtime runs. */
-bool ud_engine_command_in_root(const char *root, char **env, const char *cmd);
-
 /* Creates the mount point of a volume at `path` in the container root
  * open at root_fd (a directory, or an empty file), resolved in the root
  * (ud_root_open_parent: an image's symlink on the way, or at the end,
@@ -105,10 +100,31 @@ bool ud_engine_command_in_root(const char *root, char **env, const char *cmd);
 int ud_engine_make_mountpoint(int root_fd, const char *path, bool is_dir, const char *records,
 			      int *fd_out, struct ud_error **err);
 
-/* Creates the mount point of every volume of r in its root, as N1 does
- * (ud_engine_make_mountpoint); "invalid host volume path" when one is
- * missing. */
-int ud_engine_make_mountpoints(const struct ud_run_request *r, struct ud_error **err);
+/* ---- prepare.c: what every mode checks and makes before it runs */
+
+enum ud_prepare_what {
+	UD_PREPARE_MOUNTPOINTS = 1 << 0, /* make each volume's mount point */
+	UD_PREPARE_WORKDIR = 1 << 1,	 /* the working directory is a directory */
+	UD_PREPARE_COMMAND = 1 << 2,	 /* argv[0] is found (PATH of r->env) */
+};
+
+/* Checks that every volume's host path exists ("invalid host volume
+ * path"), then what `what` asks, in this order: mount points
+ * (ud_engine_make_mountpoint, recorded in r->mountpoints), the working
+ * directory ("invalid working directory"), the command ("command not
+ * found"; its container path in *exe when exe is not NULL, caller frees).
+ * Container paths in a volume are looked at on the host, others resolved
+ * in the root. -1 with *err (UD_ERR_USAGE: the caller exits 2). */
+int ud_engine_prepare(const struct ud_run_request *r, unsigned what, char **exe,
+		      struct ud_error **err);
+/* Where the container path guest is on the host: under the volume whose
+ * path is guest or its longest parent directory (/data2 is not in a /data
+ * volume), else under the root (links not followed); allocated. */
+char *ud_engine_host_path(const struct ud_run_request *r, const char *guest);
+/* The container path of the command name: name itself when it has a '/',
+ * else the first executable regular file in the PATH of r->env; NULL when
+ * none. Allocated. */
+char *ud_engine_find_command(const struct ud_run_request *r, const char *name);
 
 /* The tracer program (tracer/) of P1/P2 and R2/R3: its path beside this
  * binary (NULL with *why when missing), and its command line for a request

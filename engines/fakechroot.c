@@ -423,48 +423,13 @@ static char *library_path(const char *root)
 }
 
 /* Host path of a guest path: through the binds, else under root. */
-static char *host_of(const struct ud_run_request *r, const char *guest)
-{
-	const struct ud_bind *best = NULL;
-	for (size_t i = 0; i < r->n_binds; i++) {
-		size_t n = strlen(r->binds[i].path);
-		if (strncmp(guest, r->binds[i].path, n) == 0 &&
-		    (guest[n] == '\0' || guest[n] == '/') &&
-		    (best == NULL || n > strlen(best->path)))
-			best = &r->binds[i];
-	}
-	if (best)
-		return xasprintf("%s%s", best->host, guest + strlen(best->path));
-	return xasprintf("%s%s", r->root, guest);
-}
-
-static char *find_command(const struct ud_run_request *r, const char *name)
-{
-	if (strchr(name, '/'))
-		return xstrdup(name);
-	const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	for (size_t i = 0; r->env && r->env[i]; i++)
-		if (ud_str_has_prefix(r->env[i], "PATH="))
-			path = r->env[i] + 5;
-	_cleanup_free_ char *copy = xstrdup(path);
-	char *save = NULL;
-	for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		_cleanup_free_ char *g = ud_path_join(d, name);
-		_cleanup_free_ char *h = host_of(r, g);
-		struct stat st;
-		if (stat(h, &st) == 0 && S_ISREG(st.st_mode) && access(h, X_OK) == 0)
-			return steal_pointer(&g);
-	}
-	return NULL;
-}
-
 /* argv for the first program: dynamic ELF through the loader (F1/F2),
  * a #! script through its interpreter. */
 static char **first_argv(const struct ud_run_request *r, const char *loader, const char *guest,
 			 const char *argv0, int depth)
 {
 	char **v = NULL;
-	_cleanup_free_ char *host = host_of(r, guest);
+	_cleanup_free_ char *host = ud_engine_host_path(r, guest);
 	char head[256] = {0};
 	/* As the kernel: a few #! levels, then the program runs as it is
 	 * (and fails with ELOOP). */
@@ -523,14 +488,11 @@ int ud_engine_f_run(const char *mode, const struct ud_run_request *r, int *statu
 		    (patched_mode(mode) && ud_engine_f_patch(r->root, err) < 0))
 			return -1;
 	}
-	_cleanup_free_ char *wd = host_of(r, r->workdir ? r->workdir : "/");
-	if (!ud_is_dir(wd))
-		return ud_error_set(err, UD_ERR_USAGE, "invalid working directory: %s", r->workdir);
-	if (ud_engine_make_mountpoints(r, err) < 0)
+	_cleanup_free_ char *exe = NULL;
+	if (ud_engine_prepare(r, UD_PREPARE_MOUNTPOINTS | UD_PREPARE_WORKDIR | UD_PREPARE_COMMAND,
+			      &exe, err) < 0)
 		return -1;
-	_cleanup_free_ char *exe = find_command(r, r->argv[0]);
-	if (exe == NULL)
-		return ud_error_set(err, UD_ERR_USAGE, "command not found: %s", r->argv[0]);
+	_cleanup_free_ char *wd = ud_engine_host_path(r, r->workdir ? r->workdir : "/");
 	/* The environment of the F modes (reference §5.4). */
 	_cleanup_(ud_strv_freep) char **env = ud_strv_dup(r->env);
 	_cleanup_free_ char *libpath = library_path(r->root);

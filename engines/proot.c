@@ -31,15 +31,8 @@ int ud_engine_proot_run(const char *mode, const struct ud_run_request *r, int *s
 		free(why);
 		return -1;
 	}
-	bool wd_is_volume = false;
-	for (size_t i = 0; r->workdir && i < r->n_binds; i++)
-		if (ud_str_has_prefix(r->workdir, r->binds[i].path))
-			wd_is_volume = true;
-	_cleanup_free_ char *wd = ud_path_join(r->root, r->workdir ? r->workdir : "/");
-	if (!wd_is_volume && !ud_is_dir(wd))
-		return ud_error_set(err, UD_ERR_USAGE, "invalid working directory: %s", r->workdir);
-	if (!ud_engine_command_in_root(r->root, r->env, r->argv[0]))
-		return ud_error_set(err, UD_ERR_USAGE, "command not found: %s", r->argv[0]);
+	if (ud_engine_prepare(r, UD_PREPARE_WORKDIR | UD_PREPARE_COMMAND, NULL, err) < 0)
+		return -1;
 	char **argv = xcalloc(1, sizeof(char *));
 	ud_strv_push(&argv, xstrdup(proot));
 	if (r->uid == 0)
@@ -51,11 +44,6 @@ int ud_engine_proot_run(const char *mode, const struct ud_run_request *r, int *s
 	ud_strv_push(&argv, xasprintf("--rootfs=%s", r->root));
 	ud_strv_push(&argv, xasprintf("--cwd=%s", r->workdir ? r->workdir : "/"));
 	for (size_t i = 0; i < r->n_binds; i++) {
-		if (!ud_path_exists(r->binds[i].host)) {
-			ud_strv_free(argv);
-			return ud_error_set(err, UD_ERR_USAGE, "invalid host volume path: %s",
-					    r->binds[i].host);
-		}
 		/* proot cannot make a bind read-only: said at -D. */
 		if (r->binds[i].readonly)
 			ud_log(UD_LOG_VERBOSE, "%s: read-only volume %s is writable under proot",

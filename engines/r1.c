@@ -219,23 +219,11 @@ int ud_engine_r1_run(const char *mode, const struct ud_run_request *r, int *stat
 		       "R1 runs the command as the container's root (mapped to you), "
 		       "not as %u:%u",
 		       (unsigned)r->uid, (unsigned)r->gid);
-	/* What N1's child reports itself, checked here before the runtime. */
-	_cleanup_free_ char *wd = ud_path_join(r->root, r->workdir ? r->workdir : "/");
-	bool wd_is_volume = false;
-	for (size_t i = 0; r->workdir && i < r->n_binds; i++)
-		if (ud_str_has_prefix(r->workdir, r->binds[i].path))
-			wd_is_volume = true;
-	if (!wd_is_volume && !ud_is_dir(wd))
-		return ud_error_set(err, UD_ERR_USAGE, "invalid working directory: %s", r->workdir);
-	if (!ud_engine_command_in_root(r->root, r->env, r->argv[0]))
-		return ud_error_set(err, UD_ERR_USAGE, "command not found: %s", r->argv[0]);
-	for (size_t i = 0; i < r->n_binds; i++)
-		if (!ud_path_exists(r->binds[i].host))
-			return ud_error_set(err, UD_ERR_USAGE, "invalid host volume path: %s",
-					    r->binds[i].host);
-	/* Made (resolved in the root) and recorded here as N1 does: the
-	 * runtime then finds them where its own resolution leads. */
-	if (ud_engine_make_mountpoints(r, err) < 0)
+	/* What N1's child reports itself, checked here before the runtime;
+	 * mount points made (resolved in the root) and recorded as N1 does:
+	 * the runtime then finds them where its own resolution leads. */
+	if (ud_engine_prepare(r, UD_PREPARE_MOUNTPOINTS | UD_PREPARE_WORKDIR | UD_PREPARE_COMMAND,
+			      NULL, err) < 0)
 		return -1;
 	const char *tmp = getenv("UDOCKER_TMP");
 	if (tmp == NULL || *tmp == '\0')

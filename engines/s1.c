@@ -66,12 +66,8 @@ int ud_engine_s1_run(const struct ud_run_request *r, int *status, struct ud_erro
 		free(why);
 		return -1;
 	}
-	if (!ud_engine_command_in_root(r->root, r->env, r->argv[0]))
-		return ud_error_set(err, UD_ERR_USAGE, "command not found: %s", r->argv[0]);
-	for (size_t i = 0; i < r->n_binds; i++)
-		if (!ud_path_exists(r->binds[i].host))
-			return ud_error_set(err, UD_ERR_USAGE, "invalid host volume path: %s",
-					    r->binds[i].host);
+	if (ud_engine_prepare(r, UD_PREPARE_COMMAND, NULL, err) < 0)
+		return -1;
 	/* The tool binds onto these; they must exist in the directory. */
 	_cleanup_close_ int root_fd = open(r->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root_fd < 0)

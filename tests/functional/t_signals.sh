@@ -72,6 +72,23 @@ signal_cases() {
   check "$mode: yes ends by SIGPIPE, not by a write error" not_grep "Broken pipe" sig.err
 }
 
+# The checks before a run (engines/prepare.c): a path is in a volume only
+# when the volume's path is the path itself or a parent directory of it.
+prepare_cases() {
+  local mode=$1 c="sig-$1"
+  mkdir -p data/sub
+  expect_fail "$mode: -w /data2 beside a /data volume is not in it" 2 \
+    "invalid working directory: /data2" run -v "$T_TMP/data:/data" -w /data2 "$c" /bin/true
+  ud run -v "$T_TMP/data:/data" -w /data/sub "$c" /bin/sh -c pwd
+  check "$mode: -w /data/sub in a /data volume" out_is "/data/sub"
+  printf '#!/bin/sh\necho in-volume\n' >data/vcmd
+  chmod 755 data/vcmd
+  ud run -v "$T_TMP/data:/data" -e PATH=/data:/usr/bin:/bin "$c" vcmd
+  check "$mode: a command found in the PATH through a volume" out_is "in-volume"
+  expect_fail "$mode: a command beside a volume is not in it" 2 "command not found: /data2/vcmd" \
+    run -v "$T_TMP/data:/data" "$c" /data2/vcmd
+}
+
 not_grep() { ! grep -q -- "$1" "$2"; }
 
 ud images
@@ -98,6 +115,7 @@ for mode in N1 P1 P2 F1 F3 R1 R2 S1; do
       ;;
   esac
   signal_cases "$mode"
+  prepare_cases "$mode"
   unset UDOCKER_USE_RUNC_EXECUTABLE
 done
 finish
