@@ -3,6 +3,7 @@
 #define UD_ENGINES_H
 
 #include "common/common.h"
+#include "spec/execmode.h"
 
 struct ud_host_probe {
 	bool userns;	  /* an unprivileged user namespace can be created */
@@ -87,8 +88,7 @@ bool ud_engine_f_can_run(const char *root);
  * F modes' fixes when it moved): .setup.lock beside ROOT. */
 int ud_engine_setup_lock(const char *root, struct ud_lock *lock, struct ud_error **err);
 
-/* Modes this build can run; and whether `mode` is one. */
-extern const char *const ud_engine_modes[];
+/* Whether this host can run `mode` ("N1"); why not in *why. */
 bool ud_engine_available(const char *mode, char **why);
 
 /* Creates the mount point of a volume at `path` in the container root
@@ -132,8 +132,33 @@ char *ud_engine_find_command(const struct ud_run_request *r, const char *name);
  * root (inside an R container) and gets no binds. status_fd < 0: the
  * tracer reports its checks on standard error. */
 char *ud_engine_tracer_path(char **why);
-char **ud_engine_tracer_argv(const char *tracer, const char *mode, const struct ud_run_request *r,
-			     int status_fd);
+char **ud_engine_tracer_argv(const char *tracer, enum ud_execmode mode,
+			     const struct ud_run_request *r, int status_fd);
+
+/* ---- each engine's entry points, in the table of engines/engine.c */
+
+int ud_engine_n1_run(const struct ud_run_request *r, int *status, struct ud_error **err);
+int ud_engine_ptrace_run(enum ud_execmode mode, const struct ud_run_request *r, int *status,
+			 struct ud_error **err);
+int ud_engine_proot_run(enum ud_execmode mode, const struct ud_run_request *r, int *status,
+			struct ud_error **err);
+char *ud_engine_proot_path(char **why);
+/* F1-F4; setup from mode old (-1: none) to mode, which may be outside
+ * F1-F4 (leaving them: undone). */
+int ud_engine_f_run(enum ud_execmode mode, const struct ud_run_request *r, int *status,
+		    struct ud_error **err);
+int ud_engine_f_setup(const char *root, int old, enum ud_execmode mode, struct ud_error **err);
+char *ud_engine_fakechroot_lib(char **why);
+char *ud_engine_patchelf(char **why);
+/* F3/F4 (fpatch.c): the container's programs patched for where it is now,
+ * and back. */
+int ud_engine_f_patch(const char *root, struct ud_error **err);
+int ud_engine_f_unpatch(const char *root, struct ud_error **err);
+int ud_engine_r1_run(enum ud_execmode mode, const struct ud_run_request *r, int *status,
+		     struct ud_error **err);
+char *ud_engine_r1_runtime(char **why);
+int ud_engine_s1_run(const struct ud_run_request *r, int *status, struct ud_error **err);
+char *ud_engine_s1_tool(char **why);
 
 /* ---- spawn.c: how every engine starts what it runs */
 

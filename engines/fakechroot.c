@@ -17,12 +17,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-int ud_engine_f_run(const char *mode, const struct ud_run_request *r, int *status,
-		    struct ud_error **err);
-int ud_engine_f_setup(const char *root, const char *old, const char *mode, struct ud_error **err);
 char *ud_engine_fakechroot_lib(char **why);
-int ud_engine_f_patch(const char *root, struct ud_error **err);
-int ud_engine_f_unpatch(const char *root, struct ud_error **err);
 
 char *ud_engine_fakechroot_lib(char **why)
 {
@@ -35,9 +30,9 @@ char *ud_engine_fakechroot_lib(char **why)
 	return p;
 }
 
-static bool is_f(const char *mode)
+static bool is_f(int mode)
 {
-	return mode && mode[0] == 'F';
+	return mode >= UD_EXECMODE_F1 && mode <= UD_EXECMODE_F4;
 }
 
 /* ------------------------------------------------------ the container */
@@ -119,7 +114,6 @@ static char *container_loader(const char *root, struct ud_error **err)
 	return NULL;
 }
 
-bool ud_engine_f_can_run(const char *root);
 bool ud_engine_f_can_run(const char *root)
 {
 	struct ud_error *e = NULL;
@@ -362,15 +356,15 @@ static int restore_loader(const char *root, struct ud_error **err)
 	return 0;
 }
 
-static bool patched_mode(const char *mode)
+static bool patched_mode(int mode)
 {
-	return mode && (strcmp(mode, "F3") == 0 || strcmp(mode, "F4") == 0);
+	return mode == UD_EXECMODE_F3 || mode == UD_EXECMODE_F4;
 }
 
-int ud_engine_f_setup(const char *root, const char *old, const char *mode, struct ud_error **err)
+int ud_engine_f_setup(const char *root, int old, enum ud_execmode mode, struct ud_error **err)
 {
-	bool was_f2 = old && strcmp(old, "F2") == 0;
-	if (was_f2 && (mode == NULL || strcmp(mode, "F2") != 0) && restore_loader(root, err) < 0)
+	bool was_f2 = old == UD_EXECMODE_F2;
+	if (was_f2 && mode != UD_EXECMODE_F2 && restore_loader(root, err) < 0)
 		return -1;
 	if (patched_mode(old) && !patched_mode(mode) && ud_engine_f_unpatch(root, err) < 0)
 		return -1;
@@ -379,9 +373,9 @@ int ud_engine_f_setup(const char *root, const char *old, const char *mode, struc
 	_cleanup_free_ char *ld = container_loader(root, err);
 	if (ld == NULL || links_for_here(root, err) < 0)
 		return -1;
-	int r = strcmp(mode, "F2") == 0 ? patch_loader(root, err)
-		: patched_mode(mode)	? ud_engine_f_patch(root, err)
-					: 0;
+	int r = mode == UD_EXECMODE_F2 ? patch_loader(root, err)
+		: patched_mode(mode)   ? ud_engine_f_patch(root, err)
+				       : 0;
 	/* Failed: a container that stays in a non-F mode gets its links back. */
 	if (r < 0 && !is_f(old))
 		links_for_container(root, NULL);
@@ -466,13 +460,13 @@ static char **first_argv(const struct ud_run_request *r, const char *loader, con
 	return v;
 }
 
-int ud_engine_f_run(const char *mode, const struct ud_run_request *r, int *status,
+int ud_engine_f_run(enum ud_execmode mode, const struct ud_run_request *r, int *status,
 		    struct ud_error **err)
 {
 	char *why = NULL;
 	_cleanup_free_ char *lib = ud_engine_fakechroot_lib(&why);
 	if (lib == NULL) {
-		ud_error_set(err, UD_ERR_UNSUPPORTED, "%s: %s", mode, why);
+		ud_error_set(err, UD_ERR_UNSUPPORTED, "%s: %s", ud_execmode_name(mode), why);
 		free(why);
 		return -1;
 	}
@@ -520,9 +514,9 @@ int ud_engine_f_run(const char *mode, const struct ud_run_request *r, int *statu
 	/* F1, F2: every program through the loader; F4: those not patched
 	 * (new since the setup); F3: none. */
 	_cleanup_free_ char *ldhost = xasprintf("%s%s", r->root, loader);
-	if (strcmp(mode, "F3") != 0)
+	if (mode != UD_EXECMODE_F3)
 		env_put(&env, "FAKECHROOT_ELFLOADER", ldhost);
-	if (strcmp(mode, "F2") == 0) {
+	if (mode == UD_EXECMODE_F2) {
 		env_put(&env, "LD_LIBRARY_REAL", libpath);
 		env_put(&env, "FAKECHROOT_LIBRARY_ORIG", libpath);
 	}
@@ -534,7 +528,7 @@ int ud_engine_f_run(const char *mode, const struct ud_run_request *r, int *statu
 	ud_buf_release(&map);
 	ud_buf_release(&ro);
 	_cleanup_(ud_strv_freep) char **argv =
-		first_argv(r, strcmp(mode, "F3") == 0 ? NULL : loader, exe, r->argv[0], 0);
+		first_argv(r, mode == UD_EXECMODE_F3 ? NULL : loader, exe, r->argv[0], 0);
 	for (size_t i = 1; r->argv[i]; i++)
 		ud_strv_push(&argv, xstrdup(r->argv[i]));
 	/* Without the loader in front the program itself gets argv[0]. */

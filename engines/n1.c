@@ -151,8 +151,6 @@ static void n1_child(void *ctx, int fd)
 	child(c->r, c->uid, c->gid);
 }
 
-int ud_engine_n1_run(const struct ud_run_request *r, int *status, struct ud_error **err);
-
 int ud_engine_n1_run(const struct ud_run_request *r, int *status, struct ud_error **err)
 {
 	/* The child makes the mount points and checks the working directory

@@ -9,10 +9,6 @@
 #include <string.h>
 #include <sys/wait.h>
 
-int ud_engine_proot_run(const char *mode, const struct ud_run_request *r, int *status,
-			struct ud_error **err);
-char *ud_engine_proot_path(char **why);
-
 char *ud_engine_proot_path(char **why)
 {
 	return ud_engines_tool("UDOCKER_USE_PROOT_EXECUTABLE", NULL,
@@ -21,7 +17,7 @@ char *ud_engine_proot_path(char **why)
 			       why);
 }
 
-int ud_engine_proot_run(const char *mode, const struct ud_run_request *r, int *status,
+int ud_engine_proot_run(enum ud_execmode mode, const struct ud_run_request *r, int *status,
 			struct ud_error **err)
 {
 	char *why = NULL;
@@ -47,14 +43,14 @@ int ud_engine_proot_run(const char *mode, const struct ud_run_request *r, int *s
 		/* proot cannot make a bind read-only: said at -D. */
 		if (r->binds[i].readonly)
 			ud_log(UD_LOG_VERBOSE, "%s: read-only volume %s is writable under proot",
-			       mode, r->binds[i].path);
+			       ud_execmode_name(mode), r->binds[i].path);
 		ud_strv_push(&argv, xasprintf("--bind=%s:%s", r->binds[i].host, r->binds[i].path));
 	}
 	/* Debian's proot 5.1 has no --kill-on-exit; the guest ends with us. */
 	for (size_t i = 0; r->argv[i]; i++)
 		ud_strv_push(&argv, xstrdup(r->argv[i]));
 	char **env = ud_strv_dup(r->env);
-	if (strcmp(mode, "P2") == 0)
+	if (mode == UD_EXECMODE_P2)
 		ud_strv_push(&env, xstrdup("PROOT_NO_SECCOMP=1"));
 	const char *tmp = getenv("PROOT_TMP_DIR");
 	if (tmp == NULL)

@@ -11,9 +11,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-int ud_engine_ptrace_run(const char *mode, const struct ud_run_request *r, int *status,
-			 struct ud_error **err);
-
 char *ud_engine_tracer_path(char **why)
 {
 	static const char *const names[] = {"udocker-tracer", "../libexec/udocker/udocker-tracer",
@@ -25,12 +22,12 @@ char *ud_engine_tracer_path(char **why)
 	return p;
 }
 
-char **ud_engine_tracer_argv(const char *tracer, const char *mode, const struct ud_run_request *r,
-			     int status_fd)
+char **ud_engine_tracer_argv(const char *tracer, enum ud_execmode mode,
+			     const struct ud_run_request *r, int status_fd)
 {
 	char **v = NULL;
 	ud_strv_push(&v, xstrdup(tracer));
-	if (strcmp(mode, "P2") == 0 || strcmp(mode, "R3") == 0 || getenv("PROOT_NO_SECCOMP"))
+	if (mode == UD_EXECMODE_P2 || mode == UD_EXECMODE_R3 || getenv("PROOT_NO_SECCOMP"))
 		ud_strv_push(&v, xstrdup("-2"));
 	if (r->uid == 0 && r->gid == 0)
 		ud_strv_push(&v, xstrdup("-0"));
@@ -74,7 +71,8 @@ char **ud_engine_tracer_argv(const char *tracer, const char *mode, const struct 
 }
 
 struct ptrace_ctx {
-	const char *tracer, *mode;
+	const char *tracer;
+	enum ud_execmode mode;
 	const struct ud_run_request *r;
 };
 
@@ -89,13 +87,13 @@ static void exec_tracer(void *ctx, int fd)
 	_exit(127);
 }
 
-int ud_engine_ptrace_run(const char *mode, const struct ud_run_request *r, int *status,
+int ud_engine_ptrace_run(enum ud_execmode mode, const struct ud_run_request *r, int *status,
 			 struct ud_error **err)
 {
 	char *why = NULL;
 	_cleanup_free_ char *tracer = ud_engine_tracer_path(&why);
 	if (tracer == NULL) {
-		ud_error_set(err, UD_ERR_UNSUPPORTED, "%s: %s", mode, why);
+		ud_error_set(err, UD_ERR_UNSUPPORTED, "%s: %s", ud_execmode_name(mode), why);
 		free(why);
 		return -1;
 	}

@@ -51,8 +51,6 @@ static void to_container(void *ctx, pid_t pid, int sig)
 		kill(pid, sig);
 }
 
-int ud_engine_r1_run(const char *mode, const struct ud_run_request *r, int *status,
-		     struct ud_error **err);
 char *ud_engine_r1_runtime(char **why);
 
 /* The runtime to use: UDOCKER_USE_RUNC_EXECUTABLE, else runc, else crun
@@ -78,7 +76,7 @@ static json_t *mount_entry(const char *dest, const char *type, const char *sourc
 #define TRACER_IN_CONTAINER "/.udocker/bin/udocker-tracer"
 
 /* tracer: the host path of udocker-tracer for R2/R3, else NULL. */
-static json_t *make_config(const char *mode, const struct ud_run_request *r, bool tty,
+static json_t *make_config(enum ud_execmode mode, const struct ud_run_request *r, bool tty,
 			   const char *tracer)
 {
 	json_t *args = json_array(), *env = json_array();
@@ -200,15 +198,15 @@ static void hide_cgroup2(void *ctx, int status_fd)
 	mount("none", "/sys/fs/cgroup/unified", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 }
 
-int ud_engine_r1_run(const char *mode, const struct ud_run_request *r, int *status,
+int ud_engine_r1_run(enum ud_execmode mode, const struct ud_run_request *r, int *status,
 		     struct ud_error **err)
 {
 	char *why = NULL;
 	_cleanup_free_ char *runtime = ud_engine_r1_runtime(&why);
-	bool traced = strcmp(mode, "R1") != 0;
+	bool traced = mode != UD_EXECMODE_R1;
 	_cleanup_free_ char *tracer = runtime && traced ? ud_engine_tracer_path(&why) : NULL;
 	if (runtime == NULL || (traced && tracer == NULL)) {
-		ud_error_set(err, UD_ERR_UNSUPPORTED, "%s: %s", mode, why);
+		ud_error_set(err, UD_ERR_UNSUPPORTED, "%s: %s", ud_execmode_name(mode), why);
 		free(why);
 		return -1;
 	}
@@ -228,7 +226,8 @@ int ud_engine_r1_run(const char *mode, const struct ud_run_request *r, int *stat
 	const char *tmp = getenv("UDOCKER_TMP");
 	if (tmp == NULL || *tmp == '\0')
 		tmp = getenv("TMPDIR");
-	_cleanup_free_ char *bundle = ud_mkdtemp(tmp && *tmp ? tmp : "/tmp", mode, err);
+	_cleanup_free_ char *bundle =
+		ud_mkdtemp(tmp && *tmp ? tmp : "/tmp", ud_execmode_name(mode), err);
 	if (bundle == NULL)
 		return -1;
 	const char *base = strrchr(runtime, '/');

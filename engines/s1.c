@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-int ud_engine_s1_run(const struct ud_run_request *r, int *status, struct ud_error **err);
 char *ud_engine_s1_tool(char **why);
 
 char *ud_engine_s1_tool(char **why)
