@@ -302,13 +302,22 @@ static char *read_loader_copy(const char *orig, size_t *len, struct ud_error **e
 	return fd < 0 ? NULL : ud_read_small_fd(fd, orig, 64u << 20, len, err);
 }
 
+/* The container root open (O_PATH) in *root_fd and its loader's path in
+ * *ld (caller closes and frees); -1 with *err. */
+static int open_loader(const char *root, int *root_fd, char **ld, struct ud_error **err)
+{
+	*root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*root_fd < 0)
+		return ud_error_sys(err, errno, "cannot open '%s'", root);
+	*ld = loader_in_root(*root_fd, root, err);
+	return *ld ? 0 : -1;
+}
+
 static int patch_loader(const char *root, struct ud_error **err)
 {
-	_cleanup_close_ int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root_fd < 0)
-		return ud_error_sys(err, errno, "cannot open '%s'", root);
-	_cleanup_free_ char *ld = loader_in_root(root_fd, root, err);
-	if (ld == NULL)
+	_cleanup_close_ int root_fd = -1;
+	_cleanup_free_ char *ld = NULL;
+	if (open_loader(root, &root_fd, &ld, err) < 0)
 		return -1;
 	_cleanup_free_ char *orig = cdir_file(root, "ld.so.orig");
 	size_t len = 0;
@@ -340,11 +349,9 @@ static int restore_loader(const char *root, struct ud_error **err)
 	_cleanup_free_ char *orig = cdir_file(root, "ld.so.orig");
 	if (!ud_path_exists(orig))
 		return 0;
-	_cleanup_close_ int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root_fd < 0)
-		return ud_error_sys(err, errno, "cannot open '%s'", root);
-	_cleanup_free_ char *ld = loader_in_root(root_fd, root, err);
-	if (ld == NULL)
+	_cleanup_close_ int root_fd = -1;
+	_cleanup_free_ char *ld = NULL;
+	if (open_loader(root, &root_fd, &ld, err) < 0)
 		return -1;
 	size_t len = 0, cur_len = 0;
 	mode_t mode = 0755;
