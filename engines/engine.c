@@ -6,24 +6,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-int ud_engine_n1_run(const struct ud_run_request *r, int *status, struct ud_error **err);
-int ud_engine_r1_run(const char *mode, const struct ud_run_request *r, int *status,
-		     struct ud_error **err);
-char *ud_engine_r1_runtime(char **why);
-int ud_engine_proot_run(const char *mode, const struct ud_run_request *r, int *status,
-			struct ud_error **err);
-char *ud_engine_proot_path(char **why);
-int ud_engine_f_run(const char *mode, const struct ud_run_request *r, int *status,
-		    struct ud_error **err);
-int ud_engine_f_setup(const char *root, const char *old, const char *mode, struct ud_error **err);
-char *ud_engine_fakechroot_lib(char **why);
-char *ud_engine_patchelf(char **why);
-bool ud_engine_f_can_run(const char *root);
-int ud_engine_s1_run(const struct ud_run_request *r, int *status, struct ud_error **err);
-char *ud_engine_s1_tool(char **why);
-int ud_engine_ptrace_run(const char *mode, const struct ud_run_request *r, int *status,
-			 struct ud_error **err);
-
 /* P1/P2: an external proot when UDOCKER_USE_PROOT_EXECUTABLE names one. */
 static bool external_proot(void)
 {
@@ -31,10 +13,133 @@ static bool external_proot(void)
 	return e && *e && strcmp(e, "UDOCKER") != 0;
 }
 
-const char *const ud_engine_modes[] = {"N1", "R1", "R2", "R3", "P1", "P2",
-				       "F1", "F2", "F3", "F4", NULL};
-const char *const ud_engine_all_modes[] = {"N1", "R1", "R2", "R3", "P1", "P2",
-					   "F1", "F2", "F3", "F4", "S1", NULL};
+static bool n1_available(enum ud_execmode m, const struct ud_host_probe *p, char **why)
+{
+	(void)m;
+	if (!p->userns && why)
+		*why = xasprintf("N1 needs unprivileged user namespaces: %s", p->userns_why);
+	return p->userns;
+}
+
+static int n1_run(enum ud_execmode m, const struct ud_run_request *r, int *status,
+		  struct ud_error **err)
+{
+	(void)m;
+	return ud_engine_n1_run(r, status, err);
+}
+
+static bool p_available(enum ud_execmode m, const struct ud_host_probe *p, char **why)
+{
+	if (external_proot()) {
+		char *path = ud_engine_proot_path(why);
+		free(path);
+		return path != NULL;
+	}
+	char *t = ud_engine_tracer_path(why);
+	free(t);
+	if (t == NULL)
+		return false;
+	bool ok = p->ptrace && (p->seccomp || m == UD_EXECMODE_P2);
+	if (!ok && why)
+		*why = p->ptrace ? xstrdup("P1 needs seccomp filters, which this kernel lacks (P2 "
+					   "does without)")
+				 : xasprintf("%s needs ptrace: %s", ud_execmode_name(m),
+					     p->ptrace_why);
+	return ok;
+}
+
+static int p_run(enum ud_execmode m, const struct ud_run_request *r, int *status,
+		 struct ud_error **err)
+{
+	return external_proot() ? ud_engine_proot_run(m, r, status, err)
+				: ud_engine_ptrace_run(m, r, status, err);
+}
+
+static bool f_available(enum ud_execmode m, const struct ud_host_probe *p, char **why)
+{
+	(void)p;
+#if defined(__x86_64__)
+	char *lib = ud_engine_fakechroot_lib(why);
+	free(lib);
+	if (lib == NULL || m < UD_EXECMODE_F3)
+		return lib != NULL;
+	char *pe = ud_engine_patchelf(why);
+	free(pe);
+	return pe != NULL;
+#else
+	(void)m;
+	if (why)
+		*why = xstrdup("the F modes support x86_64 only in this version");
+	return false;
+#endif
+}
+
+static bool r_available(enum ud_execmode m, const struct ud_host_probe *p, char **why)
+{
+	(void)p;
+	char *rt = ud_engine_r1_runtime(why);
+	char *t = rt && m != UD_EXECMODE_R1 ? ud_engine_tracer_path(why) : NULL;
+	bool ok = rt && (m == UD_EXECMODE_R1 || t);
+	free(rt);
+	free(t);
+	return ok;
+}
+
+static bool s_available(enum ud_execmode m, const struct ud_host_probe *p, char **why)
+{
+	(void)m;
+	(void)p;
+	char *t = ud_engine_s1_tool(why);
+	free(t);
+	return t != NULL;
+}
+
+static int s_run(enum ud_execmode m, const struct ud_run_request *r, int *status,
+		 struct ud_error **err)
+{
+	(void)m;
+	return ud_engine_s1_run(r, status, err);
+}
+
+/* The engines: each with its modes (first..last of the enum), whether
+ * this host can run them (needs_probe: from the host probe), the setup a
+ * container needs entering or leaving them, and the run. */
+static const struct ud_engine {
+	enum ud_execmode first, last;
+	bool needs_probe;
+	bool (*available)(enum ud_execmode m, const struct ud_host_probe *p, char **why);
+	int (*setup)(const char *root, int old, enum ud_execmode m, struct ud_error **err);
+	int (*run)(enum ud_execmode m, const struct ud_run_request *r, int *status,
+		   struct ud_error **err);
+} engines[] = {
+	{UD_EXECMODE_N1, UD_EXECMODE_N1, true, n1_available, NULL, n1_run},
+	{UD_EXECMODE_P1, UD_EXECMODE_P2, true, p_available, NULL, p_run},
+	{UD_EXECMODE_F1, UD_EXECMODE_F4, false, f_available, ud_engine_f_setup, ud_engine_f_run},
+	{UD_EXECMODE_R1, UD_EXECMODE_R3, false, r_available, NULL, ud_engine_r1_run},
+	{UD_EXECMODE_S1, UD_EXECMODE_S1, false, s_available, NULL, s_run},
+};
+
+static const struct ud_engine *engine_of(int m)
+{
+	for (size_t i = 0; m >= 0 && i < UD_ARRAY_SIZE(engines); i++)
+		if ((int)engines[i].first <= m && m <= (int)engines[i].last)
+			return &engines[i];
+	return NULL;
+}
+
+static bool mode_available(enum ud_execmode m, char **why)
+{
+	const struct ud_engine *e = engine_of(m);
+	struct ud_host_probe p = {0};
+	if (e->needs_probe)
+		ud_engines_probe_host(&p);
+	bool ok = e->available(m, &p, why);
+	if (e->needs_probe)
+		ud_host_probe_release(&p);
+	return ok;
+}
+
+const char *const ud_engine_all_modes[] = {UD_EXECMODES(UD_EXECMODE_STRING) NULL};
 
 /* Fastest first: N1 is a plain process in namespaces; F1 a plain process
  * with a preload library (for a dynamically linked glibc container); P1
@@ -43,133 +148,59 @@ const char *const ud_engine_all_modes[] = {"N1", "R1", "R2", "R3", "P1", "P2",
 char *ud_engine_pick(const char *root, char **why)
 {
 	char *n1_why = NULL, *p1_why = NULL;
-	char *pick = NULL;
-	if (ud_engine_available("N1", &n1_why))
-		pick = xstrdup("N1");
-	else if (root && ud_engine_available("F1", NULL) && ud_engine_f_can_run(root))
-		pick = xstrdup("F1");
-	else if (ud_engine_available("P1", &p1_why))
-		pick = xstrdup("P1");
-	else if (ud_engine_available("P2", NULL))
-		pick = xstrdup("P2");
-	if (pick == NULL && why)
+	enum ud_execmode pick = UD_EXECMODE_COUNT;
+	if (mode_available(UD_EXECMODE_N1, &n1_why))
+		pick = UD_EXECMODE_N1;
+	else if (root && mode_available(UD_EXECMODE_F1, NULL) && ud_engine_f_can_run(root))
+		pick = UD_EXECMODE_F1;
+	else if (mode_available(UD_EXECMODE_P1, &p1_why))
+		pick = UD_EXECMODE_P1;
+	else if (mode_available(UD_EXECMODE_P2, NULL))
+		pick = UD_EXECMODE_P2;
+	if (pick == UD_EXECMODE_COUNT && why)
 		*why = xasprintf("N1: %s; P1: %s", n1_why, p1_why);
 	free(n1_why);
 	free(p1_why);
-	return pick;
+	return pick == UD_EXECMODE_COUNT ? NULL : xstrdup(ud_execmode_name(pick));
+}
+
+static int not_built(const char *mode, struct ud_error **err)
+{
+	return ud_error_set(err, UD_ERR_UNSUPPORTED,
+			    "execution mode %s is not built in this version (available: N1, R1, "
+			    "R2, R3, P1, P2, F1-F4, S1)",
+			    mode);
 }
 
 bool ud_engine_available(const char *mode, char **why)
 {
-	if (strcmp(mode, "N1") == 0) {
-		struct ud_host_probe p;
-		ud_engines_probe_host(&p);
-		bool ok = p.userns;
-		if (!ok && why)
-			*why = xasprintf("N1 needs unprivileged user namespaces: %s", p.userns_why);
-		ud_host_probe_release(&p);
-		return ok;
-	}
-	if (strcmp(mode, "R1") == 0) {
-		char *rt = ud_engine_r1_runtime(why);
-		free(rt);
-		return rt != NULL;
-	}
-	if (strcmp(mode, "P1") == 0 || strcmp(mode, "P2") == 0) {
-		if (!external_proot()) {
-			char *t = ud_engine_tracer_path(why);
-			free(t);
-			if (t == NULL)
-				return false;
-			struct ud_host_probe p;
-			ud_engines_probe_host(&p);
-			bool ok = p.ptrace && (p.seccomp || strcmp(mode, "P2") == 0);
-			if (!ok && why)
-				*why = p.ptrace ? xstrdup("P1 needs seccomp filters, which this "
-							  "kernel lacks (P2 does without)")
-						: xasprintf("%s needs ptrace: %s", mode,
-							    p.ptrace_why);
-			ud_host_probe_release(&p);
-			return ok;
-		}
-		char *p = ud_engine_proot_path(why);
-		free(p);
-		return p != NULL;
-	}
-	if (mode[0] == 'F' && mode[1] >= '1' && mode[1] <= '4' && mode[2] == '\0') {
-#if defined(__x86_64__)
-		char *lib = ud_engine_fakechroot_lib(why);
-		free(lib);
-		if (lib == NULL || mode[1] < '3')
-			return lib != NULL;
-		char *pe = ud_engine_patchelf(why);
-		free(pe);
-		return pe != NULL;
-#else
+	int m = ud_execmode_parse(mode);
+	const struct ud_engine *e = engine_of(m);
+	if (e == NULL) {
 		if (why)
-			*why = xstrdup("the F modes support x86_64 only in this version");
+			*why = xasprintf(
+				"execution mode %s is not built in this version (available: "
+				"N1, R1, R2, R3, P1, P2, F1-F4, S1)",
+				mode);
 		return false;
-#endif
 	}
-	if (strcmp(mode, "S1") == 0) {
-		char *t = ud_engine_s1_tool(why);
-		free(t);
-		return t != NULL;
-	}
-	if (strcmp(mode, "R2") == 0 || strcmp(mode, "R3") == 0) {
-		char *rt = ud_engine_r1_runtime(why);
-		char *t = rt ? ud_engine_tracer_path(why) : NULL;
-		free(rt);
-		free(t);
-		return t != NULL;
-	}
-	if (why)
-		*why = xasprintf("execution mode %s is not built in this version (available: N1, "
-				 "R1, R2, R3, P1, P2, F1-F4, S1)",
-				 mode);
-	return false;
+	struct ud_host_probe p = {0};
+	if (e->needs_probe)
+		ud_engines_probe_host(&p);
+	bool ok = e->available((enum ud_execmode)m, &p, why);
+	if (e->needs_probe)
+		ud_host_probe_release(&p);
+	return ok;
 }
 
 int ud_engine_run(const char *mode, const struct ud_run_request *req, int *status,
 		  struct ud_error **err)
 {
-	if (mode == NULL || strcmp(mode, "N1") == 0)
-		return ud_engine_n1_run(req, status, err);
-	if (strcmp(mode, "R1") == 0 || strcmp(mode, "R2") == 0 || strcmp(mode, "R3") == 0)
-		return ud_engine_r1_run(mode, req, status, err);
-	if (mode[0] == 'F' && mode[1] >= '1' && mode[1] <= '4' && mode[2] == '\0')
-		return ud_engine_f_run(mode, req, status, err);
-	if (strcmp(mode, "S1") == 0)
-		return ud_engine_s1_run(req, status, err);
-	if (strcmp(mode, "P1") == 0 || strcmp(mode, "P2") == 0)
-		return external_proot() ? ud_engine_proot_run(mode, req, status, err)
-					: ud_engine_ptrace_run(mode, req, status, err);
-	return ud_error_set(
-		err, UD_ERR_UNSUPPORTED,
-		"execution mode %s is not built in this version (available: N1, R1, R2, "
-		"R3, P1, P2, F1-F4, S1)",
-		mode);
-}
-
-bool ud_engine_command_in_root(const char *root, char **env, const char *cmd)
-{
-	if (strchr(cmd, '/')) {
-		_cleanup_free_ char *p = ud_path_join(root, cmd);
-		return ud_path_exists(p);
-	}
-	const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	for (size_t i = 0; env && env[i]; i++)
-		if (ud_str_has_prefix(env[i], "PATH="))
-			path = env[i] + 5;
-	_cleanup_free_ char *copy = xstrdup(path);
-	char *save = NULL;
-	for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		_cleanup_free_ char *dir = ud_path_join(root, d);
-		_cleanup_free_ char *p = ud_path_join(dir, cmd);
-		if (ud_path_exists(p))
-			return true;
-	}
-	return false;
+	int m = ud_execmode_parse(mode ? mode : "N1");
+	const struct ud_engine *e = engine_of(m);
+	if (e == NULL)
+		return not_built(mode, err);
+	return e->run((enum ud_execmode)m, req, status, err);
 }
 
 int ud_engine_make_mountpoint(int root_fd, const char *path, bool is_dir, const char *records,
@@ -215,10 +246,15 @@ int ud_engine_make_mountpoint(int root_fd, const char *path, bool is_dir, const 
 
 int ud_engine_setup(const char *root, const char *old, const char *mode, struct ud_error **err)
 {
-	bool f_old = old && old[0] == 'F', f_new = mode && mode[0] == 'F';
-	if (!f_old && !f_new)
-		return 0;
-	return ud_engine_f_setup(root, old, mode, err);
+	int o = ud_execmode_parse(old ? old : "N1"), m = ud_execmode_parse(mode ? mode : "N1");
+	const struct ud_engine *from = engine_of(o), *to = engine_of(m);
+	if (to == NULL)
+		return not_built(mode, err);
+	/* Leaving an engine undoes its setup: its own setup function runs
+	 * with the new mode (outside its range) to do that. */
+	if (from && from != to && from->setup && from->setup(root, o, (enum ud_execmode)m, err) < 0)
+		return -1;
+	return to->setup ? to->setup(root, from ? o : -1, (enum ud_execmode)m, err) : 0;
 }
 
 int ud_engine_setup_lock(const char *root, struct ud_lock *lock, struct ud_error **err)
@@ -230,21 +266,4 @@ int ud_engine_setup_lock(const char *root, struct ud_lock *lock, struct ud_error
 	_cleanup_free_ char *path = ud_path_join(copy, ".setup.lock");
 	return ud_lock_acquire(lock, path, "setting a container up", ud_lock_default_timeout_ms(),
 			       err);
-}
-
-int ud_engine_make_mountpoints(const struct ud_run_request *r, struct ud_error **err)
-{
-	_cleanup_close_ int root_fd = open(r->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root_fd < 0)
-		return ud_error_sys(err, errno, "cannot open the container root '%s'", r->root);
-	for (size_t i = 0; i < r->n_binds; i++) {
-		struct stat st;
-		if (stat(r->binds[i].host, &st) < 0)
-			return ud_error_set(err, UD_ERR_USAGE, "invalid host volume path: %s",
-					    r->binds[i].host);
-		if (ud_engine_make_mountpoint(root_fd, r->binds[i].path, S_ISDIR(st.st_mode),
-					      r->mountpoints, NULL, err) < 0)
-			return -1;
-	}
-	return 0;
 }

@@ -3,6 +3,7 @@
 #define UD_ENGINES_H
 
 #include "common/common.h"
+#include "spec/execmode.h"
 
 struct ud_host_probe {
 	bool userns;	  /* an unprivileged user namespace can be created */
@@ -87,14 +88,8 @@ bool ud_engine_f_can_run(const char *root);
  * F modes' fixes when it moved): .setup.lock beside ROOT. */
 int ud_engine_setup_lock(const char *root, struct ud_lock *lock, struct ud_error **err);
 
-/* Modes this build can run; and whether `mode` is one. */
-extern const char *const ud_engine_modes[];
+/* Whether this host can run `mode` ("N1"); why not in *why. */
 bool ud_engine_available(const char *mode, char **why);
-
-/* For engines that start an external runtime: is cmd in the container
- * (a path in root, or a name found in the PATH of env)? Lets them report
- * "command not found" (exit 2) themselves before the runtime runs. */
-bool ud_engine_command_in_root(const char *root, char **env, const char *cmd);
 
 /* Creates the mount point of a volume at `path` in the container root
  * open at root_fd (a directory, or an empty file), resolved in the root
@@ -105,10 +100,31 @@ bool ud_engine_command_in_root(const char *root, char **env, const char *cmd);
 int ud_engine_make_mountpoint(int root_fd, const char *path, bool is_dir, const char *records,
 			      int *fd_out, struct ud_error **err);
 
-/* Creates the mount point of every volume of r in its root, as N1 does
- * (ud_engine_make_mountpoint); "invalid host volume path" when one is
- * missing. */
-int ud_engine_make_mountpoints(const struct ud_run_request *r, struct ud_error **err);
+/* ---- prepare.c: what every mode checks and makes before it runs */
+
+enum ud_prepare_what {
+	UD_PREPARE_MOUNTPOINTS = 1 << 0, /* make each volume's mount point */
+	UD_PREPARE_WORKDIR = 1 << 1,	 /* the working directory is a directory */
+	UD_PREPARE_COMMAND = 1 << 2,	 /* argv[0] is found (PATH of r->env) */
+};
+
+/* Checks that every volume's host path exists ("invalid host volume
+ * path"), then what `what` asks, in this order: mount points
+ * (ud_engine_make_mountpoint, recorded in r->mountpoints), the working
+ * directory ("invalid working directory"), the command ("command not
+ * found"; its container path in *exe when exe is not NULL, caller frees).
+ * Container paths in a volume are looked at on the host, others resolved
+ * in the root. -1 with *err (UD_ERR_USAGE: the caller exits 2). */
+int ud_engine_prepare(const struct ud_run_request *r, unsigned what, char **exe,
+		      struct ud_error **err);
+/* Where the container path guest is on the host: under the volume whose
+ * path is guest or its longest parent directory (/data2 is not in a /data
+ * volume), else under the root (links not followed); allocated. */
+char *ud_engine_host_path(const struct ud_run_request *r, const char *guest);
+/* The container path of the command name: name itself when it has a '/',
+ * else the first executable regular file in the PATH of r->env; NULL when
+ * none. Allocated. */
+char *ud_engine_find_command(const struct ud_run_request *r, const char *name);
 
 /* The tracer program (tracer/) of P1/P2 and R2/R3: its path beside this
  * binary (NULL with *why when missing), and its command line for a request
@@ -116,7 +132,77 @@ int ud_engine_make_mountpoints(const struct ud_run_request *r, struct ud_error *
  * root (inside an R container) and gets no binds. status_fd < 0: the
  * tracer reports its checks on standard error. */
 char *ud_engine_tracer_path(char **why);
-char **ud_engine_tracer_argv(const char *tracer, const char *mode, const struct ud_run_request *r,
-			     int status_fd);
+char **ud_engine_tracer_argv(const char *tracer, enum ud_execmode mode,
+			     const struct ud_run_request *r, int status_fd);
+
+/* ---- each engine's entry points, in the table of engines/engine.c */
+
+int ud_engine_n1_run(const struct ud_run_request *r, int *status, struct ud_error **err);
+int ud_engine_ptrace_run(enum ud_execmode mode, const struct ud_run_request *r, int *status,
+			 struct ud_error **err);
+int ud_engine_proot_run(enum ud_execmode mode, const struct ud_run_request *r, int *status,
+			struct ud_error **err);
+char *ud_engine_proot_path(char **why);
+/* F1-F4; setup from mode old (-1: none) to mode, which may be outside
+ * F1-F4 (leaving them: undone). */
+int ud_engine_f_run(enum ud_execmode mode, const struct ud_run_request *r, int *status,
+		    struct ud_error **err);
+int ud_engine_f_setup(const char *root, int old, enum ud_execmode mode, struct ud_error **err);
+char *ud_engine_fakechroot_lib(char **why);
+char *ud_engine_patchelf(char **why);
+/* F3/F4 (fpatch.c): the container's programs patched for where it is now,
+ * and back. */
+int ud_engine_f_patch(const char *root, struct ud_error **err);
+int ud_engine_f_unpatch(const char *root, struct ud_error **err);
+int ud_engine_r1_run(enum ud_execmode mode, const struct ud_run_request *r, int *status,
+		     struct ud_error **err);
+char *ud_engine_r1_runtime(char **why);
+int ud_engine_s1_run(const struct ud_run_request *r, int *status, struct ud_error **err);
+char *ud_engine_s1_tool(char **why);
+
+/* ---- spawn.c: how every engine starts what it runs */
+
+/* The signals udocker passes on to the container (a batch system's
+ * walltime SIGTERM included). */
+#define UD_SPAWN_N_FORWARDED 6
+extern const int ud_spawn_forwarded[UD_SPAWN_N_FORWARDED];
+
+struct ud_spawn {
+	const char *path; /* the program to execve */
+	char **argv, **env;
+	const char *dir; /* chdir to it in the child first, or NULL */
+	/* Run in the child after the signals are reset, before the exec;
+	 * reports failures on status_fd (close-on-exec) and _exits; it may exec
+	 * the command itself (N1, after entering the container). */
+	void (*child_setup)(void *ctx, int status_fd);
+	void *ctx;
+	/* The program passes signals on itself (the tracer): it alone gets
+	 * them, and ends its own processes. */
+	bool relay;
+	/* Passes signal sig on instead of udocker (the R runtimes: to the
+	 * container's processes through the runtime's state); called outside
+	 * any signal handler. */
+	void (*on_signal)(void *ctx, pid_t pid, int sig);
+};
+
+/* Starts s and waits for it. In the child every signal disposition is the
+ * default and none is blocked. Away from the terminal's foreground the
+ * child leads a process group of its own: the signals of
+ * ud_spawn_forwarded that udocker gets go to that group (or to the child
+ * alone with relay, or to on_signal), and what is left in it when the child
+ * ends is killed. On the terminal's foreground it stays in udocker's group
+ * (the terminal signals it directly; others go to the child). *status is
+ * the exit status, 128+N for death by signal N. -1 with *err when the
+ * child reported a failure on its status pipe before its exec (the caller
+ * exits 2). */
+int ud_spawn_run(const struct ud_spawn *s, int *status, struct ud_error **err);
+/* Is standard input a terminal whose foreground process group is ours? */
+bool ud_spawn_on_foreground_tty(void);
+/* Every signal disposition to the default, the signal mask empty. */
+void ud_spawn_reset_signals(void);
+/* Runs path with argv (stdin and stderr /dev/null) and returns its
+ * standard output (at most max bytes, allocated); NULL when it cannot run
+ * or exits with a status other than 0. */
+char *ud_spawn_capture(const char *path, char *const argv[], size_t max);
 
 #endif

@@ -17,12 +17,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-int ud_engine_f_run(const char *mode, const struct ud_run_request *r, int *status,
-		    struct ud_error **err);
-int ud_engine_f_setup(const char *root, const char *old, const char *mode, struct ud_error **err);
 char *ud_engine_fakechroot_lib(char **why);
-int ud_engine_f_patch(const char *root, struct ud_error **err);
-int ud_engine_f_unpatch(const char *root, struct ud_error **err);
 
 char *ud_engine_fakechroot_lib(char **why)
 {
@@ -35,9 +30,9 @@ char *ud_engine_fakechroot_lib(char **why)
 	return p;
 }
 
-static bool is_f(const char *mode)
+static bool is_f(int mode)
 {
-	return mode && mode[0] == 'F';
+	return mode >= UD_EXECMODE_F1 && mode <= UD_EXECMODE_F4;
 }
 
 /* ------------------------------------------------------ the container */
@@ -139,7 +134,6 @@ static char *container_loader(const char *root, struct ud_error **err)
 	return NULL;
 }
 
-bool ud_engine_f_can_run(const char *root);
 bool ud_engine_f_can_run(const char *root)
 {
 	struct ud_error *e = NULL;
@@ -328,13 +322,22 @@ static char *read_loader_copy(const char *orig, size_t *len, struct ud_error **e
 	return fd < 0 ? NULL : ud_read_small_fd(fd, orig, 64u << 20, len, err);
 }
 
+/* The container root open (O_PATH) in *root_fd and its loader's path in
+ * *ld (caller closes and frees); -1 with *err. */
+static int open_loader(const char *root, int *root_fd, char **ld, struct ud_error **err)
+{
+	*root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*root_fd < 0)
+		return ud_error_sys(err, errno, "cannot open '%s'", root);
+	*ld = loader_in_root(*root_fd, root, err);
+	return *ld ? 0 : -1;
+}
+
 static int patch_loader(const char *root, struct ud_error **err)
 {
-	_cleanup_close_ int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root_fd < 0)
-		return ud_error_sys(err, errno, "cannot open '%s'", root);
-	_cleanup_free_ char *ld = loader_in_root(root_fd, root, err);
-	if (ld == NULL)
+	_cleanup_close_ int root_fd = -1;
+	_cleanup_free_ char *ld = NULL;
+	if (open_loader(root, &root_fd, &ld, err) < 0)
 		return -1;
 	_cleanup_free_ char *orig = cdir_file(root, "ld.so.orig");
 	size_t len = 0;
@@ -366,11 +369,9 @@ static int restore_loader(const char *root, struct ud_error **err)
 	_cleanup_free_ char *orig = cdir_file(root, "ld.so.orig");
 	if (!ud_path_exists(orig))
 		return 0;
-	_cleanup_close_ int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root_fd < 0)
-		return ud_error_sys(err, errno, "cannot open '%s'", root);
-	_cleanup_free_ char *ld = loader_in_root(root_fd, root, err);
-	if (ld == NULL)
+	_cleanup_close_ int root_fd = -1;
+	_cleanup_free_ char *ld = NULL;
+	if (open_loader(root, &root_fd, &ld, err) < 0)
 		return -1;
 	size_t len = 0, cur_len = 0;
 	mode_t mode = 0755;
@@ -382,15 +383,15 @@ static int restore_loader(const char *root, struct ud_error **err)
 	return 0;
 }
 
-static bool patched_mode(const char *mode)
+static bool patched_mode(int mode)
 {
-	return mode && (strcmp(mode, "F3") == 0 || strcmp(mode, "F4") == 0);
+	return mode == UD_EXECMODE_F3 || mode == UD_EXECMODE_F4;
 }
 
-int ud_engine_f_setup(const char *root, const char *old, const char *mode, struct ud_error **err)
+int ud_engine_f_setup(const char *root, int old, enum ud_execmode mode, struct ud_error **err)
 {
-	bool was_f2 = old && strcmp(old, "F2") == 0;
-	if (was_f2 && (mode == NULL || strcmp(mode, "F2") != 0) && restore_loader(root, err) < 0)
+	bool was_f2 = old == UD_EXECMODE_F2;
+	if (was_f2 && mode != UD_EXECMODE_F2 && restore_loader(root, err) < 0)
 		return -1;
 	if (patched_mode(old) && !patched_mode(mode) && ud_engine_f_unpatch(root, err) < 0)
 		return -1;
@@ -399,9 +400,9 @@ int ud_engine_f_setup(const char *root, const char *old, const char *mode, struc
 	_cleanup_free_ char *ld = container_loader(root, err);
 	if (ld == NULL || links_for_here(root, err) < 0)
 		return -1;
-	int r = strcmp(mode, "F2") == 0 ? patch_loader(root, err)
-		: patched_mode(mode)	? ud_engine_f_patch(root, err)
-					: 0;
+	int r = mode == UD_EXECMODE_F2 ? patch_loader(root, err)
+		: patched_mode(mode)   ? ud_engine_f_patch(root, err)
+				       : 0;
 	/* Failed: a container that stays in a non-F mode gets its links back. */
 	if (r < 0 && !is_f(old))
 		links_for_container(root, NULL);
@@ -443,48 +444,13 @@ static char *library_path(const char *root)
 }
 
 /* Host path of a guest path: through the binds, else under root. */
-static char *host_of(const struct ud_run_request *r, const char *guest)
-{
-	const struct ud_bind *best = NULL;
-	for (size_t i = 0; i < r->n_binds; i++) {
-		size_t n = strlen(r->binds[i].path);
-		if (strncmp(guest, r->binds[i].path, n) == 0 &&
-		    (guest[n] == '\0' || guest[n] == '/') &&
-		    (best == NULL || n > strlen(best->path)))
-			best = &r->binds[i];
-	}
-	if (best)
-		return xasprintf("%s%s", best->host, guest + strlen(best->path));
-	return xasprintf("%s%s", r->root, guest);
-}
-
-static char *find_command(const struct ud_run_request *r, const char *name)
-{
-	if (strchr(name, '/'))
-		return xstrdup(name);
-	const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	for (size_t i = 0; r->env && r->env[i]; i++)
-		if (ud_str_has_prefix(r->env[i], "PATH="))
-			path = r->env[i] + 5;
-	_cleanup_free_ char *copy = xstrdup(path);
-	char *save = NULL;
-	for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		_cleanup_free_ char *g = ud_path_join(d, name);
-		_cleanup_free_ char *h = host_of(r, g);
-		struct stat st;
-		if (stat(h, &st) == 0 && S_ISREG(st.st_mode) && access(h, X_OK) == 0)
-			return steal_pointer(&g);
-	}
-	return NULL;
-}
-
 /* argv for the first program: dynamic ELF through the loader (F1/F2),
  * a #! script through its interpreter. */
 static char **first_argv(const struct ud_run_request *r, const char *loader, const char *guest,
 			 const char *argv0, int depth)
 {
 	char **v = NULL;
-	_cleanup_free_ char *host = host_of(r, guest);
+	_cleanup_free_ char *host = ud_engine_host_path(r, guest);
 	char head[256] = {0};
 	/* As the kernel: a few #! levels, then the program runs as it is
 	 * (and fails with ELOOP). */
@@ -521,13 +487,13 @@ static char **first_argv(const struct ud_run_request *r, const char *loader, con
 	return v;
 }
 
-int ud_engine_f_run(const char *mode, const struct ud_run_request *r, int *status,
+int ud_engine_f_run(enum ud_execmode mode, const struct ud_run_request *r, int *status,
 		    struct ud_error **err)
 {
 	char *why = NULL;
 	_cleanup_free_ char *lib = ud_engine_fakechroot_lib(&why);
 	if (lib == NULL) {
-		ud_error_set(err, UD_ERR_UNSUPPORTED, "%s: %s", mode, why);
+		ud_error_set(err, UD_ERR_UNSUPPORTED, "%s: %s", ud_execmode_name(mode), why);
 		free(why);
 		return -1;
 	}
@@ -543,14 +509,11 @@ int ud_engine_f_run(const char *mode, const struct ud_run_request *r, int *statu
 		    (patched_mode(mode) && ud_engine_f_patch(r->root, err) < 0))
 			return -1;
 	}
-	_cleanup_free_ char *wd = host_of(r, r->workdir ? r->workdir : "/");
-	if (!ud_is_dir(wd))
-		return ud_error_set(err, UD_ERR_USAGE, "invalid working directory: %s", r->workdir);
-	if (ud_engine_make_mountpoints(r, err) < 0)
+	_cleanup_free_ char *exe = NULL;
+	if (ud_engine_prepare(r, UD_PREPARE_MOUNTPOINTS | UD_PREPARE_WORKDIR | UD_PREPARE_COMMAND,
+			      &exe, err) < 0)
 		return -1;
-	_cleanup_free_ char *exe = find_command(r, r->argv[0]);
-	if (exe == NULL)
-		return ud_error_set(err, UD_ERR_USAGE, "command not found: %s", r->argv[0]);
+	_cleanup_free_ char *wd = ud_engine_host_path(r, r->workdir ? r->workdir : "/");
 	/* The environment of the F modes (reference §5.4). */
 	_cleanup_(ud_strv_freep) char **env = ud_strv_dup(r->env);
 	_cleanup_free_ char *libpath = library_path(r->root);
@@ -578,9 +541,9 @@ int ud_engine_f_run(const char *mode, const struct ud_run_request *r, int *statu
 	/* F1, F2: every program through the loader; F4: those not patched
 	 * (new since the setup); F3: none. */
 	_cleanup_free_ char *ldhost = xasprintf("%s%s", r->root, loader);
-	if (strcmp(mode, "F3") != 0)
+	if (mode != UD_EXECMODE_F3)
 		env_put(&env, "FAKECHROOT_ELFLOADER", ldhost);
-	if (strcmp(mode, "F2") == 0) {
+	if (mode == UD_EXECMODE_F2) {
 		env_put(&env, "LD_LIBRARY_REAL", libpath);
 		env_put(&env, "FAKECHROOT_LIBRARY_ORIG", libpath);
 	}
@@ -592,7 +555,7 @@ int ud_engine_f_run(const char *mode, const struct ud_run_request *r, int *statu
 	ud_buf_release(&map);
 	ud_buf_release(&ro);
 	_cleanup_(ud_strv_freep) char **argv =
-		first_argv(r, strcmp(mode, "F3") == 0 ? NULL : loader, exe, r->argv[0], 0);
+		first_argv(r, mode == UD_EXECMODE_F3 ? NULL : loader, exe, r->argv[0], 0);
 	for (size_t i = 1; r->argv[i]; i++)
 		ud_strv_push(&argv, xstrdup(r->argv[i]));
 	/* Without the loader in front the program itself gets argv[0]. */
@@ -606,20 +569,6 @@ int ud_engine_f_run(const char *mode, const struct ud_run_request *r, int *statu
 		free(argv[0]);
 		argv[0] = xstrdup(r->argv[0]);
 	}
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0)
-		return ud_error_sys(err, errno, "fork");
-	if (pid == 0) {
-		if (chdir(wd) < 0)
-			_exit(126);
-		execve(prog, argv, env);
-		fprintf(stderr, "Error: cannot execute %s: %s\n", prog, strerror(errno));
-		_exit(127);
-	}
-	int ws = 0;
-	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-		;
-	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-	return 0;
+	struct ud_spawn s = {.path = prog, .argv = argv, .env = env, .dir = wd};
+	return ud_spawn_run(&s, status, err);
 }

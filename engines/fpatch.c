@@ -15,8 +15,6 @@
 #include <sys/wait.h>
 #include <time.h>
 
-int ud_engine_f_patch(const char *root, struct ud_error **err);
-int ud_engine_f_unpatch(const char *root, struct ud_error **err);
 char *ud_engine_patchelf(char **why);
 
 char *ud_engine_patchelf(char **why)

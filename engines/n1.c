@@ -138,55 +138,30 @@ child(const struct ud_run_request *r, uid_t outer_uid, gid_t outer_gid)
 	die("cannot execute %s: %s", r->argv[0], strerror(errno));
 }
 
-static pid_t running_child;
+struct n1_ctx {
+	const struct ud_run_request *r;
+	uid_t uid;
+	gid_t gid;
+};
 
-static void forward(int sig)
+static void n1_child(void *ctx, int fd)
 {
-	if (running_child > 0)
-		kill(running_child, sig);
+	const struct n1_ctx *c = ctx;
+	status_fd = fd;
+	child(c->r, c->uid, c->gid);
 }
-
-int ud_engine_n1_run(const struct ud_run_request *r, int *status, struct ud_error **err);
 
 int ud_engine_n1_run(const struct ud_run_request *r, int *status, struct ud_error **err)
 {
-	int fds[2];
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return ud_error_sys(err, errno, "pipe");
-	uid_t uid = getuid();
-	gid_t gid = getgid();
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0)
-		return ud_error_sys(err, errno, "fork");
-	if (pid == 0) {
-		close(fds[0]);
-		status_fd = fds[1];
-		signal(SIGPIPE, SIG_DFL);
-		child(r, uid, gid);
-	}
-	close(fds[1]);
-	running_child = pid;
-	struct sigaction sa = {.sa_handler = forward}, old[3];
-	int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
-	for (int i = 0; i < 3; i++)
-		sigaction(sigs[i], &sa, &old[i]);
-	char msg[1024];
-	ssize_t n;
-	do
-		n = read(fds[0], msg, sizeof(msg) - 1);
-	while (n < 0 && errno == EINTR);
-	close(fds[0]);
-	int ws = 0;
-	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-		;
-	running_child = 0;
-	for (int i = 0; i < 3; i++)
-		sigaction(sigs[i], &old[i], NULL);
-	if (n > 0) {
-		msg[n] = '\0';
-		return ud_error_set(err, UD_ERR_USAGE, "%s", msg);
-	}
-	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-	return 0;
+	/* The child makes the mount points and checks the working directory
+	 * where it counts, inside its mounts (and the command again). */
+	if (ud_engine_prepare(r, UD_PREPARE_COMMAND, NULL, err) < 0)
+		return -1;
+	struct n1_ctx c = {.r = r, .uid = getuid(), .gid = getgid()};
+	struct ud_spawn s = {.path = r->argv[0],
+			     .argv = r->argv,
+			     .env = r->env,
+			     .child_setup = n1_child,
+			     .ctx = &c};
+	return ud_spawn_run(&s, status, err);
 }

@@ -18,9 +18,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-int ud_engine_nvidia_setup(const char *root, bool force, struct ud_error **err);
-bool ud_engine_nvidia_mode(const char *root);
-
 static const char *const lib_prefixes[] = {"libOpenCL.",
 					   "libcuda.",
 					   "libnvcuvid.",

@@ -9,10 +9,6 @@
 #include <string.h>
 #include <sys/wait.h>
 
-int ud_engine_proot_run(const char *mode, const struct ud_run_request *r, int *status,
-			struct ud_error **err);
-char *ud_engine_proot_path(char **why);
-
 char *ud_engine_proot_path(char **why)
 {
 	return ud_engines_tool("UDOCKER_USE_PROOT_EXECUTABLE", NULL,
@@ -21,7 +17,7 @@ char *ud_engine_proot_path(char **why)
 			       why);
 }
 
-int ud_engine_proot_run(const char *mode, const struct ud_run_request *r, int *status,
+int ud_engine_proot_run(enum ud_execmode mode, const struct ud_run_request *r, int *status,
 			struct ud_error **err)
 {
 	char *why = NULL;
@@ -31,15 +27,8 @@ int ud_engine_proot_run(const char *mode, const struct ud_run_request *r, int *s
 		free(why);
 		return -1;
 	}
-	bool wd_is_volume = false;
-	for (size_t i = 0; r->workdir && i < r->n_binds; i++)
-		if (ud_str_has_prefix(r->workdir, r->binds[i].path))
-			wd_is_volume = true;
-	_cleanup_free_ char *wd = ud_path_join(r->root, r->workdir ? r->workdir : "/");
-	if (!wd_is_volume && !ud_is_dir(wd))
-		return ud_error_set(err, UD_ERR_USAGE, "invalid working directory: %s", r->workdir);
-	if (!ud_engine_command_in_root(r->root, r->env, r->argv[0]))
-		return ud_error_set(err, UD_ERR_USAGE, "command not found: %s", r->argv[0]);
+	if (ud_engine_prepare(r, UD_PREPARE_WORKDIR | UD_PREPARE_COMMAND, NULL, err) < 0)
+		return -1;
 	char **argv = xcalloc(1, sizeof(char *));
 	ud_strv_push(&argv, xstrdup(proot));
 	if (r->uid == 0)
@@ -51,44 +40,24 @@ int ud_engine_proot_run(const char *mode, const struct ud_run_request *r, int *s
 	ud_strv_push(&argv, xasprintf("--rootfs=%s", r->root));
 	ud_strv_push(&argv, xasprintf("--cwd=%s", r->workdir ? r->workdir : "/"));
 	for (size_t i = 0; i < r->n_binds; i++) {
-		if (!ud_path_exists(r->binds[i].host)) {
-			ud_strv_free(argv);
-			return ud_error_set(err, UD_ERR_USAGE, "invalid host volume path: %s",
-					    r->binds[i].host);
-		}
 		/* proot cannot make a bind read-only: said at -D. */
 		if (r->binds[i].readonly)
 			ud_log(UD_LOG_VERBOSE, "%s: read-only volume %s is writable under proot",
-			       mode, r->binds[i].path);
+			       ud_execmode_name(mode), r->binds[i].path);
 		ud_strv_push(&argv, xasprintf("--bind=%s:%s", r->binds[i].host, r->binds[i].path));
 	}
 	/* Debian's proot 5.1 has no --kill-on-exit; the guest ends with us. */
 	for (size_t i = 0; r->argv[i]; i++)
 		ud_strv_push(&argv, xstrdup(r->argv[i]));
 	char **env = ud_strv_dup(r->env);
-	if (strcmp(mode, "P2") == 0)
+	if (mode == UD_EXECMODE_P2)
 		ud_strv_push(&env, xstrdup("PROOT_NO_SECCOMP=1"));
 	const char *tmp = getenv("PROOT_TMP_DIR");
 	if (tmp == NULL)
 		tmp = getenv("TMPDIR");
 	ud_strv_push(&env, xasprintf("PROOT_TMP_DIR=%s", tmp && *tmp ? tmp : "/tmp"));
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid == 0) {
-		signal(SIGPIPE, SIG_DFL);
-		execve(proot, argv, env);
-		fprintf(stderr, "Error: cannot execute %s: %s\n", proot, strerror(errno));
-		_exit(127);
-	}
-	int rc = 0;
-	if (pid < 0) {
-		rc = ud_error_sys(err, errno, "fork");
-	} else {
-		int ws = 0;
-		while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-			;
-		*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-	}
+	struct ud_spawn s = {.path = proot, .argv = argv, .env = env};
+	int rc = ud_spawn_run(&s, status, err);
 	ud_strv_free(argv);
 	ud_strv_free(env);
 	return rc;

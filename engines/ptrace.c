@@ -11,9 +11,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-int ud_engine_ptrace_run(const char *mode, const struct ud_run_request *r, int *status,
-			 struct ud_error **err);
-
 char *ud_engine_tracer_path(char **why)
 {
 	static const char *const names[] = {"udocker-tracer", "../libexec/udocker/udocker-tracer",
@@ -25,12 +22,12 @@ char *ud_engine_tracer_path(char **why)
 	return p;
 }
 
-char **ud_engine_tracer_argv(const char *tracer, const char *mode, const struct ud_run_request *r,
-			     int status_fd)
+char **ud_engine_tracer_argv(const char *tracer, enum ud_execmode mode,
+			     const struct ud_run_request *r, int status_fd)
 {
 	char **v = NULL;
 	ud_strv_push(&v, xstrdup(tracer));
-	if (strcmp(mode, "P2") == 0 || strcmp(mode, "R3") == 0 || getenv("PROOT_NO_SECCOMP"))
+	if (mode == UD_EXECMODE_P2 || mode == UD_EXECMODE_R3 || getenv("PROOT_NO_SECCOMP"))
 		ud_strv_push(&v, xstrdup("-2"));
 	if (r->uid == 0 && r->gid == 0)
 		ud_strv_push(&v, xstrdup("-0"));
@@ -73,55 +70,44 @@ char **ud_engine_tracer_argv(const char *tracer, const char *mode, const struct 
 	return v;
 }
 
-int ud_engine_ptrace_run(const char *mode, const struct ud_run_request *r, int *status,
+struct ptrace_ctx {
+	const char *tracer;
+	enum ud_execmode mode;
+	const struct ud_run_request *r;
+};
+
+/* In the child: the tracer gets the status pipe open as its -s. */
+static void exec_tracer(void *ctx, int fd)
+{
+	const struct ptrace_ctx *c = ctx;
+	char **argv = ud_engine_tracer_argv(c->tracer, c->mode, c->r, fd);
+	fcntl(fd, F_SETFD, 0);
+	execve(c->tracer, argv, c->r->env);
+	dprintf(fd, "cannot execute %s: %s", c->tracer, strerror(errno));
+	_exit(127);
+}
+
+int ud_engine_ptrace_run(enum ud_execmode mode, const struct ud_run_request *r, int *status,
 			 struct ud_error **err)
 {
 	char *why = NULL;
 	_cleanup_free_ char *tracer = ud_engine_tracer_path(&why);
 	if (tracer == NULL) {
-		ud_error_set(err, UD_ERR_UNSUPPORTED, "%s: %s", mode, why);
+		ud_error_set(err, UD_ERR_UNSUPPORTED, "%s: %s", ud_execmode_name(mode), why);
 		free(why);
 		return -1;
 	}
 	/* Mount points as N1 makes them: the directories above a volume exist
 	 * in the container (ls, realpath and .. walk through them). */
-	if (ud_engine_make_mountpoints(r, err) < 0)
+	if (ud_engine_prepare(r, UD_PREPARE_MOUNTPOINTS, NULL, err) < 0)
 		return -1;
-	int pipefd[2];
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return ud_error_sys(err, errno, "pipe");
-	_cleanup_(ud_strv_freep) char **argv = ud_engine_tracer_argv(tracer, mode, r, pipefd[1]);
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return ud_error_sys(err, errno, "fork");
-	}
-	if (pid == 0) {
-		/* The status pipe stays open across exec; the tracer closes it. */
-		fcntl(pipefd[1], F_SETFD, 0);
-		execve(tracer, argv, r->env);
-		dprintf(pipefd[1], "cannot execute %s: %s", tracer, strerror(errno));
-		_exit(125);
-	}
-	close(pipefd[1]);
-	char msg[1024];
-	size_t got = 0;
-	for (;;) {
-		ssize_t n = read(pipefd[0], msg + got, sizeof(msg) - 1 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0 || (got += (size_t)n) == sizeof(msg) - 1)
-			break;
-	}
-	msg[got] = '\0';
-	close(pipefd[0]);
-	int ws = 0;
-	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-		;
-	if (got)
-		return ud_error_set(err, UD_ERR_USAGE, "%s", msg);
-	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-	return 0;
+	/* The tracer passes udocker's signals on to the processes it traces. */
+	struct ptrace_ctx c = {.tracer = tracer, .mode = mode, .r = r};
+	struct ud_spawn s = {.path = tracer,
+			     .argv = r->argv,
+			     .env = r->env,
+			     .child_setup = exec_tracer,
+			     .ctx = &c,
+			     .relay = true};
+	return ud_spawn_run(&s, status, err);
 }

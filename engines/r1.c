@@ -20,8 +20,37 @@
 #include <sys/vfs.h>
 #include <sys/wait.h>
 
-int ud_engine_r1_run(const char *mode, const struct ud_run_request *r, int *status,
-		     struct ud_error **err);
+struct r1_ctx {
+	char *runtime;
+	const char *state, *name;
+};
+
+/* Runs `runtime --root STATE CMD [ARG] NAME`; its output (NULL: failed). */
+static char *r1_runtime(const struct r1_ctx *c, const char *cmd, const char *arg, const char *arg2)
+{
+	char *argv[] = {c->runtime, "--root", (char *)c->state, (char *)cmd, (char *)c->name,
+			NULL,	    NULL};
+	if (arg) {
+		argv[4] = (char *)arg;
+		argv[5] = (char *)(arg2 ? arg2 : c->name);
+	}
+	return ud_spawn_capture(c->runtime, argv, 65536);
+}
+
+/* The runtime passes a signal to the container's init alone, which leads
+ * a session of its own (a shell waiting for its command would not see it
+ * before the command ends): the signal goes to init's process group.
+ * Before init exists, the runtime passes it on once it starts. */
+static void to_container(void *ctx, pid_t pid, int sig)
+{
+	_cleanup_free_ char *out = r1_runtime(ctx, "state", NULL, NULL);
+	json_t *st = out ? json_loads(out, 0, NULL) : NULL;
+	json_int_t init = json_integer_value(json_object_get(st, "pid"));
+	json_decref(st);
+	if (init <= 0 || (kill(-(pid_t)init, sig) < 0 && kill((pid_t)init, sig) < 0))
+		kill(pid, sig);
+}
+
 char *ud_engine_r1_runtime(char **why);
 
 /* The runtime to use: UDOCKER_USE_RUNC_EXECUTABLE, else runc, else crun
@@ -47,7 +76,7 @@ static json_t *mount_entry(const char *dest, const char *type, const char *sourc
 #define TRACER_IN_CONTAINER "/.udocker/bin/udocker-tracer"
 
 /* tracer: the host path of udocker-tracer for R2/R3, else NULL. */
-static json_t *make_config(const char *mode, const struct ud_run_request *r, bool tty,
+static json_t *make_config(enum ud_execmode mode, const struct ud_run_request *r, bool tty,
 			   const char *tracer)
 {
 	json_t *args = json_array(), *env = json_array();
@@ -151,8 +180,10 @@ static void write_file(const char *path, const char *text)
  * namespace of our own (the user keeps its id) where an empty tmpfs hides
  * the cgroup2 hierarchy, so crun sees plain cgroup v1; it manages no
  * cgroups anyway (--cgroup-manager=disabled). */
-static void hide_cgroup2(void)
+static void hide_cgroup2(void *ctx, int status_fd)
 {
+	(void)ctx;
+	(void)status_fd;
 	uid_t uid = getuid();
 	gid_t gid = getgid();
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
@@ -167,15 +198,15 @@ static void hide_cgroup2(void)
 	mount("none", "/sys/fs/cgroup/unified", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 }
 
-int ud_engine_r1_run(const char *mode, const struct ud_run_request *r, int *status,
+int ud_engine_r1_run(enum ud_execmode mode, const struct ud_run_request *r, int *status,
 		     struct ud_error **err)
 {
 	char *why = NULL;
 	_cleanup_free_ char *runtime = ud_engine_r1_runtime(&why);
-	bool traced = strcmp(mode, "R1") != 0;
+	bool traced = mode != UD_EXECMODE_R1;
 	_cleanup_free_ char *tracer = runtime && traced ? ud_engine_tracer_path(&why) : NULL;
 	if (runtime == NULL || (traced && tracer == NULL)) {
-		ud_error_set(err, UD_ERR_UNSUPPORTED, "%s: %s", mode, why);
+		ud_error_set(err, UD_ERR_UNSUPPORTED, "%s: %s", ud_execmode_name(mode), why);
 		free(why);
 		return -1;
 	}
@@ -186,28 +217,17 @@ int ud_engine_r1_run(const char *mode, const struct ud_run_request *r, int *stat
 		       "R1 runs the command as the container's root (mapped to you), "
 		       "not as %u:%u",
 		       (unsigned)r->uid, (unsigned)r->gid);
-	/* What N1's child reports itself, checked here before the runtime. */
-	_cleanup_free_ char *wd = ud_path_join(r->root, r->workdir ? r->workdir : "/");
-	bool wd_is_volume = false;
-	for (size_t i = 0; r->workdir && i < r->n_binds; i++)
-		if (ud_str_has_prefix(r->workdir, r->binds[i].path))
-			wd_is_volume = true;
-	if (!wd_is_volume && !ud_is_dir(wd))
-		return ud_error_set(err, UD_ERR_USAGE, "invalid working directory: %s", r->workdir);
-	if (!ud_engine_command_in_root(r->root, r->env, r->argv[0]))
-		return ud_error_set(err, UD_ERR_USAGE, "command not found: %s", r->argv[0]);
-	for (size_t i = 0; i < r->n_binds; i++)
-		if (!ud_path_exists(r->binds[i].host))
-			return ud_error_set(err, UD_ERR_USAGE, "invalid host volume path: %s",
-					    r->binds[i].host);
-	/* Made (resolved in the root) and recorded here as N1 does: the
-	 * runtime then finds them where its own resolution leads. */
-	if (ud_engine_make_mountpoints(r, err) < 0)
+	/* What N1's child reports itself, checked here before the runtime;
+	 * mount points made (resolved in the root) and recorded as N1 does:
+	 * the runtime then finds them where its own resolution leads. */
+	if (ud_engine_prepare(r, UD_PREPARE_MOUNTPOINTS | UD_PREPARE_WORKDIR | UD_PREPARE_COMMAND,
+			      NULL, err) < 0)
 		return -1;
 	const char *tmp = getenv("UDOCKER_TMP");
 	if (tmp == NULL || *tmp == '\0')
 		tmp = getenv("TMPDIR");
-	_cleanup_free_ char *bundle = ud_mkdtemp(tmp && *tmp ? tmp : "/tmp", mode, err);
+	_cleanup_free_ char *bundle =
+		ud_mkdtemp(tmp && *tmp ? tmp : "/tmp", ud_execmode_name(mode), err);
 	if (bundle == NULL)
 		return -1;
 	const char *base = strrchr(runtime, '/');
@@ -224,33 +244,31 @@ int ud_engine_r1_run(const char *mode, const struct ud_run_request *r, int *stat
 	_cleanup_free_ char *state = ud_path_join(bundle, "state");
 	char name[24] = "udocker-";
 	ud_random_hex(name + 8, 12);
-	pid_t pid = -1;
+	struct r1_ctx c = {.runtime = runtime, .state = state, .name = name};
 	if (rc == 0) {
-		fflush(NULL);
-		pid = fork();
-		if (pid < 0)
-			rc = ud_error_sys(err, errno, "fork");
-	}
-	if (pid == 0) {
-		signal(SIGPIPE, SIG_DFL);
 		/* The runtime's own chatter goes to a log, shown when it fails. */
 		_cleanup_free_ char *log = ud_path_join(bundle, "runtime.log");
+		char *argv[] = {runtime,    "--log", log,  "--root", state, "run",
+				"--bundle", bundle,  name, NULL,     NULL,  NULL};
 		if (is_crun) {
-			if (hybrid_cgroups())
-				hide_cgroup2();
-			execl(runtime, runtime, "--log", log, "--cgroup-manager=disabled", "--root",
-			      state, "run", "--bundle", bundle, name, (char *)NULL);
+			/* crun 1.8 manages no cgroups rootless (and refuses hybrid ones). */
+			memmove(argv + 4, argv + 3, 7 * sizeof(char *));
+			argv[3] = "--cgroup-manager=disabled";
 		}
-		execl(runtime, runtime, "--log", log, "--root", state, "run", "--bundle", bundle,
-		      name, (char *)NULL);
-		fprintf(stderr, "Error: cannot execute %s: %s\n", runtime, strerror(errno));
-		_exit(127);
+		struct ud_spawn s = {.path = runtime,
+				     .argv = argv,
+				     .env = environ,
+				     .child_setup =
+					     is_crun && hybrid_cgroups() ? hide_cgroup2 : NULL,
+				     .ctx = &c,
+				     .on_signal = to_container};
+		rc = ud_spawn_run(&s, status, err);
+		/* Killed itself, the runtime leaves the container behind. */
+		_cleanup_free_ char *left = ud_path_join(state, name);
+		if (ud_path_exists(left))
+			free(r1_runtime(&c, "delete", "--force", NULL));
 	}
-	if (pid > 0) {
-		int ws = 0;
-		while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-			;
-		*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	if (rc == 0) {
 		_cleanup_free_ char *log = ud_path_join(bundle, "runtime.log");
 		_cleanup_free_ char *text = ud_read_file(log, NULL, NULL);
 		/* A failure of the runtime itself (not of the command) is in its log. */

@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-int ud_engine_s1_run(const struct ud_run_request *r, int *status, struct ud_error **err);
 char *ud_engine_s1_tool(char **why);
 
 char *ud_engine_s1_tool(char **why)
@@ -66,12 +65,8 @@ int ud_engine_s1_run(const struct ud_run_request *r, int *status, struct ud_erro
 		free(why);
 		return -1;
 	}
-	if (!ud_engine_command_in_root(r->root, r->env, r->argv[0]))
-		return ud_error_set(err, UD_ERR_USAGE, "command not found: %s", r->argv[0]);
-	for (size_t i = 0; i < r->n_binds; i++)
-		if (!ud_path_exists(r->binds[i].host))
-			return ud_error_set(err, UD_ERR_USAGE, "invalid host volume path: %s",
-					    r->binds[i].host);
+	if (ud_engine_prepare(r, UD_PREPARE_COMMAND, NULL, err) < 0)
+		return -1;
 	/* The tool binds onto these; they must exist in the directory. */
 	_cleanup_close_ int root_fd = open(r->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root_fd < 0)
@@ -139,21 +134,8 @@ int ud_engine_s1_run(const struct ud_run_request *r, int *status, struct ud_erro
 	ud_strv_push(&env, xasprintf("PATH=%s", path ? path : "/usr/bin:/bin"));
 	if (getenv("HOME"))
 		ud_strv_push(&env, xasprintf("HOME=%s", getenv("HOME")));
-	fflush(NULL);
-	pid_t pid = fork();
-	int rc = 0;
-	if (pid < 0) {
-		rc = ud_error_sys(err, errno, "fork");
-	} else if (pid == 0) {
-		execve(tool, argv, env);
-		fprintf(stderr, "Error: cannot execute %s: %s\n", tool, strerror(errno));
-		_exit(127);
-	} else {
-		int ws = 0;
-		while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-			;
-		*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-	}
+	struct ud_spawn s = {.path = tool, .argv = argv, .env = env};
+	int rc = ud_spawn_run(&s, status, err);
 	ud_strv_free(argv);
 	ud_strv_free(env);
 	return rc;

@@ -466,15 +466,15 @@ static void add_container_steps(struct ud_plan *plan, const struct ud_spec *spec
 		su->container.mode = memo_pick(memo, have ? have->root : NULL, &why);
 		su->container.picked = true;
 		if (su->container.mode == NULL) {
-			su->container.mode = xstrdup("N1");
+			su->container.mode = xstrdup(ud_execmode_name(UD_EXECMODE_N1));
 			su->state = UD_STEP_BLOCKED;
 			su->reason = xasprintf("auto: no mode can run here: %s", why);
-		} else if (strcmp(su->container.mode, "N1") == 0) {
+		} else if (ud_execmode_parse(su->container.mode) == UD_EXECMODE_N1) {
 			su->reason = xstrdup("auto: N1, user namespaces work on this host (the "
 					     "fastest built-in mode)");
 		} else {
 			char *n1_why = NULL;
-			memo_available(memo, "N1", &n1_why);
+			memo_available(memo, ud_execmode_name(UD_EXECMODE_N1), &n1_why);
 			su->reason = xasprintf("auto: %s, because N1 cannot run here: %s",
 					       su->container.mode, n1_why);
 			free(n1_why);

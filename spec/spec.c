@@ -1,12 +1,12 @@
 /* The spec model: construction, validation, release. */
+#include "spec/execmode.h"
 #include "spec/spec_private.h"
 
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
-const char *const ud_spec_execmodes[] = {"auto", "N1", "P1", "P2", "F1", "F2", "F3",
-					 "F4",	 "R1", "R2", "R3", "S1", NULL};
+const char *const ud_spec_execmodes[] = {"auto", UD_EXECMODES(UD_EXECMODE_STRING) NULL};
 const char *const ud_spec_pull_policies[] = {"missing", "always", "never", "reuse", NULL};
 #define pull_policies ud_spec_pull_policies
 

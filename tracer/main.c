@@ -32,6 +32,33 @@ static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt,
 	exit(EXIT_START);
 }
 
+/* ------------------------------------------------------------ signals */
+
+/* What udocker (or an R runtime) passes on reaches the traced command:
+ * away from the terminal's foreground the command leads a process group
+ * of its own and the signal goes to all of it; on the foreground the
+ * terminal signals everyone itself, and other senders reach the command. */
+static const int passed_on[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+static volatile pid_t signal_target;
+static volatile bool target_own_group;
+
+static void pass_on(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (signal_target <= 0 || (!target_own_group && si->si_code == SI_KERNEL))
+		return;
+	kill(target_own_group ? -signal_target : signal_target, sig);
+}
+
+static void block_passed_on(int how, sigset_t *old)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(passed_on) / sizeof(passed_on[0]); i++)
+		sigaddset(&set, passed_on[i]);
+	sigprocmask(how, &set, old);
+}
+
 /* ------------------------------------------------------------ tracees */
 
 static struct tr_tracee *tracees;
@@ -362,10 +389,20 @@ int main(int argc, char **argv)
 	if (c.seccomp && c.translate &&
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, socks) < 0)
 		socks[0] = socks[1] = -1;
+	pid_t fg = tcgetpgrp(STDIN_FILENO);
+	target_own_group = !(fg > 0 && fg == getpgrp());
+	struct sigaction sa = {.sa_sigaction = pass_on, .sa_flags = SA_SIGINFO | SA_RESTART};
+	for (size_t i = 0; i < sizeof(passed_on) / sizeof(passed_on[0]); i++)
+		sigaction(passed_on[i], &sa, NULL);
+	sigset_t unblocked;
+	block_passed_on(SIG_BLOCK, &unblocked); /* until signal_target is set */
 	pid_t child = fork();
 	if (child < 0)
 		die("fork: %s", strerror(errno));
 	if (child == 0) {
+		sigprocmask(SIG_SETMASK, &unblocked, NULL);
+		if (target_own_group)
+			setpgid(0, 0);
 		if (chdir(wdhost) < 0)
 			die("invalid working directory: %s", wd);
 		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0)
@@ -385,6 +422,10 @@ int main(int argc, char **argv)
 		execv(exe, argv + first);
 		die("cannot execute %s: %s", exe, strerror(errno));
 	}
+	if (target_own_group)
+		setpgid(child, child);
+	signal_target = child;
+	sigprocmask(SIG_SETMASK, &unblocked, NULL);
 	int ws;
 	if (waitpid(child, &ws, 0) < 0 || !WIFSTOPPED(ws))
 		die("the command did not start");
@@ -403,10 +444,7 @@ int main(int argc, char **argv)
 	tr_ids_init(&c, &t->ids);
 	t->exe = exe[0] == '/' ? xstrdup(exe) : tr_join(wd, exe);
 	ptrace(c.seccomp ? PTRACE_CONT : PTRACE_SYSCALL, child, NULL, NULL);
-	/* Signals meant for the command reach it through the terminal or
-	 * its process group; the tracer itself keeps going. */
-	signal(SIGINT, SIG_IGN);
-	signal(SIGQUIT, SIG_IGN);
+	/* ^Z stops the command, not the tracer. */
 	signal(SIGTSTP, SIG_IGN);
 	return trace(&c, child);
 }

@@ -75,6 +75,8 @@ done
 for mode in P1 P2; do
   mkdir -p www && echo "served by $mode" >www/index.html
   hp=$((20000 + RANDOM % 20000))
+  # Not a port something else listens on (a server some other run left).
+  while ss -Hltn "sport = :$hp" 2>/dev/null | grep -q .; do hp=$((20000 + RANDOM % 20000)); done
   "$UD_BIN" run -p "$hp:80" -v "$T_TMP/www:/www" "t$mode-busybox" busybox httpd -f -p 80 -h /www >/dev/null 2>&1 &
   srv=$!
   OUT=
