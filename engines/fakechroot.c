@@ -564,7 +564,7 @@ int ud_engine_f_run(enum ud_execmode mode, const struct ud_run_request *r, int *
 		return ud_error_set(err, UD_ERR_UNSUPPORTED,
 				    "%s: '%s' is statically linked: the preload library cannot "
 				    "translate its paths (use P1 or N1)",
-				    mode, exe);
+				    ud_execmode_name(mode), exe);
 	if (argv[1] == NULL || strcmp(argv[1], "--argv0") != 0) {
 		free(argv[0]);
 		argv[0] = xstrdup(r->argv[0]);
