@@ -58,7 +58,7 @@ static void clean_leftovers(const struct ud_store *s)
 			continue;
 		_cleanup_free_ char *hidden = xasprintf("%s/%.*s", s->containers, (int)base, n);
 		struct ud_lock lock = {.fd = -1};
-		if (!owner_lock(hidden, &lock, NULL))
+		if (!ud_store_owner_gone(hidden, &lock))
 			continue; /* its owner is at work */
 		ud_log(UD_LOG_VERBOSE, "removing '%s', left by a create or rm that was killed",
 		       hidden);

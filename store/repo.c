@@ -85,7 +85,18 @@ bool ud_store_owner_lock(const char *path, const char *what, struct ud_lock *loc
 			 struct ud_error **err)
 {
 	_cleanup_free_ char *lp = xasprintf("%s.lock", path);
-	return ud_lock_acquire(lock, lp, what, 0, err) == 0;
+	return ud_lock_acquire(lock, lp, what, 10000, err) == 0;
+}
+
+#define FRESH_LOCK_S 60
+
+bool ud_store_owner_gone(const char *path, struct ud_lock *lock)
+{
+	_cleanup_free_ char *lp = xasprintf("%s.lock", path);
+	struct stat st;
+	if (lstat(lp, &st) == 0 && st.st_size == 0 && time(NULL) - st.st_mtime < FRESH_LOCK_S)
+		return false;
+	return ud_lock_acquire(lock, lp, "removing a leftover", 0, NULL) == 0;
 }
 
 void ud_store_owner_unlock(const char *path, struct ud_lock *lock)
@@ -122,7 +133,7 @@ void ud_store_clean_stale_tmp(const char *dir)
 				continue;
 		}
 		struct ud_lock lock = {.fd = -1};
-		if (!ud_store_owner_lock(p, "removing a stale temporary", &lock, NULL))
+		if (!ud_store_owner_gone(p, &lock))
 			continue; /* its owner is at work */
 		if (!lockfile)
 			ud_rmtree(p, NULL);

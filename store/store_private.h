@@ -48,10 +48,17 @@ char *ud_store_blob_put_file(const struct ud_store *s, const char *path, const c
 /* Owner locks: a temporary of the store (a hidden container directory,
  * an import or load temporary) belongs to the process holding the record
  * lock of "PATH.lock" beside it; one that was killed leaves a lock nobody
- * holds (record locks die with their process, on NFS too). Takes the lock
- * without waiting: false (and *err) when a live process holds it. */
+ * holds (record locks die with their process, on NFS too). PATH is a new,
+ * unique name: the lock is taken before PATH is made, waiting a few
+ * seconds at most (a cleaner may be looking at it); false and *err when
+ * it cannot be had. */
 bool ud_store_owner_lock(const char *path, const char *what, struct ud_lock *lock,
 			 struct ud_error **err);
+/* For cleaners: true, with the lock held, when no live process owns PATH.
+ * Never waits. A lock file just made and still empty belongs to an owner
+ * about to lock it (creating the file and locking it are two steps): such
+ * a file counts as owned for a minute. */
+bool ud_store_owner_gone(const char *path, struct ud_lock *lock);
 /* Removes PATH.lock and releases the lock: after PATH itself is gone. */
 void ud_store_owner_unlock(const char *path, struct ud_lock *lock);
 

@@ -6,6 +6,19 @@ P=$UD_FIX_PLAIN
 
 expect_ok "pull busybox" pull "$P/test/busybox:latest"
 expect_ok "pull layers" pull "$P/test/layers:latest"
+# Creates at once in one store: each cleans leftovers of killed creates on
+# its way in, and must never take another's directory being made for one.
+creates_all_ok() {
+  local pids=() i bad=0
+  for i in $(seq 1 64); do
+    "$UD_BIN" create "$P/test/busybox:latest" >"$T_TMP/cc.$i.out" 2>"$T_TMP/cc.$i.err" &
+    pids+=($!)
+  done
+  for i in "${!pids[@]}"; do wait "${pids[$i]}" || bad=$((bad + 1)); done
+  ERR=$(cat "$T_TMP"/cc.*.err)
+  [ "$bad" = 0 ]
+}
+check "64 concurrent creates all succeed" creates_all_ok
 
 # Layout as udocker 1.3.16 writes it (reference §2.2).
 tagdir="$UDOCKER_DIR/repos/$P/test/busybox/latest"

@@ -48,6 +48,7 @@ for i in "${!pids[@]}"; do
     grep -q "ran in" "${files[$i]%.yaml}.out" || unclear=$((unclear + 1))
   else
     failed=$((failed + 1))
+    echo "failed: $(basename "${files[$i]}"): $(tail -n 3 "${files[$i]%.yaml}.err")"
     grep -q "^Error: " "${files[$i]%.yaml}.err" || unclear=$((unclear + 1))
   fi
 done
