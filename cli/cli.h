@@ -4,6 +4,7 @@
 #define UD_CLI_H
 
 #include "common/common.h"
+#include "engines/engines.h"
 
 struct ud_store;
 
@@ -40,6 +41,8 @@ struct ud_cli {
 	struct ud_store *store; /* opened by ud_cli_store() */
 	bool quiet, debug, allow_root;
 	bool stdout_tty;
+	struct ud_host_probe host; /* made once, by ud_cli_host_probe() */
+	bool host_probed;
 };
 
 /* Option table entry for ud_cli_parse(). `names` is a '|'-separated list of
@@ -64,6 +67,8 @@ int ud_cli_parse(int argc, char **argv, const struct ud_opt *opts, bool *help, c
 /* Opens the store on first use (creating the repository unless --repo
  * named a directory that is not one). */
 struct ud_store *ud_cli_store(struct ud_cli *cli, struct ud_error **err);
+/* Probes the host on first use (the planner's host capabilities). */
+const struct ud_host_probe *ud_cli_host_probe(struct ud_cli *cli);
 
 /* Fills registry options from the configuration (registry/registry.h). */
 struct ud_registry_options;

@@ -12,6 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+const struct ud_host_probe *ud_cli_host_probe(struct ud_cli *cli)
+{
+	if (!cli->host_probed) {
+		ud_engines_probe_host(&cli->host);
+		cli->host_probed = true;
+	}
+	return &cli->host;
+}
+
 struct ud_store *ud_cli_store(struct ud_cli *cli, struct ud_error **err)
 {
 	if (cli->store)
@@ -151,6 +160,7 @@ int ud_cli_planner_options(struct ud_cli *cli, const struct ud_cli_spec_opts *o,
 	popts->offline = o->offline;
 	popts->stage = o->stage;
 	popts->spec_path = o->spec_path;
+	popts->host = ud_cli_host_probe(cli);
 	if (ud_cli_default_mode(cli, &popts->default_mode, err) < 0)
 		return -1;
 	/* A spec read from stdin ("-f -") has no FILE.lock beside it. */

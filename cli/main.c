@@ -238,6 +238,8 @@ int main(int argc, char **argv)
 	}
 	fflush(stdout);
 	ud_store_free(cli.store);
+	if (cli.host_probed)
+		ud_host_probe_release(&cli.host);
 	ud_conf_release(&cli.conf);
 	return rc;
 }

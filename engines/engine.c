@@ -127,15 +127,19 @@ static const struct ud_engine *engine_of(int m)
 	return NULL;
 }
 
-static bool mode_available(enum ud_execmode m, char **why)
+/* Whether this host can run m: from the probe p when not NULL, else
+ * from a probe made now (for the engines that need one). */
+static bool mode_available(enum ud_execmode m, const struct ud_host_probe *p, char **why)
 {
 	const struct ud_engine *e = engine_of(m);
-	struct ud_host_probe p = {0};
-	if (e->needs_probe)
-		ud_engines_probe_host(&p);
-	bool ok = e->available(m, &p, why);
-	if (e->needs_probe)
-		ud_host_probe_release(&p);
+	if (p || !e->needs_probe) {
+		static const struct ud_host_probe none = {0};
+		return e->available(m, p ? p : &none, why);
+	}
+	struct ud_host_probe mine = {0};
+	ud_engines_probe_host(&mine);
+	bool ok = e->available(m, &mine, why);
+	ud_host_probe_release(&mine);
 	return ok;
 }
 
@@ -145,23 +149,28 @@ const char *const ud_engine_all_modes[] = {UD_EXECMODES(UD_EXECMODE_STRING) NULL
  * with a preload library (for a dynamically linked glibc container); P1
  * stops only at the calls with paths; P2 at every call. R1 needs user
  * namespaces as N1 does and starts slower, so it is never the pick. */
-char *ud_engine_pick(const char *root, char **why)
+char *ud_engine_pick_probed(const char *root, const struct ud_host_probe *p, char **why)
 {
 	char *n1_why = NULL, *p1_why = NULL;
 	enum ud_execmode pick = UD_EXECMODE_COUNT;
-	if (mode_available(UD_EXECMODE_N1, &n1_why))
+	if (mode_available(UD_EXECMODE_N1, p, &n1_why))
 		pick = UD_EXECMODE_N1;
-	else if (root && mode_available(UD_EXECMODE_F1, NULL) && ud_engine_f_can_run(root))
+	else if (root && mode_available(UD_EXECMODE_F1, p, NULL) && ud_engine_f_can_run(root))
 		pick = UD_EXECMODE_F1;
-	else if (mode_available(UD_EXECMODE_P1, &p1_why))
+	else if (mode_available(UD_EXECMODE_P1, p, &p1_why))
 		pick = UD_EXECMODE_P1;
-	else if (mode_available(UD_EXECMODE_P2, NULL))
+	else if (mode_available(UD_EXECMODE_P2, p, NULL))
 		pick = UD_EXECMODE_P2;
 	if (pick == UD_EXECMODE_COUNT && why)
 		*why = xasprintf("N1: %s; P1: %s", n1_why, p1_why);
 	free(n1_why);
 	free(p1_why);
 	return pick == UD_EXECMODE_COUNT ? NULL : xstrdup(ud_execmode_name(pick));
+}
+
+char *ud_engine_pick(const char *root, char **why)
+{
+	return ud_engine_pick_probed(root, NULL, why);
 }
 
 static int not_built(const char *mode, struct ud_error **err)
@@ -172,11 +181,10 @@ static int not_built(const char *mode, struct ud_error **err)
 			    mode);
 }
 
-bool ud_engine_available(const char *mode, char **why)
+bool ud_engine_available_probed(const char *mode, const struct ud_host_probe *p, char **why)
 {
 	int m = ud_execmode_parse(mode);
-	const struct ud_engine *e = engine_of(m);
-	if (e == NULL) {
+	if (engine_of(m) == NULL) {
 		if (why)
 			*why = xasprintf(
 				"execution mode %s is not built in this version (available: "
@@ -184,13 +192,12 @@ bool ud_engine_available(const char *mode, char **why)
 				mode);
 		return false;
 	}
-	struct ud_host_probe p = {0};
-	if (e->needs_probe)
-		ud_engines_probe_host(&p);
-	bool ok = e->available((enum ud_execmode)m, &p, why);
-	if (e->needs_probe)
-		ud_host_probe_release(&p);
-	return ok;
+	return mode_available((enum ud_execmode)m, p, why);
+}
+
+bool ud_engine_available(const char *mode, char **why)
+{
+	return ud_engine_available_probed(mode, NULL, why);
 }
 
 int ud_engine_run(const char *mode, const struct ud_run_request *req, int *status,

@@ -60,6 +60,9 @@ extern const char *const ud_engine_all_modes[];
  * the container at root when known (NULL: any container); NULL with *why
  * when none can. */
 char *ud_engine_pick(const char *root, char **why);
+/* ud_engine_pick from the host probe p made by the caller (NULL: probe
+ * now); with p, no probe is run. */
+char *ud_engine_pick_probed(const char *root, const struct ud_host_probe *p, char **why);
 
 /* Runs the request in engine mode `mode` ("N1"); waits for it. *status is
  * the exit status (128+N for death by signal N). Returns -1 with *err when
@@ -90,6 +93,8 @@ int ud_engine_setup_lock(const char *root, struct ud_lock *lock, struct ud_error
 
 /* Whether this host can run `mode` ("N1"); why not in *why. */
 bool ud_engine_available(const char *mode, char **why);
+/* The same from the host probe p made by the caller (NULL: probe now). */
+bool ud_engine_available_probed(const char *mode, const struct ud_host_probe *p, char **why);
 
 /* Creates the mount point of a volume at `path` in the container root
  * open at root_fd (a directory, or an empty file), resolved in the root

@@ -347,9 +347,11 @@ static char *run_blocker(const struct ud_spec *spec, const struct ud_spec_contai
 	return NULL;
 }
 
-/* What the host can run, probed once per plan: each probe starts a
- * process, and a spec may hold thousands of containers. */
+/* What the host can run, from the caller's host probe (opts->host): the
+ * planner runs no probe. Memoised: the checks beyond the probe look for
+ * programs, and a spec may hold thousands of containers. */
 struct engine_memo {
+	const struct ud_host_probe *host;
 	bool picked;
 	char *pick, *pick_why;
 	struct {
@@ -375,7 +377,7 @@ static bool memo_available(struct engine_memo *m, const char *mode, char **why)
 		i++;
 	if (i == m->n_modes) {
 		char *w = NULL;
-		bool ok = ud_engine_available(mode, &w);
+		bool ok = ud_engine_available_probed(mode, m->host, &w);
 		if (i == UD_ARRAY_SIZE(m->modes)) {
 			if (why)
 				*why = w;
@@ -393,14 +395,14 @@ static bool memo_available(struct engine_memo *m, const char *mode, char **why)
 	return m->modes[i].ok;
 }
 
-/* ud_engine_pick; the choice for a container not made yet (no root) is
+/* ud_engine_pick_probed; the choice for a container not made yet (no root) is
  * the same for all of them. */
 static char *memo_pick(struct engine_memo *m, const char *root, char **why)
 {
 	if (root)
-		return ud_engine_pick(root, why);
+		return ud_engine_pick_probed(root, m->host, why);
 	if (!m->picked) {
-		m->pick = ud_engine_pick(NULL, &m->pick_why);
+		m->pick = ud_engine_pick_probed(NULL, m->host, &m->pick_why);
 		m->picked = true;
 	}
 	*why = m->pick_why ? xstrdup(m->pick_why) : NULL;
@@ -535,6 +537,10 @@ static void used_by_add(struct ud_step *st, char *what)
 struct ud_plan *ud_planner_plan(const struct ud_spec *spec, struct ud_store *store,
 				const struct ud_planner_options *opts, struct ud_error **err)
 {
+	if (opts->host == NULL && spec->n_containers > 0) {
+		ud_error_set(err, UD_ERR_GENERIC, "planner: no host probe in the planner options");
+		return NULL;
+	}
 	struct ud_plan *plan = xcalloc(1, sizeof(*plan));
 	size_t *pull_of = xcalloc(spec->n_containers + 1, sizeof(size_t));
 	for (size_t i = 0; i < spec->n_images; i++) {
@@ -566,7 +572,7 @@ struct ud_plan *ud_planner_plan(const struct ud_spec *spec, struct ud_store *sto
 		if (decide(&plan->steps[i], store, opts, err) < 0)
 			goto fail;
 	{
-		struct engine_memo memo = {0};
+		struct engine_memo memo = {.host = opts->host};
 		for (size_t i = 0; i < spec->n_containers; i++)
 			add_container_steps(plan, spec, &spec->containers[i], pull_of[i], store,
 					    opts, &memo);

@@ -11,6 +11,7 @@
 struct ud_spec;
 struct ud_spec_container;
 struct ud_store;
+struct ud_host_probe;
 
 enum ud_step_kind {
 	UD_STEP_PULL,
@@ -97,6 +98,10 @@ struct ud_planner_options {
 	bool no_volumes;		/* the run binds no volumes (run --novol) */
 	const char
 		*default_mode; /* what auto stands for (UDOCKER_DEFAULT_EXECUTION_MODE), or NULL */
+	/* What this host can run (ud_engines_probe_host), probed once by the
+	 * caller; the planner only reads it and runs no probe. Required when
+	 * the spec has containers. */
+	const struct ud_host_probe *host;
 };
 
 /* Builds the plan for spec against store. Returns NULL and sets *err when a

@@ -1,3 +1,4 @@
+#include "engines/engines.h"
 #include "planner/planner.h"
 #include "spec/spec.h"
 #include "store/store.h"
@@ -22,14 +23,24 @@ static void teardown(void)
 	ud_rmtree(dir, NULL);
 }
 
-static struct ud_plan *plan_for(const char *text, struct ud_error **err)
+/* Host capabilities made by hand: the planner reads them, never the host. */
+static struct ud_host_probe all_caps = {
+	.userns = true, .ptrace = true, .seccomp = true, .seccomp_listener = true};
+
+static struct ud_plan *plan_on(const char *text, const struct ud_host_probe *host,
+			       struct ud_error **err)
 {
 	struct ud_spec *s = ud_spec_load_string(text, strlen(text), "job.yaml", NULL, NULL, err);
 	ck_assert_ptr_nonnull(s);
-	struct ud_planner_options o = {NULL};
+	struct ud_planner_options o = {.host = host};
 	struct ud_plan *p = ud_planner_plan(s, st, &o, err);
 	ud_spec_free(s);
 	return p;
+}
+
+static struct ud_plan *plan_for(const char *text, struct ud_error **err)
+{
+	return plan_on(text, &all_caps, err);
 }
 
 /* A tag whose blobs are all in the store. */
@@ -156,6 +167,46 @@ START_TEST(states_and_reasons)
 }
 END_TEST
 
+/* auto follows the host capabilities the caller passes: without user
+ * namespaces (this host has them) the pick is P1, for the reason given. */
+START_TEST(auto_follows_passed_host_caps)
+{
+	unsetenv("UDOCKER_USE_PROOT_EXECUTABLE");
+	struct ud_host_probe no_userns = {
+		.userns = false,
+		.userns_why = (char *)"hand-made: no user namespaces",
+		.ptrace = true,
+		.seccomp = true,
+		.seccomp_listener = true,
+	};
+	const char *spec = "version: 1\n"
+			   "containers:\n"
+			   "  one: {image: \"reg.example:5000/x/a:1\"}\n"
+			   "  two: {image: \"reg.example:5000/x/a:1\", execmode: N1}\n";
+	struct ud_error *err = NULL;
+	struct ud_plan *p = plan_on(spec, &no_userns, &err);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(p->n_steps, 5);
+	ck_assert_int_eq(p->steps[2].kind, UD_STEP_SETUP);
+	ck_assert_str_eq(p->steps[2].container.mode, "P1");
+	ck_assert_ptr_nonnull(strstr(p->steps[2].reason, "hand-made: no user namespaces"));
+	/* An explicit N1 is blocked for the same reason. */
+	ck_assert_int_eq(p->steps[4].kind, UD_STEP_SETUP);
+	ck_assert_int_eq(p->steps[4].state, UD_STEP_BLOCKED);
+	ck_assert_ptr_nonnull(strstr(p->steps[4].reason, "hand-made: no user namespaces"));
+	ud_plan_free(p);
+	/* The same spec on a host with them: N1. */
+	p = plan_on(spec, &all_caps, &err);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_str_eq(p->steps[2].container.mode, "N1");
+	ud_plan_free(p);
+	/* No host capabilities given: an error, not a probe. */
+	ck_assert_ptr_null(plan_on(spec, NULL, &err));
+	ck_assert_ptr_nonnull(strstr(err->msg, "no host probe"));
+	ud_error_free(err);
+}
+END_TEST
+
 START_TEST(pins_and_bad_references)
 {
 	struct ud_error *err = NULL;
@@ -183,6 +234,7 @@ int main(void)
 	tcase_add_test(tc, states_and_reasons);
 	tcase_add_test(tc, run_blocked_by_missing_host_paths);
 	tcase_add_test(tc, pins_and_bad_references);
+	tcase_add_test(tc, auto_follows_passed_host_caps);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
