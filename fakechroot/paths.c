@@ -154,24 +154,24 @@ static bool excluded(const char *guest)
  * out. Returns false with errno (ELOOP, ENAMETOOLONG). */
 static bool resolve(const char *path, char *out, bool follow, bool lookup)
 {
-	char todo[FC_PATH], link[FC_PATH], hb[FC_PATH];
+	char pending[FC_PATH], link[FC_PATH], hb[FC_PATH];
 	size_t len = strlen(path);
-	if (len >= sizeof(todo)) {
+	if (len >= sizeof(pending)) {
 		errno = ENAMETOOLONG;
 		return false;
 	}
-	memcpy(todo, path, len + 1);
+	memcpy(pending, path, len + 1);
 	bool slash = len > 1 && path[len - 1] == '/';
 	size_t olen = 0, pos = 0;
 	int links = 0;
 	out[0] = '\0';
-	while (todo[pos]) {
-		while (todo[pos] == '/')
+	while (pending[pos]) {
+		while (pending[pos] == '/')
 			pos++;
-		if (!todo[pos])
+		if (!pending[pos])
 			break;
-		size_t n = strcspn(todo + pos, "/");
-		const char *c = todo + pos;
+		size_t n = strcspn(pending + pos, "/");
+		const char *c = pending + pos;
 		pos += n;
 		if (n == 1 && c[0] == '.')
 			continue;
@@ -192,7 +192,7 @@ static bool resolve(const char *path, char *out, bool follow, bool lookup)
 		memcpy(out + olen, c, n);
 		olen += n;
 		out[olen] = '\0';
-		bool last = todo[pos + strspn(todo + pos, "/")] == '\0';
+		bool last = pending[pos + strspn(pending + pos, "/")] == '\0';
 		if (!lookup || (last && !follow && !slash) || excluded(out))
 			continue;
 		const char *h = map(out, hb);
@@ -214,15 +214,15 @@ static bool resolve(const char *path, char *out, bool follow, bool lookup)
 		 * setup converts them), else the guest's own absolute path. */
 		if (link[0] == '/')
 			(void)fc_guest(link, sizeof(link));
-		size_t rest = strlen(todo + pos);
-		if ((size_t)ln + rest + 2 >= sizeof(todo)) {
+		size_t rest = strlen(pending + pos);
+		if ((size_t)ln + rest + 2 >= sizeof(pending)) {
 			errno = ENAMETOOLONG;
 			return false;
 		}
 		char tail[FC_PATH];
-		memcpy(tail, todo + pos, rest + 1);
-		int k = snprintf(todo, sizeof(todo), "%s/%s", link, tail);
-		if (k < 0 || k >= (int)sizeof(todo)) {
+		memcpy(tail, pending + pos, rest + 1);
+		int k = snprintf(pending, sizeof(pending), "%s/%s", link, tail);
+		if (k < 0 || k >= (int)sizeof(pending)) {
 			errno = ENAMETOOLONG;
 			return false;
 		}
