@@ -84,8 +84,9 @@ static int parse_mode(const char *mode, int *m, struct ud_error **err)
 	_cleanup_free_ char *up = xstrdup(mode);
 	for (char *p = up; *p; p++)
 		*p = (char)toupper((unsigned char)*p);
-	*m = strcmp(up, "AUTO") == 0 ? -1 : ud_execmode_parse(up);
-	if (*m >= 0 || strcmp(up, "AUTO") == 0)
+	bool is_auto = strcmp(up, "AUTO") == 0;
+	*m = is_auto ? -1 : ud_execmode_parse(up);
+	if (is_auto || *m >= 0)
 		return 0;
 	struct ud_buf names = {0};
 	for (int k = 0; k < UD_EXECMODE_COUNT; k++)
