@@ -48,8 +48,8 @@ struct ud_engine_container {
 /* What to run and how: everything resolved (paths, user, environment). */
 struct ud_run_request {
 	const char *root; /* container root on the host */
-	const char *dir;  /* the container's directory (ud_engine_container), or NULL:
-			   * a root outside the store (run --location, N1 only) */
+	const char *dir;  /* the container's directory (ud_engine_container); run
+			   * --location (N1 only): the location itself */
 	char **argv;	  /* argv[0] as given; searched in PATH of env when it has no '/' */
 	char **env;	  /* NAME=VALUE, complete */
 	const char *workdir;
