@@ -41,6 +41,7 @@ struct ud_cli {
 	struct ud_store *store; /* opened by ud_cli_store() */
 	bool quiet, debug, allow_root;
 	bool stdout_tty;
+	const char *cmd;	   /* the command running, for usage errors */
 	struct ud_host_probe host; /* made once, by ud_cli_host_probe() */
 	bool host_probed;
 };
@@ -48,21 +49,56 @@ struct ud_cli {
 /* Option table entry for ud_cli_parse(). `names` is a '|'-separated list of
  * spellings ("-o|--output"). Flags take no value; VALUE options accept
  * "--x=V", "-x=V" and "--x V" (next argument, when it does not start with
- * '-'); LIST options are VALUE options that may repeat. */
-enum ud_opt_kind { UD_OPT_FLAG, UD_OPT_VALUE, UD_OPT_LIST };
+ * '-'); LIST options are VALUE options that may repeat; REQUIRED options
+ * are VALUE options the command cannot do without (missing: its usage
+ * error). */
+enum ud_opt_kind { UD_OPT_FLAG, UD_OPT_VALUE, UD_OPT_LIST, UD_OPT_REQUIRED };
 struct ud_opt {
 	const char *names;
 	enum ud_opt_kind kind;
 	void *target; /* bool *, const char **, or char *** (list; strings borrowed) */
 };
 
+/* An entry of a table of options several commands share: where its target
+ * is in the caller's struct, and the bit of `which` that selects it (0:
+ * always). ud_cli_select_opts() turns the selected ones into ud_opts. */
+struct ud_opt_field {
+	const char *names;
+	enum ud_opt_kind kind;
+	size_t offset;
+	unsigned bit;
+};
+#define UD_CLI_SHARED_MAX 8 /* entries of a shared table, the end included */
+/* Fills out (UD_CLI_SHARED_MAX entries) with the fields that `which`
+ * selects, their targets in the struct at base, then the end entry. */
+void ud_cli_select_opts(const struct ud_opt_field *fields, size_t n, void *base, unsigned which,
+			struct ud_opt *out);
+
+/* What a command takes: its options (its own, and shared ones), its help
+ * text, and how many positionals (max_pos UD_CLI_ANY: no limit). A wrong
+ * number of positionals, or a required option missing, is the usage error
+ * "CMD: expected EXPECTED (see udocker CMD --help)", or, without
+ * `expected`, "CMD: takes no arguments (see udocker CMD --help)". */
+#define UD_CLI_ANY ((unsigned)-1)
+struct ud_cli_grammar {
+	const struct ud_opt *opts, *shared; /* either may be NULL */
+	const char *help;
+	unsigned min_pos, max_pos;
+	const char *expected;
+};
+
+struct ud_cli;
 /* Parses a command's arguments with udocker's grammar: options first, then
  * positionals (the first positional, or a lone "-", ends option scanning).
- * `--help` sets *help. Positionals are returned in *pos (a borrowed-string
- * vector the caller frees with free()). An unknown option is a usage error
- * "syntax error at: ARG". */
-int ud_cli_parse(int argc, char **argv, const struct ud_opt *opts, bool *help, char ***pos,
-		 struct ud_error **err);
+ * `--help` sets *help (and nothing else is checked). Positionals are
+ * returned in *pos (a borrowed-string vector the caller frees with
+ * free()). An unknown option is a usage error "syntax error at: ARG"; so
+ * is what g does not accept (above). */
+int ud_cli_parse(const struct ud_cli *cli, int argc, char **argv, const struct ud_cli_grammar *g,
+		 bool *help, char ***pos, struct ud_error **err);
+/* Prints the usage error "CMD: expected EXPECTED (see udocker CMD
+ * --help)" of the command running; returns its exit status (1). */
+int ud_cli_usage(const struct ud_cli *cli, const char *expected);
 
 /* Opens the store on first use (creating the repository unless --repo
  * named a directory that is not one). */
@@ -141,16 +177,17 @@ UD_CMD(setup);
 UD_CMD(export);
 UD_CMD(clone);
 
-/* Common handling of `--help` and parse errors inside a handler. */
-#define UD_CLI_PARSE_OR_RETURN(argc, argv, opts, helptext, pos)                                    \
+/* Common handling of `--help` and usage errors inside a handler (cli,
+ * argc and argv are the handler's): parses by the grammar g into pos, or
+ * returns the exit status. */
+#define UD_CLI_PARSE_OR_RETURN(g, pos)                                                             \
 	do {                                                                                       \
 		bool help_ = false;                                                                \
 		struct ud_error *perr_ = NULL;                                                     \
-		if (ud_cli_parse(argc, argv, opts, &help_, &(pos), &perr_) < 0)                    \
+		if (ud_cli_parse(cli, argc, argv, g, &help_, &(pos), &perr_) < 0)                  \
 			return ud_cli_fail(perr_);                                                 \
 		if (help_) {                                                                       \
-			ud_cli_print_help(helptext);                                               \
-			free(pos);                                                                 \
+			ud_cli_print_help((g)->help);                                              \
 			return 0;                                                                  \
 		}                                                                                  \
 	} while (0)

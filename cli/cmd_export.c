@@ -18,19 +18,17 @@ UD_CMD(export)
 	bool clone = false;
 	struct ud_opt opts[] = {
 		{"-o|--output", UD_OPT_VALUE, &output}, {"--clone", UD_OPT_FLAG, &clone}, {0}};
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
+	const struct ud_cli_grammar g = {opts, NULL, help, 1, 2, "one CONTAINER"};
+	_cleanup_free_ char **pos = NULL;
+	UD_CLI_PARSE_OR_RETURN(&g, pos);
 	/* udocker 1.3.16 documents `export - CONTAINER` (quirk 20): accepted here. */
 	char **p = pos;
-	if (p[0] && strcmp(p[0], "-") == 0 && p[1]) {
+	if (strcmp(p[0], "-") == 0 && p[1]) {
 		output = "-";
 		p++;
 	}
-	if (p[0] == NULL || p[1] != NULL) {
-		free(pos);
-		ud_cli_error("export: expected one CONTAINER (see udocker export --help)");
-		return 1;
-	}
+	if (p[1] != NULL)
+		return ud_cli_usage(cli, g.expected);
 	struct ud_error *err = NULL;
 	int fd = 1, rc = 0;
 	_cleanup_free_ char *tmp = NULL;
@@ -39,7 +37,6 @@ UD_CMD(export)
 		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 		if (fd < 0) {
 			ud_cli_error("export: cannot create '%s': %s", tmp, strerror(errno));
-			free(pos);
 			return 1;
 		}
 		ud_log(UD_LOG_MSG, "exporting to file %s", output);
@@ -55,6 +52,5 @@ UD_CMD(export)
 		if (rc)
 			unlink(tmp);
 	}
-	free(pos);
 	return rc;
 }

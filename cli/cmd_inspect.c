@@ -14,13 +14,9 @@ UD_CMD(inspect)
 {
 	bool path = false;
 	struct ud_opt opts[] = {{"-p", UD_OPT_FLAG, &path}, {0}};
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
-	if (pos[0] == NULL || pos[1] != NULL) {
-		free(pos);
-		ud_cli_error("inspect: expected one IMAGE (see udocker inspect --help)");
-		return 1;
-	}
+	const struct ud_cli_grammar g = {opts, NULL, help, 1, 1, "one IMAGE"};
+	_cleanup_free_ char **pos = NULL;
+	UD_CLI_PARSE_OR_RETURN(&g, pos);
 	/* A container first, then an image, as udocker does. */
 	struct ud_container *c = ud_store_container_get(cli->store, pos[0], NULL);
 	if (c) {
@@ -43,13 +39,11 @@ UD_CMD(inspect)
 			}
 		}
 		ud_store_container_free(c);
-		free(pos);
 		return crc;
 	}
 	struct ud_ref ref;
 	int rc = ud_cli_parse_image(cli, pos[0], &ref);
 	if (rc) {
-		free(pos);
 		return rc;
 	}
 	struct ud_error *err = NULL;
@@ -80,6 +74,5 @@ UD_CMD(inspect)
 	}
 	ud_store_image_free(img);
 	ud_ref_release(&ref);
-	free(pos);
 	return rc;
 }

@@ -39,14 +39,9 @@ UD_CMD(install)
 	bool force = false, purge = false;
 	struct ud_opt opts[] = {
 		{"--force", UD_OPT_FLAG, &force}, {"--purge", UD_OPT_FLAG, &purge}, {0}};
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
-	bool extra = pos[0] != NULL;
-	free(pos);
-	if (extra) {
-		ud_cli_error("install: takes no arguments");
-		return 1;
-	}
+	const struct ud_cli_grammar g = {opts, NULL, help, 0, 0, NULL};
+	_cleanup_free_ char **pos = NULL;
+	UD_CLI_PARSE_OR_RETURN(&g, pos);
 	if (force) {
 		ud_cli_error("install --force is not supported: the engines are built into this "
 			     "udocker, there are no udockertools to download again");

@@ -13,40 +13,33 @@ static const char help[] =
 
 UD_CMD(manifest)
 {
-	const char *registry = NULL, *index = NULL, *proxy = NULL, *platform = NULL;
-	struct ud_opt opts[] = {{"--registry", UD_OPT_VALUE, &registry},
-				{"--index", UD_OPT_VALUE, &index},
-				{"--httpproxy", UD_OPT_VALUE, &proxy},
-				{"--platform", UD_OPT_VALUE, &platform},
-				{0}};
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
-	if (pos[0] == NULL || strcmp(pos[0], "inspect") != 0 || pos[1] == NULL || pos[2]) {
-		free(pos);
-		ud_cli_error("manifest: expected 'inspect IMAGE' (see udocker manifest --help)");
-		return 1;
-	}
-	struct ud_error *err = NULL;
+	struct ud_cli_registry_args ra = {0};
+	struct ud_opt shared[UD_CLI_SHARED_MAX];
+	ud_cli_registry_opts_table(&ra,
+				   UD_REG_OPT_REGISTRY | UD_REG_OPT_INDEX | UD_REG_OPT_PROXY |
+					   UD_REG_OPT_PLATFORM,
+				   shared);
+	const struct ud_cli_grammar g = {NULL, shared, help, 2, 2, "'inspect IMAGE'"};
+	_cleanup_free_ char **pos = NULL;
+	UD_CLI_PARSE_OR_RETURN(&g, pos);
+	if (strcmp(pos[0], "inspect") != 0)
+		return ud_cli_usage(cli, g.expected);
+	ud_cli_use_registry_args(cli, &ra);
 	struct ud_ref ref;
-	if (ud_ref_parse(pos[1], registry ? registry : cli->conf.registry_url, &ref, &err) < 0) {
-		free(pos);
+	if (ud_cli_parse_image(cli, pos[1], &ref) != 0)
+		return 1;
+	struct ud_error *err = NULL;
+	struct ud_registry_client *c = ud_cli_registry_client(cli, true, &err);
+	if (c == NULL) {
+		ud_ref_release(&ref);
 		return ud_cli_fail(err);
 	}
-	free(pos);
-	struct ud_registry_options ro;
-	ud_cli_registry_options(cli, &ro);
-	if (proxy)
-		ro.proxy = proxy;
-	struct ud_error *cerr = NULL;
-	struct ud_registry_client *c = ud_registry_client_new(&ro, &cerr);
-	if (c == NULL)
-		return ud_cli_fail(cerr);
 	char *body = NULL;
 	size_t len = 0;
 	int rc = 0;
-	if (platform) {
+	if (ra.platform) {
 		struct ud_platform p;
-		if (ud_platform_parse(platform, &p, &err) == 0) {
+		if (ud_platform_parse(ra.platform, &p, &err) == 0) {
 			struct ud_resolved *r = ud_registry_resolve(c, &ref, &p, &err);
 			if (r) {
 				body = xstrndup(r->manifest, r->manifest_len);

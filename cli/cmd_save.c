@@ -15,13 +15,9 @@ UD_CMD(save)
 {
 	const char *output = NULL;
 	struct ud_opt opts[] = {{"-o|--output", UD_OPT_VALUE, &output}, {0}};
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
-	if (pos[0] == NULL) {
-		free(pos);
-		ud_cli_error("save: expected IMAGE (see udocker save --help)");
-		return 1;
-	}
+	const struct ud_cli_grammar g = {opts, NULL, help, 1, UD_CLI_ANY, "IMAGE"};
+	_cleanup_free_ char **pos = NULL;
+	UD_CLI_PARSE_OR_RETURN(&g, pos);
 	size_t n = ud_strv_len(pos);
 	char **names = xcalloc(n + 1, sizeof(char *)), **tags = xcalloc(n + 1, sizeof(char *));
 	int rc = 0;
@@ -34,7 +30,6 @@ UD_CMD(save)
 			ud_ref_release(&ref);
 		}
 	}
-	free(pos);
 	_cleanup_free_ char *tmp = NULL;
 	int fd = 1;
 	if (rc == 0 && output && strcmp(output, "-") != 0) {

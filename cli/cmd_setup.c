@@ -30,15 +30,10 @@ UD_CMD(setup)
 		{"--execmode", UD_OPT_VALUE, &mode},  {"--force", UD_OPT_FLAG, &force},
 		{"--purge", UD_OPT_FLAG, &purge},     {"--nvidia", UD_OPT_FLAG, &nvidia},
 		{"--fixperm", UD_OPT_FLAG, &fixperm}, {0}};
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
-	if (pos[0] == NULL || pos[1] != NULL) {
-		free(pos);
-		ud_cli_error("setup: expected one CONTAINER (see udocker setup --help)");
-		return 1;
-	}
+	const struct ud_cli_grammar g = {opts, NULL, help, 1, 1, "one CONTAINER"};
+	_cleanup_free_ char **pos = NULL;
+	UD_CLI_PARSE_OR_RETURN(&g, pos);
 	if (fixperm) {
-		free(pos);
 		ud_cli_error("setup --fixperm is not supported: it needs newuidmap/newgidmap to "
 			     "give back files made under other ids; N1 maps only your own id, so "
 			     "files in the container are yours (rm makes them writable)");
@@ -46,7 +41,6 @@ UD_CMD(setup)
 	}
 	struct ud_error *err = NULL;
 	struct ud_container *c = ud_store_container_get(cli->store, pos[0], &err);
-	free(pos);
 	if (c == NULL) {
 		ud_error_prefix(&err, "invalid container id");
 		return ud_cli_fail(err);

@@ -130,15 +130,10 @@ UD_CMD(help)
 
 UD_CMD(version)
 {
-	static const char help[] = "Usage: udocker version\n\nPrints the version.\n";
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, NULL, help, pos);
-	bool extra = pos[0] != NULL;
-	free(pos);
-	if (extra) {
-		ud_cli_error("syntax error at: %s", argv[0]);
-		return 1;
-	}
+	static const struct ud_cli_grammar g = {
+		.help = "Usage: udocker version\n\nPrints the version.\n"};
+	_cleanup_free_ char **pos = NULL;
+	UD_CLI_PARSE_OR_RETURN(&g, pos);
 	printf("version: %s\n", UD_VERSION);
 	printf("tarball: %s\n", cli->conf.tarball ? cli->conf.tarball : "");
 	printf("tarball_release: %s\n", cli->conf.tarball_release);
@@ -147,11 +142,10 @@ UD_CMD(version)
 
 UD_CMD(showconf)
 {
-	static const char help[] =
-		"Usage: udocker showconf\n\nPrints the configuration in effect.\n";
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, NULL, help, pos);
-	free(pos);
+	static const struct ud_cli_grammar g = {
+		.help = "Usage: udocker showconf\n\nPrints the configuration in effect.\n"};
+	_cleanup_free_ char **pos = NULL;
+	UD_CLI_PARSE_OR_RETURN(&g, pos);
 	ud_conf_show(&cli->conf);
 	return 0;
 }
@@ -233,6 +227,7 @@ int main(int argc, char **argv)
 		} else if ((cmd->needs & UD_NEEDS_STORE) && ud_cli_store(&cli, &err) == NULL) {
 			rc = ud_cli_fail(err);
 		} else {
+			cli.cmd = cmd->name;
 			rc = cmd->fn(&cli, argc - i - 1, argv + i + 1);
 		}
 	}
