@@ -1,6 +1,7 @@
 /* udocker's argument grammar for command options (reference §1.1). */
 #include "cli/cli.h"
 
+#include <stddef.h>
 #include <string.h>
 
 /* Finds the option whose spelling equals name (up to len chars). */
@@ -33,15 +34,61 @@ static void set_value(const struct ud_opt *o, char *value)
 	}
 }
 
-void ud_cli_select_opts(const struct ud_opt_field *fields, size_t n, void *base, unsigned which,
-			struct ud_opt *out)
+/* An entry of a table of options several commands share: where its
+ * target is in the grammar's struct, and the bit that selects it (0:
+ * always). */
+struct shared_opt {
+	const char *names;
+	enum ud_opt_kind kind;
+	size_t offset;
+	unsigned bit;
+};
+
+static const struct shared_opt spec_opts[] = {
+	{"-f|--file", UD_OPT_REQUIRED, offsetof(struct ud_cli_spec_opts, spec_path), 0},
+	{"--registry", UD_OPT_VALUE, offsetof(struct ud_cli_spec_opts, registry),
+	 UD_SPEC_OPT_REGISTRY},
+	{"--stage", UD_OPT_FLAG, offsetof(struct ud_cli_spec_opts, stage), UD_SPEC_OPT_STAGE},
+	{"--offline", UD_OPT_FLAG, offsetof(struct ud_cli_spec_opts, offline), UD_SPEC_OPT_OFFLINE},
+	{"--no-lock", UD_OPT_FLAG, offsetof(struct ud_cli_spec_opts, no_lock), UD_SPEC_OPT_NO_LOCK},
+	{"--task", UD_OPT_VALUE, offsetof(struct ud_cli_spec_opts, task), UD_SPEC_OPT_TASK},
+};
+
+static const struct shared_opt registry_opts[] = {
+	{"--registry", UD_OPT_VALUE, offsetof(struct ud_cli_registry_args, registry),
+	 UD_REG_OPT_REGISTRY},
+	{"--index", UD_OPT_VALUE, offsetof(struct ud_cli_registry_args, index), UD_REG_OPT_INDEX},
+	{"--httpproxy", UD_OPT_VALUE, offsetof(struct ud_cli_registry_args, proxy),
+	 UD_REG_OPT_PROXY},
+	{"--platform", UD_OPT_VALUE, offsetof(struct ud_cli_registry_args, platform),
+	 UD_REG_OPT_PLATFORM},
+};
+
+/* The options of a grammar: its own, then the shared ones it selects. */
+struct opt_tables {
+	const struct ud_opt *own;
+	struct ud_opt shared[UD_ARRAY_SIZE(spec_opts) + UD_ARRAY_SIZE(registry_opts) + 1];
+};
+
+static size_t select_opts(const struct shared_opt *from, size_t n, void *base, unsigned which,
+			  struct ud_opt *out)
 {
 	size_t k = 0;
-	for (size_t i = 0; i < n && k + 1 < UD_CLI_SHARED_MAX; i++)
-		if (fields[i].bit == 0 || (which & fields[i].bit))
-			out[k++] = (struct ud_opt){fields[i].names, fields[i].kind,
-						   (char *)base + fields[i].offset};
-	out[k] = (struct ud_opt){0};
+	for (size_t i = 0; base && i < n; i++)
+		if (from[i].bit == 0 || (which & from[i].bit))
+			out[k++] = (struct ud_opt){from[i].names, from[i].kind,
+						   (char *)base + from[i].offset};
+	return k;
+}
+
+static void opt_tables_init(struct opt_tables *t, const struct ud_cli_grammar *g)
+{
+	t->own = g->opts;
+	size_t k =
+		select_opts(spec_opts, UD_ARRAY_SIZE(spec_opts), g->spec, g->spec_opts, t->shared);
+	k += select_opts(registry_opts, UD_ARRAY_SIZE(registry_opts), g->registry, g->registry_opts,
+			 t->shared + k);
+	t->shared[k] = (struct ud_opt){0};
 }
 
 static const char *command_name(const struct ud_cli *cli)
@@ -67,33 +114,33 @@ int ud_cli_usage(const struct ud_cli *cli, const char *expected)
 }
 
 /* What g says of the positionals and required options. */
-static int check_grammar(const struct ud_cli *cli, const struct ud_cli_grammar *g, char **pos,
-			 struct ud_error **err)
+static int check_grammar(const struct ud_cli *cli, const struct ud_cli_grammar *g,
+			 const struct opt_tables *t, char **pos, struct ud_error **err)
 {
 	size_t n = ud_strv_len(pos);
-	bool ok = n >= g->min_pos && n <= g->max_pos;
-	const struct ud_opt *tables[] = {g->opts, g->shared};
-	for (size_t t = 0; t < UD_ARRAY_SIZE(tables); t++)
-		for (const struct ud_opt *o = tables[t]; o && o->names; o++)
+	bool ok = n >= g->min && n <= g->max;
+	const struct ud_opt *tables[] = {t->own, t->shared};
+	for (size_t k = 0; k < UD_ARRAY_SIZE(tables); k++)
+		for (const struct ud_opt *o = tables[k]; o && o->names; o++)
 			ok = ok && (o->kind != UD_OPT_REQUIRED || *(void **)o->target);
 	return ok ? 0 : usage_error(cli, g->expected, err);
 }
 
-static const struct ud_opt *find_any(const struct ud_cli_grammar *g, const char *name, size_t len)
+static const struct ud_opt *find_any(const struct opt_tables *t, const char *name, size_t len)
 {
-	const struct ud_opt *o = find_opt(g->opts, name, len);
-	return o ? o : find_opt(g->shared, name, len);
+	const struct ud_opt *o = find_opt(t->own, name, len);
+	return o ? o : find_opt(t->shared, name, len);
 }
 
 /* One option argument argv[*i]: sets its target (consuming a value
  * argument when it takes one). */
-static int parse_option(const struct ud_cli_grammar *g, int argc, char **argv, int *i,
+static int parse_option(const struct opt_tables *t, int argc, char **argv, int *i,
 			struct ud_error **err)
 {
 	char *a = argv[*i];
 	const char *eq = strchr(a, '=');
 	size_t len = eq ? (size_t)(eq - a) : strlen(a);
-	const struct ud_opt *o = find_any(g, a, len);
+	const struct ud_opt *o = find_any(t, a, len);
 	if (o == NULL)
 		return ud_error_set(err, UD_ERR_USAGE, "syntax error at: %s", a);
 	if (o->kind == UD_OPT_FLAG) {
@@ -116,6 +163,8 @@ static int parse_option(const struct ud_cli_grammar *g, int argc, char **argv, i
 int ud_cli_parse(const struct ud_cli *cli, int argc, char **argv, const struct ud_cli_grammar *g,
 		 bool *help, char ***pos, struct ud_error **err)
 {
+	struct opt_tables t;
+	opt_tables_init(&t, g);
 	*pos = xcalloc((size_t)argc + 1, sizeof(char *));
 	size_t npos = 0;
 	bool scanning = true;
@@ -130,10 +179,10 @@ int ud_cli_parse(const struct ud_cli *cli, int argc, char **argv, const struct u
 		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			*help = true;
 		} else {
-			r = parse_option(g, argc, argv, &i, err);
+			r = parse_option(&t, argc, argv, &i, err);
 		}
 	}
-	if (r == 0 && (*help || check_grammar(cli, g, *pos, err) == 0))
+	if (r == 0 && (*help || check_grammar(cli, g, &t, *pos, err) == 0))
 		return 0;
 	free(*pos);
 	*pos = NULL;

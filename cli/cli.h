@@ -5,6 +5,16 @@
 
 #include "common/common.h"
 #include "engines/engines.h"
+#include "spec/execmode.h"
+
+/* The execution modes as string literals made from the one mode list,
+ * for help texts and messages: each mode after its separator
+ * (UD_CLI_MODES_COMMA is ", N1, P1, ..., S1", UD_CLI_MODES_SPACE " N1 P1
+ * ... S1"). */
+#define UD_CLI_MODE_COMMA_(m) ", " #m
+#define UD_CLI_MODE_SPACE_(m) " " #m
+#define UD_CLI_MODES_COMMA UD_EXECMODES(UD_CLI_MODE_COMMA_)
+#define UD_CLI_MODES_SPACE UD_EXECMODES(UD_CLI_MODE_SPACE_)
 
 struct ud_store;
 
@@ -59,32 +69,51 @@ struct ud_opt {
 	void *target; /* bool *, const char **, or char *** (list; strings borrowed) */
 };
 
-/* An entry of a table of options several commands share: where its target
- * is in the caller's struct, and the bit of `which` that selects it (0:
- * always). ud_cli_select_opts() turns the selected ones into ud_opts. */
-struct ud_opt_field {
-	const char *names;
-	enum ud_opt_kind kind;
-	size_t offset;
-	unsigned bit;
+/* How a spec is planned: the registry for host-less names; spec_path's
+ * lock file (FILE.lock) pins the images unless no_lock; offline: no
+ * registry is asked; stage: nothing is run; task: what ${TASK} stands for. */
+struct ud_cli_spec_opts {
+	const char *registry;
+	const char *spec_path;
+	bool no_lock, offline, stage;
+	const char *task;
 };
-#define UD_CLI_SHARED_MAX 8 /* entries of a shared table, the end included */
-/* Fills out (UD_CLI_SHARED_MAX entries) with the fields that `which`
- * selects, their targets in the struct at base, then the end entry. */
-void ud_cli_select_opts(const struct ud_opt_field *fields, size_t n, void *base, unsigned which,
-			struct ud_opt *out);
+/* The job-spec options a grammar selects (-f FILE always, required). */
+enum {
+	UD_SPEC_OPT_REGISTRY = 1 << 0,
+	UD_SPEC_OPT_STAGE = 1 << 1,
+	UD_SPEC_OPT_OFFLINE = 1 << 2,
+	UD_SPEC_OPT_NO_LOCK = 1 << 3,
+	UD_SPEC_OPT_TASK = 1 << 4,
+};
 
-/* What a command takes: its options (its own, and shared ones), its help
- * text, and how many positionals (max_pos UD_CLI_ANY: no limit). A wrong
- * number of positionals, or a required option missing, is the usage error
- * "CMD: expected EXPECTED (see udocker CMD --help)", or, without
- * `expected`, "CMD: takes no arguments (see udocker CMD --help)". */
+/* The registry options of pull, manifest, search and login. */
+struct ud_cli_registry_args {
+	const char *registry, *index, *proxy, *platform;
+};
+enum {
+	UD_REG_OPT_REGISTRY = 1 << 0,
+	UD_REG_OPT_INDEX = 1 << 1,
+	UD_REG_OPT_PROXY = 1 << 2,
+	UD_REG_OPT_PLATFORM = 1 << 3,
+	UD_REG_OPT_ALL = (1 << 4) - 1,
+};
+/* What a command takes: its options (its own, and the shared job-spec
+ * and registry options it selects, with their targets), its help text,
+ * and how many positionals (max UD_CLI_ANY: no limit). A wrong number of
+ * positionals, or a required option missing, is the usage error "CMD:
+ * expected EXPECTED (see udocker CMD --help)", or, without `expected`,
+ * "CMD: takes no arguments (see udocker CMD --help)". */
 #define UD_CLI_ANY ((unsigned)-1)
 struct ud_cli_grammar {
-	const struct ud_opt *opts, *shared; /* either may be NULL */
+	const struct ud_opt *opts; /* may be NULL */
 	const char *help;
-	unsigned min_pos, max_pos;
+	unsigned min, max;
 	const char *expected;
+	struct ud_cli_spec_opts *spec; /* -f FILE and the UD_SPEC_OPT_* of spec_opts */
+	unsigned spec_opts;
+	struct ud_cli_registry_args *registry; /* the UD_REG_OPT_* of registry_opts */
+	unsigned registry_opts;
 };
 
 struct ud_cli;
@@ -110,12 +139,27 @@ const struct ud_host_probe *ud_cli_host_probe(struct ud_cli *cli);
 struct ud_registry_options;
 void ud_cli_registry_options(struct ud_cli *cli, struct ud_registry_options *opts);
 
-/* Output helpers: info lines obey -q; errors always print. */
-void ud_cli_info(struct ud_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Output helpers: warnings obey the log level; errors always print. */
 void ud_cli_warn(struct ud_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ud_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints "Error: <msg>" for err and returns the exit code for it (1). */
 int ud_cli_fail(struct ud_error *err);
+/* Prints the JSON text (len bytes; from a registry or a file) with sorted
+ * keys and 4-space indentation; 1 after "Error: WHAT is not valid JSON:
+ * REASON" (escaped) when it is not JSON, else 0. */
+int ud_cli_print_json(const char *text, size_t len, const char *what);
+/* What a command writes to FILE (-o FILE: written as FILE.tmp-PID,
+ * renamed when complete) or standard output (NULL or "-"). */
+struct ud_cli_output {
+	int fd;
+	char *tmp;
+	const char *path;
+};
+/* Opens o for path; -1 after printing the error. */
+int ud_cli_output_open(const struct ud_cli *cli, struct ud_cli_output *o, const char *path);
+/* Completes o when rc (the command's status so far) is 0, else removes
+ * what was written; returns the status (1 when completing failed). */
+int ud_cli_output_close(const struct ud_cli *cli, struct ud_cli_output *o, int rc);
 /* Prints a command's help text. */
 void ud_cli_print_help(const char *text);
 
@@ -178,9 +222,11 @@ UD_CMD(export);
 UD_CMD(clone);
 
 /* Common handling of `--help` and usage errors inside a handler (cli,
- * argc and argv are the handler's): parses by the grammar g into pos, or
- * returns the exit status. */
-#define UD_CLI_PARSE_OR_RETURN(g, pos)                                                             \
+ * argc and argv are the handler's): declares pos (freed when it goes out
+ * of scope) and parses by the grammar g into it, or returns the exit
+ * status. */
+#define UD_CLI_PARSE(g, pos)                                                                       \
+	_cleanup_free_ char **pos = NULL;                                                          \
 	do {                                                                                       \
 		bool help_ = false;                                                                \
 		struct ud_error *perr_ = NULL;                                                     \

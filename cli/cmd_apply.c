@@ -22,14 +22,13 @@ static const char help[] =
 UD_CMD(apply)
 {
 	struct ud_cli_spec_opts so = {0};
-	struct ud_opt shared[UD_CLI_SHARED_MAX];
-	ud_cli_spec_opts_table(&so,
-			       UD_SPEC_OPT_REGISTRY | UD_SPEC_OPT_STAGE | UD_SPEC_OPT_OFFLINE |
-				       UD_SPEC_OPT_NO_LOCK | UD_SPEC_OPT_TASK,
-			       shared);
-	const struct ud_cli_grammar g = {.shared = shared, .help = help, .expected = "-f FILE"};
-	_cleanup_free_ char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(&g, pos);
+	const struct ud_cli_grammar g = {.help = help,
+					 .expected = "-f FILE",
+					 .spec = &so,
+					 .spec_opts = UD_SPEC_OPT_REGISTRY | UD_SPEC_OPT_STAGE |
+						      UD_SPEC_OPT_OFFLINE | UD_SPEC_OPT_NO_LOCK |
+						      UD_SPEC_OPT_TASK};
+	UD_CLI_PARSE(&g, pos);
 	struct ud_error *err = NULL;
 	struct ud_spec *spec = ud_cli_load_spec(so.spec_path, so.task, &err);
 	if (spec == NULL)

@@ -14,9 +14,9 @@ UD_CMD(clone)
 {
 	const char *name = NULL;
 	struct ud_opt opts[] = {{"--name", UD_OPT_VALUE, &name}, {0}};
-	const struct ud_cli_grammar g = {opts, NULL, help, 1, 1, "one CONTAINER"};
-	_cleanup_free_ char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(&g, pos);
+	const struct ud_cli_grammar g = {
+		.opts = opts, .help = help, .min = 1, .max = 1, .expected = "one CONTAINER"};
+	UD_CLI_PARSE(&g, pos);
 	struct ud_error *err = NULL;
 	if (name && ud_store_container_get(cli->store, name, NULL)) {
 		ud_cli_error("container name already exists: %s", name);

@@ -19,9 +19,9 @@ UD_CMD(create)
 	bool force = false;
 	struct ud_opt opts[] = {
 		{"--name", UD_OPT_VALUE, &name}, {"--force", UD_OPT_FLAG, &force}, {0}};
-	const struct ud_cli_grammar g = {opts, NULL, help, 1, 1, "one IMAGE"};
-	_cleanup_free_ char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(&g, pos);
+	const struct ud_cli_grammar g = {
+		.opts = opts, .help = help, .min = 1, .max = 1, .expected = "one IMAGE"};
+	UD_CLI_PARSE(&g, pos);
 	if (name && !ud_store_container_name_valid(name)) {
 		ud_cli_error("invalid container name or wrong format: %s", name);
 		return 1;

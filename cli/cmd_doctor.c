@@ -45,9 +45,9 @@ static char *first_line_of(const char *tool)
 
 UD_CMD(doctor)
 {
-	static const struct ud_cli_grammar g = {NULL, NULL, help, 0, 1, "at most one CONTAINER"};
-	_cleanup_free_ char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(&g, pos);
+	static const struct ud_cli_grammar g = {
+		.help = help, .max = 1, .expected = "at most one CONTAINER"};
+	UD_CLI_PARSE(&g, pos);
 	const char *name = pos[0];
 	struct ud_container *c = NULL;
 	if (name) {

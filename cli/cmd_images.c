@@ -63,9 +63,8 @@ UD_CMD(images)
 				{"--no-trunc", UD_OPT_FLAG, &notrunc},
 				{"-a|--all", UD_OPT_FLAG, &all},
 				{0}};
-	const struct ud_cli_grammar g = {opts, NULL, help, 0, 0, NULL};
-	_cleanup_free_ char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(&g, pos);
+	const struct ud_cli_grammar g = {.opts = opts, .help = help};
+	UD_CLI_PARSE(&g, pos);
 	struct ud_error *err = NULL;
 	struct ud_image_entry *e = NULL;
 	size_t n = 0;

@@ -28,9 +28,8 @@ UD_CMD(import)
 				{"--clone", UD_OPT_FLAG, &clone},
 				{"--name", UD_OPT_VALUE, &name},
 				{0}};
-	const struct ud_cli_grammar g = {opts, NULL, help, 0, UD_CLI_ANY, NULL};
-	_cleanup_free_ char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(&g, pos);
+	const struct ud_cli_grammar g = {.opts = opts, .help = help, .max = UD_CLI_ANY};
+	UD_CLI_PARSE(&g, pos);
 	/* Three forms (the help's usage lines): the positionals they take. */
 	size_t npos = ud_strv_len(pos);
 	bool to_container = tocontainer || clone;

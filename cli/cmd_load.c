@@ -17,9 +17,9 @@ UD_CMD(load)
 {
 	const char *input = NULL;
 	struct ud_opt opts[] = {{"-i|--input", UD_OPT_VALUE, &input}, {0}};
-	const struct ud_cli_grammar g = {opts, NULL, help, 0, 2, "[-] [NAME]"};
-	_cleanup_free_ char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(&g, pos);
+	const struct ud_cli_grammar g = {
+		.opts = opts, .help = help, .max = 2, .expected = "[-] [NAME]"};
+	UD_CLI_PARSE(&g, pos);
 	const char *name = NULL;
 	for (size_t i = 0; pos[i]; i++)
 		if (strcmp(pos[i], "-") != 0)

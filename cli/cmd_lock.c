@@ -19,11 +19,11 @@ static const char help[] =
 UD_CMD(lock)
 {
 	struct ud_cli_spec_opts so = {0};
-	struct ud_opt shared[UD_CLI_SHARED_MAX];
-	ud_cli_spec_opts_table(&so, UD_SPEC_OPT_REGISTRY, shared);
-	const struct ud_cli_grammar g = {.shared = shared, .help = help, .expected = "-f FILE"};
-	_cleanup_free_ char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(&g, pos);
+	const struct ud_cli_grammar g = {.help = help,
+					 .expected = "-f FILE",
+					 .spec = &so,
+					 .spec_opts = UD_SPEC_OPT_REGISTRY};
+	UD_CLI_PARSE(&g, pos);
 	if (strcmp(so.spec_path, "-") == 0) {
 		ud_cli_error(
 			"lock: expected -f FILE, not stdin (FILE.lock is written beside FILE)");

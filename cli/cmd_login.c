@@ -61,11 +61,11 @@ UD_CMD(login)
 				{"--password-stdin", UD_OPT_FLAG, &from_stdin},
 				{0}};
 	struct ud_cli_registry_args ra = {0};
-	struct ud_opt shared[UD_CLI_SHARED_MAX];
-	ud_cli_registry_opts_table(&ra, UD_REG_OPT_REGISTRY, shared);
-	const struct ud_cli_grammar g = {opts, shared, help_login, 0, 0, NULL};
-	_cleanup_free_ char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(&g, pos);
+	const struct ud_cli_grammar g = {.opts = opts,
+					 .help = help_login,
+					 .registry = &ra,
+					 .registry_opts = UD_REG_OPT_REGISTRY};
+	UD_CLI_PARSE(&g, pos);
 	_cleanup_free_ char *u = user ? xstrdup(user) : NULL;
 	_cleanup_free_ char *p = pass ? xstrdup(pass) : NULL;
 	if (u == NULL) {
@@ -113,11 +113,11 @@ UD_CMD(logout)
 	bool all = false;
 	struct ud_opt opts[] = {{"-a", UD_OPT_FLAG, &all}, {0}};
 	struct ud_cli_registry_args ra = {0};
-	struct ud_opt shared[UD_CLI_SHARED_MAX];
-	ud_cli_registry_opts_table(&ra, UD_REG_OPT_REGISTRY, shared);
-	const struct ud_cli_grammar g = {opts, shared, help_logout, 0, 0, NULL};
-	_cleanup_free_ char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(&g, pos);
+	const struct ud_cli_grammar g = {.opts = opts,
+					 .help = help_logout,
+					 .registry = &ra,
+					 .registry_opts = UD_REG_OPT_REGISTRY};
+	UD_CLI_PARSE(&g, pos);
 	struct ud_error *err = NULL;
 	if (all)
 		return ud_keystore_delete_all(cli->conf.keystore, &err) < 0 ? ud_cli_fail(err) : 0;

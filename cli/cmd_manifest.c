@@ -1,6 +1,5 @@
 #include "cli/jobs.h"
 
-#include <jansson.h>
 #include <string.h>
 
 static const char help[] =
@@ -14,14 +13,13 @@ static const char help[] =
 UD_CMD(manifest)
 {
 	struct ud_cli_registry_args ra = {0};
-	struct ud_opt shared[UD_CLI_SHARED_MAX];
-	ud_cli_registry_opts_table(&ra,
-				   UD_REG_OPT_REGISTRY | UD_REG_OPT_INDEX | UD_REG_OPT_PROXY |
-					   UD_REG_OPT_PLATFORM,
-				   shared);
-	const struct ud_cli_grammar g = {NULL, shared, help, 2, 2, "'inspect IMAGE'"};
-	_cleanup_free_ char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(&g, pos);
+	const struct ud_cli_grammar g = {.help = help,
+					 .min = 2,
+					 .max = 2,
+					 .expected = "'inspect IMAGE'",
+					 .registry = &ra,
+					 .registry_opts = UD_REG_OPT_ALL};
+	UD_CLI_PARSE(&g, pos);
 	if (strcmp(pos[0], "inspect") != 0)
 		return ud_cli_usage(cli, g.expected);
 	ud_cli_use_registry_args(cli, &ra);
@@ -36,7 +34,6 @@ UD_CMD(manifest)
 	}
 	char *body = NULL;
 	size_t len = 0;
-	int rc = 0;
 	if (ra.platform) {
 		struct ud_platform p;
 		if (ud_platform_parse(ra.platform, &p, &err) == 0) {
@@ -52,22 +49,7 @@ UD_CMD(manifest)
 		body = ud_registry_get_manifest(c, &ref, ref.digest ? ref.digest : ref.tag, &len,
 						NULL, &err);
 	}
-	if (body == NULL) {
-		rc = ud_cli_fail(err);
-	} else {
-		json_error_t je;
-		json_t *j = json_loadb(body, len, 0, &je);
-		if (j == NULL) {
-			_cleanup_free_ char *e = ud_str_escape(je.text, 200);
-			ud_cli_error("manifest is not valid JSON: %s", e);
-			rc = 1;
-		} else {
-			char *t = json_dumps(j, JSON_INDENT(4) | JSON_SORT_KEYS);
-			puts(t);
-			free(t);
-			json_decref(j);
-		}
-	}
+	int rc = body ? ud_cli_print_json(body, len, "manifest") : ud_cli_fail(err);
 	free(body);
 	ud_registry_client_free(c);
 	ud_ref_release(&ref);

@@ -8,9 +8,8 @@ static const char help[] = "Usage: udocker mkrepo DIR\n"
 
 UD_CMD(mkrepo)
 {
-	const struct ud_cli_grammar g = {NULL, NULL, help, 1, 1, "DIR"};
-	_cleanup_free_ char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(&g, pos);
+	const struct ud_cli_grammar g = {.help = help, .min = 1, .max = 1, .expected = "DIR"};
+	UD_CLI_PARSE(&g, pos);
 	struct ud_error *err = NULL;
 	int rc = ud_store_mkrepo(pos[0], &err) < 0 ? ud_cli_fail(err) : 0;
 	(void)cli;

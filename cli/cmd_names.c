@@ -20,17 +20,17 @@ static int add_name(struct ud_cli *cli, const char *which, const char *name)
 
 UD_CMD(name)
 {
-	static const struct ud_cli_grammar g = {NULL, NULL, help_name, 2, 2, "CONTAINER NAME"};
-	_cleanup_free_ char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(&g, pos);
+	static const struct ud_cli_grammar g = {
+		.help = help_name, .min = 2, .max = 2, .expected = "CONTAINER NAME"};
+	UD_CLI_PARSE(&g, pos);
 	return add_name(cli, pos[0], pos[1]);
 }
 
 UD_CMD(rmname)
 {
-	static const struct ud_cli_grammar g = {NULL, NULL, help_rmname, 1, 1, "NAME"};
-	_cleanup_free_ char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(&g, pos);
+	static const struct ud_cli_grammar g = {
+		.help = help_rmname, .min = 1, .max = 1, .expected = "NAME"};
+	UD_CLI_PARSE(&g, pos);
 	struct ud_error *err = NULL;
 	if (ud_store_container_rmname(cli->store, pos[0], &err) < 0)
 		return ud_cli_fail(err);
@@ -40,9 +40,9 @@ UD_CMD(rmname)
 
 UD_CMD(rename)
 {
-	static const struct ud_cli_grammar g = {NULL, NULL, help_rename, 2, 2, "NAME NEWNAME"};
-	_cleanup_free_ char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(&g, pos);
+	static const struct ud_cli_grammar g = {
+		.help = help_rename, .min = 2, .max = 2, .expected = "NAME NEWNAME"};
+	UD_CLI_PARSE(&g, pos);
 	if (add_name(cli, pos[0], pos[1]) != 0)
 		return 1;
 	struct ud_error *err = NULL;

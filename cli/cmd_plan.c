@@ -23,14 +23,14 @@ UD_CMD(plan)
 	bool json = false;
 	struct ud_opt opts[] = {{"--json", UD_OPT_FLAG, &json}, {0}};
 	struct ud_cli_spec_opts so = {0};
-	struct ud_opt shared[UD_CLI_SHARED_MAX];
-	ud_cli_spec_opts_table(&so,
-			       UD_SPEC_OPT_REGISTRY | UD_SPEC_OPT_STAGE | UD_SPEC_OPT_OFFLINE |
-				       UD_SPEC_OPT_NO_LOCK | UD_SPEC_OPT_TASK,
-			       shared);
-	const struct ud_cli_grammar g = {opts, shared, help, .expected = "-f FILE"};
-	_cleanup_free_ char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(&g, pos);
+	const struct ud_cli_grammar g = {.opts = opts,
+					 .help = help,
+					 .expected = "-f FILE",
+					 .spec = &so,
+					 .spec_opts = UD_SPEC_OPT_REGISTRY | UD_SPEC_OPT_STAGE |
+						      UD_SPEC_OPT_OFFLINE | UD_SPEC_OPT_NO_LOCK |
+						      UD_SPEC_OPT_TASK};
+	UD_CLI_PARSE(&g, pos);
 	struct ud_error *err = NULL;
 	struct ud_spec *spec = NULL;
 	struct ud_plan *plan = ud_cli_plan_file(cli, &so, &spec, &err);

@@ -11,10 +11,11 @@ static const char help_unprotect[] = "Usage: udocker unprotect CONTAINER|IMAGE\n
 
 static int protect(struct ud_cli *cli, int argc, char **argv, bool on)
 {
-	const struct ud_cli_grammar g = {NULL, NULL, on ? help_protect : help_unprotect,
-					 1,    1,    "one IMAGE"};
-	_cleanup_free_ char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(&g, pos);
+	const struct ud_cli_grammar g = {.help = on ? help_protect : help_unprotect,
+					 .min = 1,
+					 .max = 1,
+					 .expected = "one IMAGE"};
+	UD_CLI_PARSE(&g, pos);
 	struct ud_error *err = NULL;
 	/* A container first, then an image, as udocker does. */
 	struct ud_container *c = ud_store_container_get(cli->store, pos[0], NULL);

@@ -33,9 +33,8 @@ UD_CMD(ps)
 				{"-s", UD_OPT_FLAG, &size},
 				{"-p", UD_OPT_FLAG, &plat},
 				{0}};
-	const struct ud_cli_grammar g = {opts, NULL, help, 0, 0, NULL};
-	_cleanup_free_ char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(&g, pos);
+	const struct ud_cli_grammar g = {.opts = opts, .help = help};
+	UD_CLI_PARSE(&g, pos);
 	struct ud_error *err = NULL;
 	struct ud_container **c = NULL;
 	size_t n = 0;

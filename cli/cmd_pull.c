@@ -17,14 +17,13 @@ static const char help[] =
 UD_CMD(pull)
 {
 	struct ud_cli_registry_args ra = {0};
-	struct ud_opt shared[UD_CLI_SHARED_MAX];
-	ud_cli_registry_opts_table(&ra,
-				   UD_REG_OPT_REGISTRY | UD_REG_OPT_INDEX | UD_REG_OPT_PROXY |
-					   UD_REG_OPT_PLATFORM,
-				   shared);
-	const struct ud_cli_grammar g = {NULL, shared, help, 1, 1, "one IMAGE"};
-	_cleanup_free_ char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(&g, pos);
+	const struct ud_cli_grammar g = {.help = help,
+					 .min = 1,
+					 .max = 1,
+					 .expected = "one IMAGE",
+					 .registry = &ra,
+					 .registry_opts = UD_REG_OPT_ALL};
+	UD_CLI_PARSE(&g, pos);
 	if (ra.index) {
 		ud_cli_error("pull --index is not supported: images come from the registry API v2 "
 			     "only, there is no v1 index to ask; use --registry=URL");

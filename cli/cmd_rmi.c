@@ -14,9 +14,9 @@ UD_CMD(rmi)
 {
 	bool force = false;
 	struct ud_opt opts[] = {{"-f|--force", UD_OPT_FLAG, &force}, {0}};
-	const struct ud_cli_grammar g = {opts, NULL, help, 1, UD_CLI_ANY, "IMAGE"};
-	_cleanup_free_ char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(&g, pos);
+	const struct ud_cli_grammar g = {
+		.opts = opts, .help = help, .min = 1, .max = UD_CLI_ANY, .expected = "IMAGE"};
+	UD_CLI_PARSE(&g, pos);
 	int rc = 0;
 	for (size_t i = 0; pos[i]; i++) {
 		struct ud_ref ref;

@@ -126,9 +126,12 @@ UD_CMD(run)
 				     "dropped with --nosysdirs, all volumes with --novol");
 			return 1;
 		}
-	const struct ud_cli_grammar g = {opts, NULL, help, 1, UD_CLI_ANY, "CONTAINER or IMAGE"};
-	_cleanup_free_ char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(&g, pos);
+	const struct ud_cli_grammar g = {.opts = opts,
+					 .help = help,
+					 .min = 1,
+					 .max = UD_CLI_ANY,
+					 .expected = "CONTAINER or IMAGE"};
+	UD_CLI_PARSE(&g, pos);
 	int rc = 0;
 	_cleanup_free_ unsigned short(*ports)[2] = NULL;
 	size_t n_ports = 0;

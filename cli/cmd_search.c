@@ -25,12 +25,15 @@ UD_CMD(search)
 				{"--no-trunc", UD_OPT_FLAG, &notrunc},
 				{0}};
 	struct ud_cli_registry_args ra = {0};
-	struct ud_opt shared[UD_CLI_SHARED_MAX];
-	ud_cli_registry_opts_table(&ra, UD_REG_OPT_REGISTRY | UD_REG_OPT_INDEX | UD_REG_OPT_PROXY,
-				   shared);
-	const struct ud_cli_grammar g = {opts, shared, help, 1, 1, "one EXPRESSION"};
-	_cleanup_free_ char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(&g, pos);
+	const struct ud_cli_grammar g = {.opts = opts,
+					 .help = help,
+					 .min = 1,
+					 .max = 1,
+					 .expected = "one EXPRESSION",
+					 .registry = &ra,
+					 .registry_opts = UD_REG_OPT_REGISTRY | UD_REG_OPT_INDEX |
+							  UD_REG_OPT_PROXY};
+	UD_CLI_PARSE(&g, pos);
 	const char *expr = pos[0];
 	ud_cli_use_registry_args(cli, &ra);
 	struct ud_error *err = NULL;

@@ -49,11 +49,12 @@ UD_CMD(submit)
 	struct ud_opt opts[] = {
 		{"--slurm-option", UD_OPT_LIST, &slurm_opts}, {"--wait", UD_OPT_FLAG, &wait}, {0}};
 	struct ud_cli_spec_opts so = {0};
-	struct ud_opt shared[UD_CLI_SHARED_MAX];
-	ud_cli_spec_opts_table(&so, UD_SPEC_OPT_NO_LOCK, shared);
-	const struct ud_cli_grammar g = {opts, shared, help, .expected = "-f FILE"};
-	_cleanup_free_ char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(&g, pos);
+	const struct ud_cli_grammar g = {.opts = opts,
+					 .help = help,
+					 .expected = "-f FILE",
+					 .spec = &so,
+					 .spec_opts = UD_SPEC_OPT_NO_LOCK};
+	UD_CLI_PARSE(&g, pos);
 	struct ud_error *err = NULL;
 	/* The compute nodes read the spec by its absolute path. */
 	_cleanup_free_ char *spec_path = realpath(so.spec_path, NULL);

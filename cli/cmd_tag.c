@@ -9,9 +9,9 @@ static const char help[] =
 
 UD_CMD(tag)
 {
-	const struct ud_cli_grammar g = {NULL, NULL, help, 2, 2, "SOURCE TARGET"};
-	_cleanup_free_ char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(&g, pos);
+	const struct ud_cli_grammar g = {
+		.help = help, .min = 2, .max = 2, .expected = "SOURCE TARGET"};
+	UD_CLI_PARSE(&g, pos);
 	struct ud_ref src, dst;
 	int rc = ud_cli_parse_image(cli, pos[0], &src);
 	if (rc == 0 && (rc = ud_cli_parse_image(cli, pos[1], &dst)) != 0)

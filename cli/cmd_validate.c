@@ -13,11 +13,8 @@ static const char help[] =
 UD_CMD(validate)
 {
 	struct ud_cli_spec_opts so = {0};
-	struct ud_opt shared[UD_CLI_SHARED_MAX];
-	ud_cli_spec_opts_table(&so, 0, shared);
-	const struct ud_cli_grammar g = {.shared = shared, .help = help, .expected = "-f FILE"};
-	_cleanup_free_ char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(&g, pos);
+	const struct ud_cli_grammar g = {.help = help, .expected = "-f FILE", .spec = &so};
+	UD_CLI_PARSE(&g, pos);
 	struct ud_error *err = NULL;
 	struct ud_spec *spec = ud_spec_load_file(so.spec_path, &err);
 	if (spec == NULL)

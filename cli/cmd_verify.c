@@ -14,9 +14,8 @@ static void on_ok(const char *id, void *data)
 
 UD_CMD(verify)
 {
-	const struct ud_cli_grammar g = {NULL, NULL, help, 1, 1, "one IMAGE"};
-	_cleanup_free_ char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(&g, pos);
+	const struct ud_cli_grammar g = {.help = help, .min = 1, .max = 1, .expected = "one IMAGE"};
+	UD_CLI_PARSE(&g, pos);
 	struct ud_ref ref;
 	int rc = ud_cli_parse_image(cli, pos[0], &ref);
 	if (rc)

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <pwd.h>
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
@@ -34,59 +35,74 @@ static char **split_words(const char *v)
 	return out;
 }
 
+/* The keys of udocker.conf: the field each sets, and its type. */
+enum conf_type { CONF_STR, CONF_INT, CONF_LONG, CONF_BOOL, CONF_WORDS };
+#define CONF_KEY(key, type, field)                                                                 \
+	{                                                                                          \
+		key, type, offsetof(struct ud_conf, field)                                         \
+	}
+static const struct {
+	const char *key;
+	enum conf_type type;
+	size_t off;
+} conf_keys[] = {
+	CONF_KEY("topdir", CONF_STR, topdir),
+	CONF_KEY("reposdir", CONF_STR, reposdir),
+	CONF_KEY("layersdir", CONF_STR, layersdir),
+	CONF_KEY("containersdir", CONF_STR, containersdir),
+	CONF_KEY("bindir", CONF_STR, bindir),
+	CONF_KEY("libdir", CONF_STR, libdir),
+	CONF_KEY("docdir", CONF_STR, docdir),
+	CONF_KEY("tmpdir", CONF_STR, tmpdir),
+	CONF_KEY("keystore", CONF_STR, keystore),
+	CONF_KEY("http_proxy", CONF_STR, http_proxy),
+	CONF_KEY("dockerio_registry_url", CONF_STR, registry_url),
+	CONF_KEY("registry", CONF_STR, registry_url),
+	CONF_KEY("dockerio_index_url", CONF_STR, index_url),
+	CONF_KEY("ca_file", CONF_STR, ca_file),
+	CONF_KEY("override_default_execution_mode", CONF_STR, default_execution_mode),
+	CONF_KEY("default_execution_mode", CONF_STR, default_execution_mode),
+	CONF_KEY("tarball", CONF_STR, tarball),
+	CONF_KEY("tarball_release", CONF_STR, tarball_release),
+	CONF_KEY("max_layer_size", CONF_STR, max_layer_size_text),
+	CONF_KEY("verbose_level", CONF_INT, verbose_level),
+	CONF_KEY("http_insecure", CONF_BOOL, insecure),
+	CONF_KEY("autoinstall", CONF_BOOL, autoinstall),
+	CONF_KEY("timeout", CONF_LONG, timeout),
+	CONF_KEY("download_timeout", CONF_LONG, download_timeout),
+	CONF_KEY("ctimeout", CONF_LONG, ctimeout),
+	CONF_KEY("stall_timeout", CONF_LONG, stall_timeout),
+	CONF_KEY("parallel_downloads", CONF_INT, parallel_downloads),
+	CONF_KEY("insecure_registries", CONF_WORDS, insecure_registries),
+};
+#undef CONF_KEY
+
 /* Applies one key = value; unknown keys are ignored as udocker does. */
 static void conf_set(struct ud_conf *c, const char *key, const char *value)
 {
-	static const struct {
-		const char *key;
-		size_t off;
-	} strs[] = {
-		{"topdir", offsetof(struct ud_conf, topdir)},
-		{"reposdir", offsetof(struct ud_conf, reposdir)},
-		{"layersdir", offsetof(struct ud_conf, layersdir)},
-		{"containersdir", offsetof(struct ud_conf, containersdir)},
-		{"bindir", offsetof(struct ud_conf, bindir)},
-		{"libdir", offsetof(struct ud_conf, libdir)},
-		{"docdir", offsetof(struct ud_conf, docdir)},
-		{"tmpdir", offsetof(struct ud_conf, tmpdir)},
-		{"keystore", offsetof(struct ud_conf, keystore)},
-		{"http_proxy", offsetof(struct ud_conf, http_proxy)},
-		{"dockerio_registry_url", offsetof(struct ud_conf, registry_url)},
-		{"registry", offsetof(struct ud_conf, registry_url)},
-		{"dockerio_index_url", offsetof(struct ud_conf, index_url)},
-		{"ca_file", offsetof(struct ud_conf, ca_file)},
-		{"override_default_execution_mode",
-		 offsetof(struct ud_conf, default_execution_mode)},
-		{"default_execution_mode", offsetof(struct ud_conf, default_execution_mode)},
-		{"tarball", offsetof(struct ud_conf, tarball)},
-		{"tarball_release", offsetof(struct ud_conf, tarball_release)},
-		{"max_layer_size", offsetof(struct ud_conf, max_layer_size_text)},
-	};
-	for (size_t i = 0; i < UD_ARRAY_SIZE(strs); i++) {
-		if (strcmp(key, strs[i].key) == 0) {
-			set_str((char **)((char *)c + strs[i].off), value);
-			return;
+	for (size_t i = 0; i < UD_ARRAY_SIZE(conf_keys); i++) {
+		if (strcmp(key, conf_keys[i].key) != 0)
+			continue;
+		void *field = (char *)c + conf_keys[i].off;
+		switch (conf_keys[i].type) {
+		case CONF_STR:
+			set_str(field, value);
+			break;
+		case CONF_INT:
+			*(int *)field = atoi(value);
+			break;
+		case CONF_LONG:
+			*(long *)field = atol(value);
+			break;
+		case CONF_BOOL:
+			*(bool *)field = parse_bool(value);
+			break;
+		case CONF_WORDS:
+			ud_strv_free(*(char ***)field);
+			*(char ***)field = split_words(value);
+			break;
 		}
-	}
-	if (strcmp(key, "verbose_level") == 0)
-		c->verbose_level = atoi(value);
-	else if (strcmp(key, "http_insecure") == 0)
-		c->insecure = parse_bool(value);
-	else if (strcmp(key, "autoinstall") == 0)
-		c->autoinstall = parse_bool(value);
-	else if (strcmp(key, "timeout") == 0)
-		c->timeout = atol(value);
-	else if (strcmp(key, "download_timeout") == 0)
-		c->download_timeout = atol(value);
-	else if (strcmp(key, "ctimeout") == 0)
-		c->ctimeout = atol(value);
-	else if (strcmp(key, "stall_timeout") == 0)
-		c->stall_timeout = atol(value);
-	else if (strcmp(key, "parallel_downloads") == 0)
-		c->parallel_downloads = atoi(value);
-	else if (strcmp(key, "insecure_registries") == 0) {
-		ud_strv_free(c->insecure_registries);
-		c->insecure_registries = split_words(value);
+		return;
 	}
 }
 

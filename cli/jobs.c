@@ -9,7 +9,6 @@
 #include "store/store.h"
 
 #include <ctype.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -143,39 +142,9 @@ int ud_cli_default_mode(struct ud_cli *cli, const char **mode, struct ud_error *
 	_cleanup_free_ char *shown = ud_str_escape(m, 64);
 	return ud_error_set(err, UD_ERR_USAGE,
 			    "invalid default execution mode '%s' (UDOCKER_DEFAULT_EXECUTION_MODE "
-			    "or default_execution_mode in udocker.conf): expected auto, N1, R1, "
-			    "R2, R3, P1, P2, F1, F2, F3, F4 or S1",
+			    "or default_execution_mode in udocker.conf): expected one of "
+			    "auto" UD_CLI_MODES_COMMA,
 			    shown);
-}
-
-static const struct ud_opt_field spec_fields[] = {
-	{"-f|--file", UD_OPT_REQUIRED, offsetof(struct ud_cli_spec_opts, spec_path), 0},
-	{"--registry", UD_OPT_VALUE, offsetof(struct ud_cli_spec_opts, registry),
-	 UD_SPEC_OPT_REGISTRY},
-	{"--stage", UD_OPT_FLAG, offsetof(struct ud_cli_spec_opts, stage), UD_SPEC_OPT_STAGE},
-	{"--offline", UD_OPT_FLAG, offsetof(struct ud_cli_spec_opts, offline), UD_SPEC_OPT_OFFLINE},
-	{"--no-lock", UD_OPT_FLAG, offsetof(struct ud_cli_spec_opts, no_lock), UD_SPEC_OPT_NO_LOCK},
-	{"--task", UD_OPT_VALUE, offsetof(struct ud_cli_spec_opts, task), UD_SPEC_OPT_TASK},
-};
-
-void ud_cli_spec_opts_table(struct ud_cli_spec_opts *so, unsigned which, struct ud_opt *out)
-{
-	ud_cli_select_opts(spec_fields, UD_ARRAY_SIZE(spec_fields), so, which, out);
-}
-
-static const struct ud_opt_field registry_fields[] = {
-	{"--registry", UD_OPT_VALUE, offsetof(struct ud_cli_registry_args, registry),
-	 UD_REG_OPT_REGISTRY},
-	{"--index", UD_OPT_VALUE, offsetof(struct ud_cli_registry_args, index), UD_REG_OPT_INDEX},
-	{"--httpproxy", UD_OPT_VALUE, offsetof(struct ud_cli_registry_args, proxy),
-	 UD_REG_OPT_PROXY},
-	{"--platform", UD_OPT_VALUE, offsetof(struct ud_cli_registry_args, platform),
-	 UD_REG_OPT_PLATFORM},
-};
-
-void ud_cli_registry_opts_table(struct ud_cli_registry_args *ra, unsigned which, struct ud_opt *out)
-{
-	ud_cli_select_opts(registry_fields, UD_ARRAY_SIZE(registry_fields), ra, which, out);
 }
 
 static void replace(char **setting, const char *value)

@@ -5,38 +5,6 @@
 #include "registry/registry.h"
 #include "spec/spec.h"
 
-/* How a spec is planned: the registry for host-less names; spec_path's
- * lock file (FILE.lock) pins the images unless no_lock; offline: no
- * registry is asked; stage: nothing is run; task: what ${TASK} stands for. */
-struct ud_cli_spec_opts {
-	const char *registry;
-	const char *spec_path;
-	bool no_lock, offline, stage;
-	const char *task;
-};
-/* The job-spec options: -f FILE (required) and those `which` selects
- * (UD_SPEC_OPT_*), targets in so; out has UD_CLI_SHARED_MAX entries. */
-enum {
-	UD_SPEC_OPT_REGISTRY = 1 << 0,
-	UD_SPEC_OPT_STAGE = 1 << 1,
-	UD_SPEC_OPT_OFFLINE = 1 << 2,
-	UD_SPEC_OPT_NO_LOCK = 1 << 3,
-	UD_SPEC_OPT_TASK = 1 << 4,
-};
-void ud_cli_spec_opts_table(struct ud_cli_spec_opts *so, unsigned which, struct ud_opt *out);
-
-/* The registry options of pull, manifest, search and login. */
-struct ud_cli_registry_args {
-	const char *registry, *index, *proxy, *platform;
-};
-enum {
-	UD_REG_OPT_REGISTRY = 1 << 0,
-	UD_REG_OPT_INDEX = 1 << 1,
-	UD_REG_OPT_PROXY = 1 << 2,
-	UD_REG_OPT_PLATFORM = 1 << 3,
-};
-void ud_cli_registry_opts_table(struct ud_cli_registry_args *ra, unsigned which,
-				struct ud_opt *out);
 /* --registry and --httpproxy replace the configuration's for this run. */
 void ud_cli_use_registry_args(struct ud_cli *cli, const struct ud_cli_registry_args *ra);
 /* A registry client with the configuration's options (without the
