@@ -123,7 +123,9 @@ static int check_grammar(const struct ud_cli *cli, const struct ud_cli_grammar *
 	for (size_t k = 0; k < UD_ARRAY_SIZE(tables); k++)
 		for (const struct ud_opt *o = tables[k]; o && o->names; o++)
 			ok = ok && (o->kind != UD_OPT_REQUIRED || *(void **)o->target);
-	return ok ? 0 : usage_error(cli, g->expected, err);
+	if (ok)
+		return 0;
+	return usage_error(cli, g->expected ? g->expected : g->spec ? "-f FILE" : NULL, err);
 }
 
 static const struct ud_opt *find_any(const struct opt_tables *t, const char *name, size_t len)

@@ -85,6 +85,7 @@ enum {
 	UD_SPEC_OPT_OFFLINE = 1 << 2,
 	UD_SPEC_OPT_NO_LOCK = 1 << 3,
 	UD_SPEC_OPT_TASK = 1 << 4,
+	UD_SPEC_OPT_ALL = (1 << 5) - 1,
 };
 
 /* The registry options of pull, manifest, search and login. */
@@ -103,7 +104,8 @@ enum {
  * and how many positionals (max UD_CLI_ANY: no limit). A wrong number of
  * positionals, or a required option missing, is the usage error "CMD:
  * expected EXPECTED (see udocker CMD --help)", or, without `expected`,
- * "CMD: takes no arguments (see udocker CMD --help)". */
+ * "CMD: takes no arguments (see udocker CMD --help)" (with spec: "-f
+ * FILE" is expected). */
 #define UD_CLI_ANY ((unsigned)-1)
 struct ud_cli_grammar {
 	const struct ud_opt *opts; /* may be NULL */

@@ -22,12 +22,7 @@ static const char help[] =
 UD_CMD(apply)
 {
 	struct ud_cli_spec_opts so = {0};
-	const struct ud_cli_grammar g = {.help = help,
-					 .expected = "-f FILE",
-					 .spec = &so,
-					 .spec_opts = UD_SPEC_OPT_REGISTRY | UD_SPEC_OPT_STAGE |
-						      UD_SPEC_OPT_OFFLINE | UD_SPEC_OPT_NO_LOCK |
-						      UD_SPEC_OPT_TASK};
+	const struct ud_cli_grammar g = {.help = help, .spec = &so, .spec_opts = UD_SPEC_OPT_ALL};
 	UD_CLI_PARSE(&g, pos);
 	struct ud_error *err = NULL;
 	struct ud_spec *spec = ud_cli_load_spec(so.spec_path, so.task, &err);

@@ -19,10 +19,8 @@ static const char help[] =
 UD_CMD(lock)
 {
 	struct ud_cli_spec_opts so = {0};
-	const struct ud_cli_grammar g = {.help = help,
-					 .expected = "-f FILE",
-					 .spec = &so,
-					 .spec_opts = UD_SPEC_OPT_REGISTRY};
+	const struct ud_cli_grammar g = {
+		.help = help, .spec = &so, .spec_opts = UD_SPEC_OPT_REGISTRY};
 	UD_CLI_PARSE(&g, pos);
 	if (strcmp(so.spec_path, "-") == 0) {
 		ud_cli_error(

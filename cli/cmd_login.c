@@ -93,12 +93,8 @@ UD_CMD(login)
 		return 1;
 	struct ud_error *err = NULL;
 	struct ud_registry_client *c = ud_cli_registry_client(cli, false, &err);
-	if (c == NULL) {
-		ud_ref_release(&ref);
-		return ud_cli_fail(err);
-	}
 	int rc = 0;
-	if (ud_registry_login(c, &ref, u, p, &err) < 0 ||
+	if (c == NULL || ud_registry_login(c, &ref, u, p, &err) < 0 ||
 	    ud_keystore_put(cli->conf.keystore, key, u, p, &err) < 0)
 		rc = ud_cli_fail(err);
 	else

@@ -23,13 +23,8 @@ UD_CMD(plan)
 	bool json = false;
 	struct ud_opt opts[] = {{"--json", UD_OPT_FLAG, &json}, {0}};
 	struct ud_cli_spec_opts so = {0};
-	const struct ud_cli_grammar g = {.opts = opts,
-					 .help = help,
-					 .expected = "-f FILE",
-					 .spec = &so,
-					 .spec_opts = UD_SPEC_OPT_REGISTRY | UD_SPEC_OPT_STAGE |
-						      UD_SPEC_OPT_OFFLINE | UD_SPEC_OPT_NO_LOCK |
-						      UD_SPEC_OPT_TASK};
+	const struct ud_cli_grammar g = {
+		.opts = opts, .help = help, .spec = &so, .spec_opts = UD_SPEC_OPT_ALL};
 	UD_CLI_PARSE(&g, pos);
 	struct ud_error *err = NULL;
 	struct ud_spec *spec = NULL;

@@ -49,11 +49,8 @@ UD_CMD(submit)
 	struct ud_opt opts[] = {
 		{"--slurm-option", UD_OPT_LIST, &slurm_opts}, {"--wait", UD_OPT_FLAG, &wait}, {0}};
 	struct ud_cli_spec_opts so = {0};
-	const struct ud_cli_grammar g = {.opts = opts,
-					 .help = help,
-					 .expected = "-f FILE",
-					 .spec = &so,
-					 .spec_opts = UD_SPEC_OPT_NO_LOCK};
+	const struct ud_cli_grammar g = {
+		.opts = opts, .help = help, .spec = &so, .spec_opts = UD_SPEC_OPT_NO_LOCK};
 	UD_CLI_PARSE(&g, pos);
 	struct ud_error *err = NULL;
 	/* The compute nodes read the spec by its absolute path. */

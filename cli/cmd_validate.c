@@ -13,7 +13,7 @@ static const char help[] =
 UD_CMD(validate)
 {
 	struct ud_cli_spec_opts so = {0};
-	const struct ud_cli_grammar g = {.help = help, .expected = "-f FILE", .spec = &so};
+	const struct ud_cli_grammar g = {.help = help, .spec = &so};
 	UD_CLI_PARSE(&g, pos);
 	struct ud_error *err = NULL;
 	struct ud_spec *spec = ud_spec_load_file(so.spec_path, &err);

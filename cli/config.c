@@ -191,6 +191,32 @@ static void env_override(char **field, const char *var)
 		set_str(field, v);
 }
 
+/* The UDOCKER_* variables that set a string setting. */
+#define ENV_STR(name, field)                                                                       \
+	{                                                                                          \
+		name, offsetof(struct ud_conf, field)                                              \
+	}
+static const struct {
+	const char *name;
+	size_t off;
+} env_strs[] = {
+	ENV_STR("UDOCKER_DIR", topdir),
+	ENV_STR("UDOCKER_BIN", bindir),
+	ENV_STR("UDOCKER_LIB", libdir),
+	ENV_STR("UDOCKER_DOC", docdir),
+	ENV_STR("UDOCKER_REPOS", reposdir),
+	ENV_STR("UDOCKER_LAYERS", layersdir),
+	ENV_STR("UDOCKER_CONTAINERS", containersdir),
+	ENV_STR("UDOCKER_TMP", tmpdir),
+	ENV_STR("UDOCKER_KEYSTORE", keystore),
+	ENV_STR("UDOCKER_REGISTRY", registry_url),
+	ENV_STR("UDOCKER_INDEX", index_url),
+	ENV_STR("UDOCKER_TARBALL", tarball),
+	ENV_STR("UDOCKER_DEFAULT_EXECUTION_MODE", default_execution_mode),
+	ENV_STR("UDOCKER_MAX_LAYER_SIZE", max_layer_size_text),
+};
+#undef ENV_STR
+
 int ud_conf_load(struct ud_cli *cli, const char *repo_opt, struct ud_error **err)
 {
 	struct ud_conf *c = &cli->conf;
@@ -228,22 +254,10 @@ int ud_conf_load(struct ud_cli *cli, const char *repo_opt, struct ud_error **err
 	if (c->config_file && conf_read_file(c, c->config_file, true, err) < 0)
 		return -1;
 
-	env_override(&c->topdir, "UDOCKER_DIR");
+	for (size_t i = 0; i < UD_ARRAY_SIZE(env_strs); i++)
+		env_override((char **)((char *)c + env_strs[i].off), env_strs[i].name);
 	if (repo_opt)
 		set_str(&c->topdir, repo_opt);
-	env_override(&c->bindir, "UDOCKER_BIN");
-	env_override(&c->libdir, "UDOCKER_LIB");
-	env_override(&c->docdir, "UDOCKER_DOC");
-	env_override(&c->reposdir, "UDOCKER_REPOS");
-	env_override(&c->layersdir, "UDOCKER_LAYERS");
-	env_override(&c->containersdir, "UDOCKER_CONTAINERS");
-	env_override(&c->tmpdir, "UDOCKER_TMP");
-	env_override(&c->keystore, "UDOCKER_KEYSTORE");
-	env_override(&c->registry_url, "UDOCKER_REGISTRY");
-	env_override(&c->index_url, "UDOCKER_INDEX");
-	env_override(&c->tarball, "UDOCKER_TARBALL");
-	env_override(&c->default_execution_mode, "UDOCKER_DEFAULT_EXECUTION_MODE");
-	env_override(&c->max_layer_size_text, "UDOCKER_MAX_LAYER_SIZE");
 	c->max_layer_size = UD_STORE_MAX_LAYER_SIZE_DEFAULT;
 	if (c->max_layer_size_text && parse_size(c->max_layer_size_text, &c->max_layer_size) < 0)
 		return ud_error_set(err, UD_ERR_USAGE,
