@@ -95,7 +95,10 @@ expect_fail "submit: a job array needs numeric tasks" 1 \
   "submit: 'names.yaml' needs numeric tasks (e.g. 'tasks: 1-32') for a Slurm job array" \
   submit -f names.yaml
 sed 's/tasks: \[a, b\]/tasks: [1, 2]/' names.yaml >nums.yaml
-PATH=/nonexistent expect_fail "submit without sbatch on PATH" 1 \
+# udocker alone without sbatch on PATH (the test's own tools keep theirs).
+printf '#!/bin/sh\nPATH=/nonexistent exec "%s" "$@"\n' "$UD_BIN" >no-sbatch.sh
+chmod +x no-sbatch.sh
+UD_BIN=$T_TMP/no-sbatch.sh expect_fail "submit without sbatch on PATH" 1 \
   "submit: sbatch not found on PATH (is this a Slurm cluster?)" submit -f nums.yaml
 ud ps
 check "a refused submit staged nothing" out_lacks "'sub'"
