@@ -5,6 +5,16 @@
 
 #include "common/common.h"
 #include "engines/engines.h"
+#include "spec/execmode.h"
+
+/* The execution modes as string literals made from the one mode list,
+ * for help texts and messages: each mode after its separator
+ * (UD_CLI_MODES_COMMA is ", N1, P1, ..., S1", UD_CLI_MODES_SPACE " N1 P1
+ * ... S1"). */
+#define UD_CLI_MODE_COMMA_(m) ", " #m
+#define UD_CLI_MODE_SPACE_(m) " " #m
+#define UD_CLI_MODES_COMMA UD_EXECMODES(UD_CLI_MODE_COMMA_)
+#define UD_CLI_MODES_SPACE UD_EXECMODES(UD_CLI_MODE_SPACE_)
 
 struct ud_store;
 
@@ -41,6 +51,7 @@ struct ud_cli {
 	struct ud_store *store; /* opened by ud_cli_store() */
 	bool quiet, debug, allow_root;
 	bool stdout_tty;
+	const char *cmd;	   /* the command running, for usage errors */
 	struct ud_host_probe host; /* made once, by ud_cli_host_probe() */
 	bool host_probed;
 };
@@ -48,21 +59,77 @@ struct ud_cli {
 /* Option table entry for ud_cli_parse(). `names` is a '|'-separated list of
  * spellings ("-o|--output"). Flags take no value; VALUE options accept
  * "--x=V", "-x=V" and "--x V" (next argument, when it does not start with
- * '-'); LIST options are VALUE options that may repeat. */
-enum ud_opt_kind { UD_OPT_FLAG, UD_OPT_VALUE, UD_OPT_LIST };
+ * '-'); LIST options are VALUE options that may repeat; REQUIRED options
+ * are VALUE options the command cannot do without (missing: its usage
+ * error). */
+enum ud_opt_kind { UD_OPT_FLAG, UD_OPT_VALUE, UD_OPT_LIST, UD_OPT_REQUIRED };
 struct ud_opt {
 	const char *names;
 	enum ud_opt_kind kind;
 	void *target; /* bool *, const char **, or char *** (list; strings borrowed) */
 };
 
+/* How a spec is planned: the registry for host-less names; spec_path's
+ * lock file (FILE.lock) pins the images unless no_lock; offline: no
+ * registry is asked; stage: nothing is run; task: what ${TASK} stands for. */
+struct ud_cli_spec_opts {
+	const char *registry;
+	const char *spec_path;
+	bool no_lock, offline, stage;
+	const char *task;
+};
+/* The job-spec options a grammar selects (-f FILE always, required). */
+enum {
+	UD_SPEC_OPT_REGISTRY = 1 << 0,
+	UD_SPEC_OPT_STAGE = 1 << 1,
+	UD_SPEC_OPT_OFFLINE = 1 << 2,
+	UD_SPEC_OPT_NO_LOCK = 1 << 3,
+	UD_SPEC_OPT_TASK = 1 << 4,
+	UD_SPEC_OPT_ALL = (1 << 5) - 1,
+};
+
+/* The registry options of pull, manifest, search and login. */
+struct ud_cli_registry_args {
+	const char *registry, *index, *proxy, *platform;
+};
+enum {
+	UD_REG_OPT_REGISTRY = 1 << 0,
+	UD_REG_OPT_INDEX = 1 << 1,
+	UD_REG_OPT_PROXY = 1 << 2,
+	UD_REG_OPT_PLATFORM = 1 << 3,
+	UD_REG_OPT_ALL = (1 << 4) - 1,
+};
+/* What a command takes: its options (its own, and the shared job-spec
+ * and registry options it selects, with their targets), its help text,
+ * and how many positionals (max UD_CLI_ANY: no limit). A wrong number of
+ * positionals, or a required option missing, is the usage error "CMD:
+ * expected EXPECTED (see udocker CMD --help)", or, without `expected`,
+ * "CMD: takes no arguments (see udocker CMD --help)" (with spec: "-f
+ * FILE" is expected). */
+#define UD_CLI_ANY ((unsigned)-1)
+struct ud_cli_grammar {
+	const struct ud_opt *opts; /* may be NULL */
+	const char *help;
+	unsigned min, max;
+	const char *expected;
+	struct ud_cli_spec_opts *spec; /* -f FILE and the UD_SPEC_OPT_* of spec_opts */
+	unsigned spec_opts;
+	struct ud_cli_registry_args *registry; /* the UD_REG_OPT_* of registry_opts */
+	unsigned registry_opts;
+};
+
+struct ud_cli;
 /* Parses a command's arguments with udocker's grammar: options first, then
  * positionals (the first positional, or a lone "-", ends option scanning).
- * `--help` sets *help. Positionals are returned in *pos (a borrowed-string
- * vector the caller frees with free()). An unknown option is a usage error
- * "syntax error at: ARG". */
-int ud_cli_parse(int argc, char **argv, const struct ud_opt *opts, bool *help, char ***pos,
-		 struct ud_error **err);
+ * `--help` sets *help (and nothing else is checked). Positionals are
+ * returned in *pos (a borrowed-string vector the caller frees with
+ * free()). An unknown option is a usage error "syntax error at: ARG"; so
+ * is what g does not accept (above). */
+int ud_cli_parse(const struct ud_cli *cli, int argc, char **argv, const struct ud_cli_grammar *g,
+		 bool *help, char ***pos, struct ud_error **err);
+/* Prints the usage error "CMD: expected EXPECTED (see udocker CMD
+ * --help)" of the command running; returns its exit status (1). */
+int ud_cli_usage(const struct ud_cli *cli, const char *expected);
 
 /* Opens the store on first use (creating the repository unless --repo
  * named a directory that is not one). */
@@ -74,12 +141,27 @@ const struct ud_host_probe *ud_cli_host_probe(struct ud_cli *cli);
 struct ud_registry_options;
 void ud_cli_registry_options(struct ud_cli *cli, struct ud_registry_options *opts);
 
-/* Output helpers: info lines obey -q; errors always print. */
-void ud_cli_info(struct ud_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Output helpers: warnings obey the log level; errors always print. */
 void ud_cli_warn(struct ud_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ud_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints "Error: <msg>" for err and returns the exit code for it (1). */
 int ud_cli_fail(struct ud_error *err);
+/* Prints the JSON text (len bytes; from a registry or a file) with sorted
+ * keys and 4-space indentation; 1 after "Error: WHAT is not valid JSON:
+ * REASON" (escaped) when it is not JSON, else 0. */
+int ud_cli_print_json(const char *text, size_t len, const char *what);
+/* What a command writes to FILE (-o FILE: written as FILE.tmp-PID,
+ * renamed when complete) or standard output (NULL or "-"). */
+struct ud_cli_output {
+	int fd;
+	char *tmp;
+	const char *path;
+};
+/* Opens o for path; -1 after printing the error. */
+int ud_cli_output_open(const struct ud_cli *cli, struct ud_cli_output *o, const char *path);
+/* Completes o when rc (the command's status so far) is 0, else removes
+ * what was written; returns the status (1 when completing failed). */
+int ud_cli_output_close(const struct ud_cli *cli, struct ud_cli_output *o, int rc);
 /* Prints a command's help text. */
 void ud_cli_print_help(const char *text);
 
@@ -141,16 +223,19 @@ UD_CMD(setup);
 UD_CMD(export);
 UD_CMD(clone);
 
-/* Common handling of `--help` and parse errors inside a handler. */
-#define UD_CLI_PARSE_OR_RETURN(argc, argv, opts, helptext, pos)                                    \
+/* Common handling of `--help` and usage errors inside a handler (cli,
+ * argc and argv are the handler's): declares pos (freed when it goes out
+ * of scope) and parses by the grammar g into it, or returns the exit
+ * status. */
+#define UD_CLI_PARSE(g, pos)                                                                       \
+	_cleanup_free_ char **pos = NULL;                                                          \
 	do {                                                                                       \
 		bool help_ = false;                                                                \
 		struct ud_error *perr_ = NULL;                                                     \
-		if (ud_cli_parse(argc, argv, opts, &help_, &(pos), &perr_) < 0)                    \
+		if (ud_cli_parse(cli, argc, argv, g, &help_, &(pos), &perr_) < 0)                  \
 			return ud_cli_fail(perr_);                                                 \
 		if (help_) {                                                                       \
-			ud_cli_print_help(helptext);                                               \
-			free(pos);                                                                 \
+			ud_cli_print_help((g)->help);                                              \
 			return 0;                                                                  \
 		}                                                                                  \
 	} while (0)

@@ -1,7 +1,5 @@
 #include "cli/jobs.h"
 
-#include <stdlib.h>
-
 static const char help[] =
 	"Usage: udocker apply -f FILE [--stage] [--offline] [--no-lock] [--task=N]\n"
 	"\n"
@@ -23,34 +21,19 @@ static const char help[] =
 
 UD_CMD(apply)
 {
-	const char *file = NULL, *registry = NULL, *task = NULL;
-	bool stage = false, offline = false, no_lock = false;
-	struct ud_opt opts[] = {{"-f|--file", UD_OPT_VALUE, &file},
-				{"--registry", UD_OPT_VALUE, &registry},
-				{"--stage", UD_OPT_FLAG, &stage},
-				{"--offline", UD_OPT_FLAG, &offline},
-				{"--no-lock", UD_OPT_FLAG, &no_lock},
-				{"--task", UD_OPT_VALUE, &task},
-				{0}};
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
-	bool extra = pos[0] != NULL;
-	free(pos);
-	if (file == NULL || extra) {
-		ud_cli_error("apply: expected -f FILE (see udocker apply --help)");
-		return 1;
-	}
+	struct ud_cli_spec_opts so = {0};
+	const struct ud_cli_grammar g = {.help = help, .spec = &so, .spec_opts = UD_SPEC_OPT_ALL};
+	UD_CLI_PARSE(&g, pos);
 	struct ud_error *err = NULL;
-	struct ud_spec *spec = ud_cli_load_spec(file, task, &err);
+	struct ud_spec *spec = ud_cli_load_spec(so.spec_path, so.task, &err);
 	if (spec == NULL)
 		return ud_cli_fail(err);
-	if (spec->tasks && task == NULL && !stage) {
+	if (spec->tasks && so.task == NULL && !so.stage) {
 		ud_spec_free(spec);
 		ud_cli_error("apply: '%s' has tasks: give --task N (or --stage to prepare them)",
-			     file);
+			     so.spec_path);
 		return 1;
 	}
-	struct ud_cli_spec_opts so = {registry, file, no_lock, offline, stage};
 	int rc = ud_cli_run_spec(cli, spec, &so, false, NULL, NULL);
 	ud_spec_free(spec);
 	return rc;

@@ -14,22 +14,16 @@ UD_CMD(clone)
 {
 	const char *name = NULL;
 	struct ud_opt opts[] = {{"--name", UD_OPT_VALUE, &name}, {0}};
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
-	if (pos[0] == NULL || pos[1] != NULL) {
-		free(pos);
-		ud_cli_error("clone: expected one CONTAINER (see udocker clone --help)");
-		return 1;
-	}
+	const struct ud_cli_grammar g = {
+		.opts = opts, .help = help, .min = 1, .max = 1, .expected = "one CONTAINER"};
+	UD_CLI_PARSE(&g, pos);
 	struct ud_error *err = NULL;
 	if (name && ud_store_container_get(cli->store, name, NULL)) {
-		free(pos);
 		ud_cli_error("container name already exists: %s", name);
 		return 1;
 	}
 	_cleanup_free_ char *tmpdir = ud_mkdtemp(cli->conf.tmpdir, "clone", &err);
 	if (tmpdir == NULL) {
-		free(pos);
 		return ud_cli_fail(err);
 	}
 	_cleanup_free_ char *tar = ud_path_join(tmpdir, "container.tar");
@@ -48,6 +42,5 @@ UD_CMD(clone)
 		printf("%s\n", id);
 	free(id);
 	ud_rmtree(tmpdir, NULL);
-	free(pos);
 	return rc;
 }

@@ -19,15 +19,10 @@ UD_CMD(create)
 	bool force = false;
 	struct ud_opt opts[] = {
 		{"--name", UD_OPT_VALUE, &name}, {"--force", UD_OPT_FLAG, &force}, {0}};
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
-	if (pos[0] == NULL || pos[1] != NULL) {
-		free(pos);
-		ud_cli_error("create: expected one IMAGE (see udocker create --help)");
-		return 1;
-	}
+	const struct ud_cli_grammar g = {
+		.opts = opts, .help = help, .min = 1, .max = 1, .expected = "one IMAGE"};
+	UD_CLI_PARSE(&g, pos);
 	if (name && !ud_store_container_name_valid(name)) {
-		free(pos);
 		ud_cli_error("invalid container name or wrong format: %s", name);
 		return 1;
 	}
@@ -35,7 +30,6 @@ UD_CMD(create)
 	struct ud_container *taken = name ? ud_store_container_get(cli->store, name, NULL) : NULL;
 	if (taken && !force) {
 		ud_store_container_free(taken);
-		free(pos);
 		ud_cli_error("container name already exists: %s", name);
 		return 1;
 	}
@@ -48,7 +42,6 @@ UD_CMD(create)
 	struct ud_spec_image *img = ud_spec_add_image(spec, NULL, pos[0]);
 	img->pull = xstrdup("missing");
 	ud_spec_add_container(spec, tmpname, pos[0])->fresh = true;
-	free(pos);
 	/* Like udocker, create prints the new id only (and errors). */
 	enum ud_log_level level = ud_log_get_level();
 	if (level < UD_LOG_DEBUG)

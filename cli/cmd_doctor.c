@@ -45,16 +45,10 @@ static char *first_line_of(const char *tool)
 
 UD_CMD(doctor)
 {
-	struct ud_opt opts[] = {{0}};
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
-	bool extra = pos[0] != NULL && pos[1] != NULL;
-	_cleanup_free_ char *name = pos[0] ? xstrdup(pos[0]) : NULL;
-	free(pos);
-	if (extra) {
-		ud_cli_error("doctor: takes at most one CONTAINER (see udocker doctor --help)");
-		return 1;
-	}
+	static const struct ud_cli_grammar g = {
+		.help = help, .max = 1, .expected = "at most one CONTAINER"};
+	UD_CLI_PARSE(&g, pos);
+	const char *name = pos[0];
 	struct ud_container *c = NULL;
 	if (name) {
 		struct ud_error *err = NULL;

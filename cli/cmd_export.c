@@ -1,8 +1,6 @@
 #include "cli/jobs.h"
 #include "store/store.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 
 static const char help[] =
@@ -18,43 +16,25 @@ UD_CMD(export)
 	bool clone = false;
 	struct ud_opt opts[] = {
 		{"-o|--output", UD_OPT_VALUE, &output}, {"--clone", UD_OPT_FLAG, &clone}, {0}};
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
+	const struct ud_cli_grammar g = {
+		.opts = opts, .help = help, .min = 1, .max = 2, .expected = "one CONTAINER"};
+	UD_CLI_PARSE(&g, pos);
 	/* udocker 1.3.16 documents `export - CONTAINER` (quirk 20): accepted here. */
 	char **p = pos;
-	if (p[0] && strcmp(p[0], "-") == 0 && p[1]) {
+	if (strcmp(p[0], "-") == 0 && p[1]) {
 		output = "-";
 		p++;
 	}
-	if (p[0] == NULL || p[1] != NULL) {
-		free(pos);
-		ud_cli_error("export: expected one CONTAINER (see udocker export --help)");
+	if (p[1] != NULL)
+		return ud_cli_usage(cli, g.expected);
+	struct ud_cli_output out;
+	if (ud_cli_output_open(cli, &out, output) < 0)
 		return 1;
-	}
-	struct ud_error *err = NULL;
-	int fd = 1, rc = 0;
-	_cleanup_free_ char *tmp = NULL;
-	if (output && strcmp(output, "-") != 0) {
-		tmp = xasprintf("%s.tmp-%ld", output, (long)getpid());
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (fd < 0) {
-			ud_cli_error("export: cannot create '%s': %s", tmp, strerror(errno));
-			free(pos);
-			return 1;
-		}
+	if (out.tmp)
 		ud_log(UD_LOG_MSG, "exporting to file %s", output);
-	}
-	if (ud_store_container_export(cli->store, p[0], clone, fd, &err) < 0)
-		rc = ud_cli_fail(err);
-	if (tmp) {
-		if (rc == 0 && (fsync(fd) < 0 || rename(tmp, output) < 0)) {
-			ud_cli_error("export: cannot write '%s': %s", output, strerror(errno));
-			rc = 1;
-		}
-		close(fd);
-		if (rc)
-			unlink(tmp);
-	}
-	free(pos);
-	return rc;
+	struct ud_error *err = NULL;
+	int rc = ud_store_container_export(cli->store, p[0], clone, out.fd, &err) < 0
+			 ? ud_cli_fail(err)
+			 : 0;
+	return ud_cli_output_close(cli, &out, rc);
 }

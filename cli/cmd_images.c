@@ -63,14 +63,8 @@ UD_CMD(images)
 				{"--no-trunc", UD_OPT_FLAG, &notrunc},
 				{"-a|--all", UD_OPT_FLAG, &all},
 				{0}};
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
-	if (pos[0]) {
-		ud_cli_error("syntax error at: %s", pos[0]);
-		free(pos);
-		return 1;
-	}
-	free(pos);
+	const struct ud_cli_grammar g = {.opts = opts, .help = help};
+	UD_CLI_PARSE(&g, pos);
 	struct ud_error *err = NULL;
 	struct ud_image_entry *e = NULL;
 	size_t n = 0;

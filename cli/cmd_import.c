@@ -28,16 +28,14 @@ UD_CMD(import)
 				{"--clone", UD_OPT_FLAG, &clone},
 				{"--name", UD_OPT_VALUE, &name},
 				{0}};
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
-	if (tocontainer || clone) {
-		size_t npos = ud_strv_len(pos);
-		if (npos < 1 || npos > 2 || (clone && npos != 1)) {
-			free(pos);
-			ud_cli_error(
-				"import: expected TARBALL|- [IMAGE] (see udocker import --help)");
-			return 1;
-		}
+	const struct ud_cli_grammar g = {.opts = opts, .help = help, .max = UD_CLI_ANY};
+	UD_CLI_PARSE(&g, pos);
+	/* Three forms (the help's usage lines): the positionals they take. */
+	size_t npos = ud_strv_len(pos);
+	bool to_container = tocontainer || clone;
+	if (npos < 1 || npos > (clone ? 1u : 2u) || (!to_container && npos != 2))
+		return ud_cli_usage(cli, to_container ? "TARBALL|- [IMAGE]" : "TARBALL|- IMAGE");
+	if (to_container) {
 		struct ud_error *err = NULL;
 		_cleanup_free_ char *tmpdir = NULL, *src = NULL;
 		if (strcmp(pos[0], "-") == 0) {
@@ -45,7 +43,6 @@ UD_CMD(import)
 			tmpdir = ud_mkdtemp(cli->conf.tmpdir, "import", &err);
 			src = tmpdir ? ud_path_join(tmpdir, "stdin.tar") : NULL;
 			if (src == NULL || ud_copy_file("/dev/stdin", src, 0600, &err) < 0) {
-				free(pos);
 				if (tmpdir)
 					ud_rmtree(tmpdir, NULL);
 				return ud_cli_fail(err);
@@ -55,7 +52,6 @@ UD_CMD(import)
 		}
 		if (name && ud_store_container_get(cli->store, name, NULL)) {
 			ud_cli_error("container name already exists: %s", name);
-			free(pos);
 			return 1;
 		}
 		char *id = ud_store_container_import(cli->store, src, clone, pos[1], &err);
@@ -69,13 +65,7 @@ UD_CMD(import)
 		free(id);
 		if (tmpdir)
 			ud_rmtree(tmpdir, NULL);
-		free(pos);
 		return rc;
-	}
-	if (pos[0] == NULL || pos[1] == NULL || pos[2] != NULL) {
-		free(pos);
-		ud_cli_error("import: expected TARBALL|- IMAGE (see udocker import --help)");
-		return 1;
 	}
 	struct ud_ref ref;
 	int rc = ud_cli_parse_image(cli, pos[1], &ref);
@@ -92,6 +82,5 @@ UD_CMD(import)
 		free(id);
 		ud_ref_release(&ref);
 	}
-	free(pos);
 	return rc;
 }

@@ -1,7 +1,6 @@
 #include "cli/jobs.h"
 #include "store/store.h"
 
-#include <jansson.h>
 #include <string.h>
 
 static const char help[] =
@@ -14,13 +13,9 @@ UD_CMD(inspect)
 {
 	bool path = false;
 	struct ud_opt opts[] = {{"-p", UD_OPT_FLAG, &path}, {0}};
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
-	if (pos[0] == NULL || pos[1] != NULL) {
-		free(pos);
-		ud_cli_error("inspect: expected one IMAGE (see udocker inspect --help)");
-		return 1;
-	}
+	const struct ud_cli_grammar g = {
+		.opts = opts, .help = help, .min = 1, .max = 1, .expected = "one IMAGE"};
+	UD_CLI_PARSE(&g, pos);
 	/* A container first, then an image, as udocker does. */
 	struct ud_container *c = ud_store_container_get(cli->store, pos[0], NULL);
 	if (c) {
@@ -29,29 +24,20 @@ UD_CMD(inspect)
 			printf("%s\n", c->root);
 		} else {
 			_cleanup_free_ char *cj = ud_path_join(c->dir, "container.json");
-			json_error_t je;
-			json_t *j = json_load_file(cj, 0, &je);
-			if (j == NULL) {
-				ud_cli_error("container %s has no valid container.json: %s", c->id,
-					     je.text);
-				crc = 1;
-			} else {
-				char *text = json_dumps(j, JSON_INDENT(4) | JSON_SORT_KEYS);
-				puts(text);
-				free(text);
-				json_decref(j);
-			}
+			_cleanup_free_ char *what =
+				xasprintf("container %s: container.json", c->id);
+			struct ud_error *err = NULL;
+			size_t len = 0;
+			_cleanup_free_ char *text = ud_read_file(cj, &len, &err);
+			crc = text ? ud_cli_print_json(text, len, what) : ud_cli_fail(err);
 		}
 		ud_store_container_free(c);
-		free(pos);
 		return crc;
 	}
 	struct ud_ref ref;
 	int rc = ud_cli_parse_image(cli, pos[0], &ref);
-	if (rc) {
-		free(pos);
+	if (rc)
 		return rc;
-	}
 	struct ud_error *err = NULL;
 	struct ud_image *img = NULL;
 	if (path) {
@@ -64,22 +50,10 @@ UD_CMD(inspect)
 		ud_cli_error("image %s has no configuration", pos[0]);
 		rc = 1;
 	} else {
-		json_error_t je;
-		json_t *j = json_loads(img->config, 0, &je);
-		if (j == NULL) {
-			/* The config came from a registry: its bytes are escaped. */
-			_cleanup_free_ char *e = ud_str_escape(je.text, 200);
-			ud_cli_error("image %s: configuration is not valid JSON: %s", pos[0], e);
-			rc = 1;
-		} else {
-			char *text = json_dumps(j, JSON_INDENT(4) | JSON_SORT_KEYS);
-			puts(text);
-			free(text);
-			json_decref(j);
-		}
+		_cleanup_free_ char *what = xasprintf("image %s: configuration", pos[0]);
+		rc = ud_cli_print_json(img->config, strlen(img->config), what);
 	}
 	ud_store_image_free(img);
 	ud_ref_release(&ref);
-	free(pos);
 	return rc;
 }

@@ -39,14 +39,8 @@ UD_CMD(install)
 	bool force = false, purge = false;
 	struct ud_opt opts[] = {
 		{"--force", UD_OPT_FLAG, &force}, {"--purge", UD_OPT_FLAG, &purge}, {0}};
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
-	bool extra = pos[0] != NULL;
-	free(pos);
-	if (extra) {
-		ud_cli_error("install: takes no arguments");
-		return 1;
-	}
+	const struct ud_cli_grammar g = {.opts = opts, .help = help};
+	UD_CLI_PARSE(&g, pos);
 	if (force) {
 		ud_cli_error("install --force is not supported: the engines are built into this "
 			     "udocker, there are no udockertools to download again");
@@ -70,9 +64,10 @@ UD_CMD(install)
 		printf(" none found");
 	for (size_t i = 0; p.tools[i]; i++)
 		printf(" %s", p.tools[i]);
-	printf("\nengines built into this version: N1 (user namespaces); P1, P2 (udocker-tracer) "
-	       "and F1-F4 (libudocker-fakechroot.so), x86_64; R1-R3 use runc or crun and S1 "
-	       "apptainer or singularity from the host (udocker doctor says which run here)\n");
+	printf("\nengines built into this version: user namespaces (N), udocker-tracer (P) and "
+	       "libudocker-fakechroot.so (F, x86_64); runc or crun (R) and apptainer or "
+	       "singularity (S) from the host; modes:" UD_CLI_MODES_SPACE
+	       " (udocker doctor says which run here)\n");
 	ud_host_probe_release(&p);
 	return 0;
 }

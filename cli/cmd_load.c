@@ -17,24 +17,18 @@ UD_CMD(load)
 {
 	const char *input = NULL;
 	struct ud_opt opts[] = {{"-i|--input", UD_OPT_VALUE, &input}, {0}};
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
+	const struct ud_cli_grammar g = {
+		.opts = opts, .help = help, .max = 2, .expected = "[-] [NAME]"};
+	UD_CLI_PARSE(&g, pos);
 	const char *name = NULL;
-	size_t npos = 0;
-	for (; pos[npos]; npos++)
-		if (strcmp(pos[npos], "-") != 0)
-			name = pos[npos];
-	if (npos > 2) {
-		free(pos);
-		ud_cli_error("load: too many arguments (see udocker load --help)");
-		return 1;
-	}
+	for (size_t i = 0; pos[i]; i++)
+		if (strcmp(pos[i], "-") != 0)
+			name = pos[i];
 	int fd = 0;
 	if (input && strcmp(input, "-") != 0) {
 		fd = open(input, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
 			ud_cli_error("load: cannot open '%s': %s", input, strerror(errno));
-			free(pos);
 			return 1;
 		}
 	}
@@ -43,7 +37,6 @@ UD_CMD(load)
 	char **loaded = ud_store_load(cli->store, fd, name, &skipped, &err);
 	if (fd > 0)
 		close(fd);
-	free(pos);
 	if (loaded == NULL) {
 		ud_error_prefix(&err, "load failed");
 		return ud_cli_fail(err);

@@ -1,6 +1,5 @@
 #include "cli/jobs.h"
-#include "planner/planner.h"
-#include "store/store.h"
+#include "executor/executor.h"
 
 #include <string.h>
 
@@ -19,64 +18,34 @@ static const char help[] =
 
 UD_CMD(lock)
 {
-	const char *file = NULL, *registry = NULL;
-	struct ud_opt opts[] = {
-		{"-f|--file", UD_OPT_VALUE, &file}, {"--registry", UD_OPT_VALUE, &registry}, {0}};
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
-	bool extra = pos[0] != NULL;
-	free(pos);
-	if (file == NULL || extra) {
-		ud_cli_error("lock: expected -f FILE (see udocker lock --help)");
-		return 1;
-	}
-	if (strcmp(file, "-") == 0) {
+	struct ud_cli_spec_opts so = {0};
+	const struct ud_cli_grammar g = {
+		.help = help, .spec = &so, .spec_opts = UD_SPEC_OPT_REGISTRY};
+	UD_CLI_PARSE(&g, pos);
+	if (strcmp(so.spec_path, "-") == 0) {
 		ud_cli_error(
 			"lock: expected -f FILE, not stdin (FILE.lock is written beside FILE)");
 		return 1;
 	}
+	so.no_lock = true; /* the tags are resolved again */
 	struct ud_error *err = NULL;
-	struct ud_spec *spec = ud_cli_load_spec(file, NULL, &err);
-	struct ud_store *store = spec ? ud_cli_store(cli, &err) : NULL;
-	struct ud_cli_spec_opts so = {.registry = registry, .spec_path = file, .no_lock = true};
-	struct ud_planner_options popts;
-	struct ud_lockfile *none = NULL;
-	struct ud_plan *plan = store && ud_cli_planner_options(cli, &so, &popts, &none, &err) == 0
-				       ? ud_planner_plan(spec, store, &popts, &err)
-				       : NULL;
+	struct ud_spec *spec = NULL;
+	struct ud_plan *plan = ud_cli_plan_file(cli, &so, &spec, &err);
+	if (plan == NULL)
+		return ud_cli_fail(err);
 	struct ud_registry_options ropts;
 	ud_cli_registry_options(cli, &ropts);
-	struct ud_registry_client *client = plan ? ud_registry_client_new(&ropts, &err) : NULL;
-	struct ud_lockfile *lock = xcalloc(1, sizeof(*lock));
-	int rc = client ? 0 : -1;
-	for (size_t i = 0; rc == 0 && i < plan->n_steps; i++) {
-		const struct ud_step *st = &plan->steps[i];
-		if (st->kind != UD_STEP_PULL || st->pull.ref.digest)
-			continue;
-		struct ud_resolved *res =
-			ud_registry_resolve(client, &st->pull.ref, &st->pull.platform, &err);
-		if (res == NULL) {
-			ud_error_prefix(&err, "lock '%s'", st->pull.ref_text);
-			rc = -1;
-			break;
-		}
-		_cleanup_free_ char *plat = ud_platform_format(&st->pull.platform);
-		ud_lockfile_add(lock, st->pull.ref_text, plat, res->manifest_digest);
-		printf("%s (%s): %s\n", st->pull.ref_text, plat, res->manifest_digest);
-		ud_resolved_free(res);
-	}
-	_cleanup_free_ char *path = ud_lockfile_path(file);
-	if (rc == 0 && ud_lockfile_write(path, lock, &err) < 0)
-		rc = -1;
-	if (rc == 0) {
-		struct ud_registry_counts n;
-		ud_registry_counts(client, &n);
+	_cleanup_free_ char *path = ud_lockfile_path(so.spec_path);
+	struct ud_lockfile *lock = NULL;
+	int requests = 0;
+	int rc = ud_executor_lock(plan, &ropts, path, &lock, &requests, &err);
+	for (size_t i = 0; i < lock->n; i++)
+		printf("%s (%s): %s\n", lock->entries[i].ref, lock->entries[i].platform,
+		       lock->entries[i].digest);
+	if (rc == 0)
 		ud_log(UD_LOG_INFO, "wrote %s: %zu image%s locked (%d manifest request%s)", path,
-		       lock->n, lock->n == 1 ? "" : "s", n.manifest_requests,
-		       n.manifest_requests == 1 ? "" : "s");
-	}
+		       lock->n, lock->n == 1 ? "" : "s", requests, requests == 1 ? "" : "s");
 	ud_lockfile_free(lock);
-	ud_registry_client_free(client);
 	ud_plan_free(plan);
 	ud_spec_free(spec);
 	return rc == 0 ? 0 : ud_cli_fail(err);

@@ -42,34 +42,30 @@ static char *read_line(FILE *f, bool echo)
 }
 
 /* The registry a login applies to: its ref (for requests) and keystore key. */
-static int target(struct ud_cli *cli, const char *registry, struct ud_ref *ref, char **key)
+static int target(const char *registry, struct ud_ref *ref, char **key)
 {
 	struct ud_error *err = NULL;
 	if (ud_ref_parse("x/x", registry, ref, &err) < 0)
 		return ud_cli_fail(err);
 	*key = ref->hub ? xstrdup("https://" UD_DOCKER_HUB)
 			: ud_keystore_key(ref->domain, ref->scheme);
-	(void)cli;
 	return 0;
 }
 
 UD_CMD(login)
 {
-	const char *user = NULL, *pass = NULL, *registry = NULL;
+	const char *user = NULL, *pass = NULL;
 	bool from_stdin = false;
 	struct ud_opt opts[] = {{"--username", UD_OPT_VALUE, &user},
 				{"--password", UD_OPT_VALUE, &pass},
 				{"--password-stdin", UD_OPT_FLAG, &from_stdin},
-				{"--registry", UD_OPT_VALUE, &registry},
 				{0}};
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help_login, pos);
-	bool extra = pos[0] != NULL;
-	free(pos);
-	if (extra) {
-		ud_cli_error("login: takes no arguments (see udocker login --help)");
-		return 1;
-	}
+	struct ud_cli_registry_args ra = {0};
+	const struct ud_cli_grammar g = {.opts = opts,
+					 .help = help_login,
+					 .registry = &ra,
+					 .registry_opts = UD_REG_OPT_REGISTRY};
+	UD_CLI_PARSE(&g, pos);
 	_cleanup_free_ char *u = user ? xstrdup(user) : NULL;
 	_cleanup_free_ char *p = pass ? xstrdup(pass) : NULL;
 	if (u == NULL) {
@@ -93,18 +89,12 @@ UD_CMD(login)
 		ud_cli_warn(cli, "password in uppercase Caps Lock ?");
 	struct ud_ref ref;
 	_cleanup_free_ char *key = NULL;
-	if (target(cli, registry, &ref, &key) != 0)
+	if (target(ra.registry, &ref, &key) != 0)
 		return 1;
-	struct ud_registry_options ro;
-	ud_cli_registry_options(cli, &ro);
-	ro.keystore = NULL;
-	struct ud_error *cerr = NULL;
-	struct ud_registry_client *c = ud_registry_client_new(&ro, &cerr);
-	if (c == NULL)
-		return ud_cli_fail(cerr);
 	struct ud_error *err = NULL;
+	struct ud_registry_client *c = ud_cli_registry_client(cli, false, &err);
 	int rc = 0;
-	if (ud_registry_login(c, &ref, u, p, &err) < 0 ||
+	if (c == NULL || ud_registry_login(c, &ref, u, p, &err) < 0 ||
 	    ud_keystore_put(cli->conf.keystore, key, u, p, &err) < 0)
 		rc = ud_cli_fail(err);
 	else
@@ -116,24 +106,20 @@ UD_CMD(login)
 
 UD_CMD(logout)
 {
-	const char *registry = NULL;
 	bool all = false;
-	struct ud_opt opts[] = {
-		{"-a", UD_OPT_FLAG, &all}, {"--registry", UD_OPT_VALUE, &registry}, {0}};
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help_logout, pos);
-	bool extra = pos[0] != NULL;
-	free(pos);
-	if (extra) {
-		ud_cli_error("logout: takes no arguments (see udocker logout --help)");
-		return 1;
-	}
+	struct ud_opt opts[] = {{"-a", UD_OPT_FLAG, &all}, {0}};
+	struct ud_cli_registry_args ra = {0};
+	const struct ud_cli_grammar g = {.opts = opts,
+					 .help = help_logout,
+					 .registry = &ra,
+					 .registry_opts = UD_REG_OPT_REGISTRY};
+	UD_CLI_PARSE(&g, pos);
 	struct ud_error *err = NULL;
 	if (all)
 		return ud_keystore_delete_all(cli->conf.keystore, &err) < 0 ? ud_cli_fail(err) : 0;
 	struct ud_ref ref;
 	_cleanup_free_ char *key = NULL;
-	if (target(cli, registry, &ref, &key) != 0)
+	if (target(ra.registry, &ref, &key) != 0)
 		return 1;
 	int rc = ud_keystore_delete(cli->conf.keystore, key, &err) < 0 ? ud_cli_fail(err) : 0;
 	ud_ref_release(&ref);

@@ -1,6 +1,5 @@
 #include "cli/jobs.h"
 
-#include <jansson.h>
 #include <string.h>
 
 static const char help[] =
@@ -13,40 +12,31 @@ static const char help[] =
 
 UD_CMD(manifest)
 {
-	const char *registry = NULL, *index = NULL, *proxy = NULL, *platform = NULL;
-	struct ud_opt opts[] = {{"--registry", UD_OPT_VALUE, &registry},
-				{"--index", UD_OPT_VALUE, &index},
-				{"--httpproxy", UD_OPT_VALUE, &proxy},
-				{"--platform", UD_OPT_VALUE, &platform},
-				{0}};
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
-	if (pos[0] == NULL || strcmp(pos[0], "inspect") != 0 || pos[1] == NULL || pos[2]) {
-		free(pos);
-		ud_cli_error("manifest: expected 'inspect IMAGE' (see udocker manifest --help)");
-		return 1;
-	}
-	struct ud_error *err = NULL;
+	struct ud_cli_registry_args ra = {0};
+	const struct ud_cli_grammar g = {.help = help,
+					 .min = 2,
+					 .max = 2,
+					 .expected = "'inspect IMAGE'",
+					 .registry = &ra,
+					 .registry_opts = UD_REG_OPT_ALL};
+	UD_CLI_PARSE(&g, pos);
+	if (strcmp(pos[0], "inspect") != 0)
+		return ud_cli_usage(cli, g.expected);
+	ud_cli_use_registry_args(cli, &ra);
 	struct ud_ref ref;
-	if (ud_ref_parse(pos[1], registry ? registry : cli->conf.registry_url, &ref, &err) < 0) {
-		free(pos);
+	if (ud_cli_parse_image(cli, pos[1], &ref) != 0)
+		return 1;
+	struct ud_error *err = NULL;
+	struct ud_registry_client *c = ud_cli_registry_client(cli, true, &err);
+	if (c == NULL) {
+		ud_ref_release(&ref);
 		return ud_cli_fail(err);
 	}
-	free(pos);
-	struct ud_registry_options ro;
-	ud_cli_registry_options(cli, &ro);
-	if (proxy)
-		ro.proxy = proxy;
-	struct ud_error *cerr = NULL;
-	struct ud_registry_client *c = ud_registry_client_new(&ro, &cerr);
-	if (c == NULL)
-		return ud_cli_fail(cerr);
 	char *body = NULL;
 	size_t len = 0;
-	int rc = 0;
-	if (platform) {
+	if (ra.platform) {
 		struct ud_platform p;
-		if (ud_platform_parse(platform, &p, &err) == 0) {
+		if (ud_platform_parse(ra.platform, &p, &err) == 0) {
 			struct ud_resolved *r = ud_registry_resolve(c, &ref, &p, &err);
 			if (r) {
 				body = xstrndup(r->manifest, r->manifest_len);
@@ -59,22 +49,7 @@ UD_CMD(manifest)
 		body = ud_registry_get_manifest(c, &ref, ref.digest ? ref.digest : ref.tag, &len,
 						NULL, &err);
 	}
-	if (body == NULL) {
-		rc = ud_cli_fail(err);
-	} else {
-		json_error_t je;
-		json_t *j = json_loadb(body, len, 0, &je);
-		if (j == NULL) {
-			_cleanup_free_ char *e = ud_str_escape(je.text, 200);
-			ud_cli_error("manifest is not valid JSON: %s", e);
-			rc = 1;
-		} else {
-			char *t = json_dumps(j, JSON_INDENT(4) | JSON_SORT_KEYS);
-			puts(t);
-			free(t);
-			json_decref(j);
-		}
-	}
+	int rc = body ? ud_cli_print_json(body, len, "manifest") : ud_cli_fail(err);
 	free(body);
 	ud_registry_client_free(c);
 	ud_ref_release(&ref);

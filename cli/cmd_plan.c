@@ -20,37 +20,17 @@ static const char help[] =
 
 UD_CMD(plan)
 {
-	const char *file = NULL, *registry = NULL, *task = NULL;
-	bool json = false, offline = false, stage = false, no_lock = false;
-	struct ud_opt opts[] = {
-		{"-f|--file", UD_OPT_VALUE, &file},	 {"--json", UD_OPT_FLAG, &json},
-		{"--registry", UD_OPT_VALUE, &registry}, {"--offline", UD_OPT_FLAG, &offline},
-		{"--stage", UD_OPT_FLAG, &stage},	 {"--no-lock", UD_OPT_FLAG, &no_lock},
-		{"--task", UD_OPT_VALUE, &task},	 {0}};
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
-	bool extra = pos[0] != NULL;
-	free(pos);
-	if (file == NULL || extra) {
-		ud_cli_error("plan: expected -f FILE (see udocker plan --help)");
-		return 1;
-	}
+	bool json = false;
+	struct ud_opt opts[] = {{"--json", UD_OPT_FLAG, &json}, {0}};
+	struct ud_cli_spec_opts so = {0};
+	const struct ud_cli_grammar g = {
+		.opts = opts, .help = help, .spec = &so, .spec_opts = UD_SPEC_OPT_ALL};
+	UD_CLI_PARSE(&g, pos);
 	struct ud_error *err = NULL;
-	struct ud_spec *spec = ud_cli_load_spec(file, task, &err);
-	if (spec == NULL)
+	struct ud_spec *spec = NULL;
+	struct ud_plan *plan = ud_cli_plan_file(cli, &so, &spec, &err);
+	if (plan == NULL)
 		return ud_cli_fail(err);
-	struct ud_store *store = ud_cli_store(cli, &err);
-	struct ud_cli_spec_opts so = {registry, file, no_lock, offline, stage};
-	struct ud_planner_options popts;
-	struct ud_lockfile *lock = NULL;
-	struct ud_plan *plan = store && ud_cli_planner_options(cli, &so, &popts, &lock, &err) == 0
-				       ? ud_planner_plan(spec, store, &popts, &err)
-				       : NULL;
-	ud_lockfile_free(lock);
-	if (plan == NULL) {
-		ud_spec_free(spec);
-		return ud_cli_fail(err);
-	}
 	char *text = json ? ud_plan_render_json(plan) : ud_plan_render_text(plan);
 	fputs(text, stdout);
 	free(text);

@@ -11,20 +11,17 @@ static const char help_unprotect[] = "Usage: udocker unprotect CONTAINER|IMAGE\n
 
 static int protect(struct ud_cli *cli, int argc, char **argv, bool on)
 {
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, NULL, on ? help_protect : help_unprotect, pos);
-	if (pos[0] == NULL || pos[1] != NULL) {
-		free(pos);
-		ud_cli_error("%s: expected one IMAGE", on ? "protect" : "unprotect");
-		return 1;
-	}
+	const struct ud_cli_grammar g = {.help = on ? help_protect : help_unprotect,
+					 .min = 1,
+					 .max = 1,
+					 .expected = "one IMAGE"};
+	UD_CLI_PARSE(&g, pos);
 	struct ud_error *err = NULL;
 	/* A container first, then an image, as udocker does. */
 	struct ud_container *c = ud_store_container_get(cli->store, pos[0], NULL);
 	if (c) {
 		int r = ud_store_container_protect(cli->store, c->id, on, &err);
 		ud_store_container_free(c);
-		free(pos);
 		if (r < 0) {
 			ud_error_prefix(&err, "%s container failed", on ? "protect" : "unprotect");
 			return ud_cli_fail(err);
@@ -33,7 +30,6 @@ static int protect(struct ud_cli *cli, int argc, char **argv, bool on)
 	}
 	struct ud_ref ref;
 	int rc = ud_cli_parse_image(cli, pos[0], &ref);
-	free(pos);
 	if (rc)
 		return rc;
 	if (ud_store_image_protect(cli->store, ref.local_name, ref.local_tag, on, &err) < 0) {

@@ -33,14 +33,8 @@ UD_CMD(ps)
 				{"-s", UD_OPT_FLAG, &size},
 				{"-p", UD_OPT_FLAG, &plat},
 				{0}};
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
-	bool extra = pos[0] != NULL;
-	free(pos);
-	if (extra) {
-		ud_cli_error("ps: takes no arguments");
-		return 1;
-	}
+	const struct ud_cli_grammar g = {.opts = opts, .help = help};
+	UD_CLI_PARSE(&g, pos);
 	struct ud_error *err = NULL;
 	struct ud_container **c = NULL;
 	size_t n = 0;

@@ -16,42 +16,31 @@ static const char help[] =
 
 UD_CMD(pull)
 {
-	const char *registry = NULL, *index = NULL, *proxy = NULL, *platform = NULL;
-	struct ud_opt opts[] = {{"--registry", UD_OPT_VALUE, &registry},
-				{"--index", UD_OPT_VALUE, &index},
-				{"--httpproxy", UD_OPT_VALUE, &proxy},
-				{"--platform", UD_OPT_VALUE, &platform},
-				{0}};
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
-	if (pos[0] == NULL || pos[1] != NULL) {
-		ud_cli_error("pull: expected one IMAGE (see udocker pull --help)");
-		free(pos);
-		return 1;
-	}
-	if (index) {
-		free(pos);
+	struct ud_cli_registry_args ra = {0};
+	const struct ud_cli_grammar g = {.help = help,
+					 .min = 1,
+					 .max = 1,
+					 .expected = "one IMAGE",
+					 .registry = &ra,
+					 .registry_opts = UD_REG_OPT_ALL};
+	UD_CLI_PARSE(&g, pos);
+	if (ra.index) {
 		ud_cli_error("pull --index is not supported: images come from the registry API v2 "
 			     "only, there is no v1 index to ask; use --registry=URL");
 		return 1;
 	}
-	if (proxy) {
-		free(cli->conf.http_proxy);
-		cli->conf.http_proxy = xstrdup(proxy);
-	}
+	ud_cli_use_registry_args(cli, &ra);
 	struct ud_spec *spec = ud_spec_new();
 	struct ud_spec_image *img = ud_spec_add_image(spec, NULL, pos[0]);
 	img->pull = xstrdup("always");
-	if (platform)
-		img->platform = xstrdup(platform);
-	free(pos);
+	if (ra.platform)
+		img->platform = xstrdup(ra.platform);
 	struct ud_error *err = NULL;
 	int rc;
-	struct ud_cli_spec_opts so = {.registry = registry};
 	if (ud_spec_validate(spec, &err) < 0)
 		rc = ud_cli_fail(err);
 	else
-		rc = ud_cli_run_spec(cli, spec, &so, true, NULL, NULL);
+		rc = ud_cli_run_spec(cli, spec, NULL, true, NULL, NULL);
 	ud_spec_free(spec);
 	return rc;
 }

@@ -11,13 +11,9 @@ UD_CMD(rm)
 {
 	bool force = false;
 	struct ud_opt opts[] = {{"-f", UD_OPT_FLAG, &force}, {0}};
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
-	if (pos[0] == NULL) {
-		free(pos);
-		ud_cli_error("rm: expected CONTAINER (see udocker rm --help)");
-		return 1;
-	}
+	const struct ud_cli_grammar g = {
+		.opts = opts, .help = help, .min = 1, .max = UD_CLI_ANY, .expected = "CONTAINER"};
+	UD_CLI_PARSE(&g, pos);
 	int rc = 0;
 	for (size_t i = 0; pos[i]; i++) {
 		struct ud_error *err = NULL;
@@ -25,6 +21,5 @@ UD_CMD(rm)
 		if (ud_store_container_remove(cli->store, pos[i], &err) < 0)
 			rc = ud_cli_fail(err);
 	}
-	free(pos);
 	return rc;
 }

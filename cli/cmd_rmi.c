@@ -14,13 +14,9 @@ UD_CMD(rmi)
 {
 	bool force = false;
 	struct ud_opt opts[] = {{"-f|--force", UD_OPT_FLAG, &force}, {0}};
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
-	if (pos[0] == NULL) {
-		free(pos);
-		ud_cli_error("rmi: expected IMAGE (see udocker rmi --help)");
-		return 1;
-	}
+	const struct ud_cli_grammar g = {
+		.opts = opts, .help = help, .min = 1, .max = UD_CLI_ANY, .expected = "IMAGE"};
+	UD_CLI_PARSE(&g, pos);
 	int rc = 0;
 	for (size_t i = 0; pos[i]; i++) {
 		struct ud_ref ref;
@@ -35,6 +31,5 @@ UD_CMD(rmi)
 			rc = ud_cli_fail(err);
 		ud_ref_release(&ref);
 	}
-	free(pos);
 	return rc;
 }

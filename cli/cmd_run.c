@@ -84,7 +84,7 @@ static int remove_after(struct ud_cli *cli, const char *id)
 
 UD_CMD(run)
 {
-	char **volumes = NULL, **envs = NULL, **env_files = NULL, **publish = NULL;
+	_cleanup_free_ char **volumes = NULL, **envs = NULL, **env_files = NULL, **publish = NULL;
 	const char *workdir = NULL, *user = NULL, *entrypoint = NULL, *hostname = NULL,
 		   *cpus = NULL, *name = NULL, *pull = NULL, *platform = NULL, *location = NULL,
 		   *kernel = NULL;
@@ -126,16 +126,15 @@ UD_CMD(run)
 				     "dropped with --nosysdirs, all volumes with --novol");
 			return 1;
 		}
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
+	const struct ud_cli_grammar g = {.opts = opts,
+					 .help = help,
+					 .min = 1,
+					 .max = UD_CLI_ANY,
+					 .expected = "CONTAINER or IMAGE"};
+	UD_CLI_PARSE(&g, pos);
 	int rc = 0;
-	unsigned short(*ports)[2] = NULL;
+	_cleanup_free_ unsigned short(*ports)[2] = NULL;
 	size_t n_ports = 0;
-	if (pos[0] == NULL) {
-		ud_cli_error("run: expected CONTAINER or IMAGE (see udocker run --help)");
-		rc = 1;
-		goto out;
-	}
 
 	/* -p [IP:]HOST:CONTAINER[/tcp]: P modes remap the container's binds. */
 	ports = xcalloc(ud_strv_len(publish) + 1, sizeof(*ports));
@@ -151,8 +150,7 @@ UD_CMD(run)
 		if (cport <= 0 || cport > 65535 || hport <= 0 || hport > 65535) {
 			ud_cli_error("run: invalid -p '%s': expected [IP:]HOST:CONTAINER",
 				     publish[k]);
-			rc = 1;
-			goto out;
+			return 1;
 		}
 		ports[n_ports][0] = (unsigned short)cport;
 		ports[n_ports][1] = (unsigned short)hport;
@@ -163,8 +161,7 @@ UD_CMD(run)
 				 "host's");
 	if (cpus && cpuset(cpus) < 0) {
 		ud_cli_error("run: invalid --cpuset-cpus '%s': expected a list like 0,2-3", cpus);
-		rc = 1;
-		goto out;
+		return 1;
 	}
 	{
 		struct ud_spec *spec = ud_spec_new();
@@ -278,12 +275,5 @@ UD_CMD(run)
 		ud_store_container_free(existing);
 		ud_spec_free(spec);
 	}
-out:
-	free(ports);
-	free(volumes);
-	free(envs);
-	free(env_files);
-	free(publish);
-	free(pos);
 	return rc;
 }

@@ -19,34 +19,28 @@ static const char help[] =
 
 UD_CMD(search)
 {
-	const char *registry = NULL, *index = NULL, *proxy = NULL;
 	bool list_tags = false, all = false, notrunc = false;
-	struct ud_opt opts[] = {{"--registry", UD_OPT_VALUE, &registry},
-				{"--index", UD_OPT_VALUE, &index},
-				{"--httpproxy", UD_OPT_VALUE, &proxy},
-				{"--list-tags", UD_OPT_FLAG, &list_tags},
+	struct ud_opt opts[] = {{"--list-tags", UD_OPT_FLAG, &list_tags},
 				{"-a", UD_OPT_FLAG, &all},
 				{"--no-trunc", UD_OPT_FLAG, &notrunc},
 				{0}};
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
-	if (pos[0] == NULL || pos[1] != NULL) {
-		free(pos);
-		ud_cli_error("search: expected one EXPRESSION (see udocker search --help)");
-		return 1;
-	}
-	_cleanup_free_ char *expr = xstrdup(pos[0]);
-	free(pos);
-	struct ud_registry_options ro;
-	ud_cli_registry_options(cli, &ro);
-	if (proxy)
-		ro.proxy = proxy;
-	struct ud_error *cerr = NULL;
-	struct ud_registry_client *c = ud_registry_client_new(&ro, &cerr);
-	if (c == NULL)
-		return ud_cli_fail(cerr);
+	struct ud_cli_registry_args ra = {0};
+	const struct ud_cli_grammar g = {.opts = opts,
+					 .help = help,
+					 .min = 1,
+					 .max = 1,
+					 .expected = "one EXPRESSION",
+					 .registry = &ra,
+					 .registry_opts = UD_REG_OPT_REGISTRY | UD_REG_OPT_INDEX |
+							  UD_REG_OPT_PROXY};
+	UD_CLI_PARSE(&g, pos);
+	const char *expr = pos[0];
+	ud_cli_use_registry_args(cli, &ra);
 	struct ud_error *err = NULL;
-	const char *reg = registry ? registry : cli->conf.registry_url;
+	struct ud_registry_client *c = ud_cli_registry_client(cli, true, &err);
+	if (c == NULL)
+		return ud_cli_fail(err);
+	const char *reg = cli->conf.registry_url;
 	int rc = 0;
 	struct ud_ref ref;
 	/* The registry to ask: parse "<host>/x" (or "x") to get the ref of its registry. */

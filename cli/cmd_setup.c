@@ -9,14 +9,17 @@
 static const char help[] =
 	"Usage: udocker setup [--execmode=MODE] [--nvidia] [--force] [--purge] CONTAINER\n"
 	"\n"
-	"Without options prints the container's execution mode. --execmode sets it:\n"
-	"N1 (unprivileged user namespaces), R1 (runc/crun), R2/R3 (runc/crun with the\n"
-	"tracer inside for root and --user emulation), P1/P2 (the built-in tracer, or\n"
-	"the proot named by UDOCKER_USE_PROOT_EXECUTABLE), F1-F4 (the preload library,\n"
-	"glibc containers; F2 patches the container's loader, F3/F4 its programs),\n"
-	"S1 (apptainer or singularity from the host); modes this host cannot run are\n"
-	"refused with the reason. --purge removes the mountpoints that runs created\n"
-	"in the container for volumes (only while they are empty; not while it runs).\n"
+	"Without options prints the container's execution mode. --execmode sets it,\n"
+	"to auto (the fastest this host can run for the container) or one of\n"
+	" " UD_CLI_MODES_SPACE "\n"
+	"N: unprivileged user namespaces; P: the built-in tracer, or the proot named\n"
+	"by UDOCKER_USE_PROOT_EXECUTABLE (1: seccomp, faster); F: the preload\n"
+	"library, glibc containers (2 patches the container's loader, 3 and 4 its\n"
+	"programs); R: runc/crun (2 and 3 with the tracer inside for root and\n"
+	"--user emulation); S: apptainer or singularity from the host. Modes this\n"
+	"host cannot run are refused with the reason (udocker doctor lists them).\n"
+	"--purge removes the mountpoints that runs created in the container for\n"
+	"volumes (only while they are empty; not while it runs).\n"
 	"--nvidia copies the host's NVIDIA driver libraries and tools into the\n"
 	"container (refused if they need a newer glibc than it has; --force\n"
 	"overwrites an earlier copy); UDOCKER_NVIDIA_LIBDIRS, UDOCKER_NVIDIA_BINDIR\n"
@@ -30,15 +33,10 @@ UD_CMD(setup)
 		{"--execmode", UD_OPT_VALUE, &mode},  {"--force", UD_OPT_FLAG, &force},
 		{"--purge", UD_OPT_FLAG, &purge},     {"--nvidia", UD_OPT_FLAG, &nvidia},
 		{"--fixperm", UD_OPT_FLAG, &fixperm}, {0}};
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, opts, help, pos);
-	if (pos[0] == NULL || pos[1] != NULL) {
-		free(pos);
-		ud_cli_error("setup: expected one CONTAINER (see udocker setup --help)");
-		return 1;
-	}
+	const struct ud_cli_grammar g = {
+		.opts = opts, .help = help, .min = 1, .max = 1, .expected = "one CONTAINER"};
+	UD_CLI_PARSE(&g, pos);
 	if (fixperm) {
-		free(pos);
 		ud_cli_error("setup --fixperm is not supported: it needs newuidmap/newgidmap to "
 			     "give back files made under other ids; N1 maps only your own id, so "
 			     "files in the container are yours (rm makes them writable)");
@@ -46,7 +44,6 @@ UD_CMD(setup)
 	}
 	struct ud_error *err = NULL;
 	struct ud_container *c = ud_store_container_get(cli->store, pos[0], &err);
-	free(pos);
 	if (c == NULL) {
 		ud_error_prefix(&err, "invalid container id");
 		return ud_cli_fail(err);

@@ -9,18 +9,13 @@ static const char help[] =
 
 UD_CMD(tag)
 {
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, NULL, help, pos);
-	if (pos[0] == NULL || pos[1] == NULL || pos[2] != NULL) {
-		free(pos);
-		ud_cli_error("tag: expected SOURCE TARGET (see udocker tag --help)");
-		return 1;
-	}
+	const struct ud_cli_grammar g = {
+		.help = help, .min = 2, .max = 2, .expected = "SOURCE TARGET"};
+	UD_CLI_PARSE(&g, pos);
 	struct ud_ref src, dst;
 	int rc = ud_cli_parse_image(cli, pos[0], &src);
 	if (rc == 0 && (rc = ud_cli_parse_image(cli, pos[1], &dst)) != 0)
 		ud_ref_release(&src);
-	free(pos);
 	if (rc)
 		return rc;
 	struct ud_error *err = NULL;

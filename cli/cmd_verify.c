@@ -14,16 +14,10 @@ static void on_ok(const char *id, void *data)
 
 UD_CMD(verify)
 {
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, NULL, help, pos);
-	if (pos[0] == NULL || pos[1] != NULL) {
-		free(pos);
-		ud_cli_error("verify: expected one IMAGE (see udocker verify --help)");
-		return 1;
-	}
+	const struct ud_cli_grammar g = {.help = help, .min = 1, .max = 1, .expected = "one IMAGE"};
+	UD_CLI_PARSE(&g, pos);
 	struct ud_ref ref;
 	int rc = ud_cli_parse_image(cli, pos[0], &ref);
-	free(pos);
 	if (rc)
 		return rc;
 	ud_log(UD_LOG_INFO, "verifying: %s:%s", ref.local_name, ref.local_tag);

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <pwd.h>
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
@@ -34,59 +35,74 @@ static char **split_words(const char *v)
 	return out;
 }
 
+/* The keys of udocker.conf: the field each sets, and its type. */
+enum conf_type { CONF_STR, CONF_INT, CONF_LONG, CONF_BOOL, CONF_WORDS };
+#define CONF_KEY(key, type, field)                                                                 \
+	{                                                                                          \
+		key, type, offsetof(struct ud_conf, field)                                         \
+	}
+static const struct {
+	const char *key;
+	enum conf_type type;
+	size_t off;
+} conf_keys[] = {
+	CONF_KEY("topdir", CONF_STR, topdir),
+	CONF_KEY("reposdir", CONF_STR, reposdir),
+	CONF_KEY("layersdir", CONF_STR, layersdir),
+	CONF_KEY("containersdir", CONF_STR, containersdir),
+	CONF_KEY("bindir", CONF_STR, bindir),
+	CONF_KEY("libdir", CONF_STR, libdir),
+	CONF_KEY("docdir", CONF_STR, docdir),
+	CONF_KEY("tmpdir", CONF_STR, tmpdir),
+	CONF_KEY("keystore", CONF_STR, keystore),
+	CONF_KEY("http_proxy", CONF_STR, http_proxy),
+	CONF_KEY("dockerio_registry_url", CONF_STR, registry_url),
+	CONF_KEY("registry", CONF_STR, registry_url),
+	CONF_KEY("dockerio_index_url", CONF_STR, index_url),
+	CONF_KEY("ca_file", CONF_STR, ca_file),
+	CONF_KEY("override_default_execution_mode", CONF_STR, default_execution_mode),
+	CONF_KEY("default_execution_mode", CONF_STR, default_execution_mode),
+	CONF_KEY("tarball", CONF_STR, tarball),
+	CONF_KEY("tarball_release", CONF_STR, tarball_release),
+	CONF_KEY("max_layer_size", CONF_STR, max_layer_size_text),
+	CONF_KEY("verbose_level", CONF_INT, verbose_level),
+	CONF_KEY("http_insecure", CONF_BOOL, insecure),
+	CONF_KEY("autoinstall", CONF_BOOL, autoinstall),
+	CONF_KEY("timeout", CONF_LONG, timeout),
+	CONF_KEY("download_timeout", CONF_LONG, download_timeout),
+	CONF_KEY("ctimeout", CONF_LONG, ctimeout),
+	CONF_KEY("stall_timeout", CONF_LONG, stall_timeout),
+	CONF_KEY("parallel_downloads", CONF_INT, parallel_downloads),
+	CONF_KEY("insecure_registries", CONF_WORDS, insecure_registries),
+};
+#undef CONF_KEY
+
 /* Applies one key = value; unknown keys are ignored as udocker does. */
 static void conf_set(struct ud_conf *c, const char *key, const char *value)
 {
-	static const struct {
-		const char *key;
-		size_t off;
-	} strs[] = {
-		{"topdir", offsetof(struct ud_conf, topdir)},
-		{"reposdir", offsetof(struct ud_conf, reposdir)},
-		{"layersdir", offsetof(struct ud_conf, layersdir)},
-		{"containersdir", offsetof(struct ud_conf, containersdir)},
-		{"bindir", offsetof(struct ud_conf, bindir)},
-		{"libdir", offsetof(struct ud_conf, libdir)},
-		{"docdir", offsetof(struct ud_conf, docdir)},
-		{"tmpdir", offsetof(struct ud_conf, tmpdir)},
-		{"keystore", offsetof(struct ud_conf, keystore)},
-		{"http_proxy", offsetof(struct ud_conf, http_proxy)},
-		{"dockerio_registry_url", offsetof(struct ud_conf, registry_url)},
-		{"registry", offsetof(struct ud_conf, registry_url)},
-		{"dockerio_index_url", offsetof(struct ud_conf, index_url)},
-		{"ca_file", offsetof(struct ud_conf, ca_file)},
-		{"override_default_execution_mode",
-		 offsetof(struct ud_conf, default_execution_mode)},
-		{"default_execution_mode", offsetof(struct ud_conf, default_execution_mode)},
-		{"tarball", offsetof(struct ud_conf, tarball)},
-		{"tarball_release", offsetof(struct ud_conf, tarball_release)},
-		{"max_layer_size", offsetof(struct ud_conf, max_layer_size_text)},
-	};
-	for (size_t i = 0; i < UD_ARRAY_SIZE(strs); i++) {
-		if (strcmp(key, strs[i].key) == 0) {
-			set_str((char **)((char *)c + strs[i].off), value);
-			return;
+	for (size_t i = 0; i < UD_ARRAY_SIZE(conf_keys); i++) {
+		if (strcmp(key, conf_keys[i].key) != 0)
+			continue;
+		void *field = (char *)c + conf_keys[i].off;
+		switch (conf_keys[i].type) {
+		case CONF_STR:
+			set_str(field, value);
+			break;
+		case CONF_INT:
+			*(int *)field = atoi(value);
+			break;
+		case CONF_LONG:
+			*(long *)field = atol(value);
+			break;
+		case CONF_BOOL:
+			*(bool *)field = parse_bool(value);
+			break;
+		case CONF_WORDS:
+			ud_strv_free(*(char ***)field);
+			*(char ***)field = split_words(value);
+			break;
 		}
-	}
-	if (strcmp(key, "verbose_level") == 0)
-		c->verbose_level = atoi(value);
-	else if (strcmp(key, "http_insecure") == 0)
-		c->insecure = parse_bool(value);
-	else if (strcmp(key, "autoinstall") == 0)
-		c->autoinstall = parse_bool(value);
-	else if (strcmp(key, "timeout") == 0)
-		c->timeout = atol(value);
-	else if (strcmp(key, "download_timeout") == 0)
-		c->download_timeout = atol(value);
-	else if (strcmp(key, "ctimeout") == 0)
-		c->ctimeout = atol(value);
-	else if (strcmp(key, "stall_timeout") == 0)
-		c->stall_timeout = atol(value);
-	else if (strcmp(key, "parallel_downloads") == 0)
-		c->parallel_downloads = atoi(value);
-	else if (strcmp(key, "insecure_registries") == 0) {
-		ud_strv_free(c->insecure_registries);
-		c->insecure_registries = split_words(value);
+		return;
 	}
 }
 
@@ -175,6 +191,32 @@ static void env_override(char **field, const char *var)
 		set_str(field, v);
 }
 
+/* The UDOCKER_* variables that set a string setting. */
+#define ENV_STR(name, field)                                                                       \
+	{                                                                                          \
+		name, offsetof(struct ud_conf, field)                                              \
+	}
+static const struct {
+	const char *name;
+	size_t off;
+} env_strs[] = {
+	ENV_STR("UDOCKER_DIR", topdir),
+	ENV_STR("UDOCKER_BIN", bindir),
+	ENV_STR("UDOCKER_LIB", libdir),
+	ENV_STR("UDOCKER_DOC", docdir),
+	ENV_STR("UDOCKER_REPOS", reposdir),
+	ENV_STR("UDOCKER_LAYERS", layersdir),
+	ENV_STR("UDOCKER_CONTAINERS", containersdir),
+	ENV_STR("UDOCKER_TMP", tmpdir),
+	ENV_STR("UDOCKER_KEYSTORE", keystore),
+	ENV_STR("UDOCKER_REGISTRY", registry_url),
+	ENV_STR("UDOCKER_INDEX", index_url),
+	ENV_STR("UDOCKER_TARBALL", tarball),
+	ENV_STR("UDOCKER_DEFAULT_EXECUTION_MODE", default_execution_mode),
+	ENV_STR("UDOCKER_MAX_LAYER_SIZE", max_layer_size_text),
+};
+#undef ENV_STR
+
 int ud_conf_load(struct ud_cli *cli, const char *repo_opt, struct ud_error **err)
 {
 	struct ud_conf *c = &cli->conf;
@@ -212,22 +254,10 @@ int ud_conf_load(struct ud_cli *cli, const char *repo_opt, struct ud_error **err
 	if (c->config_file && conf_read_file(c, c->config_file, true, err) < 0)
 		return -1;
 
-	env_override(&c->topdir, "UDOCKER_DIR");
+	for (size_t i = 0; i < UD_ARRAY_SIZE(env_strs); i++)
+		env_override((char **)((char *)c + env_strs[i].off), env_strs[i].name);
 	if (repo_opt)
 		set_str(&c->topdir, repo_opt);
-	env_override(&c->bindir, "UDOCKER_BIN");
-	env_override(&c->libdir, "UDOCKER_LIB");
-	env_override(&c->docdir, "UDOCKER_DOC");
-	env_override(&c->reposdir, "UDOCKER_REPOS");
-	env_override(&c->layersdir, "UDOCKER_LAYERS");
-	env_override(&c->containersdir, "UDOCKER_CONTAINERS");
-	env_override(&c->tmpdir, "UDOCKER_TMP");
-	env_override(&c->keystore, "UDOCKER_KEYSTORE");
-	env_override(&c->registry_url, "UDOCKER_REGISTRY");
-	env_override(&c->index_url, "UDOCKER_INDEX");
-	env_override(&c->tarball, "UDOCKER_TARBALL");
-	env_override(&c->default_execution_mode, "UDOCKER_DEFAULT_EXECUTION_MODE");
-	env_override(&c->max_layer_size_text, "UDOCKER_MAX_LAYER_SIZE");
 	c->max_layer_size = UD_STORE_MAX_LAYER_SIZE_DEFAULT;
 	if (c->max_layer_size_text && parse_size(c->max_layer_size_text, &c->max_layer_size) < 0)
 		return ud_error_set(err, UD_ERR_USAGE,

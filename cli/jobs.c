@@ -142,18 +142,41 @@ int ud_cli_default_mode(struct ud_cli *cli, const char **mode, struct ud_error *
 	_cleanup_free_ char *shown = ud_str_escape(m, 64);
 	return ud_error_set(err, UD_ERR_USAGE,
 			    "invalid default execution mode '%s' (UDOCKER_DEFAULT_EXECUTION_MODE "
-			    "or default_execution_mode in udocker.conf): expected auto, N1, R1, "
-			    "R2, R3, P1, P2, F1, F2, F3, F4 or S1",
+			    "or default_execution_mode in udocker.conf): expected one of "
+			    "auto" UD_CLI_MODES_COMMA,
 			    shown);
 }
 
-int ud_cli_planner_options(struct ud_cli *cli, const struct ud_cli_spec_opts *o,
+static void replace(char **setting, const char *value)
+{
+	if (value == NULL)
+		return;
+	free(*setting);
+	*setting = xstrdup(value);
+}
+
+void ud_cli_use_registry_args(struct ud_cli *cli, const struct ud_cli_registry_args *ra)
+{
+	replace(&cli->conf.registry_url, ra->registry);
+	replace(&cli->conf.http_proxy, ra->proxy);
+}
+
+struct ud_registry_client *ud_cli_registry_client(struct ud_cli *cli, bool keystore,
+						  struct ud_error **err)
+{
+	struct ud_registry_options ro;
+	ud_cli_registry_options(cli, &ro);
+	if (!keystore)
+		ro.keystore = NULL;
+	return ud_registry_client_new(&ro, err);
+}
+
+/* Fills planner options from o; *lock is the loaded lock file (free with
+ * ud_lockfile_free). -1 with *err for a bad lock file. */
+static int planner_options(struct ud_cli *cli, const struct ud_cli_spec_opts *o,
 			   struct ud_planner_options *popts, struct ud_lockfile **lock,
 			   struct ud_error **err)
 {
-	static const struct ud_cli_spec_opts none = {0};
-	if (o == NULL)
-		o = &none;
 	*lock = NULL;
 	memset(popts, 0, sizeof(*popts));
 	popts->registry_url = o->registry ? o->registry : cli->conf.registry_url;
@@ -173,6 +196,36 @@ int ud_cli_planner_options(struct ud_cli *cli, const struct ud_cli_spec_opts *o,
 	return 0;
 }
 
+struct ud_plan *ud_cli_plan(struct ud_cli *cli, const struct ud_spec *spec,
+			    const struct ud_cli_spec_opts *o, bool no_volumes,
+			    struct ud_store **store, struct ud_error **err)
+{
+	static const struct ud_cli_spec_opts none = {0};
+	struct ud_store *s = ud_cli_store(cli, err);
+	if (store)
+		*store = s;
+	struct ud_planner_options popts;
+	struct ud_lockfile *lock = NULL;
+	if (s == NULL || planner_options(cli, o ? o : &none, &popts, &lock, err) < 0)
+		return NULL;
+	popts.no_volumes = no_volumes;
+	struct ud_plan *plan = ud_planner_plan(spec, s, &popts, err);
+	ud_lockfile_free(lock);
+	return plan;
+}
+
+struct ud_plan *ud_cli_plan_file(struct ud_cli *cli, const struct ud_cli_spec_opts *o,
+				 struct ud_spec **spec, struct ud_error **err)
+{
+	*spec = ud_cli_load_spec(o->spec_path, o->task, err);
+	struct ud_plan *plan = *spec ? ud_cli_plan(cli, *spec, o, false, NULL, err) : NULL;
+	if (plan == NULL) {
+		ud_spec_free(*spec);
+		*spec = NULL;
+	}
+	return plan;
+}
+
 int ud_cli_run_spec(struct ud_cli *cli, const struct ud_spec *spec,
 		    const struct ud_cli_spec_opts *o, bool quiet_summary,
 		    const struct ud_run_options *run, struct ud_exec_stats *out)
@@ -181,16 +234,8 @@ int ud_cli_run_spec(struct ud_cli *cli, const struct ud_spec *spec,
 	struct ud_exec_stats *sp = out ? out : &mine;
 	memset(sp, 0, sizeof(*sp));
 	struct ud_error *err = NULL;
-	struct ud_store *store = ud_cli_store(cli, &err);
-	if (store == NULL)
-		return ud_cli_fail(err);
-	struct ud_planner_options popts;
-	struct ud_lockfile *lock = NULL;
-	if (ud_cli_planner_options(cli, o, &popts, &lock, &err) < 0)
-		return ud_cli_fail(err);
-	popts.no_volumes = run && run->novol;
-	struct ud_plan *plan = ud_planner_plan(spec, store, &popts, &err);
-	ud_lockfile_free(lock);
+	struct ud_store *store = NULL;
+	struct ud_plan *plan = ud_cli_plan(cli, spec, o, run && run->novol, &store, &err);
 	if (plan == NULL)
 		return ud_cli_fail(err);
 	struct ud_registry_options ropts;

@@ -5,24 +5,27 @@
 #include "registry/registry.h"
 #include "spec/spec.h"
 
-/* How a spec is planned: the registry for host-less names; spec_path's
- * lock file (FILE.lock) pins the images unless no_lock; offline: no
- * registry is asked; stage: nothing is run. */
-struct ud_cli_spec_opts {
-	const char *registry;
-	const char *spec_path;
-	bool no_lock, offline, stage;
-};
+/* --registry and --httpproxy replace the configuration's for this run. */
+void ud_cli_use_registry_args(struct ud_cli *cli, const struct ud_cli_registry_args *ra);
+/* A registry client with the configuration's options (without the
+ * keystore's credentials unless keystore); NULL with *err. */
+struct ud_registry_client *ud_cli_registry_client(struct ud_cli *cli, bool keystore,
+						  struct ud_error **err);
+
 /* The validated UDOCKER_DEFAULT_EXECUTION_MODE / default_execution_mode
  * (upper case; NULL: unset or auto); -1 with *err when it names no mode. */
 int ud_cli_default_mode(struct ud_cli *cli, const char **mode, struct ud_error **err);
-struct ud_planner_options;
-struct ud_lockfile;
-/* Fills planner options from o (NULL: defaults); *lock is the loaded lock
- * file (free with ud_lockfile_free). -1 with *err for a bad lock file. */
-int ud_cli_planner_options(struct ud_cli *cli, const struct ud_cli_spec_opts *o,
-			   struct ud_planner_options *popts, struct ud_lockfile **lock,
-			   struct ud_error **err);
+struct ud_plan;
+/* Opens the store (*store, may be NULL: the CLI keeps it) and plans spec
+ * as o (NULL: defaults) says; no_volumes: the run binds none (--novol).
+ * NULL with *err: the store, the lock file or the plan failed. */
+struct ud_plan *ud_cli_plan(struct ud_cli *cli, const struct ud_spec *spec,
+			    const struct ud_cli_spec_opts *o, bool no_volumes,
+			    struct ud_store **store, struct ud_error **err);
+/* Loads o->spec_path (with o->task) into *spec (caller frees) and plans
+ * it (ud_cli_plan); NULL with *err (and *spec NULL) on failure. */
+struct ud_plan *ud_cli_plan_file(struct ud_cli *cli, const struct ud_cli_spec_opts *o,
+				 struct ud_spec **spec, struct ud_error **err);
 
 /* Plans and applies spec; prints progress; returns the exit status. */
 struct ud_run_options;

@@ -27,56 +27,6 @@ static void log_handler(enum ud_log_level level, const char *msg, void *data)
 	}
 }
 
-void ud_cli_info(struct ud_cli *cli, const char *fmt, ...)
-{
-	(void)cli;
-	if (ud_log_get_level() < UD_LOG_INFO)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("Info: ", stdout);
-	vfprintf(stdout, fmt, ap);
-	fputc('\n', stdout);
-	fflush(stdout);
-	va_end(ap);
-}
-
-void ud_cli_warn(struct ud_cli *cli, const char *fmt, ...)
-{
-	(void)cli;
-	if (ud_log_get_level() < UD_LOG_WARN)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("Warning: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-void ud_cli_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fflush(stdout);
-	fputs("Error: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-int ud_cli_fail(struct ud_error *err)
-{
-	ud_cli_error("%s", err ? err->msg : "unknown error");
-	ud_error_free(err);
-	return 1;
-}
-
-void ud_cli_print_help(const char *text)
-{
-	fputs(text, stdout);
-}
-
 static const char general_help[] =
 	"Syntax:\n"
 	"  udocker [general_options] <command> [command_options] <command_args>\n"
@@ -130,15 +80,9 @@ UD_CMD(help)
 
 UD_CMD(version)
 {
-	static const char help[] = "Usage: udocker version\n\nPrints the version.\n";
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, NULL, help, pos);
-	bool extra = pos[0] != NULL;
-	free(pos);
-	if (extra) {
-		ud_cli_error("syntax error at: %s", argv[0]);
-		return 1;
-	}
+	static const struct ud_cli_grammar g = {
+		.help = "Usage: udocker version\n\nPrints the version.\n"};
+	UD_CLI_PARSE(&g, pos);
 	printf("version: %s\n", UD_VERSION);
 	printf("tarball: %s\n", cli->conf.tarball ? cli->conf.tarball : "");
 	printf("tarball_release: %s\n", cli->conf.tarball_release);
@@ -147,11 +91,9 @@ UD_CMD(version)
 
 UD_CMD(showconf)
 {
-	static const char help[] =
-		"Usage: udocker showconf\n\nPrints the configuration in effect.\n";
-	char **pos = NULL;
-	UD_CLI_PARSE_OR_RETURN(argc, argv, NULL, help, pos);
-	free(pos);
+	static const struct ud_cli_grammar g = {
+		.help = "Usage: udocker showconf\n\nPrints the configuration in effect.\n"};
+	UD_CLI_PARSE(&g, pos);
 	ud_conf_show(&cli->conf);
 	return 0;
 }
@@ -233,6 +175,7 @@ int main(int argc, char **argv)
 		} else if ((cmd->needs & UD_NEEDS_STORE) && ud_cli_store(&cli, &err) == NULL) {
 			rc = ud_cli_fail(err);
 		} else {
+			cli.cmd = cmd->name;
 			rc = cmd->fn(&cli, argc - i - 1, argv + i + 1);
 		}
 	}

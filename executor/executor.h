@@ -7,6 +7,8 @@
 #include "planner/planner.h"
 #include "registry/registry.h"
 
+#include <sys/types.h>
+
 struct ud_store;
 
 enum ud_event {
@@ -97,5 +99,52 @@ int ud_executor_run_container(struct ud_store *store, const char *name,
 int ud_executor_run_location(const char *dir, const struct ud_spec_container *sc,
 			     char *const *command, const struct ud_run_options *o, int *status,
 			     struct ud_error **err);
+
+/* lock: resolves the tag of every pull step of plan that is not pinned
+ * by digest in the spec (one manifest request each, with ropts) and
+ * writes the digests to the lock file at path (FILE.lock). *locked (the
+ * caller frees it with ud_lockfile_free) holds what was resolved, also
+ * when a later image fails; *manifest_requests the requests made. -1
+ * with *err ("lock 'REF': ...") when one cannot be resolved or the file
+ * not written. */
+int ud_executor_lock(const struct ud_plan *plan, const struct ud_registry_options *ropts,
+		     const char *path, struct ud_lockfile **locked, int *manifest_requests,
+		     struct ud_error **err);
+
+/* submit: the spec's tasks as one Slurm job array (run by sbatch from
+ * PATH); task N runs `udocker apply --offline --task N -f SPEC` with this
+ * udocker program, so the caller stages the spec first. */
+struct ud_submit_options {
+	const char *spec_path;	     /* absolute: the compute nodes read it */
+	const char *spec_name;	     /* as the user named it, for messages */
+	char *const *tasks;	     /* the spec's tasks (numbers), may be NULL */
+	char *const *sbatch_options; /* passed to sbatch as they are, may be NULL */
+	bool allow_root, no_lock;    /* the tasks' --allow-root and --no-lock */
+	bool wait;		     /* sbatch --wait: it ends with the array */
+};
+struct ud_submission {
+	char *array;  /* the tasks as sbatch --array wants them ("1-3,5") */
+	char *sbatch; /* the sbatch program */
+	char *dir;    /* beside the spec: task.sh, each task's output and status */
+	char *job_id; /* what sbatch printed */
+	pid_t pid;    /* sbatch, until ud_executor_submit_wait */
+	int out_fd;
+};
+/* Before anything is staged: the tasks are numbers and sbatch is on
+ * PATH; -1 with *err when not. Release s with ud_submission_release. */
+int ud_executor_submit_check(const struct ud_submit_options *o, struct ud_submission *s,
+			     struct ud_error **err);
+/* Writes the task script into a new directory beside the spec and starts
+ * sbatch; returns once sbatch printed the job id (s->job_id), while sbatch
+ * may still wait for the array (o->wait). -1 with *err when the script
+ * cannot be written or sbatch printed no id ("sbatch failed (exit status
+ * N)"). */
+int ud_executor_submit(const struct ud_submit_options *o, struct ud_submission *s,
+		       struct ud_error **err);
+/* Waits for sbatch to end. With o->wait returns each task's exit status
+ * (allocated, in the order of o->tasks; -1: the task left none: killed,
+ * or never ran), else NULL. */
+int *ud_executor_submit_wait(const struct ud_submit_options *o, struct ud_submission *s);
+void ud_submission_release(struct ud_submission *s);
 
 #endif

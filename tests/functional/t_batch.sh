@@ -87,4 +87,19 @@ check "8 concurrent applies of the tasks all succeed ($failed failed)" [ "$faile
 check "8 concurrent applies: 4 result files" [ "$(ls results | wc -l)" = 4 ]
 ud verify "$P/test/busybox:latest"
 check "verify passes afterwards" rc_is 0
+
+# submit checks the tasks and finds sbatch before it stages anything.
+printf 'version: 1\ntasks: [a, b]\ncontainers:\n  sub: {image: "%s/test/busybox:latest", commands: [true]}\n' \
+  "$P" >names.yaml
+expect_fail "submit: a job array needs numeric tasks" 1 \
+  "submit: 'names.yaml' needs numeric tasks (e.g. 'tasks: 1-32') for a Slurm job array" \
+  submit -f names.yaml
+sed 's/tasks: \[a, b\]/tasks: [1, 2]/' names.yaml >nums.yaml
+# udocker alone without sbatch on PATH (the test's own tools keep theirs).
+printf '#!/bin/sh\nPATH=/nonexistent exec "%s" "$@"\n' "$UD_BIN" >no-sbatch.sh
+chmod +x no-sbatch.sh
+UD_BIN=$T_TMP/no-sbatch.sh expect_fail "submit without sbatch on PATH" 1 \
+  "submit: sbatch not found on PATH (is this a Slurm cluster?)" submit -f nums.yaml
+ud ps
+check "a refused submit staged nothing" out_lacks "'sub'"
 finish

@@ -94,5 +94,17 @@ check "default_execution_mode in udocker.conf sets a new container's mode" out_h
 UDOCKER_DEFAULT_EXECUTION_MODE=Q9 ud run "$B" /bin/true
 check "an invalid default execution mode is refused" rc_is 1
 check "an invalid default execution mode says what it is" err_has "invalid default execution mode 'Q9'"
+# Help texts and messages list the modes from the one mode list: the
+# same modes, in the same order, as doctor reports them.
+ud doctor
+doctor_modes=$(sed -n 's/^  \([A-Z][0-9]\)  .*/\1/p' <<<"$OUT" | tr '\n' ' ')
+check "doctor lists the modes" [ -n "$doctor_modes" ]
+ud setup --help
+check "setup --help lists doctor's modes" out_line "  ${doctor_modes% }"
+ud install
+check "install lists doctor's modes" out_has "modes: ${doctor_modes% } ("
+UDOCKER_DEFAULT_EXECUTION_MODE=Q9 ud run "$B" /bin/true
+check "an invalid default execution mode lists doctor's modes" \
+  err_has "expected one of auto, $(sed 's/ $//; s/ /, /g' <<<"$doctor_modes")"
 
 finish

@@ -24,6 +24,27 @@ expect_fail "bad tag" 1 "bad tag" pull "$UD_FIX_PLAIN/test/busybox:-x"
 expect_fail "empty name component" 1 "invalid image reference" pull "$UD_FIX_PLAIN//busybox"
 expect_fail "pull without an image" 1 "expected one IMAGE" pull
 expect_fail "unknown option" 1 "syntax error at: --bogus" pull --bogus x
+
+# Usage errors: one form for every command (the parser's), naming the
+# command, what it expects and its help.
+expect_fail "tag with one argument" 1 "tag: expected SOURCE TARGET (see udocker tag --help)" tag x
+expect_fail "name with one argument" 1 "name: expected CONTAINER NAME (see udocker name --help)" \
+  name x
+expect_fail "protect without an argument" 1 \
+  "protect: expected one IMAGE (see udocker protect --help)" protect
+expect_fail "images with an argument" 1 "images: takes no arguments (see udocker images --help)" \
+  images x
+expect_fail "install with an argument" 1 \
+  "install: takes no arguments (see udocker install --help)" install x
+expect_fail "load with three names" 1 "load: expected [-] [NAME] (see udocker load --help)" \
+  load a b c
+expect_fail "apply without -f" 1 "apply: expected -f FILE (see udocker apply --help)" apply
+expect_fail "lock with a positional" 1 "lock: expected -f FILE (see udocker lock --help)" \
+  lock -f job.yaml extra
+expect_fail "manifest without inspect" 1 \
+  "manifest: expected 'inspect IMAGE' (see udocker manifest --help)" manifest show x
+expect_fail "search --index with no expression" 1 \
+  "search: expected one EXPRESSION (see udocker search --help)" search --index=x
 store_ok "malformed references"
 
 # Things the registry does not have.
