@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Containers and run in N1: create, ps, names, the run matrix (matrix.sh),
-# metadata, hostile layers.
+# Containers and run in N1: create, ps, names, the run matrix (matrix.sh) in
+# N1 and S1, hostile layers.
 . "$(dirname "$0")/lib.sh"
 cd "$T_TMP"
 P=$UD_FIX_PLAIN
@@ -22,9 +22,12 @@ for img in $images; do
     [ "$(cat "$UDOCKER_DIR/containers/$id/imagerepo.name")" = "$img:latest" ]
   check "$tag: container files as 1.3.16 writes them: the name's symlink" \
     [ "$(readlink "$UDOCKER_DIR/containers/c-$tag")" = "$id" ]
-  ud run --hostname=inside "c-$tag" /bin/sh -c 'cat /proc/sys/kernel/hostname'
-  check "$tag: --hostname sets the UTS namespace's name" out_is "inside"
-  run_matrix N1 "$img" "n1-$tag"
+done
+# The run matrix and the metadata rules in N1, and in S1 where apptainer or
+# singularity is installed.
+for mode in N1 S1; do
+  # shellcheck disable=SC2086
+  matrix_mode "$mode" $images
 done
 
 # doctor: what this host offers (the test host has user namespaces).
@@ -38,19 +41,12 @@ for m in F4 S1 R3; do
   check "doctor reports every mode: $m" out_has "  $m  "
 done
 
-# Image metadata: Env, WorkingDir, User, Cmd, Entrypoint; --nometa, --entrypoint.
+# run IMAGE: a container made for the run, with the image's metadata (the
+# rules themselves: run_metadata in the matrix).
 ud run "$P/test/busybox" /bin/sh -c 'echo $FIXTURE; pwd; id -u'
-check "metadata: Env, WorkingDir and User of the image" out_is "$(printf 'busybox\n/home/user\n1000')"
-ud run --nometa "$P/test/busybox" /bin/sh -c 'echo "[$FIXTURE]"; pwd'
-check "--nometa ignores them" out_is "$(printf '[]\n/')"
-ud run "$P/test/entry"
-check "Entrypoint + Cmd" out_is "entry cmd-arg"
+check "run IMAGE: Env, WorkingDir and User of the image" out_is "$(printf 'busybox\n/home/user\n1000')"
 ud run "$P/test/entry" other
-check "a command replaces Cmd, the Entrypoint stays" out_is "entry other"
-ud run --entrypoint=/bin/echo "$P/test/entry" x
-check "--entrypoint replaces it" out_is "x"
-ud run --entrypoint= "$P/test/entry" /bin/echo cleared
-check "--entrypoint= clears it" out_is "cleared"
+check "run IMAGE: Entrypoint + a command" out_is "entry other"
 ud run --name=named --rm "$P/test/busybox" /bin/true
 check "--rm removes the container" bash -c '! "$1" ps | grep -q named' _ "$UD_BIN"
 expect_fail "--pull=never and a missing image" 1 "pull policy is 'never'" \
