@@ -59,7 +59,11 @@
 	X(archive_entry_set_symlink)                                                               \
 	X(archive_filter_bytes)                                                                    \
 	X(archive_entry_xattr_reset)                                                               \
-	X(archive_entry_xattr_next)
+	X(archive_entry_xattr_next)                                                                \
+	X(archive_entry_linkresolver_new)                                                          \
+	X(archive_entry_linkresolver_set_strategy)                                                 \
+	X(archive_entry_linkresolver_free)                                                         \
+	X(archive_entry_linkify)
 
 struct ud_archive_api {
 #define UD_ARCHIVE_FIELD(name) __typeof__(name) *p_##name;
@@ -81,6 +85,10 @@ int ud_archive_next_header(struct archive *a, struct archive_entry **e);
 #define archive_error_string ud_archive.p_archive_error_string
 #define archive_entry_xattr_reset ud_archive.p_archive_entry_xattr_reset
 #define archive_entry_xattr_next ud_archive.p_archive_entry_xattr_next
+#define archive_entry_linkresolver_new ud_archive.p_archive_entry_linkresolver_new
+#define archive_entry_linkresolver_set_strategy ud_archive.p_archive_entry_linkresolver_set_strategy
+#define archive_entry_linkresolver_free ud_archive.p_archive_entry_linkresolver_free
+#define archive_entry_linkify ud_archive.p_archive_entry_linkify
 #define archive_entry_free ud_archive.p_archive_entry_free
 #define archive_write_header ud_archive.p_archive_write_header
 #define archive_write_free ud_archive.p_archive_write_free

@@ -53,6 +53,14 @@ if [ "${UD_TEST_BIG:-0}" = 1 ] && grep -q '^debian ' <<<"$(printf '%s\n' $names)
   ud run r-debian
   check "debian: runs podman import's CMD (bash, zstd layers)" out_has "debian-imported"
 fi
+# export and import keep every name byte for byte.
+ud inspect -p r-layers
+lroot=$OUT
+expect_ok "layers: export" export -o layers.tar r-layers
+expect_ok "layers: import --tocontainer of the export" import --tocontainer --name=r-back layers.tar
+ud inspect -p r-back
+cmp_tree "$lroot" "$OUT" --ignore /data/xattr-file --ignore /data/xattr-dir
+check "layers: the imported export equals the container (names, links, modes)" out_is same
 # A container holding 0500 directories and a 0000 file is removable.
 expect_ok "rm of a container with 0500 directories" rm r-layers
 check "rm left nothing of it" bash -c '! "$UD_BIN" inspect -p r-layers >/dev/null 2>&1'
