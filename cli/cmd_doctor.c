@@ -95,7 +95,7 @@ UD_CMD(doctor)
 	int usable = 0;
 	for (size_t i = 0; ud_engine_all_modes[i]; i++) {
 		char *why = NULL;
-		bool ok = ud_engine_available(ud_engine_all_modes[i], &why);
+		bool ok = ud_engine_available((enum ud_execmode)i, &why);
 		usable += ok;
 		printf("  %s  %s%s\n", ud_engine_all_modes[i], ok ? "yes" : "no: ",
 		       ok    ? ""
@@ -104,9 +104,9 @@ UD_CMD(doctor)
 		free(why);
 	}
 	char *why = NULL;
-	_cleanup_free_ char *pick = ud_engine_pick(NULL, &why);
-	if (pick)
-		printf("execmode auto: %s\n", pick);
+	int pick = ud_engine_pick(NULL, &why);
+	if (pick >= 0)
+		printf("execmode auto: %s\n", ud_execmode_name(pick));
 	else
 		printf("execmode auto: none can run here (%s)\n", why);
 	free(why);
@@ -120,8 +120,10 @@ UD_CMD(doctor)
 				 : "no dynamically linked shell (F modes cannot run it)");
 		else
 			printf("no glibc (static or musl programs): the F modes cannot run it\n");
-		_cleanup_free_ char *cpick = ud_engine_pick(c->root, NULL);
-		printf("execmode auto for %s: %s\n", name, cpick ? cpick : "none");
+		const struct ud_engine_container ec = {c->dir, c->root};
+		int cpick = ud_engine_pick(&ec, NULL);
+		printf("execmode auto for %s: %s\n", name,
+		       cpick >= 0 ? ud_execmode_name(cpick) : "none");
 		ud_store_container_free(c);
 	}
 	return usable ? 0 : 1;

@@ -60,7 +60,7 @@ UD_CMD(ps)
 		ud_buf_puts(&names, "]");
 		printf("%-36s %c %c ", c[i]->id, c[i]->protected ? 'P' : '.', m);
 		if (mode)
-			printf("%-3s ", c[i]->execmode ? c[i]->execmode : "N1");
+			printf("%-3s ", ud_execmode_name(c[i]->execmode));
 		if (size) {
 			du_total = 0;
 			nftw(c[i]->root, du_add, 32, FTW_PHYS | FTW_MOUNT);

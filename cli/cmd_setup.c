@@ -54,7 +54,8 @@ UD_CMD(setup)
 	int rc = 0;
 	/* One setup at a time per container (many jobs may ask at once). */
 	_cleanup_lock_ struct ud_lock lock = {.fd = -1};
-	if ((nvidia || purge) && ud_engine_setup_lock(c->root, &lock, &err) < 0) {
+	const struct ud_engine_container ec = {c->dir, c->root};
+	if ((nvidia || purge) && ud_engine_setup_lock(&ec, &lock, &err) < 0) {
 		ud_store_container_free(c);
 		return ud_cli_fail(err);
 	}
@@ -62,7 +63,7 @@ UD_CMD(setup)
 		if (c->protected) {
 			ud_cli_error("container is protected: %s", c->id);
 			rc = 1;
-		} else if (ud_engine_nvidia_setup(c->root, force, &err) < 0) {
+		} else if (ud_engine_nvidia_setup(&ec, force, &err) < 0) {
 			rc = ud_cli_fail(err);
 		}
 	} else if (purge) {
@@ -73,8 +74,8 @@ UD_CMD(setup)
 			ud_log(UD_LOG_INFO, "removed %d mountpoint%s created by runs", removed,
 			       removed == 1 ? "" : "s");
 	} else if (mode == NULL) {
-		printf("execmode: %s\nnvidiamode: %s\n", c->execmode ? c->execmode : "N1",
-		       ud_engine_nvidia_mode(c->root) ? "True" : "False");
+		printf("execmode: %s\nnvidiamode: %s\n", ud_execmode_name(c->execmode),
+		       ud_engine_nvidia_mode(&ec) ? "True" : "False");
 	} else {
 		if (ud_executor_setup(cli->store, c->id, mode, NULL, &err) < 0)
 			rc = ud_cli_fail(err);

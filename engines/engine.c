@@ -108,7 +108,8 @@ static const struct ud_engine {
 	enum ud_execmode first, last;
 	bool needs_probe;
 	bool (*available)(enum ud_execmode m, const struct ud_host_probe *p, char **why);
-	int (*setup)(const char *root, int old, enum ud_execmode m, struct ud_error **err);
+	int (*setup)(const struct ud_engine_container *c, int old, enum ud_execmode m,
+		     struct ud_error **err);
 	int (*run)(enum ud_execmode m, const struct ud_run_request *r, int *status,
 		   struct ud_error **err);
 } engines[] = {
@@ -149,65 +150,63 @@ const char *const ud_engine_all_modes[] = {UD_EXECMODES(UD_EXECMODE_STRING) NULL
  * with a preload library (for a dynamically linked glibc container); P1
  * stops only at the calls with paths; P2 at every call. R1 needs user
  * namespaces as N1 does and starts slower, so it is never the pick. */
-char *ud_engine_pick_probed(const char *root, const struct ud_host_probe *p, char **why)
+int ud_engine_pick_probed(const struct ud_engine_container *c, const struct ud_host_probe *p,
+			  char **why)
 {
 	char *n1_why = NULL, *p1_why = NULL;
-	enum ud_execmode pick = UD_EXECMODE_COUNT;
+	int pick = -1;
 	if (mode_available(UD_EXECMODE_N1, p, &n1_why))
 		pick = UD_EXECMODE_N1;
-	else if (root && mode_available(UD_EXECMODE_F1, p, NULL) && ud_engine_f_can_run(root))
+	else if (c && mode_available(UD_EXECMODE_F1, p, NULL) && ud_engine_f_can_run(c->root))
 		pick = UD_EXECMODE_F1;
 	else if (mode_available(UD_EXECMODE_P1, p, &p1_why))
 		pick = UD_EXECMODE_P1;
 	else if (mode_available(UD_EXECMODE_P2, p, NULL))
 		pick = UD_EXECMODE_P2;
-	if (pick == UD_EXECMODE_COUNT && why)
-		*why = xasprintf("N1: %s; P1: %s", n1_why, p1_why);
+	if (pick < 0 && why)
+		*why = xasprintf("%s: %s; %s: %s", ud_execmode_name(UD_EXECMODE_N1), n1_why,
+				 ud_execmode_name(UD_EXECMODE_P1), p1_why);
 	free(n1_why);
 	free(p1_why);
-	return pick == UD_EXECMODE_COUNT ? NULL : xstrdup(ud_execmode_name(pick));
+	return pick;
 }
 
-char *ud_engine_pick(const char *root, char **why)
+int ud_engine_pick(const struct ud_engine_container *c, char **why)
 {
-	return ud_engine_pick_probed(root, NULL, why);
+	return ud_engine_pick_probed(c, NULL, why);
 }
 
-static int not_built(const char *mode, struct ud_error **err)
+/* Every mode of the enum has its engine: only a value outside it (a
+ * store's execmode file naming no mode) has none. */
+#define UD_NO_MODE_WHY "the container's execution mode is not one this version knows"
+
+static int not_built(struct ud_error **err)
 {
-	return ud_error_set(err, UD_ERR_UNSUPPORTED,
-			    "execution mode %s is not built in this version (available: N1, R1, "
-			    "R2, R3, P1, P2, F1-F4, S1)",
-			    mode);
+	return ud_error_set(err, UD_ERR_UNSUPPORTED, UD_NO_MODE_WHY);
 }
 
-bool ud_engine_available_probed(const char *mode, const struct ud_host_probe *p, char **why)
+bool ud_engine_available_probed(enum ud_execmode mode, const struct ud_host_probe *p, char **why)
 {
-	int m = ud_execmode_parse(mode);
-	if (engine_of(m) == NULL) {
+	if (engine_of(mode) == NULL) {
 		if (why)
-			*why = xasprintf(
-				"execution mode %s is not built in this version (available: "
-				"N1, R1, R2, R3, P1, P2, F1-F4, S1)",
-				mode);
+			*why = xstrdup(UD_NO_MODE_WHY);
 		return false;
 	}
-	return mode_available((enum ud_execmode)m, p, why);
+	return mode_available(mode, p, why);
 }
 
-bool ud_engine_available(const char *mode, char **why)
+bool ud_engine_available(enum ud_execmode mode, char **why)
 {
 	return ud_engine_available_probed(mode, NULL, why);
 }
 
-int ud_engine_run(const char *mode, const struct ud_run_request *req, int *status,
+int ud_engine_run(enum ud_execmode mode, const struct ud_run_request *req, int *status,
 		  struct ud_error **err)
 {
-	int m = ud_execmode_parse(mode ? mode : "N1");
-	const struct ud_engine *e = engine_of(m);
+	const struct ud_engine *e = engine_of(mode);
 	if (e == NULL)
-		return not_built(mode, err);
-	return e->run((enum ud_execmode)m, req, status, err);
+		return not_built(err);
+	return e->run(mode, req, status, err);
 }
 
 int ud_engine_make_mountpoint(int root_fd, const char *path, bool is_dir, const char *records,
@@ -251,26 +250,23 @@ int ud_engine_make_mountpoint(int root_fd, const char *path, bool is_dir, const 
 	return 0;
 }
 
-int ud_engine_setup(const char *root, const char *old, const char *mode, struct ud_error **err)
+int ud_engine_setup(const struct ud_engine_container *c, enum ud_execmode old,
+		    enum ud_execmode mode, struct ud_error **err)
 {
-	int o = ud_execmode_parse(old ? old : "N1"), m = ud_execmode_parse(mode ? mode : "N1");
-	const struct ud_engine *from = engine_of(o), *to = engine_of(m);
+	const struct ud_engine *from = engine_of(old), *to = engine_of(mode);
 	if (to == NULL)
-		return not_built(mode, err);
+		return not_built(err);
 	/* Leaving an engine undoes its setup: its own setup function runs
 	 * with the new mode (outside its range) to do that. */
-	if (from && from != to && from->setup && from->setup(root, o, (enum ud_execmode)m, err) < 0)
+	if (from && from != to && from->setup && from->setup(c, old, mode, err) < 0)
 		return -1;
-	return to->setup ? to->setup(root, from ? o : -1, (enum ud_execmode)m, err) : 0;
+	return to->setup ? to->setup(c, from ? (int)old : -1, mode, err) : 0;
 }
 
-int ud_engine_setup_lock(const char *root, struct ud_lock *lock, struct ud_error **err)
+int ud_engine_setup_lock(const struct ud_engine_container *c, struct ud_lock *lock,
+			 struct ud_error **err)
 {
-	_cleanup_free_ char *copy = xstrdup(root);
-	char *slash = strrchr(copy, '/');
-	if (slash)
-		*slash = '\0';
-	_cleanup_free_ char *path = ud_path_join(copy, ".setup.lock");
+	_cleanup_free_ char *path = ud_path_join(c->dir, ".setup.lock");
 	return ud_lock_acquire(lock, path, "setting a container up", ud_lock_default_timeout_ms(),
 			       err);
 }

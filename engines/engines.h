@@ -36,9 +36,20 @@ struct ud_bind {
 	bool readonly;
 };
 
+/* A container as the engines get it from the store: its directory
+ * (containers/<id>, where udocker keeps its files about the container:
+ * root.path, ld.so.orig, .patch.orig/, the nvidia marker, .setup.lock)
+ * and its root filesystem. Engines never derive one from the other. */
+struct ud_engine_container {
+	const char *dir;
+	const char *root;
+};
+
 /* What to run and how: everything resolved (paths, user, environment). */
 struct ud_run_request {
 	const char *root; /* container root on the host */
+	const char *dir;  /* the container's directory (ud_engine_container); run
+			   * --location (N1 only): the location itself */
 	char **argv;	  /* argv[0] as given; searched in PATH of env when it has no '/' */
 	char **env;	  /* NAME=VALUE, complete */
 	const char *workdir;
@@ -54,47 +65,54 @@ struct ud_run_request {
 	char *mountpoints; /* records of mountpoints created in root (setup --purge) */
 };
 
-/* Every mode udocker names, built or not, for reports (doctor). */
+/* Every mode's name, in the enum's order, NULL-terminated (reports,
+ * validation of names). */
 extern const char *const ud_engine_all_modes[];
-/* For execmode auto: the fastest mode that can run here (allocated), for
- * the container at root when known (NULL: any container); NULL with *why
+/* For execmode auto: the fastest mode that can run here, for the
+ * container c when known (NULL: any container); -1 with *why (allocated)
  * when none can. */
-char *ud_engine_pick(const char *root, char **why);
+int ud_engine_pick(const struct ud_engine_container *c, char **why);
 /* ud_engine_pick from the host probe p made by the caller (NULL: probe
  * now); with p, no probe is run. */
-char *ud_engine_pick_probed(const char *root, const struct ud_host_probe *p, char **why);
+int ud_engine_pick_probed(const struct ud_engine_container *c, const struct ud_host_probe *p,
+			  char **why);
 
-/* Runs the request in engine mode `mode` ("N1"); waits for it. *status is
- * the exit status (128+N for death by signal N). Returns -1 with *err when
- * the run could not be prepared (the caller exits 2); the command's own
- * failure is not an error. */
-int ud_engine_run(const char *mode, const struct ud_run_request *req, int *status,
+/* Runs the request in mode `mode`; waits for it. *status is the exit
+ * status (128+N for death by signal N). Returns -1 with *err when the run
+ * could not be prepared (the caller exits 2), UD_EXECMODE_COUNT included
+ * (a store's execmode file naming no mode); the command's own failure is
+ * not an error. */
+int ud_engine_run(enum ud_execmode mode, const struct ud_run_request *req, int *status,
 		  struct ud_error **err);
-/* Prepares the container at root for `mode` coming from `old` (NULL:
- * N1): the F modes convert absolute symlinks and patch the loader (F2),
- * and undo that when left (reference §5.2). */
-int ud_engine_setup(const char *root, const char *old, const char *mode, struct ud_error **err);
+/* Prepares the container c for `mode` coming from `old` (UD_EXECMODE_COUNT:
+ * unknown, nothing to undo): the F modes convert absolute symlinks and
+ * patch the loader (F2), and undo that when left (reference §5.2). */
+int ud_engine_setup(const struct ud_engine_container *c, enum ud_execmode old,
+		    enum ud_execmode mode, struct ud_error **err);
 
 /* setup --nvidia: copies the host's NVIDIA libraries and tools into the
- * container at root (engines/nvidia.c says where it looks); -1 with *err,
- * nothing copied, when they are missing, exist already (unless force) or
- * need a newer glibc than the container's. */
-int ud_engine_nvidia_setup(const char *root, bool force, struct ud_error **err);
-bool ud_engine_nvidia_mode(const char *root);
+ * container c (engines/nvidia.c says where it looks) and leaves the marker
+ * `nvidia` in its directory; -1 with *err, nothing copied, when they are
+ * missing, exist already (unless force) or need a newer glibc than the
+ * container's. */
+int ud_engine_nvidia_setup(const struct ud_engine_container *c, bool force, struct ud_error **err);
+/* Whether setup --nvidia was done for the container c (its marker). */
+bool ud_engine_nvidia_mode(const struct ud_engine_container *c);
 /* The glibc version of the container at root as MAJOR*1000+MINOR (from
  * the versions its libc.so.6 defines); 0 when it has none. */
 unsigned ud_engine_container_glibc(const char *root);
 /* Can the F modes run the container (a dynamically linked glibc one)? */
 bool ud_engine_f_can_run(const char *root);
 
-/* The lock serialising changes to the container at root (setup, and the
- * F modes' fixes when it moved): .setup.lock beside ROOT. */
-int ud_engine_setup_lock(const char *root, struct ud_lock *lock, struct ud_error **err);
+/* The lock serialising changes to the container c (setup, and the F
+ * modes' fixes when it moved): .setup.lock in its directory. */
+int ud_engine_setup_lock(const struct ud_engine_container *c, struct ud_lock *lock,
+			 struct ud_error **err);
 
-/* Whether this host can run `mode` ("N1"); why not in *why. */
-bool ud_engine_available(const char *mode, char **why);
+/* Whether this host can run `mode`; why not in *why (allocated). */
+bool ud_engine_available(enum ud_execmode mode, char **why);
 /* The same from the host probe p made by the caller (NULL: probe now). */
-bool ud_engine_available_probed(const char *mode, const struct ud_host_probe *p, char **why);
+bool ud_engine_available_probed(enum ud_execmode mode, const struct ud_host_probe *p, char **why);
 
 /* Creates the mount point of a volume at `path` in the container root
  * open at root_fd (a directory, or an empty file), resolved in the root
@@ -152,13 +170,14 @@ char *ud_engine_proot_path(char **why);
  * F1-F4 (leaving them: undone). */
 int ud_engine_f_run(enum ud_execmode mode, const struct ud_run_request *r, int *status,
 		    struct ud_error **err);
-int ud_engine_f_setup(const char *root, int old, enum ud_execmode mode, struct ud_error **err);
+int ud_engine_f_setup(const struct ud_engine_container *c, int old, enum ud_execmode mode,
+		      struct ud_error **err);
 char *ud_engine_fakechroot_lib(char **why);
 char *ud_engine_patchelf(char **why);
 /* F3/F4 (fpatch.c): the container's programs patched for where it is now,
  * and back. */
-int ud_engine_f_patch(const char *root, struct ud_error **err);
-int ud_engine_f_unpatch(const char *root, struct ud_error **err);
+int ud_engine_f_patch(const struct ud_engine_container *c, struct ud_error **err);
+int ud_engine_f_unpatch(const struct ud_engine_container *c, struct ud_error **err);
 int ud_engine_r1_run(enum ud_execmode mode, const struct ud_run_request *r, int *status,
 		     struct ud_error **err);
 char *ud_engine_r1_runtime(char **why);

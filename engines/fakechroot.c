@@ -12,7 +12,6 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -240,32 +239,26 @@ static int convert_links(const char *root, const char *from, const char *to, str
 	return 0;
 }
 
-static char *cdir_file(const char *root, const char *name)
-{
-	_cleanup_free_ char *cdir = xstrdup(root);
-	return ud_path_join(dirname(cdir), name);
-}
-
 /* Makes the absolute symlinks name host paths of ROOT where they are. */
-static int links_for_here(const char *root, struct ud_error **err)
+static int links_for_here(const struct ud_engine_container *c, struct ud_error **err)
 {
-	_cleanup_free_ char *rp = cdir_file(root, "root.path");
+	_cleanup_free_ char *rp = ud_path_join(c->dir, "root.path");
 	_cleanup_free_ char *was = ud_read_file(rp, NULL, NULL);
-	if (was && strcmp(was, root) == 0)
+	if (was && strcmp(was, c->root) == 0)
 		return 0;
-	if (convert_links(root, was ? was : "", root, err) < 0)
+	if (convert_links(c->root, was ? was : "", c->root, err) < 0)
 		return -1;
-	return ud_write_file_atomic(rp, root, strlen(root), 0644, err);
+	return ud_write_file_atomic(rp, c->root, strlen(c->root), 0644, err);
 }
 
 /* Back to container paths (leaving the F modes). */
-static int links_for_container(const char *root, struct ud_error **err)
+static int links_for_container(const struct ud_engine_container *c, struct ud_error **err)
 {
-	_cleanup_free_ char *rp = cdir_file(root, "root.path");
+	_cleanup_free_ char *rp = ud_path_join(c->dir, "root.path");
 	_cleanup_free_ char *was = ud_read_file(rp, NULL, NULL);
 	if (was == NULL)
 		return 0;
-	if (convert_links(root, was, "", err) < 0)
+	if (convert_links(c->root, was, "", err) < 0)
 		return -1;
 	unlink(rp);
 	return 0;
@@ -333,13 +326,13 @@ static int open_loader(const char *root, int *root_fd, char **ld, struct ud_erro
 	return *ld ? 0 : -1;
 }
 
-static int patch_loader(const char *root, struct ud_error **err)
+static int patch_loader(const struct ud_engine_container *c, struct ud_error **err)
 {
 	_cleanup_close_ int root_fd = -1;
 	_cleanup_free_ char *ld = NULL;
-	if (open_loader(root, &root_fd, &ld, err) < 0)
+	if (open_loader(c->root, &root_fd, &ld, err) < 0)
 		return -1;
-	_cleanup_free_ char *orig = cdir_file(root, "ld.so.orig");
+	_cleanup_free_ char *orig = ud_path_join(c->dir, "ld.so.orig");
 	size_t len = 0;
 	mode_t mode = 0755;
 	_cleanup_free_ char *cur = read_in_root(root_fd, ld, &len, &mode, err);
@@ -364,21 +357,21 @@ static int patch_loader(const char *root, struct ud_error **err)
 	return ud_root_write_file(root_fd, ld, data, len, mode, err);
 }
 
-static int restore_loader(const char *root, struct ud_error **err)
+static int restore_loader(const struct ud_engine_container *c, struct ud_error **err)
 {
-	_cleanup_free_ char *orig = cdir_file(root, "ld.so.orig");
+	_cleanup_free_ char *orig = ud_path_join(c->dir, "ld.so.orig");
 	if (!ud_path_exists(orig))
 		return 0;
 	_cleanup_close_ int root_fd = -1;
 	_cleanup_free_ char *ld = NULL;
-	if (open_loader(root, &root_fd, &ld, err) < 0)
+	if (open_loader(c->root, &root_fd, &ld, err) < 0)
 		return -1;
 	size_t len = 0, cur_len = 0;
 	mode_t mode = 0755;
 	_cleanup_free_ char *data = read_loader_copy(orig, &len, err);
 	_cleanup_free_ char *cur = data ? read_in_root(root_fd, ld, &cur_len, &mode, err) : NULL;
 	if (cur == NULL || ud_root_write_file(root_fd, ld, data, len, mode, err) < 0)
-		return ud_error_prefix(err, "restoring the loader of '%s'", root);
+		return ud_error_prefix(err, "restoring the loader of '%s'", c->root);
 	unlink(orig);
 	return 0;
 }
@@ -388,24 +381,25 @@ static bool patched_mode(int mode)
 	return mode == UD_EXECMODE_F3 || mode == UD_EXECMODE_F4;
 }
 
-int ud_engine_f_setup(const char *root, int old, enum ud_execmode mode, struct ud_error **err)
+int ud_engine_f_setup(const struct ud_engine_container *c, int old, enum ud_execmode mode,
+		      struct ud_error **err)
 {
 	bool was_f2 = old == UD_EXECMODE_F2;
-	if (was_f2 && mode != UD_EXECMODE_F2 && restore_loader(root, err) < 0)
+	if (was_f2 && mode != UD_EXECMODE_F2 && restore_loader(c, err) < 0)
 		return -1;
-	if (patched_mode(old) && !patched_mode(mode) && ud_engine_f_unpatch(root, err) < 0)
+	if (patched_mode(old) && !patched_mode(mode) && ud_engine_f_unpatch(c, err) < 0)
 		return -1;
 	if (!is_f(mode))
-		return is_f(old) ? links_for_container(root, err) : 0;
-	_cleanup_free_ char *ld = container_loader(root, err);
-	if (ld == NULL || links_for_here(root, err) < 0)
+		return is_f(old) ? links_for_container(c, err) : 0;
+	_cleanup_free_ char *ld = container_loader(c->root, err);
+	if (ld == NULL || links_for_here(c, err) < 0)
 		return -1;
-	int r = mode == UD_EXECMODE_F2 ? patch_loader(root, err)
-		: patched_mode(mode)   ? ud_engine_f_patch(root, err)
+	int r = mode == UD_EXECMODE_F2 ? patch_loader(c, err)
+		: patched_mode(mode)   ? ud_engine_f_patch(c, err)
 				       : 0;
 	/* Failed: a container that stays in a non-F mode gets its links back. */
 	if (r < 0 && !is_f(old))
-		links_for_container(root, NULL);
+		links_for_container(c, NULL);
 	return r;
 }
 
@@ -503,10 +497,10 @@ int ud_engine_f_run(enum ud_execmode mode, const struct ud_run_request *r, int *
 	{
 		/* Links and (F3/F4) programs for where the container is now:
 		 * redone when it moved, by one run at a time. */
+		const struct ud_engine_container c = {r->dir, r->root};
 		_cleanup_lock_ struct ud_lock lock = {.fd = -1};
-		if (ud_engine_setup_lock(r->root, &lock, err) < 0 ||
-		    links_for_here(r->root, err) < 0 ||
-		    (patched_mode(mode) && ud_engine_f_patch(r->root, err) < 0))
+		if (ud_engine_setup_lock(&c, &lock, err) < 0 || links_for_here(&c, err) < 0 ||
+		    (patched_mode(mode) && ud_engine_f_patch(&c, err) < 0))
 			return -1;
 	}
 	_cleanup_free_ char *exe = NULL;

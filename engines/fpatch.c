@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <libgen.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -22,12 +21,6 @@ char *ud_engine_patchelf(char **why)
 	static const char *const names[] = {"patchelf", NULL};
 	return ud_engines_tool("UDOCKER_USE_PATCHELF_EXECUTABLE", names,
 			       "F3 and F4 need patchelf on PATH (apt-get install patchelf)", why);
-}
-
-static char *cdir_file(const char *root, const char *name)
-{
-	_cleanup_free_ char *copy = xstrdup(root);
-	return ud_path_join(dirname(copy), name);
 }
 
 static bool read_phdr(int fd, const Elf64_Ehdr *eh, int i, Elf64_Phdr *ph)
@@ -238,22 +231,22 @@ static int restore_one(const char *path, const struct stat *st, int type, struct
 	return 0;
 }
 
-int ud_engine_f_unpatch(const char *root, struct ud_error **err)
+int ud_engine_f_unpatch(const struct ud_engine_container *c, struct ud_error **err)
 {
 	/* The records go first: killed half way, the next setup or run sees
 	 * "not patched" and finishes putting the originals back. */
-	_cleanup_free_ char *pp0 = cdir_file(root, "patch.path");
-	_cleanup_free_ char *pt0 = cdir_file(root, "patch.time");
-	unlink(pp0);
-	unlink(pt0);
-	_cleanup_free_ char *backup = cdir_file(root, ".patch.orig");
+	_cleanup_free_ char *pp = ud_path_join(c->dir, "patch.path");
+	_cleanup_free_ char *pt = ud_path_join(c->dir, "patch.time");
+	unlink(pp);
+	unlink(pt);
+	_cleanup_free_ char *backup = ud_path_join(c->dir, ".patch.orig");
 	if (ud_is_dir(backup)) {
 		memset(&walk, 0, sizeof(walk));
-		walk.root = root;
+		walk.root = c->root;
 		walk.backup = backup;
-		_cleanup_close_ int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		_cleanup_close_ int root_fd = open(c->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (root_fd < 0)
-			return ud_error_sys(err, errno, "cannot open '%s'", root);
+			return ud_error_sys(err, errno, "cannot open '%s'", c->root);
 		walk.root_fd = root_fd;
 		if (nftw(backup, restore_one, 64, FTW_PHYS) < 0 || walk.failed)
 			return ud_error_set(err, UD_ERR_IO,
@@ -262,25 +255,21 @@ int ud_engine_f_unpatch(const char *root, struct ud_error **err)
 		if (ud_rmtree(backup, err) < 0)
 			return -1;
 	}
-	_cleanup_free_ char *pp = cdir_file(root, "patch.path");
-	_cleanup_free_ char *pt = cdir_file(root, "patch.time");
 	unlink(pp);
 	unlink(pt);
 	return 0;
 }
 
-int ud_engine_f_patch(const char *root, struct ud_error **err)
+int ud_engine_f_patch(const struct ud_engine_container *c, struct ud_error **err)
 {
-	_cleanup_free_ char *copy = xstrdup(root);
-	_cleanup_free_ char *cdir = xstrdup(dirname(copy));
-	_cleanup_free_ char *pp = cdir_file(root, "patch.path");
+	_cleanup_free_ char *pp = ud_path_join(c->dir, "patch.path");
 	_cleanup_free_ char *was = ud_read_file(pp, NULL, NULL);
-	if (was && strcmp(was, cdir) == 0)
+	if (was && strcmp(was, c->dir) == 0)
 		return 0;
 	/* Moved since it was patched, or a patch was killed half way: start
 	 * again from the originals. */
-	_cleanup_free_ char *orig = cdir_file(root, ".patch.orig");
-	if ((was || ud_is_dir(orig)) && ud_engine_f_unpatch(root, err) < 0)
+	_cleanup_free_ char *backup = ud_path_join(c->dir, ".patch.orig");
+	if ((was || ud_is_dir(backup)) && ud_engine_f_unpatch(c, err) < 0)
 		return -1;
 	char *why = NULL;
 	_cleanup_free_ char *patchelf = ud_engine_patchelf(&why);
@@ -289,25 +278,24 @@ int ud_engine_f_patch(const char *root, struct ud_error **err)
 		free(why);
 		return -1;
 	}
-	_cleanup_free_ char *backup = cdir_file(root, ".patch.orig");
 	memset(&walk, 0, sizeof(walk));
-	walk.root = root;
+	walk.root = c->root;
 	walk.patchelf = patchelf;
 	walk.backup = backup;
-	walk.root_len = strlen(root);
-	int r = nftw(root, patch_one, 64, FTW_PHYS);
+	walk.root_len = strlen(c->root);
+	int r = nftw(c->root, patch_one, 64, FTW_PHYS);
 	_cleanup_free_ char *first = walk.first_error;
 	if (r < 0 || walk.failed) {
 		ud_error_set(err, UD_ERR_IO, "patchelf failed on %d files in '%s' (first: %s)",
-			     walk.failed, root, first ? first : "?");
-		ud_engine_f_unpatch(root, NULL);
+			     walk.failed, c->root, first ? first : "?");
+		ud_engine_f_unpatch(c, NULL);
 		return -1;
 	}
-	ud_log(UD_LOG_VERBOSE, "patched %d programs and libraries in %s", walk.done, root);
-	_cleanup_free_ char *pt = cdir_file(root, "patch.time");
+	ud_log(UD_LOG_VERBOSE, "patched %d programs and libraries in %s", walk.done, c->root);
+	_cleanup_free_ char *pt = ud_path_join(c->dir, "patch.time");
 	_cleanup_free_ char *now = xasprintf("%lld", (long long)time(NULL));
 	if (ud_write_file_atomic(pt, now, strlen(now), 0644, err) < 0 ||
-	    ud_write_file_atomic(pp, cdir, strlen(cdir), 0644, err) < 0)
+	    ud_write_file_atomic(pp, c->dir, strlen(c->dir), 0644, err) < 0)
 		return -1;
 	return 0;
 }

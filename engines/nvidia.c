@@ -7,14 +7,13 @@
  *                           plus those of LD_LIBRARY_PATH)
  *   UDOCKER_NVIDIA_BINDIR   host directory of nvidia-smi & co. (/usr/bin)
  *   UDOCKER_NVIDIA_ETCDIR   host directory of vulkan/ and OpenCL/ (/etc)
- * The container gets the marker file `nvidia` beside ROOT. */
+ * The container gets the marker file `nvidia` in its directory. */
 #include "engines/engines.h"
 
 #include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -39,15 +38,9 @@ static const char *const tools[] = {"nvidia-bug-report.sh",   "nvidia-cuda-mps-c
 static const char *const etc_files[] = {"vulkan/icd.d/nvidia_icd.json",
 					"OpenCL/vendors/nvidia.icd"};
 
-static char *cdir_file(const char *root, const char *name)
+bool ud_engine_nvidia_mode(const struct ud_engine_container *c)
 {
-	_cleanup_free_ char *copy = xstrdup(root);
-	return ud_path_join(dirname(copy), name);
-}
-
-bool ud_engine_nvidia_mode(const char *root)
-{
-	_cleanup_free_ char *m = cdir_file(root, "nvidia");
+	_cleanup_free_ char *m = ud_path_join(c->dir, "nvidia");
 	return ud_path_exists(m);
 }
 
@@ -238,8 +231,9 @@ static int copy_one(int root_fd, const struct copy *c, struct ud_error **err)
 	return ud_root_copy_file(root_fd, c->src, c->dst, mode, err);
 }
 
-int ud_engine_nvidia_setup(const char *root, bool force, struct ud_error **err)
+int ud_engine_nvidia_setup(const struct ud_engine_container *c, bool force, struct ud_error **err)
 {
+	const char *root = c->root;
 	/* The host's driver directories. */
 	const char *env_dirs = getenv("UDOCKER_NVIDIA_LIBDIRS");
 	struct ud_buf dirs = {0};
@@ -334,7 +328,7 @@ int ud_engine_nvidia_setup(const char *root, bool force, struct ud_error **err)
 	free(list);
 	if (rc < 0)
 		return -1;
-	_cleanup_free_ char *marker = cdir_file(root, "nvidia");
+	_cleanup_free_ char *marker = ud_path_join(c->dir, "nvidia");
 	if (ud_write_file_atomic(marker, "", 0, 0644, err) < 0)
 		return -1;
 	ud_log(UD_LOG_INFO, "nvidia mode set: %zu files copied", n);

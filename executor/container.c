@@ -71,52 +71,87 @@ int ud_exec_create(struct ud_exec_ctx *x, const struct ud_plan *plan, const stru
 	return 0;
 }
 
-int ud_executor_setup(struct ud_store *store, const char *id_or_name, const char *mode,
-		      char **chosen, struct ud_error **err)
+/* The container c as the engines get it. */
+static struct ud_engine_container engine_container(const struct ud_container *c)
+{
+	return (struct ud_engine_container){c->dir, c->root};
+}
+
+/* The mode named `mode` in any case, or auto (-1 in *m); -1 with *err
+ * for a name that is neither. */
+static int parse_mode(const char *mode, int *m, struct ud_error **err)
+{
+	_cleanup_free_ char *up = xstrdup(mode);
+	for (char *p = up; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	bool is_auto = strcmp(up, "AUTO") == 0;
+	*m = is_auto ? -1 : ud_execmode_parse(up);
+	if (is_auto || *m >= 0)
+		return 0;
+	struct ud_buf names = {0};
+	for (int k = 0; k < UD_EXECMODE_COUNT; k++)
+		ud_buf_printf(&names, "%s%s", k ? ", " : "", ud_execmode_name(k));
+	_cleanup_free_ char *list = ud_buf_steal(&names);
+	return ud_error_set(err, UD_ERR_UNSUPPORTED,
+			    "container setup failed: execution mode %s is not built in this "
+			    "version (available: %s, auto)",
+			    mode, list);
+}
+
+/* ud_executor_setup with the mode parsed: m, or auto when m < 0. */
+static int setup_mode(struct ud_store *store, const char *id_or_name, int m,
+		      enum ud_execmode *chosen, struct ud_error **err)
 {
 	struct ud_container *c = ud_store_container_get(store, id_or_name, err);
 	if (c == NULL)
 		return -1;
-	_cleanup_free_ char *m = xstrdup(mode);
-	for (char *p = m; *p; p++)
-		*p = (char)toupper((unsigned char)*p);
+	const struct ud_engine_container ec = engine_container(c);
 	char *why = NULL;
 	int r = 0;
-	if (strcmp(m, "AUTO") == 0) {
+	if (m < 0) {
 		/* The container exists: its kind of libc is known. */
-		free(m);
-		m = ud_engine_pick(c->root, &why);
-		if (m == NULL)
+		m = ud_engine_pick(&ec, &why);
+		if (m < 0)
 			r = ud_error_set(err, UD_ERR_UNSUPPORTED,
 					 "container setup failed: auto: no mode can run here: %s",
 					 why);
-	} else if (!ud_engine_available(m, &why)) {
+	} else if (!ud_engine_available((enum ud_execmode)m, &why)) {
 		r = ud_error_set(err, UD_ERR_UNSUPPORTED, "container setup failed: %s", why);
 	}
 	free(why);
 	_cleanup_lock_ struct ud_lock lock = {.fd = -1};
 	if (r == 0 && c->protected)
 		r = ud_error_set(err, UD_ERR_PROTECTED, "container is protected: %s", c->id);
-	else if (r == 0 && (ud_engine_setup_lock(c->root, &lock, err) < 0 ||
-			    ud_engine_setup(c->root, c->execmode, m, err) < 0 ||
-			    ud_store_container_set_execmode(store, c->id, m, err) < 0))
+	else if (r == 0 &&
+		 (ud_engine_setup_lock(&ec, &lock, err) < 0 ||
+		  ud_engine_setup(&ec, c->execmode, (enum ud_execmode)m, err) < 0 ||
+		  ud_store_container_set_execmode(store, c->id, (enum ud_execmode)m, err) < 0))
 		r = -1;
 	if (r == 0 && chosen)
-		*chosen = xstrdup(m);
+		*chosen = (enum ud_execmode)m;
 	ud_store_container_free(c);
 	return r;
+}
+
+int ud_executor_setup(struct ud_store *store, const char *id_or_name, const char *mode,
+		      enum ud_execmode *chosen, struct ud_error **err)
+{
+	int m;
+	if (parse_mode(mode, &m, err) < 0)
+		return -1;
+	return setup_mode(store, id_or_name, m, chosen, err);
 }
 
 int ud_exec_setup(struct ud_exec_ctx *x, const struct ud_step *st, struct ud_error **err)
 {
 	/* auto: picked again for the container, which exists now. */
-	_cleanup_free_ char *mode = NULL;
-	if (ud_executor_setup(x->store, st->container.spec->name,
-			      st->container.picked ? "auto" : st->container.mode, &mode, err) < 0)
+	enum ud_execmode mode;
+	if (setup_mode(x->store, st->container.spec->name,
+		       st->container.picked ? -1 : (int)st->container.mode, &mode, err) < 0)
 		return -1;
-	if (strcmp(mode, st->container.mode) != 0)
+	if (mode != st->container.mode)
 		ud_log(UD_LOG_INFO, "container %s: auto picks %s for this container",
-		       st->container.spec->name, mode);
+		       st->container.spec->name, ud_execmode_name(mode));
 	return 0;
 }
 
@@ -269,6 +304,7 @@ void ud_run_request_release(struct ud_run_request *r)
 	}
 	free(r->binds);
 	free((char *)r->root);
+	free((char *)r->dir);
 	if (r->tmpdir)
 		ud_rmtree(r->tmpdir, NULL);
 	free(r->tmpdir);
@@ -339,8 +375,7 @@ static int add_accounts_and_env(const struct ud_container *c, const struct ud_sp
 	}
 	_cleanup_free_ char *e1 = xasprintf("container_uuid=%s", c->id);
 	_cleanup_free_ char *e2 = xasprintf("container_root=%s", c->root);
-	_cleanup_free_ char *e3 =
-		xasprintf("container_execmode=%s", c->execmode ? c->execmode : "N1");
+	_cleanup_free_ char *e3 = xasprintf("container_execmode=%s", ud_execmode_name(c->execmode));
 	struct ud_buf nb = {0};
 	ud_buf_puts(&nb, "container_names=");
 	for (size_t k = 0; c->names && c->names[k]; k++)
@@ -360,6 +395,7 @@ int ud_exec_build_request(const struct ud_container *c, const struct ud_spec_con
 {
 	memset(r, 0, sizeof(*r));
 	r->root = xstrdup(c->root);
+	r->dir = xstrdup(c->dir);
 	r->mountpoints = ud_path_join(c->dir, ".mountpoints");
 	struct ud_image_config cfg = {0};
 	_cleanup_free_ char *cpath = ud_path_join(c->dir, "container.json");
@@ -495,8 +531,7 @@ int ud_exec_run(struct ud_exec_ctx *x, const struct ud_step *st, int *job_status
 			break;
 		}
 		int status = 0;
-		const char *mode = c->execmode ? c->execmode : "N1";
-		r = ud_engine_run(mode, &req, &status, err);
+		r = ud_engine_run(c->execmode, &req, &status, err);
 		ud_run_request_release(&req);
 		if (r == 0 && status != 0) {
 			*job_status = status;
@@ -519,7 +554,7 @@ int ud_executor_run_container(struct ud_store *store, const char *name,
 	struct ud_run_request req;
 	int r = ud_exec_build_request(c, sc, command, o, &req, err);
 	if (r == 0) {
-		r = ud_engine_run(c->execmode ? c->execmode : "N1", &req, status, err);
+		r = ud_engine_run(c->execmode, &req, status, err);
 		ud_run_request_release(&req);
 	}
 	ud_store_container_free(c);
@@ -535,14 +570,17 @@ int ud_executor_run_location(const char *dir, const struct ud_spec_container *sc
 				    dir);
 	/* A root directory outside the repository: no metadata, no names. */
 	char *names[] = {NULL};
-	struct ud_container c = {
-		.id = (char *)"location", .dir = (char *)dir, .root = (char *)dir, .names = names};
+	struct ud_container c = {.id = (char *)"location",
+				 .dir = (char *)dir,
+				 .root = (char *)dir,
+				 .names = names,
+				 .execmode = UD_EXECMODE_N1};
 	struct ud_run_options nometa = o ? *o : (struct ud_run_options){0};
 	nometa.nometa = true;
 	struct ud_run_request req;
 	if (ud_exec_build_request(&c, sc, command, &nometa, &req, err) < 0)
 		return -1;
-	int r = ud_engine_run("N1", &req, status, err);
+	int r = ud_engine_run(c.execmode, &req, status, err);
 	ud_run_request_release(&req);
 	return r;
 }

@@ -81,7 +81,7 @@ int ud_executor_rename(struct ud_store *store, const char *tmp, const char *name
  * after the engine's conversion; *chosen (may be NULL) the mode set.
  * Refused for a protected container or a mode this host cannot run. */
 int ud_executor_setup(struct ud_store *store, const char *id_or_name, const char *mode,
-		      char **chosen, struct ud_error **err);
+		      enum ud_execmode *chosen, struct ud_error **err);
 /* run --rm: removes the container (its names too); protected ones stay
  * (-1, UD_ERR_PROTECTED). */
 int ud_executor_remove(struct ud_store *store, const char *id, struct ud_error **err);

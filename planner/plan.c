@@ -51,7 +51,6 @@ void ud_plan_free(struct ud_plan *plan)
 		free(st->pull.local_name);
 		free(st->pull.local_tag);
 		ud_platform_release(&st->pull.platform);
-		free(st->container.mode);
 	}
 	free(plan->steps);
 	free(plan);
@@ -353,60 +352,46 @@ static char *run_blocker(const struct ud_spec *spec, const struct ud_spec_contai
 struct engine_memo {
 	const struct ud_host_probe *host;
 	bool picked;
-	char *pick, *pick_why;
+	int pick;
+	char *pick_why;
 	struct {
-		const char *mode;
-		bool ok;
+		bool known, ok;
 		char *why;
-	} modes[16];
-	size_t n_modes;
+	} modes[UD_EXECMODE_COUNT];
 };
 
 static void engine_memo_release(struct engine_memo *m)
 {
-	free(m->pick);
 	free(m->pick_why);
-	for (size_t i = 0; i < m->n_modes; i++)
+	for (size_t i = 0; i < UD_EXECMODE_COUNT; i++)
 		free(m->modes[i].why);
 }
 
-static bool memo_available(struct engine_memo *m, const char *mode, char **why)
+static bool memo_available(struct engine_memo *m, enum ud_execmode mode, char **why)
 {
-	size_t i = 0;
-	while (i < m->n_modes && strcmp(m->modes[i].mode, mode) != 0)
-		i++;
-	if (i == m->n_modes) {
-		char *w = NULL;
-		bool ok = ud_engine_available_probed(mode, m->host, &w);
-		if (i == UD_ARRAY_SIZE(m->modes)) {
-			if (why)
-				*why = w;
-			else
-				free(w);
-			return ok;
-		}
-		m->modes[i].mode = mode;
-		m->modes[i].ok = ok;
-		m->modes[i].why = w;
-		m->n_modes++;
+	if (!m->modes[mode].known) {
+		m->modes[mode].ok = ud_engine_available_probed(mode, m->host, &m->modes[mode].why);
+		m->modes[mode].known = true;
 	}
 	if (why)
-		*why = m->modes[i].why ? xstrdup(m->modes[i].why) : NULL;
-	return m->modes[i].ok;
+		*why = m->modes[mode].why ? xstrdup(m->modes[mode].why) : NULL;
+	return m->modes[mode].ok;
 }
 
-/* ud_engine_pick_probed; the choice for a container not made yet (no root) is
- * the same for all of them. */
-static char *memo_pick(struct engine_memo *m, const char *root, char **why)
+/* ud_engine_pick_probed; the choice for a container not made yet (no
+ * container) is the same for all of them. */
+static int memo_pick(struct engine_memo *m, const struct ud_container *have, char **why)
 {
-	if (root)
-		return ud_engine_pick_probed(root, m->host, why);
+	if (have) {
+		const struct ud_engine_container ec = {have->dir, have->root};
+		return ud_engine_pick_probed(&ec, m->host, why);
+	}
 	if (!m->picked) {
 		m->pick = ud_engine_pick_probed(NULL, m->host, &m->pick_why);
 		m->picked = true;
 	}
 	*why = m->pick_why ? xstrdup(m->pick_why) : NULL;
-	return m->pick ? xstrdup(m->pick) : NULL;
+	return m->pick;
 }
 
 static void add_container_steps(struct ud_plan *plan, const struct ud_spec *spec,
@@ -464,42 +449,51 @@ static void add_container_steps(struct ud_plan *plan, const struct ud_spec *spec
 		mode = opts->default_mode;
 	struct ud_step *su = new_step(plan, UD_STEP_SETUP, c, pull_step);
 	char *why = NULL;
-	if (mode == NULL || strcmp(mode, "auto") == 0) {
-		su->container.mode = memo_pick(memo, have ? have->root : NULL, &why);
+	bool is_auto = mode == NULL || strcmp(mode, "auto") == 0;
+	int named = is_auto ? -1 : ud_execmode_parse(mode);
+	if (is_auto) {
+		int pick = memo_pick(memo, have, &why);
 		su->container.picked = true;
-		if (su->container.mode == NULL) {
-			su->container.mode = xstrdup(ud_execmode_name(UD_EXECMODE_N1));
+		su->container.mode = pick < 0 ? UD_EXECMODE_N1 : (enum ud_execmode)pick;
+		if (pick < 0) {
 			su->state = UD_STEP_BLOCKED;
 			su->reason = xasprintf("auto: no mode can run here: %s", why);
-		} else if (ud_execmode_parse(su->container.mode) == UD_EXECMODE_N1) {
-			su->reason = xstrdup("auto: N1, user namespaces work on this host (the "
-					     "fastest built-in mode)");
+		} else if (pick == UD_EXECMODE_N1) {
+			su->reason = xasprintf("auto: %s, user namespaces work on this host (the "
+					       "fastest built-in mode)",
+					       ud_execmode_name(UD_EXECMODE_N1));
 		} else {
 			char *n1_why = NULL;
-			memo_available(memo, ud_execmode_name(UD_EXECMODE_N1), &n1_why);
-			su->reason = xasprintf("auto: %s, because N1 cannot run here: %s",
-					       su->container.mode, n1_why);
+			memo_available(memo, UD_EXECMODE_N1, &n1_why);
+			su->reason = xasprintf("auto: %s, because %s cannot run here: %s",
+					       ud_execmode_name(su->container.mode),
+					       ud_execmode_name(UD_EXECMODE_N1), n1_why);
 			free(n1_why);
 		}
+	} else if (named < 0) {
+		/* The spec and the CLI validate it: never from them. */
+		su->state = UD_STEP_BLOCKED;
+		su->reason = xasprintf("unknown execution mode %s", mode);
 	} else {
-		su->container.mode = xstrdup(mode);
-		if (!memo_available(memo, mode, &why)) {
+		su->container.mode = (enum ud_execmode)named;
+		if (!memo_available(memo, su->container.mode, &why)) {
 			su->state = UD_STEP_BLOCKED;
 			su->reason = xstrdup(why);
 		}
 	}
 	free(why);
 	if (su->state != UD_STEP_BLOCKED) {
-		const char *cur = have && have->execmode ? have->execmode : "N1";
 		if (have && create_state == UD_STEP_PRESENT &&
-		    strcmp(cur, su->container.mode) == 0) {
+		    have->execmode == su->container.mode) {
 			su->state = UD_STEP_PRESENT;
 			if (su->reason == NULL)
-				su->reason = xasprintf("execution mode is %s", cur);
+				su->reason = xasprintf("execution mode is %s",
+						       ud_execmode_name(have->execmode));
 		} else {
 			su->state = UD_STEP_TODO;
 			if (su->reason == NULL)
-				su->reason = xasprintf("set execution mode %s", su->container.mode);
+				su->reason = xasprintf("set execution mode %s",
+						       ud_execmode_name(su->container.mode));
 		}
 	}
 	ud_store_container_free(have);

@@ -7,6 +7,7 @@
 #include "common/common.h"
 #include "oci/oci.h"
 #include "registry/registry.h"
+#include "spec/execmode.h"
 
 struct ud_spec;
 struct ud_spec_container;
@@ -48,7 +49,7 @@ struct ud_pull_step {
 struct ud_container_step {
 	const struct ud_spec_container *spec; /* borrowed from the spec */
 	size_t pull_step;		      /* index of the step pulling its image */
-	char *mode;			      /* resolved execution mode ("N1") */
+	enum ud_execmode mode;		      /* SETUP: the resolved execution mode */
 	bool replace; /* CREATE: an existing container of that name goes first */
 	bool picked;  /* SETUP: mode chosen by auto (refined for the container at setup) */
 };

@@ -51,8 +51,10 @@ char *ud_plan_render_json(const struct ud_plan *plan)
 					  state, "reason", st->reason, "used_by", used);
 			json_object_set_new(o, "where",
 					    st->where ? json_string(st->where) : json_null());
-			if (st->container.mode)
-				json_object_set_new(o, "execmode", json_string(st->container.mode));
+			if (st->kind == UD_STEP_SETUP)
+				json_object_set_new(
+					o, "execmode",
+					json_string(ud_execmode_name(st->container.mode)));
 			json_array_append_new(steps, o);
 			continue;
 		}

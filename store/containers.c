@@ -146,6 +146,15 @@ static char **names_of(const struct ud_store *s, const char *id)
 	return out;
 }
 
+/* The mode the execmode file in dir names (N1 without the file): the one
+ * place the store's mode text becomes the enum. */
+static enum ud_execmode execmode_of(const char *dir)
+{
+	_cleanup_free_ char *text = read_small(dir, "execmode");
+	int m = text ? ud_execmode_parse(text) : UD_EXECMODE_N1;
+	return m < 0 ? UD_EXECMODE_COUNT : (enum ud_execmode)m;
+}
+
 static struct ud_container *load(const struct ud_store *s, const char *id)
 {
 	struct ud_container *c = xcalloc(1, sizeof(*c));
@@ -154,7 +163,7 @@ static struct ud_container *load(const struct ud_store *s, const char *id)
 	c->root = ud_path_join(c->dir, "ROOT");
 	c->image = read_small(c->dir, "imagerepo.name");
 	c->digest = read_small(c->dir, "image.digest");
-	c->execmode = read_small(c->dir, "execmode");
+	c->execmode = execmode_of(c->dir);
 	_cleanup_free_ char *prot = ud_path_join(c->dir, "PROTECT");
 	c->protected = ud_path_exists(prot);
 	return c;
@@ -205,7 +214,6 @@ void ud_store_container_free(struct ud_container *c)
 	ud_strv_free(c->names);
 	free(c->image);
 	free(c->digest);
-	free(c->execmode);
 	free(c);
 }
 
@@ -345,11 +353,11 @@ int ud_store_container_protect(const struct ud_store *s, const char *id, bool on
 	return 0;
 }
 
-int ud_store_container_set_execmode(const struct ud_store *s, const char *id, const char *mode,
+int ud_store_container_set_execmode(const struct ud_store *s, const char *id, enum ud_execmode mode,
 				    struct ud_error **err)
 {
 	_cleanup_free_ char *dir = container_dir(s, id);
-	return write_small(dir, "execmode", mode, err);
+	return write_small(dir, "execmode", ud_execmode_name(mode), err);
 }
 
 /* Writes dir's tree as a tar to fd, members named "./<relative path>". */

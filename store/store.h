@@ -8,6 +8,7 @@
 #include "common/common.h"
 
 #include "oci/oci.h"
+#include "spec/execmode.h"
 #include <time.h>
 
 #include <jansson.h>
@@ -229,9 +230,11 @@ char *ud_store_container_create(const struct ud_store *s, const char *name, cons
 struct ud_container {
 	char *id, *dir, *root;
 	char **names;
-	char *image;	/* imagerepo.name */
-	char *digest;	/* image.digest, or NULL */
-	char *execmode; /* NULL: default */
+	char *image;  /* imagerepo.name */
+	char *digest; /* image.digest, or NULL */
+	/* The mode its execmode file names; N1 when it has none;
+	 * UD_EXECMODE_COUNT when the file names no mode (engines refuse it). */
+	enum ud_execmode execmode;
 	bool protected;
 };
 /* Resolves an id or a name; NULL (UD_ERR_NOT_FOUND) when neither. */
@@ -259,7 +262,8 @@ int ud_store_container_name(const struct ud_store *s, const char *id, const char
 int ud_store_container_rmname(const struct ud_store *s, const char *name, struct ud_error **err);
 int ud_store_container_protect(const struct ud_store *s, const char *id, bool on,
 			       struct ud_error **err);
-int ud_store_container_set_execmode(const struct ud_store *s, const char *id, const char *mode,
+/* Writes the execmode file (the mode's name, as 1.3.16 does). */
+int ud_store_container_set_execmode(const struct ud_store *s, const char *id, enum ud_execmode mode,
 				    struct ud_error **err);
 
 /* Writes the container's ROOT (whole: the container directory) as a tar

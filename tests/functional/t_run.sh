@@ -71,6 +71,16 @@ ud setup c-busybox
 check "setup prints the mode" out_has "execmode: N1"
 expect_ok "setup --execmode=N1" setup --execmode=n1 c-busybox
 expect_fail "setup of a mode that does not exist" 1 "not built in this version" setup --execmode=X9 c-busybox
+# An execmode file naming no mode (a hand edit, an import --clone): runs
+# refuse it with the reason; setup --execmode puts a mode back.
+cdir="$UDOCKER_DIR/containers/$(readlink "$UDOCKER_DIR/containers/c-busybox")"
+printf 'Z9' >"$cdir/execmode"
+expect_fail "a run of a container whose execmode file names no mode is refused" 2 \
+  "execution mode is not one this version knows" run c-busybox /bin/true
+ud ps -m
+check "ps -m shows an unknown mode as ?" out_has " ? "
+expect_ok "setup --execmode after an unknown mode" setup --execmode=N1 c-busybox
+check "the execmode file names the mode again" [ "$(cat "$cdir/execmode")" = N1 ]
 if command -v apptainer >/dev/null || command -v singularity >/dev/null; then
   skip "S1 refusal: apptainer or singularity is installed"
 else

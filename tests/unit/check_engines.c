@@ -3,6 +3,7 @@
 #include <check.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static char *sh_argv[] = {"/bin/sh", "-c", NULL, NULL};
 
@@ -79,9 +80,85 @@ START_TEST(modes_round_trip)
 	ck_assert_int_eq(ud_execmode_parse("auto"), -1);
 	ck_assert_int_eq(ud_execmode_parse("n1"), -1);
 	char *why = NULL;
-	ck_assert(!ud_engine_available("X9", &why));
-	ck_assert_ptr_nonnull(strstr(why, "not built"));
+	ck_assert(!ud_engine_available(UD_EXECMODE_COUNT, &why));
+	ck_assert_ptr_nonnull(strstr(why, "not one this version knows"));
 	free(why);
+}
+END_TEST
+
+static void put(const char *path, const char *text)
+{
+	struct ud_error *err = NULL;
+	ck_assert_msg(ud_write_file_atomic(path, text, strlen(text), 0644, &err) == 0, "%s",
+		      err ? err->msg : "");
+}
+
+/* The engines' files about a container are in the directory the caller
+ * gives, wherever ROOT is: nothing is looked for beside ROOT. */
+START_TEST(container_files_in_its_directory)
+{
+	char top[] = "/tmp/check-engines-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(top));
+	_cleanup_free_ char *dir = ud_path_join(top, "cdir");
+	_cleanup_free_ char *elsewhere = ud_path_join(top, "elsewhere");
+	_cleanup_free_ char *root = ud_path_join(elsewhere, "ROOT");
+	_cleanup_free_ char *bin = ud_path_join(root, "bin");
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	ck_assert_int_eq(mkdir(elsewhere, 0700), 0);
+	ck_assert_int_eq(mkdir(root, 0700), 0);
+	ck_assert_int_eq(mkdir(bin, 0700), 0);
+	const struct ud_engine_container c = {dir, root};
+
+	/* setup --nvidia's marker: in dir only. */
+	_cleanup_free_ char *beside = ud_path_join(elsewhere, "nvidia");
+	put(beside, "");
+	ck_assert(!ud_engine_nvidia_mode(&c));
+	_cleanup_free_ char *marker = ud_path_join(dir, "nvidia");
+	put(marker, "");
+	ck_assert(ud_engine_nvidia_mode(&c));
+
+	/* The setup lock. */
+	struct ud_error *err = NULL;
+	struct ud_lock lock = {.fd = -1};
+	ck_assert_int_eq(ud_engine_setup_lock(&c, &lock, &err), 0);
+	ud_lock_release(&lock);
+	_cleanup_free_ char *lockfile = ud_path_join(dir, ".setup.lock");
+	ck_assert(ud_path_exists(lockfile));
+	_cleanup_free_ char *lock_beside = ud_path_join(elsewhere, ".setup.lock");
+	ck_assert(!ud_path_exists(lock_beside));
+
+	/* Leaving F3: the originals in dir/.patch.orig go back into ROOT, the
+	 * records in dir go, and the links converted for root.path (in dir)
+	 * become container paths again. */
+	_cleanup_free_ char *orig_bin = ud_path_join(dir, ".patch.orig/bin");
+	ck_assert_int_eq(ud_mkdir_p(orig_bin, 0755, &err), 0);
+	_cleanup_free_ char *orig = ud_path_join(orig_bin, "prog");
+	put(orig, "original");
+	_cleanup_free_ char *prog = ud_path_join(bin, "prog");
+	put(prog, "patched");
+	_cleanup_free_ char *pp = ud_path_join(dir, "patch.path");
+	_cleanup_free_ char *pt = ud_path_join(dir, "patch.time");
+	_cleanup_free_ char *rp = ud_path_join(dir, "root.path");
+	put(pp, dir);
+	put(pt, "1");
+	put(rp, root);
+	_cleanup_free_ char *link = ud_path_join(root, "l");
+	ck_assert_int_eq(symlink(prog, link), 0);
+	ck_assert_msg(ud_engine_setup(&c, UD_EXECMODE_F3, UD_EXECMODE_N1, &err) == 0, "%s",
+		      err ? err->msg : "");
+	_cleanup_free_ char *text = ud_read_file(prog, NULL, NULL);
+	ck_assert_str_eq(text, "original");
+	ck_assert(!ud_path_exists(pp));
+	ck_assert(!ud_path_exists(pt));
+	ck_assert(!ud_path_exists(rp));
+	_cleanup_free_ char *orig_dir = ud_path_join(dir, ".patch.orig");
+	ck_assert(!ud_path_exists(orig_dir));
+	char target[256];
+	ssize_t n = readlink(link, target, sizeof(target) - 1);
+	ck_assert_int_gt(n, 0);
+	target[n] = '\0';
+	ck_assert_str_eq(target, "/bin/prog");
+	ck_assert_int_eq(ud_rmtree(top, NULL), 0);
 }
 END_TEST
 
@@ -93,6 +170,7 @@ int main(void)
 	tcase_add_test(tc, spawn_reports_exec_failure);
 	tcase_add_test(tc, host_path_prefix_is_a_directory);
 	tcase_add_test(tc, modes_round_trip);
+	tcase_add_test(tc, container_files_in_its_directory);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

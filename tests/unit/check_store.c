@@ -1535,6 +1535,35 @@ START_TEST(import_rootfs)
 }
 END_TEST
 
+/* The execmode file becomes the enum when the container is loaded: N1
+ * without one, UD_EXECMODE_COUNT for a name that is no mode. */
+START_TEST(container_execmode)
+{
+	_cleanup_free_ char *root = path_in("containers/c-mode/ROOT");
+	struct ud_error *err = NULL;
+	ck_assert_int_eq(ud_mkdir_p(root, 0700, &err), 0);
+	struct ud_container *c = ud_store_container_get(st, "c-mode", &err);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->execmode, UD_EXECMODE_N1);
+	ud_store_container_free(c);
+	ck_assert_int_eq(ud_store_container_set_execmode(st, "c-mode", UD_EXECMODE_F3, &err), 0);
+	_cleanup_free_ char *file = path_in("containers/c-mode/execmode");
+	_cleanup_free_ char *text = read_text(file);
+	ck_assert_str_eq(text, "F3");
+	c = ud_store_container_get(st, "c-mode", &err);
+	ck_assert_int_eq(c->execmode, UD_EXECMODE_F3);
+	ud_store_container_free(c);
+	write_file(file, "P2\n", 3); /* as a hand edit leaves it */
+	c = ud_store_container_get(st, "c-mode", &err);
+	ck_assert_int_eq(c->execmode, UD_EXECMODE_P2);
+	ud_store_container_free(c);
+	write_file(file, "f3", 2);
+	c = ud_store_container_get(st, "c-mode", &err);
+	ck_assert_int_eq(c->execmode, UD_EXECMODE_COUNT);
+	ud_store_container_free(c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("store");
@@ -1558,6 +1587,7 @@ int main(void)
 	tcase_add_test(tc, load_oci_archive);
 	tcase_add_test(tc, load_refuses_hostile_archives);
 	tcase_add_test(tc, import_rootfs);
+	tcase_add_test(tc, container_execmode);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
