@@ -5,6 +5,26 @@
 . "$(dirname "$0")/lib.sh"
 cd "$T_TMP"
 P=$UD_FIX_PLAIN
+# Media types we cannot run are refused, named, before anything is stored.
+F=$UD_FIX_FAULTY
+layers_stored() { find "$UDOCKER_DIR/layers" -type f 2>/dev/null | wc -l; }
+for c in "mt-foreign:rootfs.foreign.diff.tar.gzip:a foreign layer" \
+  "mt-nondist:layer.nondistributable.v1.tar+gzip:a non-distributable layer" \
+  "mt-bzip2:layer.v1.tar+bzip2:this compression is not supported" \
+  "mt-unknown:application/x-not-a-layer:not a layer type udocker knows" \
+  "mt-second:rootfs.foreign.diff.tar.gzip:layer 2 of 2" \
+  "mt-artifact:application/vnd.cncf.helm.config.v1+json:not a container image"; do
+  IFS=: read -r repo mt why <<<"$c"
+  before=$(layers_stored)
+  ud pull "$F/fault/$repo"
+  check "$repo: pull is refused" rc_is 1
+  check "$repo: the error names the media type" err_has "$mt"
+  check "$repo: the error says why ($why)" err_has "$why"
+  check "$repo: nothing of it is stored" [ "$(layers_stored)" = "$before" ]
+  ud images
+  check "$repo: no image entry is left" out_lacks "fault/$repo"
+done
+
 if ! grep -q ' real-' "$UD_FIX_STATE/images.txt" || ! command -v umoci >/dev/null; then
   skip "real images: not built (realimages.sh needs root, buildah and podman) or no umoci"
   finish
