@@ -84,6 +84,62 @@ static int parse_schema1(json_t *root, struct ud_manifest *m, struct ud_error **
 	return 0;
 }
 
+/* The media types of an image we can run: NULL (older registries leave it
+ * out; the content is sniffed) or one of these. */
+static const char *const layer_types[] = {
+	"application/vnd.docker.image.rootfs.diff.tar.gzip",
+	"application/vnd.docker.image.rootfs.diff.tar",
+	"application/vnd.oci.image.layer.v1.tar",
+	"application/vnd.oci.image.layer.v1.tar+gzip",
+	"application/vnd.oci.image.layer.v1.tar+zstd",
+	NULL,
+};
+static const char *const config_types[] = {
+	"application/vnd.docker.container.image.v1+json",
+	"application/vnd.oci.image.config.v1+json",
+	NULL,
+};
+
+static bool known_type(const char *mt, const char *const *list)
+{
+	for (size_t i = 0; mt && list[i]; i++)
+		if (strcmp(mt, list[i]) == 0)
+			return true;
+	return mt == NULL;
+}
+
+/* Refuses, before anything is fetched, an image with a part we cannot run,
+ * naming the part and its media type. */
+static int check_media_types(const struct ud_manifest *m, struct ud_error **err)
+{
+	if (!known_type(m->config.media_type, config_types)) {
+		_cleanup_free_ char *e = ud_str_escape(m->config.media_type, 200);
+		return ud_error_set(err, UD_ERR_UNSUPPORTED,
+				    "not a container image: its config has media type '%s' (an "
+				    "artifact, such as a Helm chart or a signature, cannot be run)",
+				    e);
+	}
+	for (size_t i = 0; i < m->n_layers; i++) {
+		const char *mt = m->layers[i].media_type;
+		if (known_type(mt, layer_types))
+			continue;
+		_cleanup_free_ char *e = ud_str_escape(mt, 200);
+		const char *why = "not a layer type udocker knows";
+		if (strstr(mt, "foreign"))
+			why = "a foreign layer (its content is not in the registry; Windows base "
+			      "layers are such) cannot be run";
+		else if (strstr(mt, "nondistributable"))
+			why = "a non-distributable layer (its content may be elsewhere) cannot be "
+			      "run";
+		else if (strstr(mt, "image.layer.v1.tar+") || strstr(mt, "image.rootfs.diff.tar."))
+			why = "this compression is not supported (gzip, zstd or none)";
+		return ud_error_set(err, UD_ERR_UNSUPPORTED,
+				    "layer %zu of %zu has media type '%s': %s", i + 1, m->n_layers,
+				    e, why);
+	}
+	return 0;
+}
+
 struct ud_manifest *ud_manifest_parse(const char *json, size_t len, const char *content_type,
 				      struct ud_error **err)
 {
@@ -123,6 +179,8 @@ struct ud_manifest *ud_manifest_parse(const char *json, size_t len, const char *
 		if (r == 0)
 			r = parse_list(json_object_get(root, "layers"), "layers", &m->layers,
 				       &m->n_layers, err);
+		if (r == 0)
+			r = check_media_types(m, err);
 	} else if (json_object_get(root, "fsLayers") != NULL) {
 		m->kind = UD_MANIFEST_SCHEMA1;
 		r = parse_schema1(root, m, err);

@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <string.h>
 
 struct ud_archive_api ud_archive;
 
@@ -32,5 +33,16 @@ int ud_archive_load(struct ud_error **err)
 	}
 	int r = loaded == 1 ? 0 : ud_error_set(err, UD_ERR_UNSUPPORTED, "%s", load_error);
 	pthread_mutex_unlock(&load_lock);
+	return r;
+}
+
+int ud_archive_next_header(struct archive *a, struct archive_entry **e)
+{
+	int r = archive_read_next_header(a, e);
+	/* A name that is not valid in this locale's charset: libarchive keeps
+	 * the bytes as they are in the archive and warns; that is the name. */
+	const char *why = r == ARCHIVE_WARN ? archive_error_string(a) : NULL;
+	if (why && strstr(why, "can't be converted from"))
+		return ARCHIVE_OK;
 	return r;
 }

@@ -57,7 +57,13 @@
 	X(archive_write_add_filter_gzip)                                                           \
 	X(archive_write_set_options)                                                               \
 	X(archive_entry_set_symlink)                                                               \
-	X(archive_filter_bytes)
+	X(archive_filter_bytes)                                                                    \
+	X(archive_entry_xattr_reset)                                                               \
+	X(archive_entry_xattr_next)                                                                \
+	X(archive_entry_linkresolver_new)                                                          \
+	X(archive_entry_linkresolver_set_strategy)                                                 \
+	X(archive_entry_linkresolver_free)                                                         \
+	X(archive_entry_linkify)
 
 struct ud_archive_api {
 #define UD_ARCHIVE_FIELD(name) __typeof__(name) *p_##name;
@@ -69,7 +75,20 @@ extern struct ud_archive_api ud_archive;
 /* Loads libarchive once; -1 and *err when it cannot be loaded. */
 int ud_archive_load(struct ud_error **err);
 
+/* archive_read_next_header, where a member name or link target that is not
+ * valid in the current locale's charset (UTF-8 names from Go's archive/tar
+ * under LC_ALL=C) is no failure: the entry keeps its bytes as archived.
+ * Any other warning stays ARCHIVE_WARN, which the callers take as an error,
+ * never as the end of the archive. */
+int ud_archive_next_header(struct archive *a, struct archive_entry **e);
+
 #define archive_error_string ud_archive.p_archive_error_string
+#define archive_entry_xattr_reset ud_archive.p_archive_entry_xattr_reset
+#define archive_entry_xattr_next ud_archive.p_archive_entry_xattr_next
+#define archive_entry_linkresolver_new ud_archive.p_archive_entry_linkresolver_new
+#define archive_entry_linkresolver_set_strategy ud_archive.p_archive_entry_linkresolver_set_strategy
+#define archive_entry_linkresolver_free ud_archive.p_archive_entry_linkresolver_free
+#define archive_entry_linkify ud_archive.p_archive_entry_linkify
 #define archive_entry_free ud_archive.p_archive_entry_free
 #define archive_write_header ud_archive.p_archive_write_header
 #define archive_write_free ud_archive.p_archive_write_free

@@ -368,6 +368,10 @@ static int tar_tree(const char *dir, int fd, struct ud_error **err)
 	archive_read_disk_set_standard_lookup(disk);
 	struct archive *out = archive_write_new();
 	archive_write_set_format_pax_restricted(out);
+	/* Hard links stay links: a later name of an inode is written as a link
+	 * to the first one. */
+	struct archive_entry_linkresolver *links = archive_entry_linkresolver_new();
+	archive_entry_linkresolver_set_strategy(links, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED);
 	int r = 0;
 	size_t plen = strlen(dir);
 	if (archive_write_open_fd(out, fd) != ARCHIVE_OK ||
@@ -393,6 +397,8 @@ static int tar_tree(const char *dir, int fd, struct ud_error **err)
 		const char *p = archive_entry_pathname(e);
 		_cleanup_free_ char *rel = xasprintf(".%s", strlen(p) > plen ? p + plen : "/");
 		archive_entry_set_pathname(e, rel);
+		struct archive_entry *spare = NULL;
+		archive_entry_linkify(links, &e, &spare);
 		if (archive_write_header(out, e) < ARCHIVE_WARN) {
 			r = ud_error_set(err, UD_ERR_IO, "export '%s': %s", rel,
 					 archive_error_string(out));
@@ -419,6 +425,7 @@ static int tar_tree(const char *dir, int fd, struct ud_error **err)
 	if (archive_write_close(out) != ARCHIVE_OK && r == 0)
 		r = ud_error_set(err, UD_ERR_IO, "export: %s", archive_error_string(out));
 out:
+	archive_entry_linkresolver_free(links);
 	archive_read_free(disk);
 	archive_write_free(out);
 	return r;

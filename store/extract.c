@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 
 struct layer_ctx {
 	int rootfd;
@@ -252,6 +253,20 @@ static int sparse_end(const struct layer_ctx *L, struct archive_entry *e, const 
 	return 0;
 }
 
+/* The member's user.* extended attributes, set on fd where the filesystem
+ * takes them. Other namespaces (security.capability, trusted.*) need
+ * privileges a user does not have and are left out (docs/architecture.md). */
+static void set_user_xattrs(struct archive_entry *e, int fd)
+{
+	const char *name;
+	const void *value;
+	size_t size;
+	archive_entry_xattr_reset(e);
+	while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK)
+		if (ud_str_has_prefix(name, "user.") && size <= 65536)
+			(void)fsetxattr(fd, name, value, size, 0);
+}
+
 /* Permissions kept from a layer's mode. */
 static mode_t layer_perm(mode_t mode, bool dir)
 {
@@ -290,6 +305,7 @@ static int apply_entry(struct layer_ctx *L, struct archive_entry *e, const char 
 		int dfd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (dfd >= 0) {
 			fchmod(dfd, perm);
+			set_user_xattrs(e, dfd);
 			close(dfd);
 		}
 	} else {
@@ -320,6 +336,7 @@ static int apply_entry(struct layer_ctx *L, struct archive_entry *e, const char 
 			} else if ((r = write_data(L, member, fd, err)) == 0 &&
 				   (r = sparse_end(L, e, member, fd, err)) == 0) {
 				L->stats->files++;
+				set_user_xattrs(e, fd);
 				struct timespec ts[2] = {{archive_entry_mtime(e), 0},
 							 {archive_entry_mtime(e), 0}};
 				futimens(fd, ts);
@@ -346,7 +363,7 @@ int ud_store_extract_layer(int rootfd, const char *layer, int64_t max_size, int6
 	int r = archive_read_open_filename(a, layer, 1 << 17);
 	bool failed = false;
 	struct archive_entry *e;
-	while (r == ARCHIVE_OK && (r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+	while (r == ARCHIVE_OK && (r = ud_archive_next_header(a, &e)) == ARCHIVE_OK) {
 		if (check_size(&L, err) < 0) {
 			failed = true;
 			break;

@@ -87,7 +87,7 @@ static int extract(int fd, const char *dir, int64_t max_size, struct ud_error **
 		goto out;
 	}
 	struct archive_entry *e;
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+	while ((r = ud_archive_next_header(a, &e)) == ARCHIVE_OK) {
 		if ((r = over_cap(a, max_size, err)) < 0)
 			goto out;
 		mode_t type = archive_entry_filetype(e);

@@ -15,7 +15,7 @@ int ud_store_tar_check(const char *path, int64_t max_size, struct ud_error **err
 	la_int64_t off;
 	bool over = false;
 	/* Data is read block by block, not skipped: a bomb stops at the cap. */
-	while (!over && r == ARCHIVE_OK && (r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+	while (!over && r == ARCHIVE_OK && (r = ud_archive_next_header(a, &e)) == ARCHIVE_OK) {
 		while (!over && (r = archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK)
 			over = max_size > 0 && archive_filter_bytes(a, 0) > max_size;
 		if (r == ARCHIVE_EOF)

@@ -40,6 +40,10 @@ mkdir -p "$images"
 big=()
 [ "${UD_TEST_BIG:-0}" = 1 ] && big=(--big)
 "$top/tests/fixtures/images.sh" "$images" "${big[@]}"
+# Images made by buildah and podman (needs root; t_realimages.sh skips without).
+if [ "$(id -u)" = 0 ] && command -v buildah >/dev/null; then
+  "$top/tests/fixtures/realimages.sh" "$images" "${big[@]}"
+fi
 "$top/tests/fixtures/registry.sh" start "$state"
 "$top/tests/fixtures/push.sh" "$state" "$images" "${big[@]}"
 chmod -R a+rX "$state"

@@ -9,10 +9,12 @@
 
 START_TEST(docker_manifest)
 {
-	const char *j = "{\"schemaVersion\":2,\"mediaType\":\"" UD_MT_DOCKER_MANIFEST "\","
-			"\"config\":{\"mediaType\":\"x\",\"size\":10,\"digest\":\"" D1 "\"},"
-			"\"layers\":[{\"size\":20,\"digest\":\"" D2 "\"},"
-			"{\"size\":30,\"digest\":\"" D3 "\"}]}";
+	const char *j =
+		"{\"schemaVersion\":2,\"mediaType\":\"" UD_MT_DOCKER_MANIFEST "\","
+		"\"config\":{\"mediaType\":\"application/vnd.docker.container.image.v1+json\","
+		"\"size\":10,\"digest\":\"" D1 "\"},"
+		"\"layers\":[{\"size\":20,\"digest\":\"" D2 "\"},"
+		"{\"size\":30,\"digest\":\"" D3 "\"}]}";
 	struct ud_error *err = NULL;
 	struct ud_manifest *m = ud_manifest_parse(j, strlen(j), NULL, &err);
 	ck_assert_ptr_nonnull(m);
@@ -22,6 +24,59 @@ START_TEST(docker_manifest)
 	ck_assert_str_eq(m->layers[1].digest, D3);
 	ck_assert_int_eq(m->layers[1].size, 30);
 	ud_manifest_free(m);
+}
+END_TEST
+
+/* An image with a part we cannot run is refused at parse time, naming the
+ * media type; known types (and none) pass. */
+static struct ud_manifest *with_types(const char *config, const char *layer, struct ud_error **err)
+{
+	char *j = xasprintf("{\"schemaVersion\":2,\"config\":{%s%s%s\"size\":1,\"digest\":\"" D1
+			    "\"},\"layers\":[{\"size\":2,\"digest\":\"" D2
+			    "\"},{%s%s%s\"size\":3,\"digest\":\"" D3 "\"}]}",
+			    config ? "\"mediaType\":\"" : "", config ? config : "",
+			    config ? "\"," : "", layer ? "\"mediaType\":\"" : "",
+			    layer ? layer : "", layer ? "\"," : "");
+	struct ud_manifest *m = ud_manifest_parse(j, strlen(j), UD_MT_OCI_MANIFEST, err);
+	free(j);
+	return m;
+}
+
+START_TEST(media_types)
+{
+	static const char *const ok[] = {NULL, "application/vnd.oci.image.layer.v1.tar",
+					 "application/vnd.oci.image.layer.v1.tar+gzip",
+					 "application/vnd.oci.image.layer.v1.tar+zstd",
+					 "application/vnd.docker.image.rootfs.diff.tar.gzip"};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct ud_error *err = NULL;
+		struct ud_manifest *m =
+			with_types("application/vnd.oci.image.config.v1+json", ok[i], &err);
+		ck_assert_msg(m != NULL, "%s refused", ok[i] ? ok[i] : "no media type");
+		ud_manifest_free(m);
+	}
+	static const char *const bad[][2] = {
+		{"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", "foreign layer"},
+		{"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+		 "non-distributable"},
+		{"application/vnd.oci.image.layer.v1.tar+bzip2", "compression is not supported"},
+		{"application/x-not-a-layer", "not a layer type"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct ud_error *err = NULL;
+		struct ud_manifest *m = with_types(NULL, bad[i][0], &err);
+		ck_assert_ptr_null(m);
+		ck_assert_ptr_nonnull(strstr(err->msg, "layer 2 of 2"));
+		ck_assert_ptr_nonnull(strstr(err->msg, bad[i][0]));
+		ck_assert_msg(strstr(err->msg, bad[i][1]) != NULL, "%s", err->msg);
+		ud_error_free(err);
+	}
+	struct ud_error *err = NULL;
+	struct ud_manifest *m = with_types("application/vnd.cncf.helm.config.v1+json", NULL, &err);
+	ck_assert_ptr_null(m);
+	ck_assert_ptr_nonnull(strstr(err->msg, "application/vnd.cncf.helm.config.v1+json"));
+	ck_assert_ptr_nonnull(strstr(err->msg, "not a container image"));
+	ud_error_free(err);
 }
 END_TEST
 
@@ -112,6 +167,7 @@ int main(void)
 	Suite *s = suite_create("oci");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, docker_manifest);
+	tcase_add_test(tc, media_types);
 	tcase_add_test(tc, oci_index_select);
 	tcase_add_test(tc, schema1_and_errors);
 	tcase_add_test(tc, image_config);
