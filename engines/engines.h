@@ -27,6 +27,10 @@ char *ud_engines_which(const char *name);
  * value is not a program, or `missing`. */
 char *ud_engines_tool(const char *env_name, const char *const *names, const char *missing,
 		      char **why);
+/* What find() finds (allocated), or NULL with an UD_ERR_UNSUPPORTED error
+ * giving its reason, after "MODE: " when mode is one (not
+ * UD_EXECMODE_COUNT). */
+char *ud_engines_need(char *(*find)(char **why), enum ud_execmode mode, struct ud_error **err);
 /* The first of names (relative to the directory of this binary) that
  * access(amode) accepts, allocated; NULL when none. */
 char *ud_engines_beside_self(const char *const *names, int amode);

@@ -484,13 +484,9 @@ static char **first_argv(const struct ud_run_request *r, const char *loader, con
 int ud_engine_f_run(enum ud_execmode mode, const struct ud_run_request *r, int *status,
 		    struct ud_error **err)
 {
-	char *why = NULL;
-	_cleanup_free_ char *lib = ud_engine_fakechroot_lib(&why);
-	if (lib == NULL) {
-		ud_error_set(err, UD_ERR_UNSUPPORTED, "%s: %s", ud_execmode_name(mode), why);
-		free(why);
+	_cleanup_free_ char *lib = ud_engines_need(ud_engine_fakechroot_lib, mode, err);
+	if (lib == NULL)
 		return -1;
-	}
 	_cleanup_free_ char *loader = container_loader(r->root, err);
 	if (loader == NULL)
 		return -1;

@@ -271,13 +271,9 @@ int ud_engine_f_patch(const struct ud_engine_container *c, struct ud_error **err
 	_cleanup_free_ char *backup = ud_path_join(c->dir, ".patch.orig");
 	if ((was || ud_is_dir(backup)) && ud_engine_f_unpatch(c, err) < 0)
 		return -1;
-	char *why = NULL;
-	_cleanup_free_ char *patchelf = ud_engine_patchelf(&why);
-	if (patchelf == NULL) {
-		ud_error_set(err, UD_ERR_UNSUPPORTED, "%s", why);
-		free(why);
+	_cleanup_free_ char *patchelf = ud_engines_need(ud_engine_patchelf, UD_EXECMODE_COUNT, err);
+	if (patchelf == NULL)
 		return -1;
-	}
 	memset(&walk, 0, sizeof(walk));
 	walk.root = c->root;
 	walk.patchelf = patchelf;

@@ -26,6 +26,21 @@ char *ud_engines_which(const char *name)
 	return NULL;
 }
 
+char *ud_engines_need(char *(*find)(char **why), enum ud_execmode mode, struct ud_error **err)
+{
+	char *why = NULL;
+	char *found = find(&why);
+	if (found == NULL) {
+		if (mode < UD_EXECMODE_COUNT)
+			ud_error_set(err, UD_ERR_UNSUPPORTED, "%s: %s", ud_execmode_name(mode),
+				     why);
+		else
+			ud_error_set(err, UD_ERR_UNSUPPORTED, "%s", why);
+	}
+	free(why);
+	return found;
+}
+
 char *ud_engines_tool(const char *env_name, const char *const *names, const char *missing,
 		      char **why)
 {

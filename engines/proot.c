@@ -20,13 +20,9 @@ char *ud_engine_proot_path(char **why)
 int ud_engine_proot_run(enum ud_execmode mode, const struct ud_run_request *r, int *status,
 			struct ud_error **err)
 {
-	char *why = NULL;
-	_cleanup_free_ char *proot = ud_engine_proot_path(&why);
-	if (proot == NULL) {
-		ud_error_set(err, UD_ERR_UNSUPPORTED, "%s", why);
-		free(why);
+	_cleanup_free_ char *proot = ud_engines_need(ud_engine_proot_path, UD_EXECMODE_COUNT, err);
+	if (proot == NULL)
 		return -1;
-	}
 	if (ud_engine_prepare(r, UD_PREPARE_WORKDIR | UD_PREPARE_COMMAND, NULL, err) < 0)
 		return -1;
 	char **argv = xcalloc(1, sizeof(char *));

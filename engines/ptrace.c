@@ -90,13 +90,9 @@ static void exec_tracer(void *ctx, int fd)
 int ud_engine_ptrace_run(enum ud_execmode mode, const struct ud_run_request *r, int *status,
 			 struct ud_error **err)
 {
-	char *why = NULL;
-	_cleanup_free_ char *tracer = ud_engine_tracer_path(&why);
-	if (tracer == NULL) {
-		ud_error_set(err, UD_ERR_UNSUPPORTED, "%s: %s", ud_execmode_name(mode), why);
-		free(why);
+	_cleanup_free_ char *tracer = ud_engines_need(ud_engine_tracer_path, mode, err);
+	if (tracer == NULL)
 		return -1;
-	}
 	/* Mount points as N1 makes them: the directories above a volume exist
 	 * in the container (ls, realpath and .. walk through them). */
 	if (ud_engine_prepare(r, UD_PREPARE_MOUNTPOINTS, NULL, err) < 0)

@@ -201,15 +201,14 @@ static void hide_cgroup2(void *ctx, int status_fd)
 int ud_engine_r1_run(enum ud_execmode mode, const struct ud_run_request *r, int *status,
 		     struct ud_error **err)
 {
-	char *why = NULL;
-	_cleanup_free_ char *runtime = ud_engine_r1_runtime(&why);
-	bool traced = mode != UD_EXECMODE_R1;
-	_cleanup_free_ char *tracer = runtime && traced ? ud_engine_tracer_path(&why) : NULL;
-	if (runtime == NULL || (traced && tracer == NULL)) {
-		ud_error_set(err, UD_ERR_UNSUPPORTED, "%s: %s", ud_execmode_name(mode), why);
-		free(why);
+	_cleanup_free_ char *runtime = ud_engines_need(ud_engine_r1_runtime, mode, err);
+	if (runtime == NULL)
 		return -1;
-	}
+	bool traced = mode != UD_EXECMODE_R1;
+	_cleanup_free_ char *tracer =
+		traced ? ud_engines_need(ud_engine_tracer_path, mode, err) : NULL;
+	if (traced && tracer == NULL)
+		return -1;
 	/* A rootless runtime maps one id: the container's root is you (R2/R3:
 	 * the tracer shows the requested identity). */
 	if (!traced && (r->uid != 0 || r->gid != 0))

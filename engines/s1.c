@@ -58,13 +58,9 @@ static bool has_subids(void)
 
 int ud_engine_s1_run(const struct ud_run_request *r, int *status, struct ud_error **err)
 {
-	char *why = NULL;
-	_cleanup_free_ char *tool = ud_engine_s1_tool(&why);
-	if (tool == NULL) {
-		ud_error_set(err, UD_ERR_UNSUPPORTED, "%s", why);
-		free(why);
+	_cleanup_free_ char *tool = ud_engines_need(ud_engine_s1_tool, UD_EXECMODE_COUNT, err);
+	if (tool == NULL)
 		return -1;
-	}
 	if (ud_engine_prepare(r, UD_PREPARE_COMMAND, NULL, err) < 0)
 		return -1;
 	/* The tool binds onto these; they must exist in the directory. */
