@@ -2,9 +2,9 @@
  * the container, execve through the container's ELF interpreter or #!
  * interpreter, results that name host paths back into guest paths,
  * identity emulation, read-only binds, --kernel, --hostname and -p. */
+#include "elf/elf.h"
 #include "tracer/tracer.h"
 
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/audit.h>
@@ -299,8 +299,10 @@ static char *translate_arg(const struct tr_config *c, pid_t pid, struct user_reg
 	return host;
 }
 
-/* The interpreter a program file asks for: "#!" line or ELF PT_INTERP. */
-static char *program_interp(const char *host, bool *elf, char **interp_arg)
+/* The interpreter a program file asks for: "#!" line or ELF PT_INTERP.
+ * *bad: an ELF file whose program headers or interpreter the kernel
+ * refuses (what it would do with one we cannot read is not guessed). */
+static char *program_interp(const char *host, bool *elf, char **interp_arg, bool *bad)
 {
 	char head[256] = {0};
 	int fd = open(host, O_RDONLY | O_CLOEXEC);
@@ -308,6 +310,7 @@ static char *program_interp(const char *host, bool *elf, char **interp_arg)
 		return NULL;
 	ssize_t hn = read(fd, head, sizeof(head) - 1);
 	char *interp = NULL;
+	struct ud_elf e;
 	if (hn > 2 && head[0] == '#' && head[1] == '!') {
 		head[strcspn(head, "\n")] = '\0';
 		char *s = head + 2;
@@ -318,20 +321,14 @@ static char *program_interp(const char *host, bool *elf, char **interp_arg)
 		s += strspn(s, " \t");
 		if (*s)
 			*interp_arg = xstrdup(s);
-	} else if (hn >= (ssize_t)sizeof(Elf64_Ehdr) && memcmp(head, ELFMAG, SELFMAG) == 0) {
-		Elf64_Ehdr *eh = (Elf64_Ehdr *)head;
-		for (int i = 0; i < eh->e_phnum && interp == NULL; i++) {
-			Elf64_Phdr ph;
-			off_t off = (off_t)(eh->e_phoff + (size_t)i * eh->e_phentsize);
-			if (pread(fd, &ph, sizeof(ph), off) != (ssize_t)sizeof(ph))
-				break;
-			if (ph.p_type == PT_INTERP && ph.p_filesz < 256) {
-				char ip[256] = {0};
-				if (pread(fd, ip, ph.p_filesz, (off_t)ph.p_offset) > 0)
-					interp = xstrdup(ip);
-				*elf = true;
-			}
+	} else if (ud_elf_open(&e, fd) == 0) {
+		char ip[UD_ELF_INTERP_MAX];
+		int r = ud_elf_interp(&e, ip, sizeof(ip));
+		if (r == 1) {
+			interp = xstrdup(ip);
+			*elf = true;
 		}
+		*bad = r < 0;
 	}
 	close(fd);
 	return interp;
@@ -366,12 +363,12 @@ static int execveat_as_execve(const struct tr_config *c, pid_t pid, struct user_
 		if (guest == NULL) {
 			/* A memfd, say: a static program runs traced as it is;
 			 * one with an interpreter would get the host's. */
-			bool elf = false;
+			bool elf = false, bad = false;
 			_cleanup_free_ char *arg = NULL, *interp = NULL;
 			char link[64];
 			snprintf(link, sizeof(link), "/proc/%d/fd/%d", pid, dirfd);
-			interp = program_interp(link, &elf, &arg);
-			return interp ? EPERM : -1;
+			interp = program_interp(link, &elf, &arg, &bad);
+			return interp ? EPERM : bad ? ENOEXEC : -1;
 		}
 	} else if (path[0] != '/' && dirfd != AT_FDCWD) {
 		_cleanup_free_ char *dir = fd_guest(c, pid, dirfd, NULL);
@@ -432,9 +429,11 @@ static int translate_execve(const struct tr_config *c, struct tr_tracee *t,
 	while (argv_addr && argc < UD_ARRAY_SIZE(old_argv) - 1 &&
 	       tr_read_mem(pid, argv_addr + 8 * argc, &old_argv[argc], 8) == 0 && old_argv[argc])
 		argc++;
-	bool elf = false;
+	bool elf = false, bad = false;
 	_cleanup_free_ char *interp_arg = NULL;
-	_cleanup_free_ char *interp = program_interp(host, &elf, &interp_arg);
+	_cleanup_free_ char *interp = program_interp(host, &elf, &interp_arg, &bad);
+	if (bad)
+		return ENOEXEC;
 	if (interp == NULL) {
 		unsigned long at = push(pid, scratch, host, strlen(host) + 1);
 		if (at)
