@@ -185,7 +185,7 @@ static void build_tables(const struct tr_config *c)
 		static const int sock_in[] = {SYS_bind, SYS_connect, SYS_sendto, SYS_sendmsg,
 					      SYS_sendmmsg};
 		static const int sock_out[] = {SYS_getsockname, SYS_getpeername, SYS_accept,
-					       SYS_accept4};
+					       SYS_accept4,	SYS_recvfrom,	 SYS_recvmsg};
 		for (size_t i = 0; i < UD_ARRAY_SIZE(sock_in); i++)
 			call_kind[sock_in[i]] |= CALL_SOCK;
 		for (size_t i = 0; i < UD_ARRAY_SIZE(sock_out); i++)
@@ -603,18 +603,42 @@ static int translate_sockaddr(const struct tr_config *c, pid_t pid, long nr,
 	return 0;
 }
 
-/* getsockname, getpeername, accept, accept4: a socket file's host path
- * back into the guest path (t->sock_len: the caller's buffer size). */
-static void fix_sockname(const struct tr_config *c, struct tr_tracee *t,
+/* Where the address a call gives back is, in the tracee: the buffer and
+ * the socklen_t the kernel sets to its whole length. 0, or -1 when the
+ * call gives none back. */
+static int returned_addr(pid_t pid, long nr, const struct user_regs_struct *regs,
+			 unsigned long *addr, unsigned long *lenp)
+{
+	if (nr == SYS_recvfrom) {
+		*addr = (unsigned long)regs->r8;
+		*lenp = (unsigned long)regs->r9;
+	} else if (nr == SYS_recvmsg) {
+		struct msghdr m;
+		if (regs->rsi == 0 || tr_read_mem(pid, (unsigned long)regs->rsi, &m, sizeof(m)) < 0)
+			return -1;
+		*addr = (unsigned long)m.msg_name;
+		*lenp = (unsigned long)regs->rsi + offsetof(struct msghdr, msg_namelen);
+	} else {
+		*addr = (unsigned long)regs->rsi;
+		*lenp = (unsigned long)regs->rdx;
+	}
+	return *addr && *lenp ? 0 : -1;
+}
+
+/* getsockname, getpeername, accept, accept4, recvfrom, recvmsg: a socket
+ * file's host path back into the guest path (t->sock_len: the caller's
+ * buffer size). A path the caller's buffer cut is left as it is. */
+static void fix_sockname(const struct tr_config *c, struct tr_tracee *t, long nr,
 			 struct user_regs_struct *regs, bool *changed)
 {
-	unsigned long addr = (unsigned long)regs->rsi, lenp = (unsigned long)regs->rdx;
+	unsigned long addr, lenp;
 	socklen_t got;
-	if (addr == 0 || lenp == 0 || tr_read_mem(t->pid, lenp, &got, sizeof(got)) < 0)
+	if (returned_addr(t->pid, nr, regs, &addr, &lenp) < 0 ||
+	    tr_read_mem(t->pid, lenp, &got, sizeof(got)) < 0 || got > t->sock_len)
 		return;
 	struct sockaddr_un sa;
 	memset(&sa, 0, sizeof(sa));
-	size_t n = got < t->sock_len ? got : t->sock_len;
+	size_t n = got;
 	if (n > sizeof(sa))
 		n = sizeof(sa);
 	if (n <= SUN_OFF || tr_read_mem(t->pid, addr, &sa, n) < 0 || sa.sun_family != AF_UNIX ||
@@ -714,10 +738,11 @@ bool tr_on_entry(const struct tr_config *c, struct tr_tracee *t, struct user_reg
 		*changed = true;
 	}
 	if (nr == SYS_getsockname || nr == SYS_getpeername || nr == SYS_accept ||
-	    nr == SYS_accept4) {
+	    nr == SYS_accept4 || nr == SYS_recvfrom || nr == SYS_recvmsg) {
+		unsigned long addr, lenp;
 		socklen_t sl = 0;
-		if (regs->rdx == 0 ||
-		    tr_read_mem(t->pid, (unsigned long)regs->rdx, &sl, sizeof(sl)))
+		if (returned_addr(t->pid, nr, regs, &addr, &lenp) < 0 ||
+		    tr_read_mem(t->pid, lenp, &sl, sizeof(sl)))
 			sl = 0;
 		t->sock_len = sl;
 	}
@@ -854,8 +879,10 @@ void tr_on_exit(const struct tr_config *c, struct tr_tracee *t, struct user_regs
 	case SYS_getpeername:
 	case SYS_accept:
 	case SYS_accept4:
+	case SYS_recvfrom:
+	case SYS_recvmsg:
 		if (ret >= 0 && c->translate)
-			fix_sockname(c, t, regs, changed);
+			fix_sockname(c, t, nr, regs, changed);
 		return;
 	case SYS_getcwd:
 		if (ret > 0 && c->translate) {
@@ -931,8 +958,10 @@ int tr_install_filter(const struct tr_config *c, int *listener)
 		if (call_deny[nr]) {
 			body[k++] =
 				STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (unsigned)call_deny[nr]);
-		} else if (call_kind[nr] == CALL_SOCK && nr == SYS_sendto) {
-			/* sendto on a connected socket (no address) never stops. */
+		} else if ((call_kind[nr] == CALL_SOCK && nr == SYS_sendto) ||
+			   (call_kind[nr] == CALL_EXIT && nr == SYS_recvfrom)) {
+			/* sendto on a connected socket, recvfrom not asking
+			 * for the sender (no address): never stop. */
 			body[k++] = LOAD_ARG(4);
 			body[k++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3);
 			body[k++] = STMT(BPF_LD | BPF_W | BPF_ABS,

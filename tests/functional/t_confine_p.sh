@@ -44,7 +44,9 @@ confine() {
 
   run /probe/$pr bind "$sock"
   check "$t: AF_UNIX bind and connect in /tmp" out_has "connect: ok"
-  check "$t: getsockname names the guest path" out_has "name: $sock"
+  check "$t: getsockname names the guest path" out_line "name: $sock"
+  check "$t: getpeername names the guest path" out_line "peername: $sock"
+  check "$t: accept gives the peer's guest path" out_line "accepted: $sock.c"
   check "$t: the socket file is in ROOT/tmp" [ -S "$root$sock" ]
   check "$t: no socket file in the host's /tmp" [ ! -e "$sock" ]
   run /probe/$pr bind "/tmp/udc-$$-$long"
@@ -67,8 +69,15 @@ confine() {
 
   run /probe/$pr dgram /etc/udc-dgram
   check "$t: sendto an AF_UNIX datagram socket in ROOT/etc" out_has "recv 1: ok"
+  check "$t: recvfrom gives the sender's guest path" out_line "from: /etc/udc-dgram.c"
   check "$t: sendmsg to it" out_has "recv 2: ok"
+  check "$t: recvmsg gives the sender's guest path" out_line "msg_name: /etc/udc-dgram.c"
   check "$t: ... bound in ROOT/etc" [ -S "$root/etc/udc-dgram" ]
+  # An x32 call would run untranslated (ENOSYS too where the kernel has
+  # no x32).
+  run /probe/$pr x32 "$mark/x32dir"
+  check "$t: an x32 system call: ENOSYS" out_has "x32 mkdir: errno 38"
+  check "$t: ... and no directory made on the host" [ ! -e "$mark/x32dir" ]
   run /probe/$pr handle /etc/udc-hello
   check "$t: name_to_handle_at of a container file" out_has "handle: ok"
   run /probe/$pr listxattrat /etc/udc-hello
