@@ -10,6 +10,7 @@
  *   dgram PATH      AF_UNIX datagram bind, sendto and sendmsg to it from
  *                   one bound to PATH.c, the sender recvfrom and recvmsg give
  *   x32 PATH        mkdir(PATH) with the x32 system call number
+ *   loader -        the file of the ELF loader mapped in this process
  *   handle PATH     name_to_handle_at
  *   listxattrat PATH  listxattrat (465)
  *   bindmount SRC DST  in a new user+mount namespace: bind SRC on DST, print DST/f
@@ -141,6 +142,16 @@ int main(int argc, char **argv)
 			unsigned long long flags, mode, resolve;
 		} how = {O_CREAT | O_WRONLY | O_CLOEXEC, 0644, 0};
 		return report("openat2", syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how)));
+	}
+	if (strcmp(what, "loader") == 0) {
+		FILE *f = fopen("/proc/self/maps", "re");
+		char line[4096];
+		while (f && fgets(line, sizeof(line), f))
+			if (strstr(line, "/ld-linux") && strchr(line, '/')) {
+				printf("loader: %s", strchr(line, '/'));
+				return 0;
+			}
+		return report("loader", -1);
 	}
 	if (strcmp(what, "x32") == 0) /* __X32_SYSCALL_BIT | __NR_mkdir */
 		return report("x32 mkdir", syscall(0x40000000L | SYS_mkdir, path, 0755));
