@@ -6,10 +6,10 @@
  *
  * Container files (as 1.3.16): root.path (the ROOT the absolute symlinks
  * were converted for), ld.so.orig (F2: the loader before patching). */
+#include "elf/elf.h"
 #include "engines/engines.h"
 
 #include <dirent.h>
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -50,53 +50,38 @@ static int open_head(const char *path)
 }
 
 /* The ELF interpreter a program file (fd, closed here) asks for, or NULL
- * (static, not ELF). */
-static char *elf_interp_fd(int fd)
+ * (static, not ELF, malformed). *is_program: whether it is an ELF program
+ * at all (of any class). */
+static char *elf_interp_fd(int fd, bool *is_program)
 {
-	if (fd < 0)
-		return NULL;
-	Elf64_Ehdr eh;
+	struct ud_elf e;
+	char buf[4096];
 	char *interp = NULL;
-	if (read(fd, &eh, sizeof(eh)) == (ssize_t)sizeof(eh) &&
-	    memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 && eh.e_ident[EI_CLASS] == ELFCLASS64) {
-		for (int i = 0; i < eh.e_phnum && interp == NULL; i++) {
-			Elf64_Phdr ph;
-			off_t off = (off_t)(eh.e_phoff + (size_t)i * eh.e_phentsize);
-			if (pread(fd, &ph, sizeof(ph), off) != (ssize_t)sizeof(ph))
-				break;
-			if (ph.p_type == PT_INTERP && ph.p_filesz > 1 && ph.p_filesz < 256) {
-				char buf[256] = {0};
-				if (pread(fd, buf, ph.p_filesz, (off_t)ph.p_offset) > 0)
-					interp = xstrdup(buf);
-			}
-		}
-	}
-	close(fd);
+	bool program = fd >= 0 && ud_elf_open(&e, fd) == 0 && ud_elf_is_program(&e);
+	if (program && ud_elf_interp(&e, buf, sizeof(buf)) == 1)
+		interp = xstrdup(buf);
+	if (is_program)
+		*is_program = program;
+	if (fd >= 0)
+		close(fd);
 	return interp;
 }
 
 static char *elf_interp(const char *path)
 {
-	return elf_interp_fd(open_head(path));
+	return elf_interp_fd(open_head(path), NULL);
 }
 
 /* Whether the host file is an ELF program without an interpreter: its
  * system calls would never reach the preload library. */
 static bool elf_static(const char *path)
 {
-	int fd = open_head(path);
-	if (fd < 0)
-		return false;
-	Elf64_Ehdr eh;
-	bool is_elf = read(fd, &eh, sizeof(eh)) == (ssize_t)sizeof(eh) &&
-		      memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 &&
-		      (eh.e_type == ET_EXEC || eh.e_type == ET_DYN);
-	close(fd);
-	if (!is_elf)
+	bool is_program = false;
+	_cleanup_free_ char *interp = elf_interp_fd(open_head(path), &is_program);
+	if (!is_program)
 		return false;
 	/* The container's loader run by name (ld.so --list) preloads us. */
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	_cleanup_free_ char *interp = elf_interp(path);
 	return interp == NULL && strncmp(base, "ld-", 3) != 0;
 }
 
@@ -109,7 +94,7 @@ static char *container_loader(const char *root, struct ud_error **err)
 	 * file, a FIFO is not waited on. */
 	_cleanup_close_ int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	for (size_t i = 0; root_fd >= 0 && i < UD_ARRAY_SIZE(probes); i++) {
-		char *interp = elf_interp_fd(ud_root_open_regular(root_fd, probes[i], NULL));
+		char *interp = elf_interp_fd(ud_root_open_regular(root_fd, probes[i], NULL), NULL);
 		if (interp == NULL)
 			continue;
 		/* F3/F4: the programs name the loader by its host path. */

@@ -3,9 +3,9 @@
  * with Debian's patchelf, on a copy: the original file moves to
  * .patch.orig/ unchanged and is put back exactly when the container leaves
  * F3/F4 or moves (patch.path and patch.time as 1.3.16 writes them). */
+#include "elf/elf.h"
 #include "engines/engines.h"
 
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -23,69 +23,19 @@ char *ud_engine_patchelf(char **why)
 			       "F3 and F4 need patchelf on PATH (apt-get install patchelf)", why);
 }
 
-static bool read_phdr(int fd, const Elf64_Ehdr *eh, int i, Elf64_Phdr *ph)
-{
-	return pread(fd, ph, sizeof(*ph), (off_t)(eh->e_phoff + (size_t)i * eh->e_phentsize)) ==
-	       (ssize_t)sizeof(*ph);
-}
-
 /* PT_INTERP of an ELF file, or NULL. */
-static char *interp_of(int fd, const Elf64_Ehdr *eh)
+static char *interp_of(const struct ud_elf *e)
 {
-	for (int i = 0; i < eh->e_phnum; i++) {
-		Elf64_Phdr ph;
-		if (!read_phdr(fd, eh, i, &ph))
-			return NULL;
-		if (ph.p_type == PT_INTERP && ph.p_filesz > 1 && ph.p_filesz < 4096) {
-			char buf[4096] = {0};
-			if (pread(fd, buf, ph.p_filesz, (off_t)ph.p_offset) <= 0)
-				return NULL;
-			return xstrdup(buf);
-		}
-	}
-	return NULL;
+	char buf[4096];
+	return ud_elf_interp(e, buf, sizeof(buf)) == 1 ? xstrdup(buf) : NULL;
 }
 
 /* DT_RPATH/DT_RUNPATH with each absolute directory not yet in root
  * prefixed by root; NULL when nothing changes. */
-static char *rpath_of(int fd, const Elf64_Ehdr *eh, const char *root)
+static char *rpath_of(const struct ud_elf *elf, const char *root)
 {
-	Elf64_Phdr dyn = {0};
-	for (int i = 0; i < eh->e_phnum && dyn.p_type != PT_DYNAMIC; i++)
-		if (!read_phdr(fd, eh, i, &dyn))
-			return NULL;
-	if (dyn.p_type != PT_DYNAMIC || dyn.p_filesz == 0 || dyn.p_filesz > (1 << 20))
-		return NULL;
-	_cleanup_free_ Elf64_Dyn *d = xmalloc(dyn.p_filesz);
-	if (pread(fd, d, dyn.p_filesz, (off_t)dyn.p_offset) != (ssize_t)dyn.p_filesz)
-		return NULL;
-	Elf64_Addr strtab = 0;
-	Elf64_Xword rp = 0, strsz = 0;
-	bool has_rp = false;
-	for (size_t i = 0; i < dyn.p_filesz / sizeof(*d) && d[i].d_tag != DT_NULL; i++) {
-		if (d[i].d_tag == DT_STRTAB)
-			strtab = d[i].d_un.d_ptr;
-		else if (d[i].d_tag == DT_STRSZ)
-			strsz = d[i].d_un.d_val;
-		else if (d[i].d_tag == DT_RPATH || d[i].d_tag == DT_RUNPATH) {
-			rp = d[i].d_un.d_val;
-			has_rp = true;
-		}
-	}
-	if (!has_rp || rp >= strsz)
-		return NULL;
-	/* The string table's address lies in a PT_LOAD: its file offset. */
-	off_t off = -1;
-	for (int i = 0; i < eh->e_phnum && off < 0; i++) {
-		Elf64_Phdr ph;
-		if (!read_phdr(fd, eh, i, &ph))
-			return NULL;
-		if (ph.p_type == PT_LOAD && strtab >= ph.p_vaddr &&
-		    strtab < ph.p_vaddr + ph.p_filesz)
-			off = (off_t)(ph.p_offset + (strtab - ph.p_vaddr));
-	}
-	char buf[4096] = {0};
-	if (off < 0 || pread(fd, buf, sizeof(buf) - 1, off + (off_t)rp) <= 0)
+	char buf[4096];
+	if (ud_elf_runpath(elf, buf, sizeof(buf)) != 1)
 		return NULL;
 	struct ud_buf out = {0};
 	bool changed = false;
@@ -165,13 +115,11 @@ static int patch_one(const char *path, const struct stat *st, int type, struct F
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	Elf64_Ehdr eh;
+	struct ud_elf e;
 	_cleanup_free_ char *interp = NULL, *rpath = NULL;
-	if (read(fd, &eh, sizeof(eh)) == (ssize_t)sizeof(eh) &&
-	    memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 && eh.e_ident[EI_CLASS] == ELFCLASS64 &&
-	    (eh.e_type == ET_EXEC || eh.e_type == ET_DYN)) {
-		interp = interp_of(fd, &eh);
-		rpath = rpath_of(fd, &eh, walk.root);
+	if (ud_elf_open(&e, fd) == 0 && ud_elf_is_program(&e)) {
+		interp = interp_of(&e);
+		rpath = rpath_of(&e, walk.root);
 	}
 	close(fd);
 	if (interp && ud_str_has_prefix(interp, walk.root))

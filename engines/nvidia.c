@@ -8,10 +8,10 @@
  *   UDOCKER_NVIDIA_BINDIR   host directory of nvidia-smi & co. (/usr/bin)
  *   UDOCKER_NVIDIA_ETCDIR   host directory of vulkan/ and OpenCL/ (/etc)
  * The container gets the marker file `nvidia` in its directory. */
+#include "elf/elf.h"
 #include "engines/engines.h"
 
 #include <dirent.h>
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -54,79 +54,25 @@ static bool is_nvidia_lib(const char *name)
 
 /* ---------------------------------------------------- glibc versions */
 
-/* The highest GLIBC_M.N an ELF file needs (verneed) or defines (verdef),
- * as M*1000+N; 0 when none. */
+static void glibc_max(const char *name, void *arg)
+{
+	unsigned *best = arg, major, minor;
+	if (sscanf(name, "GLIBC_%u.%u", &major, &minor) == 2 && major < 1000 && minor < 1000 &&
+	    major * 1000 + minor > *best)
+		*best = major * 1000 + minor;
+}
+
+/* The highest GLIBC_M.N an ELF file (fd, closed here) needs (verneed) or
+ * defines (verdef), as M*1000+N; 0 when none. */
 static unsigned glibc_version_fd(int fd, bool defined)
 {
 	if (fd < 0)
 		return 0;
-	struct stat st;
-	_cleanup_free_ unsigned char *data = NULL;
-	if (fstat(fd, &st) == 0 && st.st_size > (off_t)sizeof(Elf64_Ehdr) &&
-	    st.st_size < (256 << 20)) {
-		data = xmalloc((size_t)st.st_size);
-		if (pread(fd, data, (size_t)st.st_size, 0) != st.st_size)
-			data = (free(data), NULL);
-	}
-	close(fd);
-	if (data == NULL || memcmp(data, ELFMAG, SELFMAG) != 0 || data[EI_CLASS] != ELFCLASS64)
-		return 0;
-	size_t size = (size_t)st.st_size;
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)data;
-	if (eh->e_shoff == 0 || eh->e_shoff + (size_t)eh->e_shnum * sizeof(Elf64_Shdr) > size)
-		return 0;
-	const Elf64_Shdr *sh = (const Elf64_Shdr *)(data + eh->e_shoff);
+	struct ud_elf e;
 	unsigned best = 0;
-	Elf64_Word want = defined ? SHT_GNU_verdef : SHT_GNU_verneed;
-	for (int i = 0; i < eh->e_shnum; i++) {
-		if (sh[i].sh_type != want || sh[i].sh_link >= eh->e_shnum)
-			continue;
-		const Elf64_Shdr *str = &sh[sh[i].sh_link];
-		if (str->sh_offset + str->sh_size > size || sh[i].sh_offset >= size)
-			continue;
-		const char *strtab = (const char *)data + str->sh_offset;
-		size_t off = sh[i].sh_offset;
-		for (Elf64_Word n = 0; n < sh[i].sh_info && off + 16 <= size; n++) {
-			/* Every name of this entry: vernaux or verdaux records. */
-			size_t aux, next, count;
-			if (defined) {
-				const Elf64_Verdef *vd = (const Elf64_Verdef *)(data + off);
-				aux = off + vd->vd_aux;
-				count = vd->vd_cnt;
-				next = vd->vd_next;
-			} else {
-				const Elf64_Verneed *vn = (const Elf64_Verneed *)(data + off);
-				aux = off + vn->vn_aux;
-				count = vn->vn_cnt;
-				next = vn->vn_next;
-			}
-			for (size_t a = 0; a < count && aux + 16 <= size; a++) {
-				Elf64_Word name, anext;
-				if (defined) {
-					const Elf64_Verdaux *va =
-						(const Elf64_Verdaux *)(data + aux);
-					name = va->vda_name;
-					anext = va->vda_next;
-				} else {
-					const Elf64_Vernaux *va =
-						(const Elf64_Vernaux *)(data + aux);
-					name = va->vna_name;
-					anext = va->vna_next;
-				}
-				unsigned major, minor;
-				if (name < str->sh_size &&
-				    sscanf(strtab + name, "GLIBC_%u.%u", &major, &minor) == 2 &&
-				    major * 1000 + minor > best)
-					best = major * 1000 + minor;
-				if (anext == 0)
-					break;
-				aux += anext;
-			}
-			if (next == 0)
-				break;
-			off += next;
-		}
-	}
+	if (ud_elf_open(&e, fd) == 0)
+		(void)ud_elf_versions(&e, defined, glibc_max, &best);
+	close(fd);
 	return best;
 }
 

@@ -4,9 +4,9 @@
  * interpreter in the container; the environment keeps what the library
  * needs even when the program cleared it. system() and popen() are done
  * here because libc's own start /bin/sh without going through execve. */
+#include "elf/elf.h"
 #include "fakechroot/fakechroot.h"
 
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -58,6 +58,7 @@ static enum kind inspect(const char *host, char *interp, size_t size, char **arg
 		return K_OTHER;
 	ssize_t n = read(fd, head, sizeof(head) - 1);
 	enum kind k = K_OTHER;
+	struct ud_elf e;
 	if (n > 2 && head[0] == '#' && head[1] == '!') {
 		head[strcspn(head, "\n")] = '\0';
 		char *s = head + 2 + strspn(head + 2, " \t");
@@ -70,36 +71,23 @@ static enum kind inspect(const char *host, char *interp, size_t size, char **arg
 			*arg = *s ? strdup(s) : NULL;
 			k = K_SCRIPT;
 		}
-	} else if (n >= (ssize_t)sizeof(Elf64_Ehdr) && memcmp(head, ELFMAG, SELFMAG) == 0 &&
-		   head[EI_CLASS] == ELFCLASS64) {
-		Elf64_Ehdr *eh = (Elf64_Ehdr *)head;
-		bool dynamic = false;
-		for (int i = 0; i < eh->e_phnum && k == K_OTHER; i++) {
-			Elf64_Phdr ph;
-			if (pread(fd, &ph, sizeof(ph),
-				  (off_t)(eh->e_phoff + (size_t)i * eh->e_phentsize)) !=
-			    (ssize_t)sizeof(ph))
-				break;
-			dynamic |= ph.p_type == PT_DYNAMIC;
-			if (ph.p_type != PT_INTERP)
-				continue;
-			k = K_DYNAMIC;
+	} else if (ud_elf_open(&e, fd) == 0 && e.native) {
+		int r = ud_elf_interp(&e, interp, size);
+		if (r == 1) {
 			/* F3/F4: a patched program names the container's loader. */
-			if (ph.p_filesz < size &&
-			    pread(fd, interp, ph.p_filesz, (off_t)ph.p_offset) > 0) {
-				interp[ph.p_filesz] = '\0';
-				if (strncmp(interp, fc.base, fc.base_len) == 0)
-					k = K_PATCHED;
-			}
+			k = strncmp(interp, fc.base, fc.base_len) == 0 ? K_PATCHED : K_DYNAMIC;
+		} else if (r == 0 && ud_elf_is_program(&e)) {
+			/* No interpreter: a static program (its system calls
+			 * never reach us), or a loader itself (ld.so --verify),
+			 * which honours LD_PRELOAD for the program it starts. */
+			const char *base = strrchr(host, '/') ? strrchr(host, '/') + 1 : host;
+			bool loader = ud_elf_has_dynamic(&e) &&
+				      (strncmp(base, "ld-", 3) == 0 ||
+				       (fc.loader && strcmp(host, fc.loader) == 0));
+			if (!loader)
+				k = K_STATIC;
 		}
-		/* No interpreter: a static program (its system calls never
-		 * reach us), or a loader itself (ld.so --verify), which honours
-		 * LD_PRELOAD for the program it starts. */
-		const char *base = strrchr(host, '/') ? strrchr(host, '/') + 1 : host;
-		bool loader = dynamic && (strncmp(base, "ld-", 3) == 0 ||
-					  (fc.loader && strcmp(host, fc.loader) == 0));
-		if (k == K_OTHER && (eh->e_type == ET_EXEC || eh->e_type == ET_DYN) && !loader)
-			k = K_STATIC;
+		/* Malformed (r < 0): the kernel refuses it, K_OTHER lets it. */
 	}
 	close(fd);
 	return k;

@@ -3,8 +3,8 @@
  * addresses (sun_path starting with a NUL) and other families are passed
  * on as they are. A host path that does not fit in sun_path fails with
  * ENAMETOOLONG: never cut, never left untranslated. The addresses
- * getsockname, getpeername, accept and recvfrom give back are the
- * guest's. */
+ * getsockname, getpeername, accept, recvfrom and recvmsg give back are
+ * the guest's. */
 #include "fakechroot/fakechroot.h"
 
 #include <errno.h>
@@ -205,5 +205,26 @@ ssize_t recvfrom(int fd, void *buf, size_t count, int flags, struct sockaddr *ad
 	ssize_t r = R(fn, recvfrom)(fd, buf, count, flags, (struct sockaddr *)&full, &n);
 	if (r >= 0)
 		peer_back(addr, len, &full, size, n);
+	return r;
+}
+
+ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	typedef ssize_t (*fn)(int, struct msghdr *, int);
+	if (!fc.on || msg == NULL || msg->msg_name == NULL)
+		return R(fn, recvmsg)(fd, msg, flags);
+	/* The sender's address read whole into our buffer, then given back
+	 * in the caller's as the guest's. */
+	struct sockaddr_storage full;
+	void *name = msg->msg_name;
+	socklen_t size = msg->msg_namelen;
+	msg->msg_name = &full;
+	msg->msg_namelen = sizeof(full);
+	ssize_t r = R(fn, recvmsg)(fd, msg, flags);
+	socklen_t n = msg->msg_namelen;
+	msg->msg_name = name;
+	msg->msg_namelen = size;
+	if (r >= 0)
+		peer_back(name, &msg->msg_namelen, &full, size, n);
 	return r;
 }

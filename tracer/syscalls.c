@@ -2,9 +2,9 @@
  * the container, execve through the container's ELF interpreter or #!
  * interpreter, results that name host paths back into guest paths,
  * identity emulation, read-only binds, --kernel, --hostname and -p. */
+#include "elf/elf.h"
 #include "tracer/tracer.h"
 
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/audit.h>
@@ -185,7 +185,7 @@ static void build_tables(const struct tr_config *c)
 		static const int sock_in[] = {SYS_bind, SYS_connect, SYS_sendto, SYS_sendmsg,
 					      SYS_sendmmsg};
 		static const int sock_out[] = {SYS_getsockname, SYS_getpeername, SYS_accept,
-					       SYS_accept4};
+					       SYS_accept4,	SYS_recvfrom,	 SYS_recvmsg};
 		for (size_t i = 0; i < UD_ARRAY_SIZE(sock_in); i++)
 			call_kind[sock_in[i]] |= CALL_SOCK;
 		for (size_t i = 0; i < UD_ARRAY_SIZE(sock_out); i++)
@@ -299,8 +299,10 @@ static char *translate_arg(const struct tr_config *c, pid_t pid, struct user_reg
 	return host;
 }
 
-/* The interpreter a program file asks for: "#!" line or ELF PT_INTERP. */
-static char *program_interp(const char *host, bool *elf, char **interp_arg)
+/* The interpreter a program file asks for: "#!" line or ELF PT_INTERP.
+ * *bad: an ELF file whose program headers or interpreter the kernel
+ * refuses (what it would do with one we cannot read is not guessed). */
+static char *program_interp(const char *host, bool *elf, char **interp_arg, bool *bad)
 {
 	char head[256] = {0};
 	int fd = open(host, O_RDONLY | O_CLOEXEC);
@@ -308,6 +310,7 @@ static char *program_interp(const char *host, bool *elf, char **interp_arg)
 		return NULL;
 	ssize_t hn = read(fd, head, sizeof(head) - 1);
 	char *interp = NULL;
+	struct ud_elf e;
 	if (hn > 2 && head[0] == '#' && head[1] == '!') {
 		head[strcspn(head, "\n")] = '\0';
 		char *s = head + 2;
@@ -318,20 +321,14 @@ static char *program_interp(const char *host, bool *elf, char **interp_arg)
 		s += strspn(s, " \t");
 		if (*s)
 			*interp_arg = xstrdup(s);
-	} else if (hn >= (ssize_t)sizeof(Elf64_Ehdr) && memcmp(head, ELFMAG, SELFMAG) == 0) {
-		Elf64_Ehdr *eh = (Elf64_Ehdr *)head;
-		for (int i = 0; i < eh->e_phnum && interp == NULL; i++) {
-			Elf64_Phdr ph;
-			off_t off = (off_t)(eh->e_phoff + (size_t)i * eh->e_phentsize);
-			if (pread(fd, &ph, sizeof(ph), off) != (ssize_t)sizeof(ph))
-				break;
-			if (ph.p_type == PT_INTERP && ph.p_filesz < 256) {
-				char ip[256] = {0};
-				if (pread(fd, ip, ph.p_filesz, (off_t)ph.p_offset) > 0)
-					interp = xstrdup(ip);
-				*elf = true;
-			}
+	} else if (ud_elf_open(&e, fd) == 0) {
+		char ip[UD_ELF_INTERP_MAX];
+		int r = ud_elf_interp(&e, ip, sizeof(ip));
+		if (r == 1) {
+			interp = xstrdup(ip);
+			*elf = true;
 		}
+		*bad = r < 0;
 	}
 	close(fd);
 	return interp;
@@ -366,12 +363,12 @@ static int execveat_as_execve(const struct tr_config *c, pid_t pid, struct user_
 		if (guest == NULL) {
 			/* A memfd, say: a static program runs traced as it is;
 			 * one with an interpreter would get the host's. */
-			bool elf = false;
+			bool elf = false, bad = false;
 			_cleanup_free_ char *arg = NULL, *interp = NULL;
 			char link[64];
 			snprintf(link, sizeof(link), "/proc/%d/fd/%d", pid, dirfd);
-			interp = program_interp(link, &elf, &arg);
-			return interp ? EPERM : -1;
+			interp = program_interp(link, &elf, &arg, &bad);
+			return interp ? EPERM : bad ? ENOEXEC : -1;
 		}
 	} else if (path[0] != '/' && dirfd != AT_FDCWD) {
 		_cleanup_free_ char *dir = fd_guest(c, pid, dirfd, NULL);
@@ -432,9 +429,11 @@ static int translate_execve(const struct tr_config *c, struct tr_tracee *t,
 	while (argv_addr && argc < UD_ARRAY_SIZE(old_argv) - 1 &&
 	       tr_read_mem(pid, argv_addr + 8 * argc, &old_argv[argc], 8) == 0 && old_argv[argc])
 		argc++;
-	bool elf = false;
+	bool elf = false, bad = false;
 	_cleanup_free_ char *interp_arg = NULL;
-	_cleanup_free_ char *interp = program_interp(host, &elf, &interp_arg);
+	_cleanup_free_ char *interp = program_interp(host, &elf, &interp_arg, &bad);
+	if (bad)
+		return ENOEXEC;
 	if (interp == NULL) {
 		unsigned long at = push(pid, scratch, host, strlen(host) + 1);
 		if (at)
@@ -604,18 +603,42 @@ static int translate_sockaddr(const struct tr_config *c, pid_t pid, long nr,
 	return 0;
 }
 
-/* getsockname, getpeername, accept, accept4: a socket file's host path
- * back into the guest path (t->sock_len: the caller's buffer size). */
-static void fix_sockname(const struct tr_config *c, struct tr_tracee *t,
+/* Where the address a call gives back is, in the tracee: the buffer and
+ * the socklen_t the kernel sets to its whole length. 0, or -1 when the
+ * call gives none back. */
+static int returned_addr(pid_t pid, long nr, const struct user_regs_struct *regs,
+			 unsigned long *addr, unsigned long *lenp)
+{
+	if (nr == SYS_recvfrom) {
+		*addr = (unsigned long)regs->r8;
+		*lenp = (unsigned long)regs->r9;
+	} else if (nr == SYS_recvmsg) {
+		struct msghdr m;
+		if (regs->rsi == 0 || tr_read_mem(pid, (unsigned long)regs->rsi, &m, sizeof(m)) < 0)
+			return -1;
+		*addr = (unsigned long)m.msg_name;
+		*lenp = (unsigned long)regs->rsi + offsetof(struct msghdr, msg_namelen);
+	} else {
+		*addr = (unsigned long)regs->rsi;
+		*lenp = (unsigned long)regs->rdx;
+	}
+	return *addr && *lenp ? 0 : -1;
+}
+
+/* getsockname, getpeername, accept, accept4, recvfrom, recvmsg: a socket
+ * file's host path back into the guest path (t->sock_len: the caller's
+ * buffer size). A path the caller's buffer cut is left as it is. */
+static void fix_sockname(const struct tr_config *c, struct tr_tracee *t, long nr,
 			 struct user_regs_struct *regs, bool *changed)
 {
-	unsigned long addr = (unsigned long)regs->rsi, lenp = (unsigned long)regs->rdx;
+	unsigned long addr, lenp;
 	socklen_t got;
-	if (addr == 0 || lenp == 0 || tr_read_mem(t->pid, lenp, &got, sizeof(got)) < 0)
+	if (returned_addr(t->pid, nr, regs, &addr, &lenp) < 0 ||
+	    tr_read_mem(t->pid, lenp, &got, sizeof(got)) < 0 || got > t->sock_len)
 		return;
 	struct sockaddr_un sa;
 	memset(&sa, 0, sizeof(sa));
-	size_t n = got < t->sock_len ? got : t->sock_len;
+	size_t n = got;
 	if (n > sizeof(sa))
 		n = sizeof(sa);
 	if (n <= SUN_OFF || tr_read_mem(t->pid, addr, &sa, n) < 0 || sa.sun_family != AF_UNIX ||
@@ -715,10 +738,11 @@ bool tr_on_entry(const struct tr_config *c, struct tr_tracee *t, struct user_reg
 		*changed = true;
 	}
 	if (nr == SYS_getsockname || nr == SYS_getpeername || nr == SYS_accept ||
-	    nr == SYS_accept4) {
+	    nr == SYS_accept4 || nr == SYS_recvfrom || nr == SYS_recvmsg) {
+		unsigned long addr, lenp;
 		socklen_t sl = 0;
-		if (regs->rdx == 0 ||
-		    tr_read_mem(t->pid, (unsigned long)regs->rdx, &sl, sizeof(sl)))
+		if (returned_addr(t->pid, nr, regs, &addr, &lenp) < 0 ||
+		    tr_read_mem(t->pid, lenp, &sl, sizeof(sl)))
 			sl = 0;
 		t->sock_len = sl;
 	}
@@ -855,8 +879,10 @@ void tr_on_exit(const struct tr_config *c, struct tr_tracee *t, struct user_regs
 	case SYS_getpeername:
 	case SYS_accept:
 	case SYS_accept4:
+	case SYS_recvfrom:
+	case SYS_recvmsg:
 		if (ret >= 0 && c->translate)
-			fix_sockname(c, t, regs, changed);
+			fix_sockname(c, t, nr, regs, changed);
 		return;
 	case SYS_getcwd:
 		if (ret > 0 && c->translate) {
@@ -932,8 +958,10 @@ int tr_install_filter(const struct tr_config *c, int *listener)
 		if (call_deny[nr]) {
 			body[k++] =
 				STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (unsigned)call_deny[nr]);
-		} else if (call_kind[nr] == CALL_SOCK && nr == SYS_sendto) {
-			/* sendto on a connected socket (no address) never stops. */
+		} else if ((call_kind[nr] == CALL_SOCK && nr == SYS_sendto) ||
+			   (call_kind[nr] == CALL_EXIT && nr == SYS_recvfrom)) {
+			/* sendto on a connected socket, recvfrom not asking
+			 * for the sender (no address): never stop. */
 			body[k++] = LOAD_ARG(4);
 			body[k++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3);
 			body[k++] = STMT(BPF_LD | BPF_W | BPF_ABS,

@@ -1,12 +1,16 @@
 /* Test helper (built static as ud-test-confine): the calls a tracer must
  * not let through untranslated. One case per invocation:
- *   bind PATH       AF_UNIX bind + listen, connect, getsockname
+ *   bind PATH       AF_UNIX bind + listen, getsockname; connect from one
+ *                   bound to PATH.c: getpeername, the peer accept gives
  *   openat2 PATH    openat2 with O_CREAT
  *   fchmodat2 PATH  fchmodat2 (452) to mode 0600
  *   execveat PATH ARG...  execveat(AT_FDCWD, PATH, {PATH, ARG...})
  *   int80 PATH      i386 write(1, ...) and open(PATH) through int 0x80
  *   stat PATH       stat
- *   dgram PATH      AF_UNIX datagram bind, sendto and sendmsg to it, recv
+ *   dgram PATH      AF_UNIX datagram bind, sendto and sendmsg to it from
+ *                   one bound to PATH.c, the sender recvfrom and recvmsg give
+ *   x32 PATH        mkdir(PATH) with the x32 system call number
+ *   loader -        the file of the ELF loader mapped in this process
  *   handle PATH     name_to_handle_at
  *   listxattrat PATH  listxattrat (465)
  *   bindmount SRC DST  in a new user+mount namespace: bind SRC on DST, print DST/f
@@ -55,8 +59,23 @@ static int do_bind(const char *path)
 	socklen_t gl = sizeof(got);
 	if (getsockname(s, (struct sockaddr *)&got, &gl) == 0)
 		printf("name: %s\n", got.sun_path);
+	struct sockaddr_un ca = sa;
+	if (strlen(path) + 2 >= sizeof(ca.sun_path))
+		return report("client bind", -1);
+	strcat(ca.sun_path, ".c");
 	int c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	return report("connect", connect(c, (struct sockaddr *)&sa, sizeof(sa)));
+	if (report("client bind", bind(c, (struct sockaddr *)&ca, sizeof(ca))) ||
+	    report("connect", connect(c, (struct sockaddr *)&sa, sizeof(sa))))
+		return 1;
+	memset(&got, 0, sizeof(got));
+	gl = sizeof(got);
+	if (getpeername(c, (struct sockaddr *)&got, &gl) == 0)
+		printf("peername: %s\n", got.sun_path);
+	memset(&got, 0, sizeof(got));
+	gl = sizeof(got);
+	if (accept(s, (struct sockaddr *)&got, &gl) >= 0)
+		printf("accepted: %s\n", got.sun_path);
+	return 0;
 }
 
 static int do_dgram(const char *path)
@@ -65,18 +84,32 @@ static int do_dgram(const char *path)
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return report("dgram bind", -1);
 	strcpy(sa.sun_path, path);
+	struct sockaddr_un ca = sa;
+	if (strlen(path) + 2 >= sizeof(ca.sun_path))
+		return report("dgram bind", -1);
+	strcat(ca.sun_path, ".c");
 	int r = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (report("dgram bind", bind(r, (struct sockaddr *)&sa, sizeof(sa))))
+	if (report("dgram bind", bind(r, (struct sockaddr *)&sa, sizeof(sa))) ||
+	    report("sender bind", bind(s, (struct sockaddr *)&ca, sizeof(ca))))
 		return 1;
 	char buf[8];
 	int bad = report("sendto", sendto(s, "a", 1, 0, (struct sockaddr *)&sa, sizeof(sa)));
-	bad |= report("recv 1", recv(r, buf, sizeof(buf), MSG_DONTWAIT));
+	struct sockaddr_un from = {0};
+	socklen_t fl = sizeof(from);
+	bad |= report("recv 1",
+		      recvfrom(r, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fl));
+	printf("from: %s\n", from.sun_path);
 	struct iovec io = {"b", 1};
 	struct msghdr m = {
 		.msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = &io, .msg_iovlen = 1};
 	bad |= report("sendmsg", sendmsg(s, &m, 0));
-	bad |= report("recv 2", recv(r, buf, sizeof(buf), MSG_DONTWAIT));
+	memset(&from, 0, sizeof(from));
+	struct iovec in = {buf, sizeof(buf)};
+	struct msghdr rm = {
+		.msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &in, .msg_iovlen = 1};
+	bad |= report("recv 2", recvmsg(r, &rm, MSG_DONTWAIT));
+	printf("msg_name: %s\n", from.sun_path);
 	return bad;
 }
 
@@ -110,6 +143,18 @@ int main(int argc, char **argv)
 		} how = {O_CREAT | O_WRONLY | O_CLOEXEC, 0644, 0};
 		return report("openat2", syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how)));
 	}
+	if (strcmp(what, "loader") == 0) {
+		FILE *f = fopen("/proc/self/maps", "re");
+		char line[4096];
+		while (f && fgets(line, sizeof(line), f))
+			if (strstr(line, "/ld-linux") && strchr(line, '/')) {
+				printf("loader: %s", strchr(line, '/'));
+				return 0;
+			}
+		return report("loader", -1);
+	}
+	if (strcmp(what, "x32") == 0) /* __X32_SYSCALL_BIT | __NR_mkdir */
+		return report("x32 mkdir", syscall(0x40000000L | SYS_mkdir, path, 0755));
 	if (strcmp(what, "fchmodat2") == 0)
 		return report("fchmodat2", syscall(SYS_fchmodat2_, AT_FDCWD, path, 0600, 0));
 	if (strcmp(what, "execveat") == 0) {

@@ -7,11 +7,11 @@
  *   inroot:DIR:NAME  openat2(DIR's fd, NAME, O_RDONLY, RESOLVE_IN_ROOT)
  *   symlink:T:L      symlink(T, L)
  *   unix:PATH        bind an AF_UNIX socket to PATH, connect to it from
- *                    one bound to PATH.c, print getsockname's path and
- *                    the peer accept gives
+ *                    one bound to PATH.c, print getsockname's path,
+ *                    getpeername's and the peer accept gives
  *   dgram:PATH       bind an AF_UNIX datagram socket to PATH, sendto and
  *                    sendmmsg to it from one bound to PATH.c, print the
- *                    sender recvfrom gives
+ *                    sender recvfrom and recvmsg give
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -64,6 +64,11 @@ static int unix_socket(const char *path)
 		return -1;
 	struct sockaddr_un peer = {0};
 	n = sizeof(peer);
+	if (getpeername(c, (struct sockaddr *)&peer, &n) < 0)
+		return -1;
+	printf("peername %s\n", peer.sun_path);
+	memset(&peer, 0, sizeof(peer));
+	n = sizeof(peer);
 	int p = accept(s, (struct sockaddr *)&peer, &n);
 	if (p < 0)
 		return -1;
@@ -101,10 +106,16 @@ static int unix_dgram(const char *path)
 	char buf[4];
 	struct sockaddr_un from = {0};
 	socklen_t n = sizeof(from);
-	if (recvfrom(s, buf, sizeof(buf), 0, (struct sockaddr *)&from, &n) != 2 ||
-	    recv(s, buf, sizeof(buf), 0) != 2 || memcmp(buf, "mm", 2) != 0)
+	if (recvfrom(s, buf, sizeof(buf), 0, (struct sockaddr *)&from, &n) != 2)
 		return -1;
 	printf("from %s\n", from.sun_path);
+	memset(&from, 0, sizeof(from));
+	struct iovec in = {.iov_base = buf, .iov_len = sizeof(buf)};
+	struct msghdr m = {
+		.msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &in, .msg_iovlen = 1};
+	if (recvmsg(s, &m, 0) != 2 || memcmp(buf, "mm", 2) != 0)
+		return -1;
+	printf("msgfrom %s\n", from.sun_path);
 	close(c);
 	close(s);
 	return 0;

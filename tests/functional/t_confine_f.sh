@@ -45,14 +45,16 @@ for mode in F1 F3; do
 
   ud run "${v[@]}" "$c" /probe/ud-test-fconfine "unix:/tmp/$sk.s"
   check "$mode: AF_UNIX bind and connect in /tmp" out_has "unix:/tmp/$sk.s: ok"
-  check "$mode: getsockname gives the guest path" out_has "name /tmp/$sk.s"
-  check "$mode: accept gives the peer's guest path" out_has "peer /tmp/$sk.s.c"
+  check "$mode: getsockname gives the guest path" out_line "name /tmp/$sk.s"
+  check "$mode: getpeername gives the guest path" out_line "peername /tmp/$sk.s"
+  check "$mode: accept gives the peer's guest path" out_line "peer /tmp/$sk.s.c"
   check "$mode: the socket file is in ROOT/tmp" sock_in_root "tmp/$sk.s"
   check "$mode: no socket file in the host's /tmp" absent "/tmp/$sk.s"
 
   ud run "${v[@]}" "$c" /probe/ud-test-fconfine "dgram:/tmp/$sk.d"
   check "$mode: AF_UNIX datagram bind, sendto and sendmmsg in /tmp" out_has "dgram:/tmp/$sk.d: ok"
-  check "$mode: recvfrom gives the sender's guest path" out_has "from /tmp/$sk.d.c"
+  check "$mode: recvfrom gives the sender's guest path" out_line "from /tmp/$sk.d.c"
+  check "$mode: recvmsg gives the sender's guest path" out_line "msgfrom /tmp/$sk.d.c"
   check "$mode: the datagram socket file is in ROOT/tmp" sock_in_root "tmp/$sk.d"
   # Fits in sun_path as the guest's, not as the host's: refused, not cut.
   long=/tmp/$tag.$(printf 'l%.0s' $(seq $((100 - ${#tag} - 6))))

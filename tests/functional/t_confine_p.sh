@@ -15,6 +15,28 @@ fi
 mkdir -p probe && cp "$probe" probe/
 # The dynamic build runs on Debian, through the container's loader.
 [ -x "$probe-dyn" ] && cp "$probe-dyn" probe/
+# The same with its interpreter's name padded with NULs to 300 bytes at
+# the end of the file (the kernel runs it): still the container's loader.
+pad_interp() {
+  python3 - "$1" "$2" <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], 'rb').read())
+phoff, = struct.unpack_from('<Q', b, 32)
+phentsize, phnum = struct.unpack_from('<HH', b, 54)
+for i in range(phnum):
+    at = phoff + i * phentsize
+    if struct.unpack_from('<I', b, at)[0] == 3:  # PT_INTERP
+        off, = struct.unpack_from('<Q', b, at + 8)
+        size, = struct.unpack_from('<Q', b, at + 32)
+        name = bytes(b[off:off + size]).split(b'\0')[0]
+        struct.pack_into('<Q', b, at + 8, len(b))
+        struct.pack_into('<QQ', b, at + 32, 300, 300)
+        b += name.ljust(300, b'\0')
+open(sys.argv[2], 'wb').write(b)
+PY
+  chmod 755 "$2"
+}
+[ -x "$probe-dyn" ] && pad_interp "$probe-dyn" probe/ud-test-confine-padded
 # A host process the container must not reach through /proc/PID/cwd.
 mkdir -p "$T_TMP/hostcwd" && echo host >"$T_TMP/hostcwd/secret"
 (cd "$T_TMP/hostcwd" && exec sleep 600) &
@@ -44,7 +66,9 @@ confine() {
 
   run /probe/$pr bind "$sock"
   check "$t: AF_UNIX bind and connect in /tmp" out_has "connect: ok"
-  check "$t: getsockname names the guest path" out_has "name: $sock"
+  check "$t: getsockname names the guest path" out_line "name: $sock"
+  check "$t: getpeername names the guest path" out_line "peername: $sock"
+  check "$t: accept gives the peer's guest path" out_line "accepted: $sock.c"
   check "$t: the socket file is in ROOT/tmp" [ -S "$root$sock" ]
   check "$t: no socket file in the host's /tmp" [ ! -e "$sock" ]
   run /probe/$pr bind "/tmp/udc-$$-$long"
@@ -67,8 +91,15 @@ confine() {
 
   run /probe/$pr dgram /etc/udc-dgram
   check "$t: sendto an AF_UNIX datagram socket in ROOT/etc" out_has "recv 1: ok"
+  check "$t: recvfrom gives the sender's guest path" out_line "from: /etc/udc-dgram.c"
   check "$t: sendmsg to it" out_has "recv 2: ok"
+  check "$t: recvmsg gives the sender's guest path" out_line "msg_name: /etc/udc-dgram.c"
   check "$t: ... bound in ROOT/etc" [ -S "$root/etc/udc-dgram" ]
+  # An x32 call would run untranslated (ENOSYS too where the kernel has
+  # no x32).
+  run /probe/$pr x32 "$mark/x32dir"
+  check "$t: an x32 system call: ENOSYS" out_has "x32 mkdir: errno 38"
+  check "$t: ... and no directory made on the host" [ ! -e "$mark/x32dir" ]
   run /probe/$pr handle /etc/udc-hello
   check "$t: name_to_handle_at of a container file" out_has "handle: ok"
   run /probe/$pr listxattrat /etc/udc-hello
@@ -85,6 +116,15 @@ confine() {
   run /probe/$pr int80 "$mark/f"
   check "$t: int 0x80 write returns ENOSYS" out_has "int80 write: -38"
   check "$t: int 0x80 open returns ENOSYS" out_has "int80 open: -38"
+
+  if [ "$pr" = ud-test-confine-dyn ]; then
+    real=$(readlink -f "$root")
+    run /probe/$pr loader -
+    check "$t: the program runs with the container's loader" out_has "loader: $real/"
+    run /probe/ud-test-confine-padded loader -
+    check "$t: ... and so does one whose interpreter is padded past 255 bytes" \
+      out_has "loader: $real/"
+  fi
 
   run /probe/$pr stat "/proc/$hostpid/cwd/secret"
   check "$t: /proc/PID/cwd of a host process is not followed" out_has "stat: errno 13"

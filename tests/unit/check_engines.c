@@ -1,7 +1,11 @@
 #include "engines/engines.h"
 
 #include <check.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <gnu/libc-version.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -162,6 +166,85 @@ START_TEST(container_files_in_its_directory)
 }
 END_TEST
 
+/* A root whose libc.so.6 is the bytes given. */
+static char *root_with_libc(const void *data, size_t len)
+{
+	char tmpl[] = "/tmp/check_engines.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(tmpl));
+	char *root = xstrdup(tmpl);
+	_cleanup_free_ char *lib = xasprintf("%s/lib", root);
+	ck_assert_int_eq(mkdir(lib, 0755), 0);
+	_cleanup_free_ char *libc = xasprintf("%s/lib/libc.so.6", root);
+	int fd = open(libc, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
+	close(fd);
+	return root;
+}
+
+/* The container's glibc version comes from a file of the image: section
+ * tables and version records pointing anywhere are not followed. */
+START_TEST(container_glibc_of_hostile_libc)
+{
+	/* The host's own libc: its version. */
+	int in = open("/lib/x86_64-linux-gnu/libc.so.6", O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		fprintf(stderr, "check_engines: skipped: no /lib/x86_64-linux-gnu/libc.so.6\n");
+		return;
+	}
+	struct stat st;
+	ck_assert_int_eq(fstat(in, &st), 0);
+	_cleanup_free_ char *data = xmalloc((size_t)st.st_size);
+	ck_assert_int_eq(pread(in, data, (size_t)st.st_size, 0), st.st_size);
+	close(in);
+	_cleanup_free_ char *good = root_with_libc(data, (size_t)st.st_size);
+	unsigned major, minor;
+	ck_assert_int_eq(sscanf(gnu_get_libc_version(), "%u.%u", &major, &minor), 2);
+	ck_assert_uint_eq(ud_engine_container_glibc(good), major * 1000 + minor);
+	/* A section table whose end wraps around to inside the file. */
+	unsigned char img[4096] = {0};
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
+	memcpy(eh->e_ident, ELFMAG, SELFMAG);
+	eh->e_ident[EI_CLASS] = ELFCLASS64;
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_type = ET_DYN;
+	eh->e_shentsize = sizeof(Elf64_Shdr);
+	eh->e_shnum = 0xffff;
+	eh->e_shoff = (Elf64_Off)0 - (Elf64_Off)0xffff * sizeof(Elf64_Shdr) + 64;
+	_cleanup_free_ char *wrap = root_with_libc(img, sizeof(img));
+	ck_assert_uint_eq(ud_engine_container_glibc(wrap), 0);
+	/* A verdef record cut by the end of the file. */
+	eh->e_shoff = 64;
+	eh->e_shnum = 2;
+	Elf64_Shdr *sh = (Elf64_Shdr *)(img + 64);
+	sh[0] = (Elf64_Shdr){.sh_type = SHT_GNU_verdef,
+			     .sh_offset = sizeof(img) - 16,
+			     .sh_size = 16,
+			     .sh_link = 1,
+			     .sh_info = 1};
+	sh[1] = (Elf64_Shdr){.sh_type = SHT_STRTAB, .sh_offset = 512, .sh_size = 16};
+	memcpy(img + 512, "\0GLIBC_2.99", 12);
+	Elf64_Verdef vd = {.vd_version = 1, .vd_cnt = 1, .vd_aux = 0};
+	memcpy(img + sizeof(img) - 16, &vd, 16);
+	_cleanup_free_ char *cut = root_with_libc(img, sizeof(img));
+	ck_assert_uint_eq(ud_engine_container_glibc(cut), 0);
+	/* A name at the end of the file without its NUL. */
+	sh[0] = (Elf64_Shdr){.sh_type = SHT_GNU_verdef,
+			     .sh_offset = 256,
+			     .sh_size = sizeof(Elf64_Verdef) + sizeof(Elf64_Verdaux),
+			     .sh_link = 1,
+			     .sh_info = 1};
+	sh[1] = (Elf64_Shdr){.sh_type = SHT_STRTAB, .sh_offset = sizeof(img) - 11, .sh_size = 11};
+	vd.vd_aux = sizeof(Elf64_Verdef);
+	Elf64_Verdaux va = {.vda_name = 1};
+	memcpy(img + 256, &vd, sizeof(vd));
+	memcpy(img + 256 + sizeof(vd), &va, sizeof(va));
+	memcpy(img + sizeof(img) - 11, "\0GLIBC_2.99", 11);
+	_cleanup_free_ char *nonul = root_with_libc(img, sizeof(img));
+	ck_assert_uint_eq(ud_engine_container_glibc(nonul), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("engines");
@@ -171,6 +254,7 @@ int main(void)
 	tcase_add_test(tc, host_path_prefix_is_a_directory);
 	tcase_add_test(tc, modes_round_trip);
 	tcase_add_test(tc, container_files_in_its_directory);
+	tcase_add_test(tc, container_glibc_of_hostile_libc);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
