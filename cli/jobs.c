@@ -252,8 +252,9 @@ int ud_cli_run_spec(struct ud_cli *cli, const struct ud_spec *spec,
 	/* The pull display (on stderr) for pull, run, create and apply
 	 * alike; apply also lists the images it found present. */
 	struct printer pr = {cli, {0}, !quiet_summary};
-	ud_progress_init(&pr.bar, isatty(STDERR_FILENO) && ud_log_get_level() >= UD_LOG_INFO,
-			 "Downloading");
+	/* -q silences it; a run's lowered log level (its stdout is the
+	 * command's) does not: the display is on stderr. */
+	ud_progress_init(&pr.bar, isatty(STDERR_FILENO) && !cli->quiet, "Downloading");
 	struct ud_executor_options eopts = {&ropts, run, on_event, &pr};
 	struct ud_exec_stats stats;
 	int r = ud_executor_apply(plan, store, &eopts, &stats, &err);
