@@ -58,23 +58,30 @@ void ud_cli_registry_options(struct ud_cli *cli, struct ud_registry_options *o)
 struct printer {
 	struct ud_cli *cli;
 	struct ud_progress bar;
+	bool present_lines; /* a summary line for images found present too */
 };
 
 static void on_event(enum ud_event ev, const struct ud_event_info *info, void *data)
 {
 	struct printer *p = data;
+	bool pull = info->step->kind == UD_STEP_PULL;
 	switch (ev) {
 	case UD_EV_STEP_BEGIN:
 		if (info->step->kind == UD_STEP_RUN)
 			break;
 		ud_log(UD_LOG_INFO, "%s %s: %s", ud_step_kind_name(info->step->kind),
 		       info->step->name, info->step->reason);
+		if (pull)
+			ud_progress_begin(&p->bar, info->step->name);
 		break;
 	case UD_EV_STEP_SKIP:
 		ud_log(UD_LOG_VERBOSE, "%s %s: present (%s)", ud_step_kind_name(info->step->kind),
 		       info->step->name, info->step->reason);
+		if (pull && p->present_lines)
+			ud_progress_present(&p->bar, info->step->name);
 		break;
 	case UD_EV_BLOB_BEGIN:
+		ud_progress_blob(&p->bar, info->done, info->total);
 		if (!p->bar.enabled)
 			ud_log(UD_LOG_INFO, "downloading layer %s", info->digest);
 		break;
@@ -88,6 +95,8 @@ static void on_event(enum ud_event ev, const struct ud_event_info *info, void *d
 		ud_progress_update(&p->bar, info->done, info->total);
 		break;
 	case UD_EV_STEP_DONE:
+		if (pull)
+			ud_progress_finish(&p->bar);
 		ud_progress_done(&p->bar);
 		break;
 	}
@@ -240,9 +249,12 @@ int ud_cli_run_spec(struct ud_cli *cli, const struct ud_spec *spec,
 		return ud_cli_fail(err);
 	struct ud_registry_options ropts;
 	ud_cli_registry_options(cli, &ropts);
-	struct printer pr = {cli, {0}};
-	ud_progress_init(&pr.bar, cli->stdout_tty && ud_log_get_level() >= UD_LOG_INFO,
-			 "Downloading");
+	/* The pull display (on stderr) for pull, run, create and apply
+	 * alike; apply also lists the images it found present. */
+	struct printer pr = {cli, {0}, !quiet_summary};
+	/* -q silences it; a run's lowered log level (its stdout is the
+	 * command's) does not: the display is on stderr. */
+	ud_progress_init(&pr.bar, isatty(STDERR_FILENO) && !cli->quiet, "Downloading");
 	struct ud_executor_options eopts = {&ropts, run, on_event, &pr};
 	struct ud_exec_stats stats;
 	int r = ud_executor_apply(plan, store, &eopts, &stats, &err);

@@ -37,7 +37,12 @@ void ud_cli_error(const char *fmt, ...)
 
 int ud_cli_fail(struct ud_error *err)
 {
-	ud_cli_error("%s", err ? err->msg : "unknown error");
+	/* An error of several lines (every error of a job spec): each line
+	 * is an error of its own. */
+	const char *msg = err ? err->msg : "unknown error";
+	for (const char *nl; (nl = strchr(msg, '\n')) != NULL; msg = nl + 1)
+		ud_cli_error("%.*s", (int)(nl - msg), msg);
+	ud_cli_error("%s", msg);
 	ud_error_free(err);
 	return 1;
 }

@@ -308,42 +308,52 @@ char *ud_planner_volume_problem(const struct ud_spec_volume *v)
 	return NULL;
 }
 
+/* Why env file f cannot be read as the run reads it, or NULL. */
+static char *env_file_problem(const char *f)
+{
+	struct stat st;
+	if (stat(f, &st) < 0)
+		return xasprintf("env file '%s': %s", f, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return xasprintf("env file '%s': not a regular file", f);
+	/* Read as the run reads it: its size and every line. */
+	_cleanup_error_ struct ud_error *bad = NULL;
+	_cleanup_strv_ char **vars = NULL;
+	if (ud_spec_read_env_file(f, NULL, NULL, &vars, &bad) < 0)
+		return xstrdup(bad->msg);
+	return NULL;
+}
+
 /* What on the host the run needs and lacks, as apply would find it: a
  * host volume path that does not exist (create: true makes it), an env
- * file that is not a regular file; unless an earlier container makes it.
- * NULL when nothing; *at the spec item. */
+ * file that is missing or not a regular file; unless an earlier
+ * container makes it. Every problem, "; " between them; NULL when
+ * none. *at: the spec item of the first. */
 static char *run_blocker(const struct ud_spec *spec, const struct ud_spec_container *c,
 			 const struct ud_planner_options *opts, const struct ud_spec_pos **at)
 {
-	struct stat st;
+	struct ud_buf b = {0};
+	*at = NULL;
 	for (size_t i = 0; !opts->no_volumes && i < c->n_volumes; i++) {
 		const struct ud_spec_volume *v = &c->volumes[i];
 		_cleanup_free_ char *why = ud_planner_volume_problem(v);
 		if (why == NULL || made_earlier(spec, c, opts, v->host))
 			continue;
-		*at = &v->pos;
-		return xasprintf("invalid host volume path: '%s' (for %s): %s", v->host, v->path,
-				 why);
+		if (*at == NULL)
+			*at = &v->pos;
+		ud_buf_printf(&b, "%sinvalid host volume path: '%s' (for %s): %s",
+			      b.len ? "; " : "", v->host, v->path, why);
 	}
 	for (size_t i = 0; c->env_file && c->env_file[i]; i++) {
 		const char *f = c->env_file[i];
-		*at = &c->pos;
-		if (stat(f, &st) < 0) {
-			int e = errno;
-			if (made_earlier(spec, c, opts, f))
-				continue;
-			return xasprintf("env file '%s': %s", f, strerror(e));
-		}
-		if (!S_ISREG(st.st_mode))
-			return xasprintf("env file '%s': not a regular file", f);
-		/* Read as the run reads it: its size and every line. */
-		_cleanup_error_ struct ud_error *bad = NULL;
-		_cleanup_strv_ char **vars = NULL;
-		if (ud_spec_read_env_file(f, NULL, NULL, &vars, &bad) < 0)
-			return xstrdup(bad->msg);
+		_cleanup_free_ char *why = env_file_problem(f);
+		if (why == NULL || (!ud_path_exists(f) && made_earlier(spec, c, opts, f)))
+			continue;
+		if (*at == NULL)
+			*at = &c->pos;
+		ud_buf_printf(&b, "%s%s", b.len ? "; " : "", why);
 	}
-	*at = NULL;
-	return NULL;
+	return b.len ? ud_buf_steal(&b) : NULL;
 }
 
 /* What the host can run, from the caller's host probe (opts->host): the

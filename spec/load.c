@@ -23,6 +23,10 @@ struct loader {
 	void *getenv_data;
 	struct ud_spec *spec;
 	struct ud_error **err;
+	bool failed; /* an error was reported: the spec is not loaded */
+	/* What an unset variable in the scalar being read may have meant:
+	 * for commands, a variable of the shell (or the program). */
+	enum { HINT_NONE, HINT_SHELL, HINT_ARGV } hint;
 };
 
 static int fail_at(struct loader *L, const yaml_node_t *n, const char *fmt, ...)
@@ -34,8 +38,10 @@ static int fail_at(struct loader *L, const yaml_node_t *n, const char *fmt, ...)
 	va_start(ap, fmt);
 	_cleanup_free_ char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	return ud_error_set(L->err, UD_ERR_INVALID, "%s:%zu:%zu: %s", L->name,
-			    n ? n->start_mark.line + 1 : 0, n ? n->start_mark.column + 1 : 0, msg);
+	L->failed = true;
+	return ud_spec_error_add(L->err, UD_ERR_INVALID, "%s:%zu:%zu: %s", L->name,
+				 n ? n->start_mark.line + 1 : 0, n ? n->start_mark.column + 1 : 0,
+				 msg);
 }
 
 static struct ud_spec_pos pos_of(struct loader *L, const yaml_node_t *n)
@@ -87,6 +93,16 @@ static int get_str(struct loader *L, const yaml_node_t *n, const char *what, cha
 		if (n->start_mark.line == n->end_mark.line)
 			at.start_mark.column +=
 				off + (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE ? 0 : 1);
+		if (b && L->hint == HINT_SHELL)
+			return fail_at(L, &at,
+				       "%s: variable '%s' is not set (for the shell's variable "
+				       "write $${%s} or $%s)",
+				       what, b, b, b);
+		if (b && L->hint == HINT_ARGV)
+			return fail_at(L, &at,
+				       "%s: variable '%s' is not set (for a literal '${%s}' "
+				       "write $${%s})",
+				       what, b, b, b);
 		if (b)
 			return fail_at(L, &at, "%s: variable '%s' is not set", what, b);
 		return fail_at(L, &at, "%s: malformed '${': expected ${NAME} or ${NAME:-default}",
@@ -108,7 +124,8 @@ static int get_enum(struct loader *L, const yaml_node_t *n, const char *what, ch
 	const char *canon = ud_spec_in_list(*out, list);
 	if (canon == NULL) {
 		_cleanup_free_ char *all = ud_spec_join_list(list);
-		return fail_at(L, n, "%s: found '%s', expected one of %s%s", what, *out, all,
+		_cleanup_free_ char *bad = steal_pointer(out); /* reported once, here */
+		return fail_at(L, n, "%s: found '%s', expected one of %s%s", what, bad, all,
 			       list == ud_spec_pull_policies
 				       ? ", or every DURATION (e.g. 'every 1h')"
 				       : "");
@@ -122,8 +139,10 @@ static int get_platform(struct loader *L, const yaml_node_t *n, const char *what
 {
 	if (get_str(L, n, what, out) < 0)
 		return -1;
-	if (!ud_spec_valid_platform(*out))
-		return fail_at(L, n, "%s: found '%s', expected os[/arch[/variant]]", what, *out);
+	if (!ud_spec_valid_platform(*out)) {
+		_cleanup_free_ char *bad = steal_pointer(out); /* reported once, here */
+		return fail_at(L, n, "%s: found '%s', expected os[/arch[/variant]]", what, bad);
+	}
 	return 0;
 }
 
@@ -152,14 +171,18 @@ static int get_strlist(struct loader *L, const yaml_node_t *n, const char *what,
 		}
 		ud_strv_push(&v, s);
 	} else if (n->type == YAML_SEQUENCE_NODE) {
+		bool bad = false;
 		for (yaml_node_item_t *it = n->data.sequence.items.start;
 		     it < n->data.sequence.items.top; it++) {
 			char *s = NULL;
-			if (get_str(L, node(L, *it), what, &s) < 0) {
-				ud_strv_free(v);
-				return -1;
-			}
-			ud_strv_push(&v, s);
+			if (get_str(L, node(L, *it), what, &s) < 0)
+				bad = true;
+			else
+				ud_strv_push(&v, s);
+		}
+		if (bad) {
+			ud_strv_free(v);
+			return -1;
 		}
 	} else {
 		ud_strv_free(v);
@@ -184,13 +207,25 @@ static int key_at_cmp(const void *a, const void *b)
 	return c ? c : x->index < y->index ? -1 : x->index > y->index;
 }
 
-/* The first key (in document order) that repeats an earlier one, and that
- * earlier one; NULL when the keys are unique. Sorting keeps this
- * O(n log n): a spec may hold tens of thousands of keys in one mapping. */
-static const yaml_node_t *first_duplicate(struct loader *L, const yaml_node_t *n,
-					  const yaml_node_t **earlier)
+static const char *in_list(const char *key, const char *const *list)
 {
-	size_t count = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+	for (; *list; list++)
+		if (strcmp(key, *list) == 0)
+			return *list;
+	return NULL;
+}
+
+static size_t pair_count(const yaml_node_t *n)
+{
+	return (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+}
+
+/* For each key of n that repeats an earlier one, that earlier key
+ * (earlier[i]; NULL for the others). Sorting keeps this O(n log n): a
+ * spec may hold tens of thousands of keys in one mapping. */
+static void find_duplicates(struct loader *L, const yaml_node_t *n, const yaml_node_t **earlier)
+{
+	size_t count = pair_count(n);
 	_cleanup_free_ struct key_at *keys = xcalloc(count + 1, sizeof(*keys));
 	size_t m = 0;
 	for (size_t i = 0; i < count; i++) {
@@ -199,75 +234,80 @@ static const yaml_node_t *first_duplicate(struct loader *L, const yaml_node_t *n
 			keys[m++] = (struct key_at){(const char *)k->data.scalar.value, i, k};
 	}
 	qsort(keys, m, sizeof(*keys), key_at_cmp);
-	const struct key_at *dup = NULL, *first = NULL;
 	for (size_t i = 1, start = 0; i < m; i++) {
-		if (strcmp(keys[i].key, keys[start].key) != 0) {
+		if (strcmp(keys[i].key, keys[start].key) != 0)
 			start = i;
-			continue;
-		}
-		if (i == start + 1 && (dup == NULL || keys[i].index < dup->index)) {
-			dup = &keys[i];
-			first = &keys[start];
-		}
+		else
+			earlier[keys[i].index] = keys[start].node;
 	}
-	*earlier = first ? first->node : NULL;
-	return dup ? dup->node : NULL;
 }
 
-/* Checks a mapping's keys: all scalars, no duplicates, all in allowed
- * (when allowed is not NULL), with the nearest valid key suggested. */
-static int check_mapping(struct loader *L, const yaml_node_t *n, const char *what,
-			 const char *const *allowed)
+/* Reports an unknown key, with the nearest allowed one when it is close. */
+static void unknown_key(struct loader *L, const yaml_node_t *k, const char *what,
+			const char *const *allowed)
 {
-	if (n->type != YAML_MAPPING_NODE)
-		return fail_at(L, n, "%s: found %s, expected a mapping", what, kind_name(n));
-	const yaml_node_t *earlier = NULL;
-	const yaml_node_t *dup = first_duplicate(L, n, &earlier);
-	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
-	     p++) {
-		yaml_node_t *k = node(L, p->key);
-		if (k->type != YAML_SCALAR_NODE)
-			return fail_at(L, k, "%s: found %s as a key, expected a name", what,
-				       kind_name(k));
-		const char *key = (const char *)k->data.scalar.value;
-		if (k == dup)
-			return fail_at(L, k, "%s: duplicate key '%s' (first at line %zu)", what,
-				       key, earlier->start_mark.line + 1);
-		if (allowed == NULL)
-			continue;
-		bool ok = false;
-		const char *best = NULL;
-		size_t best_d = (size_t)-1;
-		for (const char *const *a = allowed; *a; a++) {
-			if (strcmp(*a, key) == 0)
-				ok = true;
-			size_t d = ud_str_distance(*a, key);
-			if (d < best_d) {
-				best_d = d;
-				best = *a;
-			}
+	const char *key = (const char *)k->data.scalar.value;
+	const char *best = NULL;
+	size_t best_d = (size_t)-1;
+	for (const char *const *a = allowed; *a; a++) {
+		size_t d = ud_str_distance(*a, key);
+		if (d < best_d) {
+			best_d = d;
+			best = *a;
 		}
-		if (ok)
-			continue;
-		_cleanup_free_ char *list = NULL;
-		struct ud_buf b = {0};
-		for (const char *const *a = allowed; *a; a++)
-			ud_buf_printf(&b, "%s%s", a == allowed ? "" : ", ", *a);
-		list = ud_buf_steal(&b);
-		if (best && best_d <= 3)
-			return fail_at(L, k, "unknown key '%s' in %s (did you mean '%s'?)", key,
-				       what, best);
-		return fail_at(L, k, "unknown key '%s' in %s (expected one of: %s)", key, what,
-			       list);
 	}
-	return 0;
+	if (best && best_d <= 3) {
+		fail_at(L, k, "unknown key '%s' in %s (did you mean '%s'?)", key, what, best);
+		return;
+	}
+	_cleanup_free_ char *list = ud_spec_join_list(allowed);
+	fail_at(L, k, "unknown key '%s' in %s (expected one of: %s)", key, what, list);
 }
 
-#define FOREACH_PAIR(L, n, k, v)                                                                   \
-	for (yaml_node_pair_t *p_##k = (n)->data.mapping.pairs.start;                              \
-	     p_##k < (n)->data.mapping.pairs.top && ((k) = node(L, p_##k->key)) != NULL &&         \
-	     ((v) = node(L, p_##k->value)) != NULL;                                                \
-	     p_##k++)
+/* Checks a mapping's keys: all scalars, none repeated, all in allowed
+ * (when allowed is not NULL). Every bad key is reported; the others are
+ * read. Returns one flag per pair, true for the pairs to read (caller
+ * frees), or NULL (reported) when n is not a mapping. */
+static bool *check_mapping(struct loader *L, const yaml_node_t *n, const char *what,
+			   const char *const *allowed)
+{
+	if (n->type != YAML_MAPPING_NODE) {
+		fail_at(L, n, "%s: found %s, expected a mapping", what, kind_name(n));
+		return NULL;
+	}
+	size_t count = pair_count(n);
+	bool *ok = xcalloc(count + 1, sizeof(*ok));
+	_cleanup_free_ const yaml_node_t **earlier = xcalloc(count + 1, sizeof(*earlier));
+	find_duplicates(L, n, earlier);
+	for (size_t i = 0; i < count; i++) {
+		yaml_node_t *k = node(L, n->data.mapping.pairs.start[i].key);
+		if (k->type != YAML_SCALAR_NODE) {
+			fail_at(L, k, "%s: found %s as a key, expected a name", what, kind_name(k));
+			continue;
+		}
+		const char *key = (const char *)k->data.scalar.value;
+		if (earlier[i]) {
+			fail_at(L, k, "%s: duplicate key '%s' (first at line %zu)", what, key,
+				earlier[i]->start_mark.line + 1);
+			continue;
+		}
+		if (allowed && in_list(key, allowed) == NULL) {
+			unknown_key(L, k, what, allowed);
+			continue;
+		}
+		ok[i] = true;
+	}
+	return ok;
+}
+
+/* The pairs of mapping n that check_mapping() let through (ok). */
+#define FOREACH_PAIR(L, n, ok, k, v)                                                               \
+	for (size_t i_##k = 0; i_##k < pair_count(n); i_##k++)                                     \
+		if (!(ok)[i_##k] ||                                                                \
+		    ((k) = node(L, (n)->data.mapping.pairs.start[i_##k].key)) == NULL ||           \
+		    ((v) = node(L, (n)->data.mapping.pairs.start[i_##k].value)) == NULL)           \
+			continue;                                                                  \
+		else
 
 static const char *key_of(const yaml_node_t *k)
 {
@@ -286,23 +326,28 @@ static int load_image(struct loader *L, const yaml_node_t *k, const yaml_node_t 
 	_cleanup_free_ char *what = xasprintf("image '%s'", img->alias);
 	if (v->type == YAML_SCALAR_NODE)
 		return get_str(L, v, what, &img->ref);
-	if (check_mapping(L, v, what, keys) < 0)
+	_cleanup_free_ bool *ok = check_mapping(L, v, what, keys);
+	if (ok == NULL)
 		return -1;
+	int r = 0;
+	bool ref_given = false;
 	yaml_node_t *kk, *vv;
-	FOREACH_PAIR(L, v, kk, vv)
+	FOREACH_PAIR(L, v, ok, kk, vv)
 	{
 		const char *key = key_of(kk);
 		_cleanup_free_ char *w = xasprintf("%s: %s", what, key);
-		char **field = strcmp(key, "ref") == 0	      ? &img->ref
+		bool is_ref = strcmp(key, "ref") == 0;
+		char **field = is_ref			      ? &img->ref
 			       : strcmp(key, "digest") == 0   ? &img->digest
 			       : strcmp(key, "platform") == 0 ? &img->platform
 							      : &img->pull;
+		ref_given |= is_ref;
 		if (get_str(L, vv, w, field) < 0)
-			return -1;
+			r = -1;
 	}
-	if (img->ref == NULL)
+	if (!ref_given)
 		return fail_at(L, k, "%s: missing key 'ref' (the image reference)", what);
-	return 0;
+	return r;
 }
 
 static int load_volume(struct loader *L, const yaml_node_t *k, const yaml_node_t *v,
@@ -313,45 +358,57 @@ static int load_volume(struct loader *L, const yaml_node_t *k, const yaml_node_t
 	vol->name = xstrdup(key_of(k));
 	vol->pos = pos_of(L, k);
 	_cleanup_free_ char *what = xasprintf("volume '%s'", vol->name);
-	if (check_mapping(L, v, what, keys) < 0)
+	_cleanup_free_ bool *ok = check_mapping(L, v, what, keys);
+	if (ok == NULL)
 		return -1;
+	int r = 0;
+	bool have_host = false, have_path = false;
 	yaml_node_t *kk, *vv;
-	FOREACH_PAIR(L, v, kk, vv)
+	FOREACH_PAIR(L, v, ok, kk, vv)
 	{
 		const char *key = key_of(kk);
 		_cleanup_free_ char *w = xasprintf("%s: %s", what, key);
-		int r = strcmp(key, "host") == 0       ? get_str(L, vv, w, &vol->host)
-			: strcmp(key, "path") == 0     ? get_str(L, vv, w, &vol->path)
-			: strcmp(key, "readonly") == 0 ? get_bool(L, vv, w, &vol->readonly)
-						       : get_bool(L, vv, w, &vol->create);
-		if (r < 0)
-			return -1;
+		have_host |= strcmp(key, "host") == 0;
+		have_path |= strcmp(key, "path") == 0;
+		if ((strcmp(key, "host") == 0	    ? get_str(L, vv, w, &vol->host)
+		     : strcmp(key, "path") == 0	    ? get_str(L, vv, w, &vol->path)
+		     : strcmp(key, "readonly") == 0 ? get_bool(L, vv, w, &vol->readonly)
+						    : get_bool(L, vv, w, &vol->create)) < 0)
+			r = -1;
 	}
-	if (vol->host == NULL || vol->path == NULL)
-		return fail_at(L, k, "%s: missing key '%s'", what, vol->host ? "path" : "host");
-	return 0;
+	if (!have_host || !have_path)
+		return fail_at(L, k, "%s: missing key '%s'", what, have_host ? "path" : "host");
+	if (r < 0) {
+		/* Not resolved: validation skips it. */
+		free(vol->host);
+		free(vol->path);
+		vol->host = vol->path = NULL;
+	}
+	return r;
 }
 
 static int load_env(struct loader *L, struct ud_spec_container *c, const yaml_node_t *v,
 		    const char *what)
 {
+	int r = 0;
 	if (v->type == YAML_MAPPING_NODE) {
-		if (check_mapping(L, v, what, NULL) < 0)
-			return -1;
+		_cleanup_free_ bool *ok = check_mapping(L, v, what, NULL);
 		yaml_node_t *kk, *vv;
-		FOREACH_PAIR(L, v, kk, vv)
+		FOREACH_PAIR(L, v, ok, kk, vv)
 		{
 			_cleanup_free_ char *w = xasprintf("%s: %s", what, key_of(kk));
 			char *val = NULL;
 			if (vv->type != YAML_SCALAR_NODE)
-				return fail_at(L, vv, "%s: found %s, expected a string", w,
-					       kind_name(vv));
-			if (get_str(L, vv, w, &val) < 0)
-				return -1;
+				r = fail_at(L, vv, "%s: found %s, expected a string", w,
+					    kind_name(vv));
+			else if (get_str(L, vv, w, &val) < 0)
+				r = -1;
+			if (val == NULL)
+				continue;
 			ud_array_grow(c->env, c->n_env);
 			c->env[c->n_env++] = (struct ud_spec_kv){xstrdup(key_of(kk)), val};
 		}
-		return 0;
+		return r;
 	}
 	if (v->type != YAML_SEQUENCE_NODE)
 		return fail_at(L, v, "%s: found %s, expected a mapping or a list of NAME=VALUE",
@@ -360,16 +417,20 @@ static int load_env(struct loader *L, struct ud_spec_container *c, const yaml_no
 	     it++) {
 		yaml_node_t *e = node(L, *it);
 		_cleanup_free_ char *s = NULL;
-		if (get_str(L, e, what, &s) < 0)
-			return -1;
+		if (get_str(L, e, what, &s) < 0) {
+			r = -1;
+			continue;
+		}
 		char *eq = strchr(s, '=');
-		if (eq == NULL)
-			return fail_at(L, e, "%s: found '%s', expected NAME=VALUE", what, s);
+		if (eq == NULL) {
+			r = fail_at(L, e, "%s: found '%s', expected NAME=VALUE", what, s);
+			continue;
+		}
 		*eq = '\0';
 		ud_array_grow(c->env, c->n_env);
 		c->env[c->n_env++] = (struct ud_spec_kv){xstrdup(s), xstrdup(eq + 1)};
 	}
-	return 0;
+	return r;
 }
 
 static int load_commands(struct loader *L, struct ud_spec_container *c, const yaml_node_t *v,
@@ -378,27 +439,85 @@ static int load_commands(struct loader *L, struct ud_spec_container *c, const ya
 	if (v->type != YAML_SEQUENCE_NODE)
 		return fail_at(L, v, "%s: found %s, expected a list of commands", what,
 			       kind_name(v));
+	int r = 0;
 	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
 	     it++) {
 		yaml_node_t *e = node(L, *it);
-		ud_array_grow(c->commands, c->n_commands);
-		struct ud_spec_command *cmd = &c->commands[c->n_commands++];
-		memset(cmd, 0, sizeof(*cmd));
-		cmd->pos = pos_of(L, e);
+		struct ud_spec_command cmd = {.pos = pos_of(L, e)};
 		if (e->type == YAML_SCALAR_NODE) {
-			if (get_str(L, e, what, &cmd->shell) < 0)
-				return -1;
+			L->hint = HINT_SHELL;
+			if (get_str(L, e, what, &cmd.shell) < 0)
+				r = -1;
 		} else if (e->type == YAML_SEQUENCE_NODE) {
-			if (get_strlist(L, e, what, &cmd->argv) < 0)
-				return -1;
+			L->hint = HINT_ARGV;
+			if (get_strlist(L, e, what, &cmd.argv) < 0)
+				r = -1;
 		} else {
-			return fail_at(
-				L, e,
-				"%s: found %s, expected a list of arguments or a shell string",
-				what, kind_name(e));
+			r = fail_at(L, e,
+				    "%s: found %s, expected a list of arguments or a shell string",
+				    what, kind_name(e));
+		}
+		L->hint = HINT_NONE;
+		if (cmd.shell == NULL && cmd.argv == NULL)
+			continue;
+		ud_array_grow(c->commands, c->n_commands);
+		c->commands[c->n_commands++] = cmd;
+	}
+	return r;
+}
+
+static int load_volume_list(struct loader *L, struct ud_spec_container *c, const yaml_node_t *v,
+			    const char *what)
+{
+	if (v->type != YAML_SEQUENCE_NODE)
+		return fail_at(L, v, "%s: found %s, expected a list", what, kind_name(v));
+	int r = 0;
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *e = node(L, *it);
+		char *text = NULL;
+		/* Resolved against volumes: by ud_spec_validate(). */
+		if (get_str(L, e, what, &text) < 0) {
+			r = -1;
+			continue;
+		}
+		ud_array_grow(c->volumes, c->n_volumes);
+		struct ud_spec_volume *vol = &c->volumes[c->n_volumes++];
+		memset(vol, 0, sizeof(*vol));
+		vol->pos = pos_of(L, e);
+		vol->path = text;
+	}
+	return r;
+}
+
+static int load_env_file(struct loader *L, struct ud_spec_container *c, const yaml_node_t *v,
+			 const char *what)
+{
+	if (get_strlist(L, v, what, &c->env_file) < 0)
+		return -1;
+	for (size_t i = 0; c->env_file[i]; i++) {
+		if (c->env_file[i][0] != '/' && L->spec->dir) {
+			char *abs = ud_path_join(L->spec->dir, c->env_file[i]);
+			free(c->env_file[i]);
+			c->env_file[i] = abs;
 		}
 	}
 	return 0;
+}
+
+static int load_entrypoint(struct loader *L, struct ud_spec_container *c, const yaml_node_t *v,
+			   const char *what)
+{
+	if (is_null(v)) {
+		c->entrypoint_mode = UD_ENTRYPOINT_IMAGE;
+		return 0;
+	}
+	if (v->type == YAML_SCALAR_NODE && v->data.scalar.value[0] == '\0') {
+		c->entrypoint_mode = UD_ENTRYPOINT_CLEAR;
+		return 0;
+	}
+	c->entrypoint_mode = UD_ENTRYPOINT_SET;
+	return get_strlist(L, v, what, &c->entrypoint);
 }
 
 static int load_container(struct loader *L, const yaml_node_t *k, const yaml_node_t *v)
@@ -414,84 +533,61 @@ static int load_container(struct loader *L, const yaml_node_t *k, const yaml_nod
 	c->name = xstrdup(key_of(k));
 	c->pos = pos_of(L, k);
 	_cleanup_free_ char *what = xasprintf("container '%s'", c->name);
-	if (check_mapping(L, v, what, keys) < 0)
+	_cleanup_free_ bool *ok = check_mapping(L, v, what, keys);
+	if (ok == NULL)
 		return -1;
+	int r = 0;
+	bool image_given = false;
 	yaml_node_t *kk, *vv;
-	FOREACH_PAIR(L, v, kk, vv)
+	FOREACH_PAIR(L, v, ok, kk, vv)
 	{
 		const char *key = key_of(kk);
 		_cleanup_free_ char *w = xasprintf("%s: %s", what, key);
-		int r = 0;
-		if (strcmp(key, "image") == 0)
-			r = get_str(L, vv, w, &c->image);
-		else if (strcmp(key, "execmode") == 0)
-			r = get_enum(L, vv, w, &c->execmode, ud_spec_execmodes);
-		else if (strcmp(key, "user") == 0)
-			r = get_str(L, vv, w, &c->user);
-		else if (strcmp(key, "workdir") == 0)
-			r = get_str(L, vv, w, &c->workdir);
-		else if (strcmp(key, "hostname") == 0)
-			r = get_str(L, vv, w, &c->hostname);
+		int kr = 0;
+		if (strcmp(key, "image") == 0) {
+			image_given = true;
+			c->image_pos = pos_of(L, vv);
+			kr = get_str(L, vv, w, &c->image);
+		} else if (strcmp(key, "execmode") == 0) {
+			kr = get_enum(L, vv, w, &c->execmode, ud_spec_execmodes);
+		} else if (strcmp(key, "user") == 0) {
+			c->user_pos = pos_of(L, vv);
+			kr = get_str(L, vv, w, &c->user);
+		} else if (strcmp(key, "workdir") == 0) {
+			c->workdir_pos = pos_of(L, vv);
+			kr = get_str(L, vv, w, &c->workdir);
+		} else if (strcmp(key, "hostname") == 0)
+			kr = get_str(L, vv, w, &c->hostname);
 		else if (strcmp(key, "platform") == 0)
-			r = get_platform(L, vv, w, &c->platform);
+			kr = get_platform(L, vv, w, &c->platform);
 		else if (strcmp(key, "pull") == 0)
-			r = get_enum(L, vv, w, &c->pull, ud_spec_pull_policies);
+			kr = get_enum(L, vv, w, &c->pull, ud_spec_pull_policies);
 		else if (strcmp(key, "hostauth") == 0)
-			r = get_bool(L, vv, w, &c->hostauth);
+			kr = get_bool(L, vv, w, &c->hostauth);
 		else if (strcmp(key, "hostenv") == 0)
-			r = get_bool(L, vv, w, &c->hostenv);
+			kr = get_bool(L, vv, w, &c->hostenv);
 		else if (strcmp(key, "bindhome") == 0)
-			r = get_bool(L, vv, w, &c->bindhome);
+			kr = get_bool(L, vv, w, &c->bindhome);
 		else if (strcmp(key, "nvidia") == 0)
-			r = get_bool(L, vv, w, &c->nvidia);
+			kr = get_bool(L, vv, w, &c->nvidia);
 		else if (strcmp(key, "recreate") == 0)
-			r = get_bool(L, vv, w, &c->recreate);
+			kr = get_bool(L, vv, w, &c->recreate);
 		else if (strcmp(key, "env") == 0)
-			r = load_env(L, c, vv, w);
-		else if (strcmp(key, "env_file") == 0) {
-			r = get_strlist(L, vv, w, &c->env_file);
-			for (size_t i = 0; r == 0 && c->env_file[i]; i++) {
-				if (c->env_file[i][0] != '/' && L->spec->dir) {
-					char *abs = ud_path_join(L->spec->dir, c->env_file[i]);
-					free(c->env_file[i]);
-					c->env_file[i] = abs;
-				}
-			}
-		} else if (strcmp(key, "entrypoint") == 0) {
-			if (is_null(vv)) {
-				c->entrypoint_mode = UD_ENTRYPOINT_IMAGE;
-			} else if (vv->type == YAML_SCALAR_NODE &&
-				   vv->data.scalar.value[0] == '\0') {
-				c->entrypoint_mode = UD_ENTRYPOINT_CLEAR;
-			} else {
-				c->entrypoint_mode = UD_ENTRYPOINT_SET;
-				r = get_strlist(L, vv, w, &c->entrypoint);
-			}
-		} else if (strcmp(key, "commands") == 0) {
-			r = load_commands(L, c, vv, w);
-		} else if (strcmp(key, "volumes") == 0) {
-			if (vv->type != YAML_SEQUENCE_NODE) {
-				r = fail_at(L, vv, "%s: found %s, expected a list", w,
-					    kind_name(vv));
-			} else {
-				for (yaml_node_item_t *it = vv->data.sequence.items.start;
-				     r == 0 && it < vv->data.sequence.items.top; it++) {
-					yaml_node_t *e = node(L, *it);
-					ud_array_grow(c->volumes, c->n_volumes);
-					struct ud_spec_volume *vol = &c->volumes[c->n_volumes++];
-					memset(vol, 0, sizeof(*vol));
-					vol->pos = pos_of(L, e);
-					/* Resolved against volumes: by ud_spec_validate(). */
-					r = get_str(L, e, w, &vol->path);
-				}
-			}
-		}
-		if (r < 0)
-			return -1;
+			kr = load_env(L, c, vv, w);
+		else if (strcmp(key, "env_file") == 0)
+			kr = load_env_file(L, c, vv, w);
+		else if (strcmp(key, "entrypoint") == 0)
+			kr = load_entrypoint(L, c, vv, w);
+		else if (strcmp(key, "commands") == 0)
+			kr = load_commands(L, c, vv, w);
+		else if (strcmp(key, "volumes") == 0)
+			kr = load_volume_list(L, c, vv, w);
+		if (kr < 0)
+			r = -1;
 	}
-	if (c->image == NULL)
+	if (!image_given)
 		return fail_at(L, k, "%s: missing key 'image'", what);
-	return 0;
+	return r;
 }
 
 /* tasks: "FIRST-LAST" (numbers) or a list of names. */
@@ -522,91 +618,90 @@ static int load_tasks(struct loader *L, const yaml_node_t *v)
 	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
 	     it++) {
 		char *t = NULL;
-		if (get_str(L, node(L, *it), "tasks", &t) < 0)
-			return -1;
-		ud_strv_push(&s->tasks, t);
+		if (get_str(L, node(L, *it), "tasks", &t) == 0)
+			ud_strv_push(&s->tasks, t);
 	}
-	if (s->tasks == NULL)
+	if (s->tasks == NULL && !L->failed)
 		return fail_at(L, v, "tasks: the list is empty");
 	return 0;
 }
 
-static int load_root(struct loader *L, const yaml_node_t *root)
+static void load_defaults(struct loader *L, const yaml_node_t *v)
+{
+	static const char *const def_keys[] = {"execmode", "pull", "platform", NULL};
+	struct ud_spec *s = L->spec;
+	_cleanup_free_ bool *ok = check_mapping(L, v, "defaults", def_keys);
+	if (ok == NULL)
+		return;
+	yaml_node_t *kk, *vv;
+	FOREACH_PAIR(L, v, ok, kk, vv)
+	{
+		const char *dk = key_of(kk);
+		_cleanup_free_ char *w = xasprintf("defaults: %s", dk);
+		if (strcmp(dk, "execmode") == 0)
+			get_enum(L, vv, w, &s->def_execmode, ud_spec_execmodes);
+		else if (strcmp(dk, "pull") == 0)
+			get_enum(L, vv, w, &s->def_pull, ud_spec_pull_policies);
+		else
+			get_platform(L, vv, w, &s->def_platform);
+	}
+}
+
+/* A section of named items (images:, volumes:, containers:). */
+static void load_section(struct loader *L, const char *key, const yaml_node_t *v)
+{
+	struct ud_spec *s = L->spec;
+	_cleanup_free_ bool *ok = check_mapping(L, v, key, NULL);
+	if (ok == NULL)
+		return;
+	yaml_node_t *kk, *vv;
+	FOREACH_PAIR(L, v, ok, kk, vv)
+	{
+		if (strcmp(key, "images") == 0) {
+			load_image(L, kk, vv);
+		} else if (strcmp(key, "volumes") == 0) {
+			ud_array_grow(s->volumes, s->n_volumes);
+			load_volume(L, kk, vv, &s->volumes[s->n_volumes++]);
+		} else {
+			load_container(L, kk, vv);
+		}
+	}
+}
+
+/* Loads what it can and reports every error (L->failed). */
+static void load_root(struct loader *L, const yaml_node_t *root)
 {
 	static const char *const keys[] = {"version",	 "defaults", "images", "volumes",
 					   "containers", "tasks",    NULL};
-	static const char *const def_keys[] = {"execmode", "pull", "platform", NULL};
-	if (root->type != YAML_MAPPING_NODE)
-		return fail_at(L, root, "found %s, expected a mapping with 'version: 1'",
-			       kind_name(root));
-	if (check_mapping(L, root, "the spec", keys) < 0)
-		return -1;
+	if (root->type != YAML_MAPPING_NODE) {
+		fail_at(L, root, "found %s, expected a mapping with 'version: 1'", kind_name(root));
+		return;
+	}
+	_cleanup_free_ bool *ok = check_mapping(L, root, "the spec", keys);
 	struct ud_spec *s = L->spec;
 	bool have_version = false;
 	yaml_node_t *k, *v;
-	FOREACH_PAIR(L, root, k, v)
+	FOREACH_PAIR(L, root, ok, k, v)
 	{
 		const char *key = key_of(k);
 		if (strcmp(key, "version") == 0) {
 			_cleanup_free_ char *ver = NULL;
-			if (get_str(L, v, "version", &ver) < 0)
-				return -1;
-			if (strcmp(ver, "1") != 0)
-				return fail_at(L, v, "version: found '%s', expected 1", ver);
-			s->version = 1;
 			have_version = true;
+			s->version = 1; /* a wrong one is reported here, not again */
+			if (get_str(L, v, "version", &ver) == 0 && strcmp(ver, "1") != 0)
+				fail_at(L, v, "version: found '%s', expected 1", ver);
 		} else if (strcmp(key, "defaults") == 0) {
-			if (check_mapping(L, v, "defaults", def_keys) < 0)
-				return -1;
-			yaml_node_t *kk, *vv;
-			FOREACH_PAIR(L, v, kk, vv)
-			{
-				const char *dk = key_of(kk);
-				_cleanup_free_ char *w = xasprintf("defaults: %s", dk);
-				int r = strcmp(dk, "execmode") == 0
-						? get_enum(L, vv, w, &s->def_execmode,
-							   ud_spec_execmodes)
-					: strcmp(dk, "pull") == 0
-						? get_enum(L, vv, w, &s->def_pull,
-							   ud_spec_pull_policies)
-						: get_platform(L, vv, w, &s->def_platform);
-				if (r < 0)
-					return -1;
-			}
+			load_defaults(L, v);
 		} else if (strcmp(key, "tasks") == 0) {
-			if (load_tasks(L, v) < 0)
-				return -1;
-		} else if (is_null(v)) {
-			continue; /* an empty section */
-		} else if (strcmp(key, "images") == 0) {
-			if (check_mapping(L, v, "images", NULL) < 0)
-				return -1;
-			yaml_node_t *kk, *vv;
-			FOREACH_PAIR(L, v, kk, vv)
-			if (load_image(L, kk, vv) < 0)
-				return -1;
-		} else if (strcmp(key, "volumes") == 0) {
-			if (check_mapping(L, v, "volumes", NULL) < 0)
-				return -1;
-			yaml_node_t *kk, *vv;
-			FOREACH_PAIR(L, v, kk, vv)
-			{
-				ud_array_grow(s->volumes, s->n_volumes);
-				if (load_volume(L, kk, vv, &s->volumes[s->n_volumes++]) < 0)
-					return -1;
-			}
-		} else if (strcmp(key, "containers") == 0) {
-			if (check_mapping(L, v, "containers", NULL) < 0)
-				return -1;
-			yaml_node_t *kk, *vv;
-			FOREACH_PAIR(L, v, kk, vv)
-			if (load_container(L, kk, vv) < 0)
-				return -1;
+			load_tasks(L, v);
+		} else if (!is_null(v)) { /* null: an empty section */
+			load_section(L, key, v);
 		}
 	}
-	if (!have_version)
-		return fail_at(L, root, "missing key 'version' (expected 'version: 1')");
-	return 0;
+	if (!have_version) {
+		s->version = 1;
+		fail_at(L, root, "missing key 'version' (expected 'version: 1')");
+	}
 }
 
 /* Tags that only restate what a plain value is. Any other (!!binary,
@@ -778,11 +873,15 @@ struct ud_spec *ud_spec_load_string(const char *text, size_t len, const char *na
 		L.spec->dir = xstrdup(dirname(copy));
 	}
 	yaml_node_t *root = yaml_document_get_root_node(&L.doc);
-	int r = root ? load_root(&L, root)
-		     : ud_error_set(err, UD_ERR_INVALID, "%s: the spec is empty", L.name);
+	int r = 0;
+	if (root) {
+		load_root(&L, root);
+		r = ud_spec_validate_loaded(L.spec, L.failed, err);
+		ud_spec_error_sort(err ? *err : NULL, L.name);
+	} else {
+		r = ud_error_set(err, UD_ERR_INVALID, "%s: the spec is empty", L.name);
+	}
 	yaml_document_delete(&L.doc);
-	if (r == 0)
-		r = ud_spec_validate(L.spec, err);
 	if (r < 0) {
 		ud_spec_free(L.spec);
 		return NULL;

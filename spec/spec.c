@@ -160,6 +160,94 @@ void ud_spec_free(struct ud_spec *s)
 	free(s);
 }
 
+#define MORE_ERRORS "... and "
+
+int ud_spec_error_addv(struct ud_error **err, enum ud_error_code code, const char *fmt, va_list ap)
+{
+	if (err == NULL)
+		return -1;
+	_cleanup_free_ char *raw = xvasprintf(fmt, ap);
+	/* One message, one line: a key or value from the file cannot make
+	 * two, nor move the terminal's cursor. */
+	_cleanup_free_ char *msg = ud_str_escape(raw, 0);
+	if (*err == NULL)
+		return ud_error_set(err, code, "%s", msg);
+	char *text = (*err)->msg;
+	size_t lines = 1;
+	for (const char *p = text; (p = strchr(p, '\n')) != NULL; p++)
+		lines++;
+	char *full;
+	if (lines < UD_SPEC_MAX_ERRORS) {
+		full = xasprintf("%s\n%s", text, msg);
+	} else if (lines == UD_SPEC_MAX_ERRORS) {
+		full = xasprintf("%s\n" MORE_ERRORS "1 more error", text);
+	} else {
+		char *last = strrchr(text, '\n');
+		unsigned long more = strtoul(last + 1 + strlen(MORE_ERRORS), NULL, 10);
+		*last = '\0';
+		full = xasprintf("%s\n" MORE_ERRORS "%lu more errors", text, more + 1);
+	}
+	free((*err)->msg);
+	(*err)->msg = full;
+	return -1;
+}
+
+int ud_spec_error_add(struct ud_error **err, enum ud_error_code code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	ud_spec_error_addv(err, code, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+struct error_line {
+	char *text;
+	unsigned long line, col;
+	size_t index;
+};
+
+static int error_line_cmp(const void *a, const void *b)
+{
+	const struct error_line *x = a, *y = b;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->col != y->col)
+		return x->col < y->col ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+void ud_spec_error_sort(struct ud_error *err, const char *name)
+{
+	if (err == NULL || strchr(err->msg, '\n') == NULL)
+		return;
+	size_t n = 0, name_len = strlen(name);
+	struct error_line *lines = NULL;
+	for (char *rest = err->msg, *t; (t = strsep(&rest, "\n")) != NULL;) {
+		ud_array_grow(lines, n);
+		struct error_line *l = &lines[n];
+		*l = (struct error_line){t, 0, 0, n};
+		char *end;
+		if (ud_str_has_prefix(t, MORE_ERRORS)) {
+			l->line = (unsigned long)-1; /* stays last */
+		} else if (strncmp(t, name, name_len) == 0 && t[name_len] == ':') {
+			l->line = strtoul(t + name_len + 1, &end, 10);
+			if (*end == ':')
+				l->col = strtoul(end + 1, &end, 10);
+			if (*end != ':')
+				l->line = l->col = 0;
+		}
+		n++;
+	}
+	qsort(lines, n, sizeof(*lines), error_line_cmp);
+	struct ud_buf b = {0};
+	for (size_t i = 0; i < n; i++)
+		ud_buf_printf(&b, "%s%s", i ? "\n" : "", lines[i].text);
+	free(lines);
+	free(err->msg);
+	err->msg = ud_buf_steal(&b);
+}
+
 /* "file:line:col: " or the item's name for CLI-built specs. */
 static int vfail_va(struct ud_error **err, enum ud_error_code code, const struct ud_spec_pos *pos,
 		    const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
@@ -169,8 +257,9 @@ static int vfail_va(struct ud_error **err, enum ud_error_code code, const struct
 {
 	_cleanup_free_ char *msg = xvasprintf(fmt, ap);
 	if (pos && pos->file && pos->line > 0)
-		return ud_error_set(err, code, "%s:%d:%d: %s", pos->file, pos->line, pos->col, msg);
-	return ud_error_set(err, code, "%s", msg);
+		return ud_spec_error_add(err, code, "%s:%d:%d: %s", pos->file, pos->line, pos->col,
+					 msg);
+	return ud_spec_error_add(err, code, "%s", msg);
 }
 
 static int vfail(struct ud_error **err, const struct ud_spec_pos *pos, const char *fmt, ...)
@@ -294,19 +383,41 @@ static int check_ref(struct ud_error **err, const struct ud_spec_pos *pos, const
 
 static int check_image(struct ud_error **err, struct ud_spec_image *img)
 {
+	if (img->ref == NULL)
+		return -1; /* the loader said why */
 	_cleanup_free_ char *what = img->alias ? xasprintf("image '%s'", img->alias)
 					       : xasprintf("image '%s'", img->ref);
-	if (check_ref(err, &img->pos, what, img->ref) < 0)
-		return -1;
+	int r = check_ref(err, &img->pos, what, img->ref);
 	if (img->digest && !ud_spec_valid_digest(img->digest))
-		return vfail(err, &img->pos,
-			     "%s: digest: found '%s', expected sha256:<64 hex digits>", what,
-			     img->digest);
+		r = vfail(err, &img->pos, "%s: digest: found '%s', expected sha256:<64 hex digits>",
+			  what, img->digest);
 	if (img->platform && !ud_spec_valid_platform(img->platform))
-		return vfail(err, &img->pos,
-			     "%s: platform: found '%s', expected os[/arch[/variant]]", what,
-			     img->platform);
-	return check_enum(err, &img->pos, what, &img->pull, pull_policies);
+		r = vfail(err, &img->pos, "%s: platform: found '%s', expected os[/arch[/variant]]",
+			  what, img->platform);
+	if (check_enum(err, &img->pos, what, &img->pull, pull_policies) < 0)
+		r = -1;
+	return r;
+}
+
+/* The alias one edit away from name (the first in alias order), or NULL.
+ * Only for names and aliases of 3 characters or more, and a bare name: "x:tag", "host/x" or "x@digest" is a reference
+ * as written. */
+static const char *near_alias(const struct ud_spec *s, const char *name)
+{
+	if (strpbrk(name, "/:@") != NULL)
+		return NULL;
+	size_t len = strlen(name);
+	for (size_t i = 0; i < s->n_image_index; i++) {
+		const char *alias = s->image_index[i]->alias;
+		size_t alen = strlen(alias);
+		if (alen + 1 < len || len + 1 < alen)
+			continue; /* more than one edit apart: skip the distance */
+		if (alen < 3 || len < 3)
+			continue; /* "x" is one edit from every short alias */
+		if (ud_str_distance(alias, name) == 1)
+			return alias;
+	}
+	return NULL;
 }
 
 static bool valid_container_name(const char *n)
@@ -380,7 +491,7 @@ static int volume_key_cmp(const void *key, const void *elem)
 /* A container's volume entry is a name from volumes: (found in by_name,
  * the spec's volumes sorted by name) or HOST:PATH[:ro|rw]. */
 static int resolve_volume(struct ud_error **err, struct ud_spec *s,
-			  struct ud_spec_volume *const *by_name, const char *what,
+			  struct ud_spec_volume *const *by_name, size_t n_by_name, const char *what,
 			  struct ud_spec_volume *v)
 {
 	if (v->host != NULL)
@@ -389,7 +500,9 @@ static int resolve_volume(struct ud_error **err, struct ud_spec *s,
 	v->path = NULL;
 	if (strchr(text, ':') == NULL) {
 		struct ud_spec_volume *const *hit =
-			bsearch(text, by_name, s->n_volumes, sizeof(*by_name), volume_key_cmp);
+			bsearch(text, by_name, n_by_name, sizeof(*by_name), volume_key_cmp);
+		if (hit && ((*hit)->host == NULL || (*hit)->path == NULL))
+			return -1; /* the loader said what is wrong with it */
 		if (hit) {
 			v->name = xstrdup(text);
 			v->host = xstrdup((*hit)->host);
@@ -419,82 +532,111 @@ static int resolve_volume(struct ud_error **err, struct ud_spec *s,
 	return check_volume_paths(err, &v->pos, what, s->dir, v);
 }
 
-int ud_spec_validate(const struct ud_spec *cspec, struct ud_error **err)
+/* The position of a field when the loader knew it, else the item's. */
+static const struct ud_spec_pos *at(const struct ud_spec_pos *field, const struct ud_spec_pos *item)
+{
+	return field->line > 0 ? field : item;
+}
+
+/* Checks one container; -1 when anything is wrong (all of it reported). */
+static int check_container(struct ud_error **err, struct ud_spec *s,
+			   struct ud_spec_volume *const *by_name, size_t n_by_name,
+			   struct ud_spec_container *c)
+{
+	_cleanup_free_ char *what = xasprintf("container '%s'", c->name);
+	int r = 0;
+	if (!valid_container_name(c->name))
+		r = vfail(err, &c->pos,
+			  "%s: invalid name, expected at most 2048 characters without '/', '.', "
+			  "' ', '[' or ']'",
+			  what);
+	const char *near = NULL;
+	if (c->image == NULL)
+		r = -1; /* the loader said why */
+	else if (ud_spec_find_image(s, c->image) != NULL)
+		;
+	else if ((near = near_alias(s, c->image)) != NULL)
+		r = vfail(err, at(&c->image_pos, &c->pos),
+			  "%s: image '%s' is not an alias in images: (did you mean '%s'?); for "
+			  "the registry's image write '%s:latest'",
+			  what, c->image, near, c->image);
+	else if (check_ref(err, at(&c->image_pos, &c->pos), what, c->image) < 0)
+		r = -1;
+	if (check_enum(err, &c->pos, what, &c->execmode, ud_spec_execmodes) < 0 ||
+	    check_enum(err, &c->pos, what, &c->pull, pull_policies) < 0)
+		r = -1;
+	if (c->platform && !ud_spec_valid_platform(c->platform))
+		r = vfail(err, &c->pos, "%s: platform: found '%s', expected os[/arch[/variant]]",
+			  what, c->platform);
+	if (c->user && (c->user[0] == '\0' || strchr(c->user, ' ')))
+		r = vfail(err, at(&c->user_pos, &c->pos),
+			  "%s: user: found '%s', expected NAME, UID or UID:GID", what, c->user);
+	if (c->workdir && c->workdir[0] != '/')
+		r = vfail(err, at(&c->workdir_pos, &c->pos),
+			  "%s: workdir: found '%s', expected an absolute path", what, c->workdir);
+	for (size_t j = 0; j < c->n_env; j++)
+		if (!valid_env_name(c->env[j].key))
+			r = vfail(err, &c->pos,
+				  "%s: env: invalid variable name '%s', expected letters, digits "
+				  "and '_'",
+				  what, c->env[j].key);
+	for (size_t j = 0; j < c->n_volumes; j++)
+		if (c->volumes[j].path == NULL && c->volumes[j].host == NULL)
+			r = -1; /* the loader said why */
+		else if (resolve_volume(err, s, by_name, n_by_name, what, &c->volumes[j]) < 0)
+			r = -1;
+	for (size_t j = 0; j < c->n_commands; j++) {
+		struct ud_spec_command *cmd = &c->commands[j];
+		if (!cmd->image_default &&
+		    ((cmd->argv && cmd->argv[0] == NULL) || (cmd->shell && !*cmd->shell)))
+			r = vfail(err, &cmd->pos, "%s: commands: empty command", what);
+	}
+	return r;
+}
+
+int ud_spec_validate_loaded(struct ud_spec *s, bool loader_failed, struct ud_error **err)
 {
 	/* Validation canonicalises enum spellings and resolves paths; it is
 	 * part of building the spec, before anyone else sees it. */
-	struct ud_spec *s = (struct ud_spec *)cspec;
 	struct ud_spec_pos top = {s->file, 1, 1};
-	if (s->version != 1)
-		return vfail(err, &top, "version: expected 1");
+	int r = loader_failed ? -1 : 0;
+	if (s->version != 1 && !loader_failed)
+		r = vfail(err, &top, "version: expected 1");
 	if (check_enum(err, &top, "defaults: execmode", &s->def_execmode, ud_spec_execmodes) < 0 ||
 	    check_enum(err, &top, "defaults: pull", &s->def_pull, pull_policies) < 0)
-		return -1;
+		r = -1;
 	if (s->def_platform && !ud_spec_valid_platform(s->def_platform))
-		return vfail(err, &top,
-			     "defaults: platform: found '%s', expected os[/arch[/variant]]",
-			     s->def_platform);
-	if (s->n_images == 0 && s->n_containers == 0)
-		return vfail(err, &top,
-			     "the spec has no images and no containers, expected at "
-			     "least one of them");
+		r = vfail(err, &top, "defaults: platform: found '%s', expected os[/arch[/variant]]",
+			  s->def_platform);
+	if (s->n_images == 0 && s->n_containers == 0 && !loader_failed)
+		r = vfail(err, &top,
+			  "the spec has no images and no containers, expected at least one of "
+			  "them");
 	for (size_t i = 0; i < s->n_images; i++)
 		if (check_image(err, &s->images[i]) < 0)
-			return -1;
+			r = -1;
 	index_images(s);
 	for (size_t i = 0; i < s->n_volumes; i++) {
 		struct ud_spec_volume *v = &s->volumes[i];
 		_cleanup_free_ char *what = xasprintf("volume '%s'", v->name);
-		if (check_volume_paths(err, &v->pos, what, s->dir, v) < 0)
-			return -1;
+		if (v->host == NULL || v->path == NULL)
+			r = -1; /* the loader said why */
+		else if (check_volume_paths(err, &v->pos, what, s->dir, v) < 0)
+			r = -1;
 	}
 	_cleanup_free_ struct ud_spec_volume **by_name =
 		xcalloc(s->n_volumes + 1, sizeof(*by_name));
+	size_t n_named = s->n_volumes;
 	for (size_t i = 0; i < s->n_volumes; i++)
 		by_name[i] = &s->volumes[i];
-	qsort(by_name, s->n_volumes, sizeof(*by_name), volume_name_cmp);
-	for (size_t i = 0; i < s->n_containers; i++) {
-		struct ud_spec_container *c = &s->containers[i];
-		_cleanup_free_ char *what = xasprintf("container '%s'", c->name);
-		if (!valid_container_name(c->name))
-			return vfail(err, &c->pos,
-				     "%s: invalid name, expected at most 2048 characters without "
-				     "'/', '.', ' ', '[' or ']'",
-				     what);
-		if (ud_spec_find_image(s, c->image) == NULL &&
-		    check_ref(err, &c->pos, what, c->image) < 0)
-			return -1;
-		if (check_enum(err, &c->pos, what, &c->execmode, ud_spec_execmodes) < 0 ||
-		    check_enum(err, &c->pos, what, &c->pull, pull_policies) < 0)
-			return -1;
-		if (c->platform && !ud_spec_valid_platform(c->platform))
-			return vfail(err, &c->pos,
-				     "%s: platform: found '%s', expected os[/arch[/variant]]", what,
-				     c->platform);
-		if (c->user && (c->user[0] == '\0' || strchr(c->user, ' ')))
-			return vfail(err, &c->pos,
-				     "%s: user: found '%s', expected NAME, UID or UID:GID", what,
-				     c->user);
-		if (c->workdir && c->workdir[0] != '/')
-			return vfail(err, &c->pos,
-				     "%s: workdir: found '%s', expected an absolute path", what,
-				     c->workdir);
-		for (size_t j = 0; j < c->n_env; j++)
-			if (!valid_env_name(c->env[j].key))
-				return vfail(
-					err, &c->pos,
-					"%s: env: invalid variable name '%s', expected letters, "
-					"digits and '_'",
-					what, c->env[j].key);
-		for (size_t j = 0; j < c->n_volumes; j++)
-			if (resolve_volume(err, s, by_name, what, &c->volumes[j]) < 0)
-				return -1;
-		for (size_t j = 0; j < c->n_commands; j++) {
-			struct ud_spec_command *cmd = &c->commands[j];
-			if (!cmd->image_default &&
-			    ((cmd->argv && cmd->argv[0] == NULL) || (cmd->shell && !*cmd->shell)))
-				return vfail(err, &cmd->pos, "%s: commands: empty command", what);
-		}
-	}
-	return 0;
+	qsort(by_name, n_named, sizeof(*by_name), volume_name_cmp);
+	for (size_t i = 0; i < s->n_containers; i++)
+		if (check_container(err, s, by_name, n_named, &s->containers[i]) < 0)
+			r = -1;
+	return r;
+}
+
+int ud_spec_validate(const struct ud_spec *cspec, struct ud_error **err)
+{
+	return ud_spec_validate_loaded((struct ud_spec *)cspec, false, err);
 }

@@ -56,6 +56,9 @@ struct ud_spec_container {
 	struct ud_spec_command *commands;
 	size_t n_commands;
 	struct ud_spec_pos pos;
+	/* Where image:, user: and workdir: are written (line 0: unknown, the
+	 * container's pos is used). */
+	struct ud_spec_pos image_pos, user_pos, workdir_pos;
 };
 
 struct ud_spec {

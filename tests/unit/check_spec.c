@@ -183,14 +183,150 @@ START_TEST(builder)
 }
 END_TEST
 
+static size_t count_lines(const char *s)
+{
+	size_t n = 1;
+	for (; (s = strchr(s, '\n')) != NULL; s++)
+		n++;
+	return n;
+}
+
+START_TEST(every_error_reported)
+{
+	struct ud_error *err = NULL;
+	/* Errors of the loader and of validation, in several sections: all
+	 * of them, in file order, one per line. */
+	struct ud_spec *s = load("version: 1\n"
+				 "images:\n"
+				 "  a: {ref: x, pul: always}\n"
+				 "volumes:\n"
+				 "  v: {host: /h, path: rel}\n"
+				 "containers:\n"
+				 "  c:\n"
+				 "    image: a\n"
+				 "    workdir: rel\n"
+				 "    execmode: F9\n"
+				 "    volumes: [nope]\n"
+				 "  d: {image: x, user: \"\", image: y}\n",
+				 &err);
+	ck_assert_ptr_null(s);
+	ck_assert_ptr_nonnull(err);
+	ck_assert_str_eq(err->msg,
+			 "job.yaml:3:15: unknown key 'pul' in image 'a' (did you mean 'pull'?)\n"
+			 "job.yaml:5:3: volume 'v': container path 'rel' is relative, expected an "
+			 "absolute path\n"
+			 "job.yaml:9:14: container 'c': workdir: found 'rel', expected an absolute "
+			 "path\n"
+			 "job.yaml:10:15: container 'c': execmode: found 'F9', expected one of "
+			 "auto, N1, P1, P2, F1, F2, F3, F4, R1, R2, R3, S1\n"
+			 "job.yaml:11:15: container 'c': no volume named 'nope' in volumes:, "
+			 "expected a volume name or HOST:CONTAINER[:ro]\n"
+			 "job.yaml:12:23: container 'd': user: found '', expected NAME, UID or "
+			 "UID:GID\n"
+			 "job.yaml:12:27: container 'd': duplicate key 'image' (first at line 12)");
+	ck_assert_int_eq(err->code, UD_ERR_INVALID);
+	ud_error_free(err);
+	/* What the loader could not read is not reported again by validation:
+	 * a bad volume is not "no volume named", a bad image not a missing ref. */
+	expect_error("version: 1\nimages:\n  a: {ref: \"${NOPE}\"}\nvolumes:\n"
+		     "  v: {host: \"${NOPE}\", path: /x}\n"
+		     "containers:\n  c: {image: a, volumes: [v]}\n",
+		     "job.yaml:3:13: image 'a': ref: variable 'NOPE' is not set\n"
+		     "job.yaml:5:14: volume 'v': host: variable 'NOPE' is not set");
+	err = NULL;
+	s = load("version: 1\nimages:\n  a: {ref: \"${NOPE}\"}\nvolumes:\n"
+		 "  v: {host: \"${NOPE}\", path: /x}\n"
+		 "containers:\n  c: {image: a, volumes: [v]}\n",
+		 &err);
+	ck_assert_uint_eq(count_lines(err->msg), 2);
+	ud_error_free(err);
+}
+END_TEST
+
+START_TEST(errors_capped_and_one_per_line)
+{
+	/* 200 unknown keys: 50 reported, then how many more. */
+	struct ud_buf b = {0};
+	ud_buf_puts(&b, "version: 1\ncontainers:\n  c:\n    image: x\n");
+	for (int i = 0; i < 200; i++)
+		ud_buf_printf(&b, "    zz%d: 1\n", i);
+	_cleanup_free_ char *text = ud_buf_steal(&b);
+	struct ud_error *err = NULL;
+	ck_assert_ptr_null(load(text, &err));
+	ck_assert_uint_eq(count_lines(err->msg), 51);
+	ck_assert_ptr_nonnull(strstr(err->msg, "\n... and 150 more errors"));
+	ck_assert_ptr_nonnull(strstr(err->msg, "job.yaml:5:5: unknown key 'zz0'"));
+	ud_error_free(err);
+	/* A key with a newline and an escape sequence stays on its line. */
+	err = NULL;
+	ck_assert_ptr_null(load("version: 1\ncontainers:\n  c: {image: x, \"a\\nb\\e[2J\": 1}\n"
+				"  d: {image: x, workdir: r}\n",
+				&err));
+	ck_assert_uint_eq(count_lines(err->msg), 2);
+	ck_assert_ptr_nonnull(strstr(err->msg, "unknown key 'a\\nb\\x1b[2J'"));
+	ud_error_free(err);
+}
+END_TEST
+
+START_TEST(alias_typo_is_an_error)
+{
+	expect_error("version: 1\nimages:\n  tools: {ref: busybox}\n"
+		     "containers:\n  c: {image: tols}\n",
+		     "job.yaml:5:14: container 'c': image 'tols' is not an alias in images: "
+		     "(did you mean 'tools'?); for the registry's image write 'tols:latest'");
+	expect_error("version: 1\nimages:\n  tools: {ref: busybox}\n"
+		     "containers:\n  c: {image: toolss}\n",
+		     "(did you mean 'tools'?)");
+	/* Written as a reference, or farther from every alias: an image. */
+	const char *fine[] = {"tols:latest", "x/tols", "debian", "tools"};
+	for (size_t i = 0; i < UD_ARRAY_SIZE(fine); i++) {
+		_cleanup_free_ char *text =
+			xasprintf("version: 1\nimages:\n  tools: {ref: busybox}\n"
+				  "containers:\n  c: {image: \"%s\"}\n",
+				  fine[i]);
+		struct ud_error *err = NULL;
+		struct ud_spec *s = load(text, &err);
+		if (s == NULL)
+			ck_abort_msg("%s: %s", fine[i], err->msg);
+		ud_spec_free(s);
+	}
+}
+END_TEST
+
+START_TEST(shell_variable_hint)
+{
+	expect_error("version: 1\ncontainers:\n  c:\n    image: x\n    commands:\n"
+		     "      - \"for f in *; do echo ${f}; done\"\n",
+		     "job.yaml:6:30: container 'c': commands: variable 'f' is not set (for the "
+		     "shell's variable write $${f} or $f)");
+	expect_error("version: 1\ncontainers:\n  c:\n    image: x\n    commands:\n"
+		     "      - [echo, \"${f}\"]\n",
+		     "job.yaml:6:17: container 'c': commands: variable 'f' is not set (for a "
+		     "literal '${f}' write $${f})");
+	/* Elsewhere, no hint. */
+	expect_error("version: 1\ncontainers:\n  c: {image: x, workdir: \"${f}\"}\n",
+		     "container 'c': workdir: variable 'f' is not set");
+	struct ud_error *err = NULL;
+	ck_assert_ptr_null(
+		load("version: 1\ncontainers:\n  c: {image: x, workdir: \"${f}\"}\n", &err));
+	ck_assert_ptr_null(strstr(err->msg, "$$"));
+	ud_error_free(err);
+}
+END_TEST
+
 START_TEST(examples_validate)
 {
+	/* As shipped: their variables have defaults. */
 	const char *src = getenv("UD_TEST_SRCDIR");
 	ck_assert_ptr_nonnull(src);
-	setenv("DEMO_REGISTRY", "127.0.0.1:5000", 1);
-	const char *files[] = {"examples/demo.yaml",	"examples/job.yaml",
-			       "examples/pull.yaml",	"examples/hello.yaml",
-			       "examples/volumes.yaml", "examples/two-containers.yaml"};
+	unsetenv("DEMO_REGISTRY");
+	unsetenv("SCRATCH");
+	unsetenv("REGISTRY");
+	setenv("TASK", "", 1); /* as validate and plan without --task */
+	const char *files[] = {"examples/demo.yaml",	   "examples/job.yaml",
+			       "examples/pull.yaml",	   "examples/hello.yaml",
+			       "examples/volumes.yaml",	   "examples/two-containers.yaml",
+			       "examples/slurm/array.yaml"};
 	for (size_t i = 0; i < UD_ARRAY_SIZE(files); i++) {
 		_cleanup_free_ char *p = ud_path_join(src, files[i]);
 		struct ud_error *err = NULL;
@@ -213,6 +349,10 @@ int main(void)
 	tcase_add_test(tc, volume_paths_normalised_and_inside);
 	tcase_add_test(tc, builder);
 	tcase_add_test(tc, examples_validate);
+	tcase_add_test(tc, every_error_reported);
+	tcase_add_test(tc, errors_capped_and_one_per_line);
+	tcase_add_test(tc, alias_typo_is_an_error);
+	tcase_add_test(tc, shell_variable_hint);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
