@@ -223,8 +223,19 @@ static char *put_member(struct load *L, const char *rel, const char *expect, int
 }
 
 /* Splits "repo:tag" at the last ':' after the last '/'; no tag: latest. */
+/* NAME[:TAG] of an archive's image name, Docker Hub's implicit parts left
+ * out as `docker load` shows them ("docker.io/library/x:1" and
+ * "docker.io/x:1" (skopeo, podman) are "x:1"), so the name a Docker user
+ * types finds the image. */
 static void split_name(const char *full, char **repo, char **tag)
 {
+	static const char *const hub[] = {"docker.io/library/", "docker.io/",
+					  "index.docker.io/library/", "index.docker.io/"};
+	for (size_t i = 0; i < UD_ARRAY_SIZE(hub); i++)
+		if (ud_str_has_prefix(full, hub[i]) && full[strlen(hub[i])] != '\0') {
+			full += strlen(hub[i]);
+			break;
+		}
 	const char *slash = strrchr(full, '/');
 	const char *colon = strrchr(slash ? slash : full, ':');
 	if (colon) {

@@ -81,6 +81,29 @@ expect_ok "layers: import --tocontainer of the export" import --tocontainer --na
 ud inspect -p r-back
 cmp_tree "$lroot" "$OUT" --ignore /data/xattr-file --ignore /data/xattr-dir
 check "layers: the imported export equals the container (names, links, modes)" out_is same
+# apply --task N after another task, on an imported and on a loaded image:
+# the second task reuses the first one's container.
+XDG_RUNTIME_DIR=$T_TMP skopeo copy -q --src-no-creds --src-tls-verify=false \
+  "docker://$P/real/imported:latest" "docker-archive:$T_TMP/saved.tar:local/saved:1" >/dev/null 2>&1
+expect_ok "load of a docker-archive made by skopeo" load -i saved.tar
+ud export -o imp-root.tar r-imported
+expect_ok "import of an exported root as local/imported:1" import imp-root.tar local/imported:1
+for img in local/saved:1 local/imported:1; do
+  cat >tasks.yaml <<EOF
+version: 1
+tasks: 1-2
+containers:
+  worker:
+    image: "$img"
+    commands: ["echo task \${TASK}"]
+EOF
+  ud apply --task 1 -f tasks.yaml
+  check "$img: apply --task 1" out_has "task 1"
+  ud apply --task 2 -f tasks.yaml
+  check "$img: apply --task 2 after task 1 reuses the container" out_has "task 2"
+  ud rm worker
+done
+
 # A container holding 0500 directories and a 0000 file is removable.
 expect_ok "rm of a container with 0500 directories" rm r-layers
 check "rm left nothing of it" bash -c '! "$UD_BIN" inspect -p r-layers >/dev/null 2>&1'
