@@ -21,8 +21,9 @@ static void log_handler(enum ud_log_level level, const char *msg, void *data)
 		fprintf(stderr, "Debug: %s\n", msg);
 		break;
 	default:
-		fprintf(stdout, "Info: %s\n", msg);
-		fflush(stdout);
+		/* stdout carries only what was asked for (STYLE 14): Info lines
+		 * go to stderr, so ID=$(udocker create IMAGE) is the id alone. */
+		fprintf(stderr, "Info: %s\n", msg);
 		break;
 	}
 }
