@@ -150,6 +150,21 @@ int ud_cli_fail(struct ud_error *err);
  * keys and 4-space indentation; 1 after "Error: WHAT is not valid JSON:
  * REASON" (escaped) when it is not JSON, else 0. */
 int ud_cli_print_json(const char *text, size_t len, const char *what);
+/* The output formats of images, ps, inspect and plan: "--json" or
+ * "--format=json" (or "--format=text", the default) into the option
+ * table of a command, with bool json and const char *format. */
+#define UD_CLI_FORMAT_OPTS(json, format)                                                           \
+	{"--json", UD_OPT_FLAG, &(json)},                                                          \
+	{                                                                                          \
+		"--format", UD_OPT_VALUE, &(format)                                                \
+	}
+/* Whether JSON was asked for: 0 with *want set, or the usage error's exit
+ * status (1) for a format that is neither json nor text. */
+int ud_cli_want_json(const struct ud_cli *cli, bool json, const char *format, bool *want);
+/* Prints j (taken over) with sorted keys and 4-space indentation, and a
+ * newline; returns 0. */
+struct json_t;
+int ud_cli_put_json(struct json_t *j);
 /* What a command writes to FILE (-o FILE: written as FILE.tmp-PID,
  * renamed when complete) or standard output (NULL or "-"). */
 struct ud_cli_output {

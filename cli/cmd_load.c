@@ -42,7 +42,7 @@ UD_CMD(load)
 		return ud_cli_fail(err);
 	}
 	for (size_t i = 0; skipped[i]; i++)
-		printf("Info: repository and tag already exist %s\n", skipped[i]);
+		ud_log(UD_LOG_MSG, "repository and tag already exist %s", skipped[i]);
 	for (size_t i = 0; loaded[i]; i++)
 		printf("%s\n", loaded[i]);
 	int rc = loaded[0] || skipped[0] ? 0 : 1;

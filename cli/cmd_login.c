@@ -10,7 +10,8 @@ static const char help_login[] =
 	"\n"
 	"Checks the credentials against the registry (Docker Hub by default) and,\n"
 	"when it accepts them, stores them in the keystore (mode 0600, the format\n"
-	"of udocker 1.3.16). Asks for what is not given.\n";
+	"of udocker 1.3.16). Asks for what is not given when standard input is a\n"
+	"terminal, and fails at once when it is not.\n";
 
 static const char help_logout[] = "Usage: udocker logout [-a] [--registry=URL]\n"
 				  "\n"
@@ -68,6 +69,14 @@ UD_CMD(login)
 	UD_CLI_PARSE(&g, pos);
 	_cleanup_free_ char *u = user ? xstrdup(user) : NULL;
 	_cleanup_free_ char *p = pass ? xstrdup(pass) : NULL;
+	/* A prompt nobody can answer would wait for ever (a batch job, a
+	 * script with stdin at /dev/null): only a terminal is asked. */
+	if (!isatty(STDIN_FILENO) && (u == NULL || (p == NULL && !from_stdin))) {
+		ud_cli_error("login: no %s given and standard input is not a terminal (use %s)",
+			     u == NULL ? "username" : "password",
+			     u == NULL ? "--username=USER" : "--password=PASS or --password-stdin");
+		return 1;
+	}
 	if (u == NULL) {
 		fputs("username: ", stderr);
 		u = read_line(stdin, true);

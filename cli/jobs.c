@@ -265,8 +265,17 @@ int ud_cli_run_spec(struct ud_cli *cli, const struct ud_spec *spec,
 		ud_cli_fail(err);
 		return stats.prepare_failed ? 2 : 1;
 	}
-	if (stats.job_status != 0)
+	if (stats.job_status != 0) {
+		/* apply's job failed: an error. run's command status is its
+		 * own, passed through as Docker does, reported only with -v. */
+		if (!quiet_summary)
+			ud_cli_error("%s exited with status %d", stats.failed_command,
+				     stats.job_status);
+		else
+			ud_log(UD_LOG_VERBOSE, "%s exited with status %d", stats.failed_command,
+			       stats.job_status);
 		return stats.job_status;
+	}
 	if (!quiet_summary)
 		ud_log(UD_LOG_INFO,
 		       "done: %d step%s done, %d present; %d blob%s downloaded (%.1f MB), %d "

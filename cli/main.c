@@ -21,8 +21,9 @@ static void log_handler(enum ud_log_level level, const char *msg, void *data)
 		fprintf(stderr, "Debug: %s\n", msg);
 		break;
 	default:
-		fprintf(stdout, "Info: %s\n", msg);
-		fflush(stdout);
+		/* stdout carries only what was asked for (STYLE 14): Info lines
+		 * go to stderr, so ID=$(udocker create IMAGE) is the id alone. */
+		fprintf(stderr, "Info: %s\n", msg);
 		break;
 	}
 }
@@ -55,16 +56,41 @@ static const char general_help_tail[] =
 	"  udocker plan -f job.yaml         show the steps apply would take\n"
 	"  udocker apply -f job.yaml        do them; a second apply repeats nothing\n"
 	"\n"
-	"Exit status:\n"
-	"  0    success\n"
-	"  1    usage error or udocker error (bad image reference, registry or store failure)\n"
-	"  2    a container command could not be prepared (bad volume, user, workdir, command)\n"
-	"  N    a container command's own exit status is passed through\n"
+	"Exit status (udocker(1), EXIT STATUS):\n"
+	"  0      success\n"
+	"  1      usage error or udocker error (bad option or reference, image or\n"
+	"         container not found, registry, store or network failure)\n"
+	"  2      a container command could not be prepared (bad volume, user,\n"
+	"         working directory, command not found)\n"
+	"  N      a container command's own exit status, passed through\n"
 	"  128+N  a container command killed by signal N\n"
 	"\n"
-	"Environment: UDOCKER_DIR (repository, default $HOME/.udocker), UDOCKER_REGISTRY,\n"
-	"UDOCKER_INSECURE_REGISTRIES, UDOCKER_PARALLEL_DOWNLOADS, UDOCKER_LOCK_TIMEOUT,\n"
-	"UDOCKER_KEYSTORE, UDOCKER_TMP, UDOCKER_LOGLEVEL; see udocker(1).\n";
+	"Environment (udocker(1), ENVIRONMENT):\n"
+	"  UDOCKER_DIR                     the repository (default $HOME/.udocker)\n"
+	"  UDOCKER_REPOS, UDOCKER_LAYERS, UDOCKER_CONTAINERS\n"
+	"                                  its images, blobs and containers elsewhere\n"
+	"  UDOCKER_BIN, UDOCKER_LIB, UDOCKER_DOC\n"
+	"                                  its tools, libraries and documents elsewhere\n"
+	"  UDOCKER_TMP                     temporary files (default /tmp)\n"
+	"  UDOCKER_KEYSTORE                the credentials file\n"
+	"  UDOCKER_REGISTRY                registry for host-less image names\n"
+	"  UDOCKER_INDEX                   index for search\n"
+	"  UDOCKER_INSECURE_REGISTRIES     hosts reached over plain HTTP\n"
+	"  UDOCKER_PARALLEL_DOWNLOADS      blobs downloaded at once (default 3)\n"
+	"  UDOCKER_STALL_TIMEOUT           seconds under 1 KiB/s before a download fails\n"
+	"  UDOCKER_LOCK_TIMEOUT            seconds to wait for another process's lock\n"
+	"  UDOCKER_MAX_LAYER_SIZE          most decompressed bytes of a container's layers\n"
+	"  UDOCKER_DEFAULT_EXECUTION_MODE  the mode auto gives a new container\n"
+	"  UDOCKER_LOGLEVEL                verbosity 0-5\n"
+	"  UDOCKER_TARBALL                 shown by version (nothing is downloaded)\n"
+	"  UDOCKER_USE_PROOT_EXECUTABLE, UDOCKER_USE_RUNC_EXECUTABLE,\n"
+	"  UDOCKER_USE_PATCHELF_EXECUTABLE, UDOCKER_USE_SINGULARITY_EXECUTABLE\n"
+	"                                  the host tool an engine uses\n"
+	"  UDOCKER_NVIDIA_LIBDIRS, UDOCKER_NVIDIA_BINDIR, UDOCKER_NVIDIA_ETCDIR\n"
+	"                                  where setup --nvidia finds the driver\n"
+	"  CURL_CA_BUNDLE, SSL_CERT_FILE   CA certificates for TLS\n"
+	"  http_proxy, https_proxy, no_proxy\n"
+	"                                  proxies\n";
 
 UD_CMD(help)
 {

@@ -56,6 +56,24 @@ int ud_cli_print_json(const char *text, size_t len, const char *what)
 		ud_cli_error("%s is not valid JSON: %s", what, e);
 		return 1;
 	}
+	return ud_cli_put_json(j);
+}
+
+int ud_cli_want_json(const struct ud_cli *cli, bool json, const char *format, bool *want)
+{
+	*want = json;
+	if (format == NULL)
+		return 0;
+	if (strcmp(format, "json") == 0 || strcmp(format, "text") == 0) {
+		*want = json || format[0] == 'j';
+		return 0;
+	}
+	ud_cli_error("%s: unknown format: %s (json or text)", cli->cmd, format);
+	return 1;
+}
+
+int ud_cli_put_json(json_t *j)
+{
 	char *out = json_dumps(j, JSON_INDENT(4) | JSON_SORT_KEYS);
 	puts(out);
 	free(out);

@@ -105,6 +105,7 @@ static int setup_mode(struct ud_store *store, const char *id_or_name, int m,
 	struct ud_container *c = ud_store_container_get(store, id_or_name, err);
 	if (c == NULL)
 		return -1;
+	const bool automatic = m < 0;
 	const struct ud_engine_container ec = engine_container(c);
 	char *why = NULL;
 	int r = 0;
@@ -122,10 +123,10 @@ static int setup_mode(struct ud_store *store, const char *id_or_name, int m,
 	_cleanup_lock_ struct ud_lock lock = {.fd = -1};
 	if (r == 0 && c->protected)
 		r = ud_error_set(err, UD_ERR_PROTECTED, "container is protected: %s", c->id);
-	else if (r == 0 &&
-		 (ud_engine_setup_lock(&ec, &lock, err) < 0 ||
-		  ud_engine_setup(&ec, c->execmode, (enum ud_execmode)m, err) < 0 ||
-		  ud_store_container_set_execmode(store, c->id, (enum ud_execmode)m, err) < 0))
+	else if (r == 0 && (ud_engine_setup_lock(&ec, &lock, err) < 0 ||
+			    ud_engine_setup(&ec, c->execmode, (enum ud_execmode)m, err) < 0 ||
+			    ud_store_container_set_execmode(store, c->id, (enum ud_execmode)m,
+							    automatic, err) < 0))
 		r = -1;
 	if (r == 0 && chosen)
 		*chosen = (enum ud_execmode)m;
@@ -512,9 +513,10 @@ fail:
 	return -1;
 }
 
-int ud_exec_run(struct ud_exec_ctx *x, const struct ud_step *st, int *job_status,
+int ud_exec_run(struct ud_exec_ctx *x, const struct ud_step *st, struct ud_exec_stats *stats,
 		struct ud_error **err)
 {
+	int *job_status = &stats->job_status;
 	const struct ud_spec_container *sc = st->container.spec;
 	struct ud_container *c = ud_store_container_get(x->store, sc->name, err);
 	if (c == NULL)
@@ -535,8 +537,8 @@ int ud_exec_run(struct ud_exec_ctx *x, const struct ud_step *st, int *job_status
 		ud_run_request_release(&req);
 		if (r == 0 && status != 0) {
 			*job_status = status;
-			ud_log(UD_LOG_INFO, "container %s: command %zu exited with status %d",
-			       sc->name, i + 1, status);
+			snprintf(stats->failed_command, sizeof(stats->failed_command),
+				 "container %s: command %zu", sc->name, i + 1);
 			break;
 		}
 	}

@@ -57,7 +57,7 @@ int ud_executor_apply(const struct ud_plan *plan, struct ud_store *store,
 				ud_error_prefix(err, "setup '%s'", st->name);
 			break;
 		case UD_STEP_RUN:
-			r = ud_exec_run(&x, st, &stats->job_status, err);
+			r = ud_exec_run(&x, st, stats, err);
 			if (r < 0) {
 				stats->prepare_failed = true;
 				ud_error_prefix(err, "run '%s'", st->name);

@@ -56,7 +56,9 @@ struct ud_exec_stats {
 	int blobs_downloaded, blobs_reused;
 	int64_t bytes_downloaded;
 	int manifest_requests;
-	int job_status;	     /* the first failing command's status, else 0 */
+	int job_status; /* the first failing command's status, else 0 */
+	/* With job_status: "container NAME: command N", the one that failed. */
+	char failed_command[160];
 	bool prepare_failed; /* a command could not be prepared (exit status 2) */
 	char created_id[80]; /* the last container this apply created, or "" */
 };

@@ -20,7 +20,7 @@ struct ud_run_request;
 int ud_exec_create(struct ud_exec_ctx *x, const struct ud_plan *plan, const struct ud_step *st,
 		   struct ud_exec_stats *stats, struct ud_error **err);
 int ud_exec_setup(struct ud_exec_ctx *x, const struct ud_step *st, struct ud_error **err);
-int ud_exec_run(struct ud_exec_ctx *x, const struct ud_step *st, int *job_status,
+int ud_exec_run(struct ud_exec_ctx *x, const struct ud_step *st, struct ud_exec_stats *stats,
 		struct ud_error **err);
 /* Assembles what to run in container c: metadata, user, env, workdir,
  * binds; command NULL means the image's Cmd. */

@@ -146,11 +146,14 @@ static char **names_of(const struct ud_store *s, const char *id)
 	return out;
 }
 
-/* The mode the execmode file in dir names (N1 without the file): the one
- * place the store's mode text becomes the enum. */
+/* The mode the execmode file in dir names, else the automatic choice
+ * recorded in execmode.auto (a file udocker 1.3.16 never reads), else N1:
+ * the one place the store's mode text becomes the enum. */
 static enum ud_execmode execmode_of(const char *dir)
 {
 	_cleanup_free_ char *text = read_small(dir, "execmode");
+	if (text == NULL)
+		text = read_small(dir, "execmode.auto");
 	int m = text ? ud_execmode_parse(text) : UD_EXECMODE_N1;
 	return m < 0 ? UD_EXECMODE_COUNT : (enum ud_execmode)m;
 }
@@ -353,11 +356,30 @@ int ud_store_container_protect(const struct ud_store *s, const char *id, bool on
 	return 0;
 }
 
+/* Removes dir/file; a file already missing is no error. */
+static int remove_small(const char *dir, const char *file, struct ud_error **err)
+{
+	_cleanup_free_ char *p = ud_path_join(dir, file);
+	if (unlink(p) < 0 && errno != ENOENT)
+		return ud_error_sys(err, errno, "cannot remove '%s'", p);
+	return 0;
+}
+
 int ud_store_container_set_execmode(const struct ud_store *s, const char *id, enum ud_execmode mode,
-				    struct ud_error **err)
+				    bool automatic, struct ud_error **err)
 {
 	_cleanup_free_ char *dir = container_dir(s, id);
-	return write_small(dir, "execmode", ud_execmode_name(mode), err);
+	if (!automatic)
+		return remove_small(dir, "execmode.auto", err) < 0
+			       ? -1
+			       : write_small(dir, "execmode", ud_execmode_name(mode), err);
+	/* udocker 1.3.16 knows every mode but N1 and refuses a container
+	 * whose execmode it does not know; without the file it runs its own
+	 * default, which needs nothing of the container. */
+	if (write_small(dir, "execmode.auto", ud_execmode_name(mode), err) < 0)
+		return -1;
+	return mode == UD_EXECMODE_N1 ? remove_small(dir, "execmode", err)
+				      : write_small(dir, "execmode", ud_execmode_name(mode), err);
 }
 
 /* Writes dir's tree as a tar to fd, members named "./<relative path>". */

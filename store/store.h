@@ -232,7 +232,8 @@ struct ud_container {
 	char **names;
 	char *image;  /* imagerepo.name */
 	char *digest; /* image.digest, or NULL */
-	/* The mode its execmode file names; N1 when it has none;
+	/* The mode its execmode file names, else execmode.auto's; N1 when
+	 * it has neither;
 	 * UD_EXECMODE_COUNT when the file names no mode (engines refuse it). */
 	enum ud_execmode execmode;
 	bool protected;
@@ -262,9 +263,13 @@ int ud_store_container_name(const struct ud_store *s, const char *id, const char
 int ud_store_container_rmname(const struct ud_store *s, const char *name, struct ud_error **err);
 int ud_store_container_protect(const struct ud_store *s, const char *id, bool on,
 			       struct ud_error **err);
-/* Writes the execmode file (the mode's name, as 1.3.16 does). */
+/* Sets the container's mode. Set explicitly (setup --execmode=MODE): the
+ * execmode file names it, as 1.3.16 writes it. Chosen automatically: the
+ * choice is kept in execmode.auto, and execmode names it only when it is a
+ * mode udocker 1.3.16 knows (not N1; for N1 execmode is removed), so a
+ * repository shared with 1.3.16 stays runnable there. */
 int ud_store_container_set_execmode(const struct ud_store *s, const char *id, enum ud_execmode mode,
-				    struct ud_error **err);
+				    bool automatic, struct ud_error **err);
 
 /* Writes the container's ROOT (whole: the container directory) as a tar
  * to fd, members "./..." as `tar -C ROOT -c .` would name them. */

@@ -22,7 +22,7 @@ for extra in udocker-tracer ud-test-dirfd ud-test-confine ud-test-confine-dyn ud
 done
 # What the tests read from the source tree, where the test user can read it.
 mkdir -p "$work/src/tests"
-cp -r "$top/examples" "$work/src/"
+cp -r "$top/examples" "$top/docs" "$top/README.md" "$work/src/"
 cp -r "$top/tests/functional" "$work/src/tests/"
 chmod 755 "$work/bin/"*
 

@@ -17,7 +17,7 @@ expect_ok "load the saved archive" load -i saved.tar
 check "load prints the image" out_has "$P/test/layers:latest"
 expect_ok "the loaded image verifies" verify "$P/test/layers:latest"
 expect_ok "load again" load -i saved.tar
-check "an existing image is skipped" out_has "repository and tag already exist"
+check "an existing image is skipped" err_has "Info: repository and tag already exist"
 "$UD_BIN" load renamed <saved.tar >"$T_TMP/out" 2>&1
 RC=$?; OUT=$(cat "$T_TMP/out"); ERR=
 check "load from standard input with a new name" out_has "renamed:latest"
@@ -34,7 +34,7 @@ fi
 
 tar -C "$UD_SRC/tests" -cf rootfs.tar functional
 expect_ok "import a rootfs tarball" import rootfs.tar imported/fs:1
-check "import reports the layer" out_has "added layer"
+check "import reports the layer" err_has "Info: added layer"
 expect_ok "the imported image verifies" verify imported/fs:1
 expect_ok "the imported image is inspected" inspect imported/fs:1
 check "import metadata" out_has '"comment": "created by udocker"'

@@ -21,7 +21,7 @@ EOF
 # lock: one manifest request per image; the digest the registry serves.
 ud lock -f job.yaml
 check "lock succeeds" rc_is 0
-check "lock resolves the tag with one manifest request" out_has "1 image locked (1 manifest request)"
+check "lock resolves the tag with one manifest request" err_has "1 image locked (1 manifest request)"
 check "lock writes FILE.lock with the registry's digest" \
   grep -q "\"digest\": \"$UD_FIX_DIGEST_test_busybox\"" job.yaml.lock
 

@@ -82,7 +82,7 @@ check "whiteout image: 4 layers and the config identical to the registry's ($n o
 
 # A second pull downloads nothing.
 expect_ok "second pull" pull "$UD_FIX_PLAIN/test/layers:latest"
-check "second pull downloads no layer" bash -c '! grep -q "downloading layer" <<<"$1"' _ "$OUT"
+check "second pull downloads no layer" err_lacks "downloading layer"
 
 # One token per repository scope for the whole command (1.3.16 asked for a
 # new one for every request).

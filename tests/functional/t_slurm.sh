@@ -32,7 +32,7 @@ export HTTPS_PROXY=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9
 ud submit --wait -f array.yaml
 unset HTTPS_PROXY https_proxy
 check "submit --wait succeeds" rc_is 0
-# The job id on a line of its own (Info: lines go to stdout too, as in 1.3.16).
+# The job id on a line of its own.
 check "submit --wait prints the job id" grep -qxE '[0-9]+' <<<"$OUT"
 check "submit --wait prints every task's exit status: task 1" out_has "task 1: exit 0"
 check "submit --wait prints every task's exit status: task 6" out_has "task 6: exit 0"

@@ -1546,7 +1546,8 @@ START_TEST(container_execmode)
 	ck_assert_ptr_nonnull(c);
 	ck_assert_int_eq(c->execmode, UD_EXECMODE_N1);
 	ud_store_container_free(c);
-	ck_assert_int_eq(ud_store_container_set_execmode(st, "c-mode", UD_EXECMODE_F3, &err), 0);
+	ck_assert_int_eq(ud_store_container_set_execmode(st, "c-mode", UD_EXECMODE_F3, false, &err),
+			 0);
 	_cleanup_free_ char *file = path_in("containers/c-mode/execmode");
 	_cleanup_free_ char *text = read_text(file);
 	ck_assert_str_eq(text, "F3");
@@ -1560,6 +1561,38 @@ START_TEST(container_execmode)
 	write_file(file, "f3", 2);
 	c = ud_store_container_get(st, "c-mode", &err);
 	ck_assert_int_eq(c->execmode, UD_EXECMODE_COUNT);
+	ud_store_container_free(c);
+}
+END_TEST
+
+/* An automatic choice stays readable by udocker 1.3.16: N1 (which it does
+ * not know) only in execmode.auto; an explicit setting replaces it. */
+START_TEST(container_execmode_auto)
+{
+	_cleanup_free_ char *root = path_in("containers/c-auto/ROOT");
+	struct ud_error *err = NULL;
+	ck_assert_int_eq(ud_mkdir_p(root, 0700, &err), 0);
+	_cleanup_free_ char *file = path_in("containers/c-auto/execmode");
+	_cleanup_free_ char *autof = path_in("containers/c-auto/execmode.auto");
+	ck_assert_int_eq(ud_store_container_set_execmode(st, "c-auto", UD_EXECMODE_F3, false, &err),
+			 0);
+	ck_assert_int_eq(ud_store_container_set_execmode(st, "c-auto", UD_EXECMODE_N1, true, &err),
+			 0);
+	ck_assert_int_eq(access(file, F_OK), -1);
+	_cleanup_free_ char *a = read_text(autof);
+	ck_assert_str_eq(a, "N1");
+	struct ud_container *c = ud_store_container_get(st, "c-auto", &err);
+	ck_assert_int_eq(c->execmode, UD_EXECMODE_N1);
+	ud_store_container_free(c);
+	ck_assert_int_eq(ud_store_container_set_execmode(st, "c-auto", UD_EXECMODE_P1, true, &err),
+			 0);
+	_cleanup_free_ char *p1 = read_text(file);
+	ck_assert_str_eq(p1, "P1");
+	ck_assert_int_eq(ud_store_container_set_execmode(st, "c-auto", UD_EXECMODE_P2, false, &err),
+			 0);
+	ck_assert_int_eq(access(autof, F_OK), -1);
+	c = ud_store_container_get(st, "c-auto", &err);
+	ck_assert_int_eq(c->execmode, UD_EXECMODE_P2);
 	ud_store_container_free(c);
 }
 END_TEST
@@ -1588,6 +1621,7 @@ int main(void)
 	tcase_add_test(tc, load_refuses_hostile_archives);
 	tcase_add_test(tc, import_rootfs);
 	tcase_add_test(tc, container_execmode);
+	tcase_add_test(tc, container_execmode_auto);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
