@@ -331,6 +331,8 @@ UD_CMD(run)
 			struct ud_spec_image *img = ud_spec_add_image(spec, NULL, pos[0]);
 			img->pull = xstrdup(pull ? pull : "missing");
 			img->platform = platform ? xstrdup(platform) : NULL;
+			/* The container's image step is the same pull, for the same platform. */
+			c->platform = platform ? xstrdup(platform) : NULL;
 			/* Always a new container: a container already called N is
 			 * never reused here, so --rm never removes someone's N. */
 			c->fresh = true;
