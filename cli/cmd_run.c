@@ -118,7 +118,7 @@ static int parse_volume(const char *text, struct ud_spec_volume *v, struct ud_er
 			plain = true;
 		}
 	}
-	if (!plain)
+	if (!plain || text[n - 1] == ':')
 		return ud_error_set(err, UD_ERR_USAGE,
 				    "invalid volume '%s': expected HOST:CONTAINER[:ro|rw]", text);
 	v->host = xstrndup(text, (size_t)(first - text));

@@ -165,7 +165,7 @@ check "-v HOST:/CTR:with:colons" out_is "data"
 mkdir -p "$T_TMP/amb" "$T_TMP/amb:/q"
 expect_fail "a ':' split that is ambiguous: exit 2" 2 "more than one split" \
   run -v "$T_TMP/amb:/q:/r" ds-wd true
-for form in "::" "$T_TMP/nothere:x:y" "/a::/b"; do
+for form in "::" "$T_TMP/nothere:x:y" "/a::/b" "$T_TMP/vol:/x:"; do
   expect_fail "a volume that cannot be parsed ($form): exit 2 (container)" 2 "invalid volume" \
     run -v "$form" ds-wd true
   expect_fail "a volume that cannot be parsed ($form): exit 2 (image)" 2 "invalid volume" \
