@@ -120,7 +120,8 @@ static int parse_volume(const char *text, struct ud_spec_volume *v, struct ud_er
 	}
 	if (!plain || text[n - 1] == ':')
 		return ud_error_set(err, UD_ERR_USAGE,
-				    "invalid volume '%s': expected HOST:CONTAINER[:ro|rw]", text);
+				    "invalid volume: found '%s', expected HOST:CONTAINER[:ro|rw]",
+				    text);
 	v->host = xstrndup(text, (size_t)(first - text));
 	v->path = xstrndup(first + 1, body - (size_t)(first + 1 - text));
 	v->readonly = body < n && strcmp(suffix, "ro") == 0;
