@@ -128,18 +128,19 @@ static int parse_volume(const char *text, struct ud_spec_volume *v, struct ud_er
 	return 0;
 }
 
-/* Is text an image reference whose tag is in the store? */
-static bool image_is_local(struct ud_cli *cli, const char *text)
+/* Is text an image reference whose tag is in the store? 1 yes, 0 no,
+ * -1 when text is no image reference (the planner says why). */
+static int image_is_local(struct ud_cli *cli, const char *text)
 {
 	struct ud_ref ref;
 	struct ud_error *err = NULL;
 	if (ud_ref_parse(text, cli->conf.registry_url, &ref, &err) < 0) {
 		ud_error_free(err);
-		return false;
+		return -1;
 	}
 	bool found = ud_store_tag_exists(cli->store, ref.local_name, ref.local_tag);
 	ud_ref_release(&ref);
-	return found;
+	return found ? 1 : 0;
 }
 
 /* run --rm: the container goes after the run, unless it is protected. */
@@ -344,8 +345,8 @@ UD_CMD(run)
 				ud_log_set_level(UD_LOG_WARN);
 			struct ud_exec_stats stats = {0};
 			/* Neither a container nor an image here: say so before the pull. */
-			bool local = image_is_local(cli, pos[0]);
-			if (!local && !(pull && strcmp(pull, "never") == 0))
+			int local = image_is_local(cli, pos[0]);
+			if (local == 0 && !(pull && strcmp(pull, "never") == 0))
 				ud_cli_warn(cli,
 					    "no container named '%s' and no such image in the "
 					    "store: pulling it",
@@ -355,8 +356,8 @@ UD_CMD(run)
 			else
 				rc = ud_cli_run_spec(cli, spec, NULL, true, &ro, &stats);
 			ud_log_set_level(level);
-			if (rc != 0 && !local && !stats.created_id[0] &&
-			    !image_is_local(cli, pos[0]))
+			if (rc != 0 && local == 0 && !stats.created_id[0] &&
+			    image_is_local(cli, pos[0]) == 0)
 				ud_cli_error("run: found no container named '%s', then no image of "
 					     "that name (neither in the store nor pulled)",
 					     pos[0]);

@@ -72,8 +72,9 @@ static int fetch_batch(struct ud_exec_ctx *x, const struct ud_step *st, struct u
  * another platform's image is never pulled in its place. */
 static int check_platform(struct ud_exec_ctx *x, const struct ud_step *st,
 			  const struct ud_resolved *res, struct progress_ctx *pc,
-			  struct ud_exec_stats *stats, struct ud_error **err)
+			  struct ud_exec_stats *stats, bool *fetched, struct ud_error **err)
 {
+	*fetched = false;
 	const struct ud_pull_step *p = &st->pull;
 	const struct ud_manifest *m = res->parsed;
 	if (!p->platform_given || res->index || m->kind != UD_MANIFEST_IMAGE)
@@ -88,8 +89,7 @@ static int check_platform(struct ud_exec_ctx *x, const struct ud_step *st,
 		return -1;
 	if (!present && fetch_batch(x, st, &w, &d, 1, pc, stats, err) < 0)
 		return -1;
-	if (!present)
-		pc->base -= d->size; /* counted again with the others */
+	*fetched = !present; /* not counted again with the others */
 	_cleanup_free_ char *path = ud_store_blob_path(x->store, d->digest);
 	size_t len = 0;
 	_cleanup_free_ char *text = ud_read_file(path, &len, err);
@@ -153,7 +153,8 @@ int ud_exec_pull(struct ud_exec_ctx *x, const struct ud_step *st, struct ud_exec
 		ud_resolved_free(res);
 		return -1;
 	}
-	if (check_platform(x, st, res, &pc, stats, err) < 0) {
+	bool config_fetched = false;
+	if (check_platform(x, st, res, &pc, stats, &config_fetched, err) < 0) {
 		free(all);
 		ud_strv_free(names);
 		ud_resolved_free(res);
@@ -168,6 +169,8 @@ int ud_exec_pull(struct ud_exec_ctx *x, const struct ud_step *st, struct ud_exec
 	 * waited for afterwards (and then usually present). */
 	for (size_t i = 0; r == 0 && i < n_all; i++) {
 		bool present = false;
+		if (config_fetched && all[i] == &m->config)
+			continue;
 		_cleanup_error_ struct ud_error *lerr = NULL;
 		if (ud_store_blob_begin(x->store, all[i]->digest, all[i]->size, 0, &w[n_mine],
 					&present, &lerr) < 0) {
