@@ -134,6 +134,45 @@ static const struct ud_opt *find_any(const struct opt_tables *t, const char *nam
 	return o ? o : find_opt(t->shared, name, len);
 }
 
+/* The value of option o from the next argument (not an option; "-"
+ * for stdout), consumed. */
+static int take_value(const struct ud_opt *o, const char *a, int argc, char **argv, int *i,
+		      struct ud_error **err)
+{
+	if (*i + 1 < argc && (argv[*i + 1][0] != '-' || strcmp(argv[*i + 1], "-") == 0)) {
+		set_value(o, argv[++*i]);
+		return 0;
+	}
+	return ud_error_set(err, UD_ERR_USAGE, "option %s needs a value", a);
+}
+
+/* Single-letter options run together as Docker users type them (-it,
+ * -ti, -itv HOST:DIR): each letter one of the command's options, only
+ * the last one taking a value (the next argument). Returns 1 when a is
+ * not such a group. */
+static int parse_group(const struct opt_tables *t, int argc, char **argv, int *i,
+		       struct ud_error **err)
+{
+	const char *a = argv[*i];
+	size_t n = strlen(a);
+	if (n < 3 || a[0] != '-' || a[1] == '-' || strchr(a, '='))
+		return 1;
+	for (size_t k = 1; k < n; k++) {
+		char one[3] = {'-', a[k], '\0'};
+		const struct ud_opt *o = find_any(t, one, 2);
+		if (o == NULL || (o->kind != UD_OPT_FLAG && k + 1 < n))
+			return 1;
+	}
+	for (size_t k = 1; k < n; k++) {
+		char one[3] = {'-', a[k], '\0'};
+		const struct ud_opt *o = find_any(t, one, 2);
+		if (o->kind != UD_OPT_FLAG)
+			return take_value(o, a, argc, argv, i, err);
+		*(bool *)o->target = true;
+	}
+	return 0;
+}
+
 /* One option argument argv[*i]: sets its target (consuming a value
  * argument when it takes one). */
 static int parse_option(const struct opt_tables *t, int argc, char **argv, int *i,
@@ -143,8 +182,12 @@ static int parse_option(const struct opt_tables *t, int argc, char **argv, int *
 	const char *eq = strchr(a, '=');
 	size_t len = eq ? (size_t)(eq - a) : strlen(a);
 	const struct ud_opt *o = find_any(t, a, len);
-	if (o == NULL)
+	if (o == NULL) {
+		int g = parse_group(t, argc, argv, i, err);
+		if (g <= 0)
+			return g;
 		return ud_error_set(err, UD_ERR_USAGE, "syntax error at: %s", a);
+	}
 	if (o->kind == UD_OPT_FLAG) {
 		if (eq)
 			return ud_error_set(err, UD_ERR_USAGE,
@@ -152,12 +195,8 @@ static int parse_option(const struct opt_tables *t, int argc, char **argv, int *
 		*(bool *)o->target = true;
 	} else if (eq) {
 		set_value(o, (char *)eq + 1);
-	} else if (*i + 1 < argc && argv[*i + 1][0] != '-') {
-		set_value(o, argv[++*i]);
-	} else if (*i + 1 < argc && strcmp(argv[*i + 1], "-") == 0) {
-		set_value(o, argv[++*i]); /* "-o -" means stdout */
 	} else {
-		return ud_error_set(err, UD_ERR_USAGE, "option %s needs a value", a);
+		return take_value(o, a, argc, argv, i, err);
 	}
 	return 0;
 }

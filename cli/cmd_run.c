@@ -71,6 +71,78 @@ static int validate_failed(struct ud_error *err)
 	return rc;
 }
 
+static bool is_mode_suffix(const char *s)
+{
+	return strcmp(s, "ro") == 0 || strcmp(s, "rw") == 0;
+}
+
+/* A -v HOST[:CONTAINER][:ro|rw] argument into v. Paths may hold ':'
+ * (cwltool passes them): when splitting at every ':' gives no existing
+ * host path, the one split whose left part exists on the host and whose
+ * right part is absolute is taken. Returns -1 (with *err) when no
+ * reading, or more than one, fits. */
+static int parse_volume(const char *text, struct ud_spec_volume *v, struct ud_error **err)
+{
+	size_t n = strlen(text);
+	const char *suffix = n > 3 && text[n - 3] == ':' ? text + n - 2 : NULL;
+	size_t body = suffix && is_mode_suffix(suffix) ? n - 3 : n;
+	const char *first = strchr(text, ':');
+	if (first == NULL) {
+		v->host = xstrdup(text); /* docker-style: -v /path means /path:/path */
+		v->path = xstrdup(text);
+		return 0;
+	}
+	/* The plain reading: one ':' between the paths, an optional mode. */
+	const char *second = strchr(first + 1, ':');
+	bool plain = second == NULL || (second == text + body && body < n);
+	if (plain && second == NULL && is_mode_suffix(first + 1))
+		plain = false; /* "/x:ro": a path, not a mode */
+	_cleanup_free_ char *plain_host = xstrndup(text, (size_t)(first - text));
+	if (!(plain && ud_path_exists(plain_host))) {
+		const char *found = NULL;
+		int hits = 0;
+		for (const char *c = first; c && c < text + body; c = strchr(c + 1, ':')) {
+			_cleanup_free_ char *left = xstrndup(text, (size_t)(c - text));
+			if (c[1] == '/' && ud_path_exists(left)) {
+				found = c;
+				hits++;
+			}
+		}
+		if (hits > 1)
+			return ud_error_set(err, UD_ERR_USAGE,
+					    "invalid volume '%s': more than one split into an "
+					    "existing HOST and an absolute CONTAINER path",
+					    text);
+		if (hits == 1) {
+			first = found;
+			plain = true;
+		}
+	}
+	if (!plain || text[n - 1] == ':')
+		return ud_error_set(err, UD_ERR_USAGE,
+				    "invalid volume: found '%s', expected HOST:CONTAINER[:ro|rw]",
+				    text);
+	v->host = xstrndup(text, (size_t)(first - text));
+	v->path = xstrndup(first + 1, body - (size_t)(first + 1 - text));
+	v->readonly = body < n && strcmp(suffix, "ro") == 0;
+	return 0;
+}
+
+/* Is text an image reference whose tag is in the store? 1 yes, 0 no,
+ * -1 when text is no image reference (the planner says why). */
+static int image_is_local(struct ud_cli *cli, const char *text)
+{
+	struct ud_ref ref;
+	struct ud_error *err = NULL;
+	if (ud_ref_parse(text, cli->conf.registry_url, &ref, &err) < 0) {
+		ud_error_free(err);
+		return -1;
+	}
+	bool found = ud_store_tag_exists(cli->store, ref.local_name, ref.local_tag);
+	ud_ref_release(&ref);
+	return found ? 1 : 0;
+}
+
 /* run --rm: the container goes after the run, unless it is protected. */
 static int remove_after(struct ud_cli *cli, const char *id)
 {
@@ -159,6 +231,12 @@ UD_CMD(run)
 	if (P)
 		ud_cli_warn(cli, "-P: the container shares the host's network; its ports are the "
 				 "host's");
+	if (workdir && workdir[0] != '/') {
+		/* A run that cannot be prepared: 2, as for a missing directory. */
+		ud_cli_error("run: invalid working directory: %s: expected an absolute path",
+			     workdir);
+		return 2;
+	}
 	if (cpus && cpuset(cpus) < 0) {
 		ud_cli_error("run: invalid --cpuset-cpus '%s': expected a list like 0,2-3", cpus);
 		return 1;
@@ -192,12 +270,12 @@ UD_CMD(run)
 			}
 		}
 		for (size_t k = 0; volumes && volumes[k]; k++) {
-			/* docker-style: -v /path means /path:/path */
-			_cleanup_free_ char *v =
-				strchr(volumes[k], ':')
-					? xstrdup(volumes[k])
-					: xasprintf("%s:%s", volumes[k], volumes[k]);
-			ud_spec_container_add_volume(c, v);
+			ud_spec_container_add_volume(c, volumes[k]);
+			struct ud_spec_volume *v = &c->volumes[c->n_volumes - 1];
+			free(v->path);
+			v->path = NULL;
+			if (rc == 0 && parse_volume(volumes[k], v, &err) < 0)
+				rc = validate_failed(err);
 		}
 		for (size_t k = 0; envs && envs[k]; k++) {
 			char *eq = strchr(envs[k], '=');
@@ -218,7 +296,9 @@ UD_CMD(run)
 		struct ud_run_options ro = {nometa, hostenv,  environ,	     nosysdirs,
 					    novol,  bindhome, containerauth, cli->conf.tmpdir,
 					    kernel, ports,    n_ports,	     dri};
-		if (location) {
+		if (rc != 0) {
+			/* a volume that cannot be parsed: said above */
+		} else if (location) {
 			/* --location=DIR: DIR is the root; no image, no container. */
 			int status = 0;
 			if (ud_spec_validate(spec, &err) < 0)
@@ -253,6 +333,8 @@ UD_CMD(run)
 			struct ud_spec_image *img = ud_spec_add_image(spec, NULL, pos[0]);
 			img->pull = xstrdup(pull ? pull : "missing");
 			img->platform = platform ? xstrdup(platform) : NULL;
+			/* The container's image step is the same pull, for the same platform. */
+			c->platform = platform ? xstrdup(platform) : NULL;
 			/* Always a new container: a container already called N is
 			 * never reused here, so --rm never removes someone's N. */
 			c->fresh = true;
@@ -262,11 +344,23 @@ UD_CMD(run)
 			if (level < UD_LOG_DEBUG)
 				ud_log_set_level(UD_LOG_WARN);
 			struct ud_exec_stats stats = {0};
+			/* Neither a container nor an image here: say so before the pull. */
+			int local = image_is_local(cli, pos[0]);
+			if (local == 0 && !(pull && strcmp(pull, "never") == 0))
+				ud_cli_warn(cli,
+					    "no container named '%s' and no such image in the "
+					    "store: pulling it",
+					    pos[0]);
 			if (ud_spec_validate(spec, &err) < 0)
 				rc = validate_failed(err);
 			else
 				rc = ud_cli_run_spec(cli, spec, NULL, true, &ro, &stats);
 			ud_log_set_level(level);
+			if (rc != 0 && local == 0 && !stats.created_id[0] &&
+			    image_is_local(cli, pos[0]) == 0)
+				ud_cli_error("run: found no container named '%s', then no image of "
+					     "that name (neither in the store nor pulled)",
+					     pos[0]);
 			/* Only the container this run made goes. */
 			if (rm && stats.created_id[0] && remove_after(cli, stats.created_id) < 0 &&
 			    rc == 0)

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* The volume holding guest (the longest whose path is guest or a parent
  * directory of it), or NULL. */
@@ -86,6 +87,46 @@ char *ud_engine_find_command(const struct ud_run_request *r, const char *name)
 	return NULL;
 }
 
+/* A working directory that does not exist is made, as Docker does (in
+ * the volume holding it, else in the root as the container sees it);
+ * one that is something else than a directory is an error. */
+static int make_workdir(const struct ud_run_request *r, int root_fd, const char *wd,
+			struct ud_error **err)
+{
+	struct stat st;
+	_cleanup_free_ char *norm = ud_path_normalize(wd);
+	if (norm == NULL)
+		return ud_error_set(err, UD_ERR_USAGE,
+				    "invalid working directory: %s: expected an absolute path "
+				    "inside the container",
+				    wd);
+	wd = norm;
+	if (guest_stat(r, root_fd, wd, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		return ud_error_set(err, UD_ERR_USAGE,
+				    "invalid working directory: %s: not a directory", wd);
+	}
+	if (errno != ENOENT)
+		return ud_error_sys(err, errno, "invalid working directory: %s", wd);
+	struct ud_error *e = NULL;
+	int made;
+	if (volume_of(r, wd)) {
+		_cleanup_free_ char *host = ud_engine_host_path(r, wd);
+		made = ud_mkdir_p(host, 0755, &e);
+	} else {
+		made = ud_root_mkdir_p(root_fd, wd, 0755, &e);
+		if (made >= 0)
+			close(made);
+	}
+	if (made < 0) {
+		ud_error_set(err, UD_ERR_USAGE, "invalid working directory: %s: %s", wd, e->msg);
+		ud_error_free(e);
+		return -1;
+	}
+	return 0;
+}
+
 int ud_engine_prepare(const struct ud_run_request *r, unsigned what, char **exe,
 		      struct ud_error **err)
 {
@@ -109,6 +150,8 @@ int ud_engine_prepare(const struct ud_run_request *r, unsigned what, char **exe,
 				return -1;
 		}
 	const char *wd = r->workdir ? r->workdir : "/";
+	if (make_workdir(r, root_fd, wd, err) < 0)
+		return -1;
 	if ((what & UD_PREPARE_WORKDIR) &&
 	    (guest_stat(r, root_fd, wd, &st) < 0 || !S_ISDIR(st.st_mode)))
 		return ud_error_set(err, UD_ERR_USAGE, "invalid working directory: %s", wd);

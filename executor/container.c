@@ -230,8 +230,13 @@ static int resolve_user(const char *root, const char *spec, uid_t *uid, gid_t *g
 {
 	*uid = getuid();
 	*gid = getgid();
-	if (spec == NULL || *spec == '\0')
+	if (spec == NULL || *spec == '\0') {
+		/* The host user: its home is its entry's, when the container has one. */
+		_cleanup_free_ char *me = xasprintf("%u", (unsigned)*uid);
+		unsigned dummy;
+		lookup(root, "passwd", me, &dummy, NULL, home);
 		return 0;
+	}
 	_cleanup_free_ char *u = xstrdup(spec);
 	char *g = strchr(u, ':');
 	if (g)
@@ -410,6 +415,16 @@ int ud_exec_build_request(const struct ud_container *c, const struct ud_spec_con
 	char *const *cmd;
 	if (resolve_user(c->root, user, &r->uid, &r->gid, &home, err) < 0)
 		goto fail;
+	/* HOME as udocker sets it: the host's with --bindhome, else the
+	 * user's entry in the container's passwd, /root for root. */
+	if (o && o->bindhome && getenv("HOME") && *getenv("HOME")) {
+		free(home);
+		home = xstrdup(getenv("HOME"));
+	}
+	if (home && *home == '\0') {
+		free(home);
+		home = NULL;
+	}
 	r->env = xcalloc(1, sizeof(char *));
 	if (o && o->hostenv)
 		for (char **e = o->host_environ; e && *e; e++)
@@ -452,7 +467,11 @@ int ud_exec_build_request(const struct ud_container *c, const struct ud_spec_con
 	else if (sc->entrypoint_mode == UD_ENTRYPOINT_IMAGE)
 		for (size_t i = 0; cfg.entrypoint && cfg.entrypoint[i]; i++)
 			ud_strv_push(&r->argv, xstrdup(cfg.entrypoint[i]));
-	cmd = command && command[0] ? command : cfg.cmd;
+	/* --entrypoint (set or cleared) drops the image's Cmd, as Docker and
+	 * udocker do: only the given arguments follow it. */
+	cmd = command && command[0]			   ? command
+	      : sc->entrypoint_mode == UD_ENTRYPOINT_IMAGE ? cfg.cmd
+							   : NULL;
 	for (size_t i = 0; cmd && cmd[i]; i++)
 		ud_strv_push(&r->argv, xstrdup(cmd[i]));
 	if (r->argv[0] == NULL) {

@@ -64,6 +64,59 @@ static int fetch_batch(struct ud_exec_ctx *x, const struct ud_step *st, struct u
 	return r;
 }
 
+/* Larger image configs are not read for their platform. */
+#define UD_CONFIG_MAX_BYTES (8u << 20)
+
+/* A platform asked for and a single image manifest (no index to pick
+ * from): its config, fetched first, must be for that platform, so that
+ * another platform's image is never pulled in its place. */
+static int check_platform(struct ud_exec_ctx *x, const struct ud_step *st,
+			  const struct ud_resolved *res, struct progress_ctx *pc,
+			  struct ud_exec_stats *stats, bool *fetched, struct ud_error **err)
+{
+	*fetched = false;
+	const struct ud_pull_step *p = &st->pull;
+	const struct ud_manifest *m = res->parsed;
+	if (!p->platform_given || res->index || m->kind != UD_MANIFEST_IMAGE)
+		return 0;
+	const struct ud_descriptor *d = &m->config;
+	if (d->size < 0 || d->size > (int64_t)UD_CONFIG_MAX_BYTES)
+		return 0;
+	bool present = false;
+	struct ud_blob_writer w;
+	if (ud_store_blob_begin(x->store, d->digest, d->size, ud_lock_default_timeout_ms(), &w,
+				&present, err) < 0)
+		return -1;
+	if (!present && fetch_batch(x, st, &w, &d, 1, pc, stats, err) < 0)
+		return -1;
+	*fetched = !present; /* not counted again with the others */
+	_cleanup_free_ char *path = ud_store_blob_path(x->store, d->digest);
+	size_t len = 0;
+	_cleanup_free_ char *text = ud_read_file(path, &len, err);
+	if (text == NULL)
+		return -1;
+	struct ud_image_config cfg = {0};
+	if (ud_image_config_parse(text, len, &cfg, NULL) < 0 || cfg.platform.os == NULL ||
+	    cfg.platform.arch == NULL) {
+		ud_image_config_release(&cfg);
+		return 0; /* says no platform: taken for any */
+	}
+	struct ud_platform want = p->platform;
+	if (cfg.platform.variant == NULL)
+		want.variant = NULL;
+	int r = 0;
+	if (!ud_platform_match(&want, &cfg.platform)) {
+		_cleanup_free_ char *w1 = ud_platform_format(&p->platform);
+		_cleanup_free_ char *h = ud_platform_format(&cfg.platform);
+		_cleanup_free_ char *name = ud_ref_format(&p->ref);
+		r = ud_error_set(err, UD_ERR_NOT_FOUND,
+				 "%s: no manifest for platform %s (the image is for %s only)", name,
+				 w1, h);
+	}
+	ud_image_config_release(&cfg);
+	return r;
+}
+
 int ud_exec_pull(struct ud_exec_ctx *x, const struct ud_step *st, struct ud_exec_stats *stats,
 		 struct ud_error **err)
 {
@@ -100,6 +153,13 @@ int ud_exec_pull(struct ud_exec_ctx *x, const struct ud_step *st, struct ud_exec
 		ud_resolved_free(res);
 		return -1;
 	}
+	bool config_fetched = false;
+	if (check_platform(x, st, res, &pc, stats, &config_fetched, err) < 0) {
+		free(all);
+		ud_strv_free(names);
+		ud_resolved_free(res);
+		return -1;
+	}
 	struct ud_blob_writer *w = xcalloc(n_all + 1, sizeof(*w));
 	const struct ud_descriptor **mine = xcalloc(n_all + 1, sizeof(*mine));
 	const struct ud_descriptor **waiting = xcalloc(n_all + 1, sizeof(*waiting));
@@ -109,6 +169,8 @@ int ud_exec_pull(struct ud_exec_ctx *x, const struct ud_step *st, struct ud_exec
 	 * waited for afterwards (and then usually present). */
 	for (size_t i = 0; r == 0 && i < n_all; i++) {
 		bool present = false;
+		if (config_fetched && all[i] == &m->config)
+			continue;
 		_cleanup_error_ struct ud_error *lerr = NULL;
 		if (ud_store_blob_begin(x->store, all[i]->digest, all[i]->size, 0, &w[n_mine],
 					&present, &lerr) < 0) {

@@ -148,6 +148,7 @@ static struct ud_step *add_pull(struct ud_plan *plan, const struct ud_spec *spec
 	st->pull.local_tag = xstrdup(ref.local_tag);
 	st->pull.ref = ref;
 	st->pull.platform = plat;
+	st->pull.platform_given = ptext != NULL;
 	const char *policy = first(pull, spec->def_pull, "missing");
 	st->pull.policy = policy_of(policy);
 	ud_spec_pull_every(policy, &st->pull.every);
@@ -158,11 +159,50 @@ static struct ud_step *add_pull(struct ud_plan *plan, const struct ud_spec *spec
 	return st;
 }
 
+/* The platform of the image stored for p when it is not the one p asks
+ * for (allocated), else NULL. An image that says no platform, or no
+ * variant, is taken for any. */
+static char *stored_platform_mismatch(struct ud_store *store, const struct ud_pull_step *p)
+{
+	if (!p->platform_given)
+		return NULL;
+	_cleanup_error_ struct ud_error *e = NULL;
+	struct ud_image *img = ud_store_image_open(store, p->local_name, p->local_tag, &e);
+	if (img == NULL)
+		return NULL;
+	_cleanup_free_ char *text = ud_store_image_platform(img);
+	ud_store_image_free(img);
+	struct ud_platform have = {0};
+	if (strcmp(text, "unknown/unknown") == 0 || ud_platform_parse(text, &have, NULL) < 0)
+		return NULL;
+	struct ud_platform want = p->platform;
+	if (have.variant == NULL)
+		want.variant = NULL;
+	bool ok = ud_platform_match(&want, &have);
+	ud_platform_release(&have);
+	return ok ? NULL : steal_pointer(&text);
+}
+
 static int decide(struct ud_step *st, struct ud_store *store, const struct ud_planner_options *opts,
 		  struct ud_error **err)
 {
 	struct ud_pull_step *p = &st->pull;
 	bool exists = ud_store_tag_exists(store, p->local_name, p->local_tag);
+	_cleanup_free_ char *other = exists ? stored_platform_mismatch(store, p) : NULL;
+	if (other) {
+		_cleanup_free_ char *want = ud_platform_format(&p->platform);
+		if (p->policy == UD_PULL_NEVER || opts->offline) {
+			st->state = UD_STEP_BLOCKED;
+			st->reason = xasprintf(
+				"the image in the store is for %s, not %s, and %s", other, want,
+				opts->offline ? "this apply is offline" : "pull policy is 'never'");
+		} else {
+			st->state = UD_STEP_TODO;
+			st->reason = xasprintf("the image in the store is for %s: pull for %s",
+					       other, want);
+		}
+		return 0;
+	}
 	if (exists) {
 		_cleanup_error_ struct ud_error *e = NULL;
 		if (ud_store_image_blobs_state(store, p->local_name, p->local_tag, &p->n_blobs,

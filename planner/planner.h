@@ -40,6 +40,7 @@ struct ud_pull_step {
 	char *local_name;  /* repository name in the store */
 	char *local_tag;   /* tag directory name (the digest for pins) */
 	struct ud_platform platform;
+	bool platform_given; /* platform asked for (else the host's): pulls must have it */
 	enum ud_pull_policy policy;
 	long every;		/* UD_PULL_EVERY: seconds between resolutions */
 	bool locked;		/* the digest comes from the spec's lock file */

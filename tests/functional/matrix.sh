@@ -178,8 +178,10 @@ run_matrix() {
   check "$t: a #! script from a volume" out_is "script arg"
   expect_fail "$t: invalid host volume path" 2 "invalid host volume path" \
     run -v /nonexistent/dir:/x "$c" /bin/true
-  expect_fail "$t: invalid working directory" 2 "invalid working directory" \
-    run -w /no/such/dir "$c" /bin/true
+  ud run -w /no/such/dir "$c" /bin/sh -c pwd
+  check "$t: -w of a missing directory makes it, as Docker does" out_is "/no/such/dir"
+  expect_fail "$t: invalid working directory (a file)" 2 "invalid working directory" \
+    run -w /etc/passwd "$c" /bin/true
   expect_fail "$t: command not found" 2 "command not found: no-such-command" \
     run "$c" no-such-command
   if can hostname "--hostname"; then
