@@ -107,7 +107,8 @@ ud pull "$IMG"
 check "pull without a terminal: no escape sequence on stderr" err_lacks $'\033'
 check "... no summary line" err_lacks "MB in"
 export UDOCKER_DIR="$T_TMP/repo-tty"
-progress_lines() { "$LINES_OF" "$1" ${2:+"$2"} | grep -E 'MB|already present'; }
+# The display's lines, not the log's (Info:, Warning: are on stderr too).
+progress_lines() { "$LINES_OF" "$1" ${2:+"$2"} | grep -E 'MB|already present' | grep -vE '^(Info|Warning|Error): '; }
 longest() { progress_lines "$@" | awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }'; }
 /usr/bin/python3 "$PTY" 40 0 pull40.err "$UD_BIN" pull "$UD_FIX_PLAIN/test/layers:latest" >pull40.out
 RC=$?; OUT=$(cat pull40.out); ERR=$("$LINES_OF" pull40.err)
