@@ -1318,9 +1318,7 @@ START_TEST(load_oci_archive)
 	ck_assert_str_eq(img->manifest, m); /* byte for byte */
 	ck_assert_str_eq(img->layer_ids[0], ld);
 	ud_store_image_free(img);
-	ck_assert_int_eq(
-		ud_store_image_verify(st, "busybox", "1.36", NULL, NULL, &err),
-		0);
+	ck_assert_int_eq(ud_store_image_verify(st, "busybox", "1.36", NULL, NULL, &err), 0);
 
 	/* Docker >= 25: manifest.json's RepoTags name it as docker load does. */
 	_cleanup_free_ char *mj =
