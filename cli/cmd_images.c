@@ -14,7 +14,10 @@ static const char help[] = "Usage: udocker images [-l] [-p]\n"
 			   "\n"
 			   "Options:\n"
 			   "  -l   also the tag directory and each layer with its size\n"
-			   "  -p   also the platform (os/arch[/variant])\n";
+			   "  -p   also the platform (os/arch[/variant])\n"
+			   "  --no-trunc, -a, --all   accepted as udocker 1.3.16 does (cwltool\n"
+			   "       sends them); nothing is truncated or hidden, so they change\n"
+			   "       nothing\n";
 
 static void print_layers(const char *dir)
 {
