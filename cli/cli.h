@@ -30,7 +30,11 @@ struct ud_conf {
 	int verbose_level;
 	bool insecure;
 	char *http_proxy;
-	char *registry_url;	    /* UDOCKER_REGISTRY / conf "registry" */
+	/* Names without a host go to registry_url (--registry, UDOCKER_REGISTRY,
+	 * conf "registry"), else hub_url; docker.io/ names to hub_url: Docker
+	 * Hub or its mirror (UDOCKER_REGISTRY, conf dockerio_registry_url). */
+	char *registry_url;
+	char *hub_url;
 	char *index_url;	    /* UDOCKER_INDEX */
 	char **insecure_registries; /* conf "insecure_registries" (space separated) */
 	char *ca_file;

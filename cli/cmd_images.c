@@ -17,7 +17,10 @@ static const char help[] = "Usage: udocker images [-l] [-p] [--json|--format=jso
 			   "  -p   also the platform (os/arch[/variant])\n"
 			   "  --json, --format=json\n"
 			   "       a JSON list: name, tag, reference, protected, platform,\n"
-			   "       directory, files (file, size in bytes; -1: missing)\n";
+			   "       directory, files (file, size in bytes; -1: missing)\n"
+			   "  --no-trunc, -a, --all   accepted as udocker 1.3.16 does (cwltool\n"
+			   "       sends them); nothing is truncated or hidden, so they change\n"
+			   "       nothing\n";
 
 static void print_layers(const struct ud_image_entry *e)
 {

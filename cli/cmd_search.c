@@ -48,7 +48,7 @@ UD_CMD(search)
 				     : strchr(expr, '/') && (strchr(expr, '.') || strchr(expr, ':'))
 					     ? xasprintf("%.*s/x", (int)strcspn(expr, "/"), expr)
 					     : xstrdup("x");
-	if (ud_ref_parse(probe, reg, &ref, &err) < 0) {
+	if (ud_ref_parse_hub(probe, reg, cli->conf.hub_url, &ref, &err) < 0) {
 		ud_registry_client_free(c);
 		return ud_cli_fail(err);
 	}

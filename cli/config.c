@@ -56,7 +56,7 @@ static const struct {
 	CONF_KEY("tmpdir", CONF_STR, tmpdir),
 	CONF_KEY("keystore", CONF_STR, keystore),
 	CONF_KEY("http_proxy", CONF_STR, http_proxy),
-	CONF_KEY("dockerio_registry_url", CONF_STR, registry_url),
+	CONF_KEY("dockerio_registry_url", CONF_STR, hub_url),
 	CONF_KEY("registry", CONF_STR, registry_url),
 	CONF_KEY("dockerio_index_url", CONF_STR, index_url),
 	CONF_KEY("ca_file", CONF_STR, ca_file),
@@ -209,7 +209,10 @@ static const struct {
 	ENV_STR("UDOCKER_CONTAINERS", containersdir),
 	ENV_STR("UDOCKER_TMP", tmpdir),
 	ENV_STR("UDOCKER_KEYSTORE", keystore),
+	/* udocker 1.3.16's variable of dockerio_registry_url, which also serves
+	 * names without a host: both settings take it. */
 	ENV_STR("UDOCKER_REGISTRY", registry_url),
+	ENV_STR("UDOCKER_REGISTRY", hub_url),
 	ENV_STR("UDOCKER_INDEX", index_url),
 	ENV_STR("UDOCKER_TARBALL", tarball),
 	ENV_STR("UDOCKER_DEFAULT_EXECUTION_MODE", default_execution_mode),
@@ -308,11 +311,11 @@ int ud_conf_load(struct ud_cli *cli, const char *repo_opt, struct ud_error **err
 void ud_conf_release(struct ud_conf *c)
 {
 	char **strs[] = {
-		&c->homedir,	   &c->topdir,	       &c->reposdir,	&c->layersdir,
-		&c->containersdir, &c->bindir,	       &c->libdir,	&c->docdir,
-		&c->tmpdir,	   &c->keystore,       &c->config_file, &c->http_proxy,
-		&c->registry_url,  &c->index_url,      &c->ca_file,	&c->default_execution_mode,
-		&c->tarball,	   &c->tarball_release};
+		&c->homedir,	   &c->topdir,		&c->reposdir,	 &c->layersdir,
+		&c->containersdir, &c->bindir,		&c->libdir,	 &c->docdir,
+		&c->tmpdir,	   &c->keystore,	&c->config_file, &c->http_proxy,
+		&c->registry_url,  &c->index_url,	&c->ca_file,	 &c->default_execution_mode,
+		&c->tarball,	   &c->tarball_release, &c->hub_url};
 	for (size_t i = 0; i < UD_ARRAY_SIZE(strs); i++) {
 		free(*strs[i]);
 		*strs[i] = NULL;
@@ -342,7 +345,9 @@ void ud_conf_show(const struct ud_conf *c)
 	printf("verbose_level = %d\n", c->verbose_level);
 	printf("http_insecure = %s\n", c->insecure ? "True" : "False");
 	SHOW("http_proxy", c->http_proxy ? c->http_proxy : "");
-	SHOW("registry", c->registry_url ? c->registry_url : "https://registry-1.docker.io");
+	const char *hub = c->hub_url ? c->hub_url : "https://registry-1.docker.io";
+	SHOW("registry", c->registry_url ? c->registry_url : hub);
+	SHOW("dockerio_registry_url", hub);
 	SHOW("index", c->index_url ? c->index_url : "https://hub.docker.com");
 	printf("insecure_registries = [");
 	for (size_t i = 0; c->insecure_registries && c->insecure_registries[i]; i++)

@@ -189,6 +189,7 @@ static int planner_options(struct ud_cli *cli, const struct ud_cli_spec_opts *o,
 	*lock = NULL;
 	memset(popts, 0, sizeof(*popts));
 	popts->registry_url = o->registry ? o->registry : cli->conf.registry_url;
+	popts->hub_url = cli->conf.hub_url;
 	popts->offline = o->offline;
 	popts->stage = o->stage;
 	popts->spec_path = o->spec_path;
@@ -290,7 +291,7 @@ int ud_cli_run_spec(struct ud_cli *cli, const struct ud_spec *spec,
 int ud_cli_parse_image(struct ud_cli *cli, const char *text, struct ud_ref *ref)
 {
 	struct ud_error *err = NULL;
-	if (ud_ref_parse(text, cli->conf.registry_url, ref, &err) < 0)
+	if (ud_ref_parse_hub(text, cli->conf.registry_url, cli->conf.hub_url, ref, &err) < 0)
 		return ud_cli_fail(err);
 	return 0;
 }

@@ -104,7 +104,7 @@ static struct ud_step *add_pull(struct ud_plan *plan, const struct ud_spec *spec
 	else
 		full = xstrdup(ref_text);
 	struct ud_ref ref;
-	if (ud_ref_parse(full, opts->registry_url, &ref, err) < 0) {
+	if (ud_ref_parse_hub(full, opts->registry_url, opts->hub_url, &ref, err) < 0) {
 		_cleanup_free_ char *w = where_of(pos);
 		if (w)
 			ud_error_prefix(err, "%s", w);

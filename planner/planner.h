@@ -93,6 +93,7 @@ void ud_lockfile_free(struct ud_lockfile *l);
 
 struct ud_planner_options {
 	const char *registry_url;	/* --registry / UDOCKER_REGISTRY for host-less names */
+	const char *hub_url;		/* dockerio_registry_url: Docker Hub or its mirror */
 	const struct ud_lockfile *lock; /* pins tags to digests, or NULL */
 	bool offline;			/* no registry may be asked: what is missing blocks */
 	bool stage;			/* pull, create and set up; run nothing */

@@ -84,6 +84,12 @@ static int split_url(const char *url, char **scheme, char **host, struct ud_erro
 int ud_ref_parse(const char *text, const char *registry_url, struct ud_ref *out,
 		 struct ud_error **err)
 {
+	return ud_ref_parse_hub(text, registry_url, NULL, out, err);
+}
+
+int ud_ref_parse_hub(const char *text, const char *registry_url, const char *hub_url,
+		     struct ud_ref *out, struct ud_error **err)
+{
 	memset(out, 0, sizeof(*out));
 	const char *expect = "expected [HOST[:PORT]/]NAME[:TAG][@sha256:DIGEST]";
 	if (text == NULL || *text == '\0')
@@ -151,18 +157,29 @@ int ud_ref_parse(const char *text, const char *registry_url, struct ud_ref *out,
 				    "lowercase",
 				    text);
 	}
-	if (out->domain == NULL && registry_url && *registry_url) {
-		if (split_url(registry_url, &out->scheme, &out->domain, err) < 0) {
+	/* Docker Hub's names: no host, or Docker Hub's own. One-component ones
+	 * are official images under library/, wherever they are pulled from
+	 * (udocker 1.3.16 does so for --registry too: a mirror serves them so). */
+	bool hub_name = out->domain == NULL || is_hub_domain(out->domain);
+	const char *url = NULL;
+	if (out->domain == NULL && registry_url && *registry_url)
+		url = registry_url;
+	else if (hub_name && hub_url && *hub_url)
+		url = hub_url;
+	if (url) {
+		free(out->domain);
+		out->domain = NULL;
+		if (split_url(url, &out->scheme, &out->domain, err) < 0) {
 			ud_ref_release(out);
 			return -1;
 		}
 	}
-	if (out->domain == NULL || is_hub_domain(out->domain)) {
+	if (is_hub_domain(out->domain ? out->domain : UD_DOCKER_HUB)) {
 		free(out->domain);
 		out->domain = xstrdup(UD_DOCKER_HUB);
 		out->hub = true;
 	}
-	out->path = out->hub && strchr(rest, '/') == NULL ? xasprintf("library/%s", rest)
+	out->path = hub_name && strchr(rest, '/') == NULL ? xasprintf("library/%s", rest)
 							  : xstrdup(rest);
 	if (out->tag == NULL && out->digest == NULL)
 		out->tag = xstrdup("latest");

@@ -21,11 +21,16 @@ struct ud_ref {
 	bool hub;
 };
 
-/* Parses text. registry_url (may be NULL) is --registry / UDOCKER_REGISTRY:
- * it applies to names without a registry host. Fills *out (release with
+/* Parses text. registry_url (may be NULL) is --registry: it applies to
+ * names without a registry host. Fills *out (release with
  * ud_ref_release()). Errors are UD_ERR_USAGE and say what was expected. */
 int ud_ref_parse(const char *text, const char *registry_url, struct ud_ref *out,
 		 struct ud_error **err);
+/* As ud_ref_parse(); hub_url (may be NULL) is dockerio_registry_url: Docker
+ * Hub or its mirror, for names with no host when registry_url is NULL and for
+ * docker.io/ names. Single-component names of either kind get library/. */
+int ud_ref_parse_hub(const char *text, const char *registry_url, const char *hub_url,
+		     struct ud_ref *out, struct ud_error **err);
 void ud_ref_release(struct ud_ref *ref);
 /* "domain/path:tag[@digest]"; caller frees. */
 char *ud_ref_format(const struct ud_ref *ref);

@@ -56,6 +56,41 @@ check "... stored as test/entry" [ -f "$UDOCKER_DIR/repos/test/entry/latest/TAG"
 UDOCKER_REGISTRY="https://$UD_FIX_TOKEN" ud pull oci/entry
 check "UDOCKER_REGISTRY with a host-less name" rc_is 0
 check "... stored as oci/entry" [ -f "$UDOCKER_DIR/repos/oci/entry/latest/TAG" ]
+# One-component host-less names are Docker Hub's library/ ones, at --registry
+# and UDOCKER_REGISTRY too (udocker 1.3.16 does so: a site's mirror or
+# pull-through cache serves them); stored under the name as typed.
+expect_ok "--registry with a one-component name asks for library/NAME" \
+  pull --registry="http://$UD_FIX_PLAIN" busybox
+check "... stored as busybox" [ -f "$UDOCKER_DIR/repos/busybox/latest/TAG" ]
+check "... the manifest is library/busybox's" \
+  [ "$(digest_of "$UDOCKER_DIR/repos/busybox/latest/manifest")" = "$UD_FIX_DIGEST_library_busybox" ]
+UDOCKER_REGISTRY="https://$UD_FIX_TOKEN" ud pull busybox:latest
+check "UDOCKER_REGISTRY with a one-component name" rc_is 0
+check "... the manifest is library/busybox's" \
+  [ "$(digest_of "$UDOCKER_DIR/repos/busybox/latest/manifest")" = "$UD_FIX_DIGEST_library_busybox" ]
+expect_ok "a host with a port in the name: no library/ prefix" pull "$UD_FIX_PLAIN/test/busybox"
+expect_fail "... nor for a one-component name there" 1 "not found in registry $UD_FIX_PLAIN" \
+  pull "$UD_FIX_PLAIN/busybox"
+# dockerio_registry_url (udocker.conf) and UDOCKER_REGISTRY send explicit
+# docker.io/ names to the mirror too; --registry does not (1.3.16: a name's
+# host wins over --registry).
+printf '[DEFAULT]\ndockerio_registry_url = http://%s\n' "$UD_FIX_PLAIN" >"$T_TMP/hub.conf"
+expect_ok "dockerio_registry_url: docker.io/NAME from the mirror" \
+  --config="$T_TMP/hub.conf" pull docker.io/busybox
+check "... stored as docker.io/busybox" [ -f "$UDOCKER_DIR/repos/docker.io/busybox/latest/TAG" ]
+check "... the manifest is library/busybox's" \
+  [ "$(digest_of "$UDOCKER_DIR/repos/docker.io/busybox/latest/manifest")" = "$UD_FIX_DIGEST_library_busybox" ]
+expect_ok "dockerio_registry_url: a host-less name from the mirror" \
+  --config="$T_TMP/hub.conf" pull test/entry:latest
+expect_ok "dockerio_registry_url: index.docker.io/ names too" \
+  --config="$T_TMP/hub.conf" pull index.docker.io/test/layers
+check "... stored as index.docker.io/test/layers" \
+  [ -f "$UDOCKER_DIR/repos/index.docker.io/test/layers/latest/TAG" ]
+expect_ok "dockerio_registry_url: showconf shows it" --config="$T_TMP/hub.conf" showconf
+check "... as dockerio_registry_url" out_line "dockerio_registry_url = http://$UD_FIX_PLAIN"
+UDOCKER_REGISTRY="http://$UD_FIX_PLAIN" ud pull docker.io/test/entry
+check "UDOCKER_REGISTRY: docker.io/NAME from the mirror" rc_is 0
+check "... stored as docker.io/test/entry" [ -f "$UDOCKER_DIR/repos/docker.io/test/entry/latest/TAG" ]
 # Settings from a configuration file.
 printf '[DEFAULT]\nparallel_downloads = 1\ninsecure_registries = a.example:5000 b.example\n' >"$T_TMP/u.conf"
 expect_ok "--config= file" --config="$T_TMP/u.conf" showconf

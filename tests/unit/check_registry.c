@@ -53,13 +53,19 @@ START_TEST(references)
 	       false);
 	ref_ok("test/busybox", "http://127.0.0.1:5000", "127.0.0.1:5000", "test/busybox", "latest",
 	       "test/busybox", "latest", false);
-	ref_ok("busybox", "https://reg.example", "reg.example", "busybox", "latest", "busybox",
-	       "latest", false);
+	/* udocker 1.3.16: one-component names without a host are library/ ones
+	 * at --registry too (a Docker Hub mirror serves them so). */
+	ref_ok("busybox", "https://reg.example", "reg.example", "library/busybox", "latest",
+	       "busybox", "latest", false);
+	ref_ok("127.0.0.1:5000/busybox", "https://reg.example", "127.0.0.1:5000", "busybox",
+	       "latest", "127.0.0.1:5000/busybox", "latest", false);
+	ref_ok("docker.io/busybox", "https://reg.example", UD_DOCKER_HUB, "library/busybox",
+	       "latest", "docker.io/busybox", "latest", true);
 	struct ud_ref r;
 	ck_assert_int_eq(ud_ref_parse("x", "http://127.0.0.1:5000", &r, NULL), 0);
 	ck_assert_str_eq(r.scheme, "http");
 	_cleanup_free_ char *f = ud_ref_format(&r);
-	ck_assert_str_eq(f, "127.0.0.1:5000/x:latest");
+	ck_assert_str_eq(f, "127.0.0.1:5000/library/x:latest");
 	ud_ref_release(&r);
 	ref_bad("", "empty image reference");
 	ref_bad("Debian", "must be lowercase");
@@ -68,6 +74,47 @@ START_TEST(references)
 	ref_bad("a//b", "invalid image reference");
 	ref_bad("a b", "invalid image reference");
 	ref_bad("-x", "invalid image reference");
+}
+END_TEST
+
+static void hub_ok(const char *text, const char *reg, const char *hub, const char *domain,
+		   const char *scheme, const char *path, bool is_hub)
+{
+	struct ud_ref r;
+	struct ud_error *err = NULL;
+	if (ud_ref_parse_hub(text, reg, hub, &r, &err) < 0)
+		ck_abort_msg("%s: %s", text, err->msg);
+	const char *want[] = {domain, scheme ? scheme : "(auto)", path, is_hub ? "hub" : "-"};
+	const char *got[] = {r.domain, r.scheme ? r.scheme : "(auto)", r.path, r.hub ? "hub" : "-"};
+	for (size_t i = 0; i < UD_ARRAY_SIZE(want); i++)
+		if (strcmp(want[i], got[i]) != 0)
+			ck_abort_msg("%s: field %zu is '%s', expected '%s'", text, i, got[i],
+				     want[i]);
+	ud_ref_release(&r);
+}
+
+/* dockerio_registry_url: Docker Hub's names go to the mirror, others not. */
+START_TEST(hub_mirror)
+{
+	const char *m = "http://127.0.0.1:5000";
+	hub_ok("debian:12", NULL, m, "127.0.0.1:5000", "http", "library/debian", false);
+	hub_ok("docker.io/bash:4.4", NULL, m, "127.0.0.1:5000", "http", "library/bash", false);
+	hub_ok("index.docker.io/u/app", NULL, m, "127.0.0.1:5000", "http", "u/app", false);
+	hub_ok("registry-1.docker.io/x", NULL, m, "127.0.0.1:5000", "http", "library/x", false);
+	hub_ok("quay.io/org/img", NULL, m, "quay.io", NULL, "org/img", false);
+	/* --registry takes names without a host; docker.io/ ones stay the mirror's. */
+	hub_ok("debian", "https://reg.example", m, "reg.example", "https", "library/debian", false);
+	hub_ok("docker.io/debian", "https://reg.example", m, "127.0.0.1:5000", "http",
+	       "library/debian", false);
+	/* The default written out is Docker Hub itself. */
+	hub_ok("docker.io/debian", NULL, "https://registry-1.docker.io", UD_DOCKER_HUB, "https",
+	       "library/debian", true);
+	hub_ok("docker.io/debian", NULL, NULL, UD_DOCKER_HUB, NULL, "library/debian", true);
+	struct ud_ref r;
+	struct ud_error *err = NULL;
+	ck_assert_int_eq(ud_ref_parse_hub("docker.io/x", NULL, "ftp://m", &r, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err->msg, "invalid registry URL 'ftp://m'"));
+	ud_error_free(err);
 }
 END_TEST
 
@@ -203,6 +250,7 @@ int main(void)
 	Suite *s = suite_create("registry");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, references);
+	tcase_add_test(tc, hub_mirror);
 	tcase_add_test(tc, challenges);
 	tcase_add_test(tc, origins_and_urls);
 	tcase_add_test(tc, debug_masking);
