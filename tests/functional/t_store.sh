@@ -167,13 +167,15 @@ check "--version" out_has "version: "
 export UDOCKER_DIR="$T_TMP/tty"
 if command -v script >/dev/null; then
   script -qc "$UD_BIN pull $P/test/layers:latest" /dev/null >"$T_TMP/tty.out" 2>&1
-  check "a progress bar on a terminal" grep -q "Downloading \[" "$T_TMP/tty.out"
+  check "a progress bar on a terminal" grep -q " \[.*MB" "$T_TMP/tty.out"
+  check "... ending with the image's summary line" grep -Eq "layers:latest: [0-9]+\.[0-9] MB in [0-9]+\.[0-9]s" "$T_TMP/tty.out"
   check "... and no per-layer lines" bash -c '! grep -q "downloading layer" "$1"' _ "$T_TMP/tty.out"
 else
   skip "progress bar: no 'script' command"
 fi
 ud pull "$P/test/entry:latest"
-check "no progress bar without a terminal" bash -c '! grep -q "Downloading \[" <<<"$1"' _ "$OUT"
+check "no progress bar without a terminal (stdout)" bash -c '! grep -q " \[.*MB" <<<"$1"' _ "$OUT"
+check "no progress bar without a terminal (stderr)" bash -c '! grep -q " \[.*MB" <<<"$1"' _ "$ERR"
 ud -q pull "$P/oci/entry:latest"
 check "-q: pull succeeds" rc_is 0
 check "-q: nothing on stdout" [ -z "$OUT" ]
