@@ -17,6 +17,9 @@ export UDOCKER_DIR="$T_TMP/repo"
 export HOME="$T_TMP/home"
 mkdir -p "$HOME"
 export CURL_CA_BUNDLE="$UD_FIX_CA"
+# skopeo run by the tests: its own credentials file (where podman is
+# installed, /run/containers/UID is root's and skopeo fails on it).
+export REGISTRY_AUTH_FILE="$T_TMP/containers-auth.json"
 
 # ud ARGS...: runs udocker, output in $OUT / $ERR, exit status in $RC.
 ud() {
