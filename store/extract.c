@@ -1,7 +1,8 @@
 /* Applying image layers to a container root with libarchive.
  *
- * Every path is walked component by component from the root's directory
- * fd with O_NOFOLLOW: an entry whose path crosses a symlink, contains
+ * Every path is walked component by component with O_NOFOLLOW, from the
+ * root's directory fd or from a directory of the previous entry's path
+ * still open (struct dir_cache): an entry whose path crosses a symlink, contains
  * "..", or names a device is skipped (and counted), so nothing is ever
  * written outside the root. Whiteouts (.wh.NAME, .wh..wh..opq) are applied
  * in the same pass; a whiteout of ".", ".." or nothing is an error, never
