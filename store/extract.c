@@ -1,7 +1,8 @@
 /* Applying image layers to a container root with libarchive.
  *
- * Every path is walked component by component from the root's directory
- * fd with O_NOFOLLOW: an entry whose path crosses a symlink, contains
+ * Every path is walked component by component with O_NOFOLLOW, from the
+ * root's directory fd or from a directory of the previous entry's path
+ * still open (struct dir_cache): an entry whose path crosses a symlink, contains
  * "..", or names a device is skipped (and counted), so nothing is ever
  * written outside the root. Whiteouts (.wh.NAME, .wh..wh..opq) are applied
  * in the same pass; a whiteout of ".", ".." or nothing is an error, never
@@ -24,6 +25,177 @@
 #include <sys/stat.h>
 #include <sys/xattr.h>
 
+/* Opens the directory name in fd without following a symlink, creating
+ * it first when it is missing and create is set. */
+static int open_step(int fd, const char *name, bool create)
+{
+	int next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (next < 0 && errno == ENOENT && create) {
+		mkdirat(fd, name, 0755);
+		next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	return next; /* < 0: missing, not a directory, or a symlink */
+}
+
+/* Opens the directory holding path (creating missing directories) without
+ * following symlinks; *base points into path at the last component. */
+static int open_parent(int rootfd, char *path, char **base, bool create)
+{
+	int fd = dup(rootfd);
+	char *c = path;
+	for (;;) {
+		char *slash = strchr(c, '/');
+		if (slash == NULL) {
+			*base = c;
+			return fd;
+		}
+		*slash = '\0';
+		int next = open_step(fd, c, create);
+		*slash = '/';
+		close(fd);
+		if (next < 0)
+			return -1;
+		fd = next;
+		c = slash + 1;
+	}
+}
+
+/* The directories of the last entry's path, open: the members of a layer
+ * come in directory order, so the next entry's parent is nearly always
+ * one of them and costs no openat. fd[k] is the directory at the first
+ * k components of path (fd[0], the root's, is not owned). Invariant: each
+ * fd[k] is the directory that is at that path now. Only this layer's
+ * removals can break it (nothing is renamed), so every removal goes
+ * through remove_entry(), which drops what is at or below the removed
+ * name; a stale fd would put files in a directory no longer in the tree.
+ * Deeper than DIR_CACHE_DEPTH, the rest of a path is walked each time
+ * (deep_fd, closed by the next lookup), which bounds the fds held. */
+#define DIR_CACHE_DEPTH 64
+struct dir_cache {
+	char path[4096];
+	size_t end[DIR_CACHE_DEPTH + 1]; /* path[0, end[k]) names fd[k] */
+	int fd[DIR_CACHE_DEPTH + 1];
+	int depth;
+	int last; /* the depth the last lookup returned; -1: deep_fd or none */
+	int deep_fd;
+};
+
+static void dir_cache_init(struct dir_cache *c, int rootfd)
+{
+	c->path[0] = '\0';
+	c->end[0] = 0;
+	c->fd[0] = rootfd;
+	c->depth = 0;
+	c->last = -1;
+	c->deep_fd = -1;
+}
+
+/* Keeps the first depth directories, closing the others. */
+static void dir_cache_truncate(struct dir_cache *c, int depth)
+{
+	while (c->depth > depth)
+		close(c->fd[c->depth--]);
+	c->path[c->end[c->depth]] = '\0';
+	if (c->last > depth)
+		c->last = -1;
+}
+
+static void dir_cache_release(struct dir_cache *c)
+{
+	dir_cache_truncate(c, 0);
+	if (c->deep_fd >= 0)
+		close(c->deep_fd);
+	c->deep_fd = -1;
+}
+
+/* How many leading components of dir (len bytes, no leading or trailing
+ * slash) are cached. */
+static int dir_cache_match(const struct dir_cache *c, const char *dir, size_t len)
+{
+	int k = 0;
+	while (k < c->depth) {
+		size_t e = c->end[k + 1];
+		if (e > len || memcmp(c->path, dir, e) != 0 || (e < len && dir[e] != '/'))
+			break;
+		k++;
+	}
+	return k;
+}
+
+/* The directory dir (len bytes; "" is the root), walked without following
+ * symlinks and created when missing if create is set. Returns an fd the
+ * cache owns, valid until its next call; -1 when the path crosses
+ * something that is not a directory. */
+static int dir_cache_open(struct dir_cache *c, const char *dir, size_t len, bool create)
+{
+	if (c->deep_fd >= 0)
+		close(c->deep_fd);
+	c->deep_fd = -1;
+	c->last = -1;
+	int k = dir_cache_match(c, dir, len);
+	if (c->end[k] == len) {
+		c->last = k;
+		return c->fd[k];
+	}
+	dir_cache_truncate(c, k);
+	char name[4096];
+	for (size_t at = c->end[k] + (k > 0); at <= len;) {
+		size_t n = strcspn(dir + at, "/");
+		if (at + n > len)
+			n = len - at;
+		memcpy(name, dir + at, n);
+		name[n] = '\0';
+		int from = c->deep_fd >= 0 ? c->deep_fd : c->fd[c->depth];
+		int next = open_step(from, name, create);
+		if (next < 0)
+			return -1;
+		if (c->deep_fd >= 0 || c->depth == DIR_CACHE_DEPTH) {
+			if (c->deep_fd >= 0)
+				close(c->deep_fd);
+			c->deep_fd = next;
+		} else {
+			c->fd[++c->depth] = next;
+			c->end[c->depth] = at + n;
+			memcpy(c->path, dir, at + n);
+			c->path[at + n] = '\0';
+		}
+		at += n + 1;
+	}
+	if (c->deep_fd >= 0)
+		return c->deep_fd;
+	c->last = c->depth;
+	return c->fd[c->depth];
+}
+
+/* Caches fd, the directory name in the directory the last lookup
+ * returned, as the deepest one; closes fd when it cannot. */
+static void dir_cache_push(struct dir_cache *c, const char *name, int fd)
+{
+	size_t n = strlen(name);
+	int k = c->last;
+	if (k < 0 || k == DIR_CACHE_DEPTH || c->end[k] + n + 2 > sizeof(c->path)) {
+		close(fd);
+		return;
+	}
+	dir_cache_truncate(c, k);
+	size_t at = c->end[k];
+	if (k > 0)
+		c->path[at++] = '/';
+	memcpy(c->path + at, name, n + 1);
+	c->fd[++c->depth] = fd;
+	c->end[c->depth] = at + n;
+	c->last = -1;
+}
+
+/* Names were removed from the directory dir (len bytes): nothing below it
+ * stays cached. */
+static void dir_cache_removed(struct dir_cache *c, const char *dir, size_t len)
+{
+	int k = dir_cache_match(c, dir, len);
+	if (c->end[k] == len)
+		dir_cache_truncate(c, k);
+}
+
 struct layer_ctx {
 	int rootfd;
 	const char *layer;
@@ -33,6 +205,7 @@ struct layer_ctx {
 	char **created;	  /* paths this layer created (kept by an opaque marker) */
 	size_t n_created, cap_created;
 	struct ud_extract_stats *stats;
+	struct dir_cache dirs;
 };
 
 static void remember(struct layer_ctx *L, const char *path)
@@ -115,33 +288,6 @@ static enum path_kind clean_path(const char *in, char *out, size_t outlen)
 	return o == 0 ? PATH_ROOT : PATH_OK;
 }
 
-/* Opens the directory holding path (creating missing directories) without
- * following symlinks; *base points into path at the last component. */
-static int open_parent(int rootfd, char *path, char **base, bool create)
-{
-	int fd = dup(rootfd);
-	char *c = path;
-	for (;;) {
-		char *slash = strchr(c, '/');
-		if (slash == NULL) {
-			*base = c;
-			return fd;
-		}
-		*slash = '\0';
-		int next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (next < 0 && errno == ENOENT && create) {
-			mkdirat(fd, c, 0755);
-			next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		}
-		*slash = '/';
-		close(fd);
-		if (next < 0)
-			return -1; /* missing, not a directory, or a symlink */
-		fd = next;
-		c = slash + 1;
-	}
-}
-
 /* Removes name in dirfd, whatever it is (directories recursively). */
 static void remove_at(int dfd, const char *name)
 {
@@ -169,8 +315,24 @@ static void remove_at(int dfd, const char *name)
 	unlinkat(dfd, name, AT_REMOVEDIR);
 }
 
+/* Removes name in the directory dir (dirlen bytes of path) open at dfd,
+ * and forgets the cached directories it may have held. */
+static void remove_entry(struct layer_ctx *L, int dfd, const char *dir, size_t dirlen,
+			 const char *name)
+{
+	remove_at(dfd, name);
+	dir_cache_removed(&L->dirs, dir, dirlen);
+}
+
+/* The length of the directory part of path, base its last component. */
+static size_t dir_len(const char *path, const char *base)
+{
+	return base == path ? 0 : (size_t)(base - path) - 1;
+}
+
 /* Applies the whiteout at path (its last component starts with ".wh."). */
-static int whiteout(struct layer_ctx *L, const char *member, char *path, struct ud_error **err)
+static int whiteout(struct layer_ctx *L, const char *member, const char *path,
+		    struct ud_error **err)
 {
 	const char *slash = strrchr(path, '/');
 	const char *target = (slash ? slash + 1 : path) + 4;
@@ -180,14 +342,13 @@ static int whiteout(struct layer_ctx *L, const char *member, char *path, struct 
 	if (*target == '\0' || strcmp(target, ".") == 0 || strcmp(target, "..") == 0)
 		return member_error(L, err, member, "whiteout of '%s' refused",
 				    *target ? target : "");
-	char *base;
-	_cleanup_free_ char *copy = xstrdup(path);
-	int pfd = open_parent(L->rootfd, copy, &base, false);
+	const char *base = slash ? slash + 1 : path;
+	size_t dirlen = dir_len(path, base);
+	int pfd = dir_cache_open(&L->dirs, path, dirlen, false);
 	if (pfd < 0)
 		return 0; /* nothing below it to remove (or a symlink: not followed) */
 	if (opaque) {
 		/* Opaque: the directory's lower content goes; this layer's stays. */
-		size_t dirlen = (size_t)(base - copy);
 		DIR *d = fdopendir(dup(pfd));
 		if (d) {
 			struct dirent *de;
@@ -195,17 +356,16 @@ static int whiteout(struct layer_ctx *L, const char *member, char *path, struct 
 				if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 					continue;
 				_cleanup_free_ char *p =
-					xasprintf("%.*s%s", (int)dirlen, copy, de->d_name);
+					xasprintf("%.*s%s", (int)(base - path), path, de->d_name);
 				if (!ud_strv_contains(L->created, p))
-					remove_at(dirfd(d), de->d_name);
+					remove_entry(L, dirfd(d), path, dirlen, de->d_name);
 			}
 			closedir(d);
 		}
 	} else {
-		remove_at(pfd, base + 4);
+		remove_entry(L, pfd, path, dirlen, base + 4);
 	}
 	L->stats->whiteouts++;
-	close(pfd);
 	return 0;
 }
 
@@ -279,14 +439,15 @@ static mode_t layer_perm(mode_t mode, bool dir)
 static int apply_entry(struct layer_ctx *L, struct archive_entry *e, const char *member,
 		       const char *path, struct ud_error **err)
 {
-	_cleanup_free_ char *copy = xstrdup(path);
-	char *base;
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	size_t dirlen = dir_len(path, base);
 	mode_t type = archive_entry_filetype(e);
 	if (type == AE_IFCHR || type == AE_IFBLK || type == AE_IFSOCK) {
 		L->stats->skipped++;
 		return 0;
 	}
-	int pfd = open_parent(L->rootfd, copy, &base, true);
+	int pfd = dir_cache_open(&L->dirs, path, dirlen, true);
 	if (pfd < 0) {
 		L->stats->skipped++; /* through a symlink or a file */
 		return 0;
@@ -297,7 +458,7 @@ static int apply_entry(struct layer_ctx *L, struct archive_entry *e, const char 
 	int r = 0;
 	if (type == AE_IFDIR) {
 		if (exists && !S_ISDIR(st.st_mode)) {
-			remove_at(pfd, base);
+			remove_entry(L, pfd, path, dirlen, base);
 			exists = false;
 		}
 		if (!exists)
@@ -306,11 +467,11 @@ static int apply_entry(struct layer_ctx *L, struct archive_entry *e, const char 
 		if (dfd >= 0) {
 			fchmod(dfd, perm);
 			set_user_xattrs(e, dfd);
-			close(dfd);
+			dir_cache_push(&L->dirs, base, dfd); /* its members come next */
 		}
 	} else {
 		if (exists)
-			remove_at(pfd, base);
+			remove_entry(L, pfd, path, dirlen, base);
 		const char *hl = archive_entry_hardlink(e);
 		char target[4096];
 		if (hl && clean_path(hl, target, sizeof(target)) == PATH_OK) {
@@ -346,7 +507,6 @@ static int apply_entry(struct layer_ctx *L, struct archive_entry *e, const char 
 		}
 	}
 	remember(L, path);
-	close(pfd);
 	return r;
 }
 
@@ -358,7 +518,13 @@ int ud_store_extract_layer(int rootfd, const char *layer, int64_t max_size, int6
 	struct archive *a = archive_read_new();
 	archive_read_support_filter_all(a);
 	archive_read_support_format_tar(a);
-	struct layer_ctx L = {rootfd, layer, a, max_size, *total, NULL, 0, 0, stats};
+	struct layer_ctx L = {.rootfd = rootfd,
+			      .layer = layer,
+			      .a = a,
+			      .max_size = max_size,
+			      .before = *total,
+			      .stats = stats};
+	dir_cache_init(&L.dirs, rootfd);
 	remember(&L, "");
 	int r = archive_read_open_filename(a, layer, 1 << 17);
 	bool failed = false;
@@ -401,6 +567,7 @@ int ud_store_extract_layer(int rootfd, const char *layer, int64_t max_size, int6
 		failed = true;
 	*total += archive_filter_bytes(a, 0);
 	archive_read_free(a);
+	dir_cache_release(&L.dirs);
 	ud_strv_free(L.created);
 	return !failed && r == ARCHIVE_EOF ? 0 : -1;
 }

@@ -4,8 +4,10 @@
  * what 1.3.16 writes; load/save/import round trips; blob writers racing. */
 #include "store/archive_dl.h"
 #include "store/store.h"
+#include "store/store_private.h"
 
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -1534,6 +1536,185 @@ START_TEST(import_rootfs)
 }
 END_TEST
 
+/* ------------------------------------------- extraction's directory cache */
+
+static int count_fds(void)
+{
+	int n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	ck_assert_ptr_nonnull(d);
+	for (struct dirent *de; (de = readdir(d)) != NULL;)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* Applies the layers of members (n[i] members each) in order to dir/root;
+ * returns the last result, stats summed; no fd may stay open. */
+static int extract_layers(const struct member *m, const size_t *n, size_t layers,
+			  struct ud_extract_stats *stats)
+{
+	_cleanup_free_ char *root = path_in("root");
+	ck_assert_int_eq(ud_mkdir_p(root, 0755, NULL), 0);
+	int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(rootfd, 0);
+	int fds = count_fds();
+	int64_t total = 0;
+	int r = 0;
+	for (size_t i = 0; i < layers && r == 0; m += n[i], i++) {
+		_cleanup_free_ char *tar = path_in("layer-%zu.tar", i);
+		write_tar(tar, m, n[i], false);
+		struct ud_error *err = NULL;
+		r = ud_store_extract_layer(rootfd, tar, 0, &total, stats, &err);
+		ck_assert_msg(r == 0, "%s", err ? err->msg : "");
+	}
+	ck_assert_int_eq(count_fds(), fds);
+	close(rootfd);
+	return r;
+}
+
+/* Applies one layer of n members; returns its stats. */
+static struct ud_extract_stats extract_one(const struct member *m, size_t n)
+{
+	struct ud_extract_stats stats = {0};
+	ck_assert_int_eq(extract_layers(m, &n, 1, &stats), 0);
+	return stats;
+}
+
+static bool is_file(const char *rel)
+{
+	_cleanup_free_ char *p = path_in("root/%s", rel);
+	struct stat sb;
+	return lstat(p, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+static bool is_absent(const char *rel)
+{
+	_cleanup_free_ char *p = path_in("%s", rel);
+	struct stat sb;
+	return lstat(p, &sb) < 0 && errno == ENOENT;
+}
+
+/* A directory replaced by a symlink (out of the root, to "..") is not
+ * reached through the directory fd the entry before it opened. */
+START_TEST(extract_symlink_replaces_cached_dir)
+{
+	_cleanup_free_ char *out = path_in("outside");
+	ck_assert_int_eq(mkdir(out, 0755), 0);
+	struct member m[] = {
+		{'d', "a/", NULL, NULL, 0},   {'f', "a/keep", "1", NULL, 0},
+		{'l', "a", NULL, out, 0},     {'f', "a/x", "2", NULL, 0},
+		{'d', "b/", NULL, NULL, 0},   {'d', "b/c/", NULL, NULL, 0},
+		{'l', "b", NULL, "..", 0},    {'f', "b/y", "3", NULL, 0},
+		{'f', "b/c/z", "4", NULL, 0},
+	};
+	struct ud_extract_stats stats = extract_one(m, sizeof(m) / sizeof(m[0]));
+	ck_assert_int_eq(stats.skipped, 3); /* a/x, b/y, b/c/z */
+	ck_assert(is_absent("outside/x"));
+	ck_assert(is_absent("y"));
+	ck_assert(is_absent("c"));
+	ck_assert(is_absent("root/y"));
+	_cleanup_free_ char *a = path_in("root/a");
+	_cleanup_free_ char *t = read_link(a);
+	ck_assert_str_eq(t, out);
+}
+END_TEST
+
+/* a/b/c, then a whiteout of a, then a/b/d: d lands in a new a/b. */
+START_TEST(extract_whiteout_of_cached_ancestor)
+{
+	struct member m[] = {
+		{'d', "a/", NULL, NULL, 0},   {'d', "a/b/", NULL, NULL, 0},
+		{'f', "a/b/c", "1", NULL, 0}, {'f', ".wh.a", NULL, NULL, 0},
+		{'f', "a/b/d", "2", NULL, 0}, {'d', "e/f/", NULL, NULL, 0},
+		{'f', "e/f/g", "3", NULL, 0}, {'f', "e/.wh.f", NULL, NULL, 0},
+		{'f', "e/f/h", "4", NULL, 0},
+	};
+	struct ud_extract_stats stats = extract_one(m, sizeof(m) / sizeof(m[0]));
+	ck_assert_int_eq(stats.whiteouts, 2);
+	ck_assert(is_absent("root/a/b/c"));
+	ck_assert(is_file("a/b/d"));
+	ck_assert(is_absent("root/e/f/g"));
+	ck_assert(is_file("e/f/h"));
+}
+END_TEST
+
+/* A directory, then a file of the same name, then a member below it:
+ * skipped, not written into the removed directory. */
+START_TEST(extract_file_replaces_cached_dir)
+{
+	struct member m[] = {
+		{'d', "a/", NULL, NULL, 0},   {'d', "a/b/", NULL, NULL, 0},
+		{'f', "a/b/y", "1", NULL, 0}, {'f', "a", "file", NULL, 0},
+		{'f', "a/b/x", "2", NULL, 0},
+	};
+	struct ud_extract_stats stats = extract_one(m, sizeof(m) / sizeof(m[0]));
+	ck_assert_int_eq(stats.skipped, 1);
+	ck_assert(is_file("a"));
+	_cleanup_free_ char *p = path_in("root/a");
+	_cleanup_free_ char *text = read_text(p);
+	ck_assert_str_eq(text, "file");
+}
+END_TEST
+
+/* An opaque marker removes the lower directory the member before it
+ * walked through; the member after it recreates it. */
+START_TEST(extract_opaque_under_cached_dir)
+{
+	struct member m[] = {
+		{'f', "a/b/old", "1", NULL, 0},
+		{'f', "a/b/x", "2", NULL, 0},
+		{'f', "a/.wh..wh..opq", NULL, NULL, 0},
+		{'f', "a/b/y", "3", NULL, 0},
+	};
+	size_t n[] = {1, 3};
+	struct ud_extract_stats stats = {0};
+	ck_assert_int_eq(extract_layers(m, n, 2, &stats), 0);
+	ck_assert_int_eq(stats.whiteouts, 1);
+	ck_assert(is_absent("root/a/b/old"));
+	ck_assert(is_file("a/b/y"));
+}
+END_TEST
+
+/* Paths deeper than the cache holds: walked, whiteouts applied, no fd
+ * kept. */
+START_TEST(extract_deeper_than_cache)
+{
+	enum { DEPTH = 80 };
+	struct member m[2 * DEPTH + 3];
+	char *names[2 * DEPTH + 3];
+	struct ud_buf b = {0};
+	size_t n = 0;
+	for (int i = 0; i < DEPTH; i++) {
+		ud_buf_printf(&b, "d%d/", i);
+		names[n] = xstrdup(b.data);
+		m[n++] = (struct member){'d', names[n - 1], NULL, NULL, 0};
+		names[n] = xasprintf("%sf", b.data);
+		m[n++] = (struct member){'f', names[n - 1], "x", NULL, 0};
+	}
+	_cleanup_free_ char *wh = xstrdup(b.data);
+	strcpy(strstr(wh, "d70/"), ".wh.d70"); /* removes d70 and below */
+	names[n] = wh;
+	m[n++] = (struct member){'f', wh, NULL, NULL, 0};
+	names[n] = xasprintf("%sg", b.data);
+	m[n++] = (struct member){'f', names[n - 1], "y", NULL, 0};
+	struct ud_extract_stats stats = extract_one(m, n);
+	ck_assert_int_eq(stats.files, DEPTH + 1);
+	ck_assert_int_eq(stats.whiteouts, 1);
+	_cleanup_free_ char *f69 = xstrdup(b.data), *f79 = xasprintf("%sf", b.data);
+	*strstr(f69, "d70/") = '\0';
+	_cleanup_free_ char *f69f = xasprintf("%sf", f69);
+	_cleanup_free_ char *g = xasprintf("%sg", b.data);
+	ck_assert(is_file(f69f));
+	ck_assert(is_file(g));	  /* its directories made again */
+	ck_assert(!is_file(f79)); /* gone with d70 */
+	for (size_t i = 0; i < n; i++)
+		if (names[i] != wh)
+			free(names[i]);
+	free(b.data);
+}
+END_TEST
+
 /* The execmode file becomes the enum when the container is loaded: N1
  * without one, UD_EXECMODE_COUNT for a name that is no mode. */
 START_TEST(container_execmode)
@@ -1621,6 +1802,11 @@ int main(void)
 	tcase_add_test(tc, import_rootfs);
 	tcase_add_test(tc, container_execmode);
 	tcase_add_test(tc, container_execmode_auto);
+	tcase_add_test(tc, extract_symlink_replaces_cached_dir);
+	tcase_add_test(tc, extract_whiteout_of_cached_ancestor);
+	tcase_add_test(tc, extract_file_replaces_cached_dir);
+	tcase_add_test(tc, extract_opaque_under_cached_dir);
+	tcase_add_test(tc, extract_deeper_than_cache);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
