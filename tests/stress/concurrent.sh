@@ -52,7 +52,8 @@ for i in "${!pids[@]}"; do
     grep -q "^Error: " "${files[$i]%.yaml}.err" || unclear=$((unclear + 1))
   fi
 done
-downloaded=$(cat "$work"/run/*.out | sed -n 's/.* \([0-9]*\) blobs\{0,1\} downloaded.*/\1/p' | awk '{s+=$1} END {print s+0}')
+# apply's summary line is on stderr.
+downloaded=$(cat "$work"/run/*.err | sed -n 's/.* \([0-9]*\) blobs\{0,1\} downloaded.*/\1/p' | awk '{s+=$1} END {print s+0}')
 stored=$(find "$work/run/repo/layers" -maxdepth 1 -type f -name 'sha256:*' | wc -l)
 verified=0 bad=0
 for img in "$R/test/busybox:latest" "$R/oci/busybox:latest" "${imgs[@]}"; do
