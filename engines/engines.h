@@ -65,6 +65,13 @@ struct ud_run_request {
 	const char *kernel;		  /* P modes: the kernel release uname reports, or NULL */
 	const unsigned short (*ports)[2]; /* P modes: {container, host} port pairs for bind */
 	size_t n_ports;
+	/* Image-backed containers (rootfs squash): root is only a mount
+	 * point; the tree is the SquashFS image_file with an overlay whose
+	 * upper layer is upper (work: the overlay's work directory beside
+	 * it), or memory for this run when upper is NULL. NULL image_file: a
+	 * directory container, the tree is root. */
+	const char *image_file;
+	const char *upper, *work;
 	char *tmpdir;	   /* generated files (passwd, group), removed on release */
 	char *mountpoints; /* records of mountpoints created in root (setup --purge) */
 };

@@ -311,6 +311,9 @@ void ud_run_request_release(struct ud_run_request *r)
 	free(r->binds);
 	free((char *)r->root);
 	free((char *)r->dir);
+	free((char *)r->image_file);
+	free((char *)r->upper);
+	free((char *)r->work);
 	if (r->tmpdir)
 		ud_rmtree(r->tmpdir, NULL);
 	free(r->tmpdir);
@@ -402,6 +405,26 @@ int ud_exec_build_request(const struct ud_container *c, const struct ud_spec_con
 	memset(r, 0, sizeof(*r));
 	r->root = xstrdup(c->root);
 	r->dir = xstrdup(c->dir);
+	if (c->rootfs == UD_ROOTFS_SQUASH) {
+		if (c->image_file == NULL) {
+			ud_error_set(err, UD_ERR_INVALID,
+				     "container %s is image-backed but has no image digest "
+				     "(image.digest) naming its image file",
+				     c->id);
+			ud_run_request_release(r);
+			return -1;
+		}
+		r->image_file = xstrdup(c->image_file);
+		r->upper = c->upper ? xstrdup(c->upper) : NULL;
+		r->work = c->work ? xstrdup(c->work) : NULL;
+	} else if (c->rootfs != UD_ROOTFS_DIR) {
+		ud_error_set(err, UD_ERR_INVALID,
+			     "container %s: its rootfs file names no kind of root this version "
+			     "knows",
+			     c->id);
+		ud_run_request_release(r);
+		return -1;
+	}
 	r->mountpoints = ud_path_join(c->dir, ".mountpoints");
 	struct ud_image_config cfg = {0};
 	_cleanup_free_ char *cpath = ud_path_join(c->dir, "container.json");

@@ -158,6 +158,37 @@ static enum ud_execmode execmode_of(const char *dir)
 	return m < 0 ? UD_EXECMODE_COUNT : (enum ud_execmode)m;
 }
 
+char *ud_store_squash_file(const struct ud_store *s, const char *digest)
+{
+	size_t n = strlen(digest);
+	if (n == 0 || n > 200 || digest[0] == '.' ||
+	    strspn(digest, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:._-") !=
+		    n)
+		return NULL;
+	return xasprintf("%s/squash/%s.sqsh", s->top, digest);
+}
+
+/* The container's `rootfs` file: none is a directory container. */
+static void rootfs_of(const struct ud_store *s, struct ud_container *c)
+{
+	_cleanup_free_ char *text = read_small(c->dir, "rootfs");
+	c->rootfs = UD_ROOTFS_DIR;
+	if (text == NULL)
+		return;
+	if (strcmp(text, "squash") == 0 || strcmp(text, "squash ephemeral") == 0) {
+		c->rootfs = UD_ROOTFS_SQUASH;
+		c->ephemeral = text[6] != '\0';
+	} else {
+		c->rootfs = UD_ROOTFS_UNKNOWN;
+		return;
+	}
+	c->image_file = c->digest ? ud_store_squash_file(s, c->digest) : NULL;
+	if (!c->ephemeral) {
+		c->upper = ud_path_join(c->dir, "upper");
+		c->work = ud_path_join(c->dir, "work");
+	}
+}
+
 static struct ud_container *load(const struct ud_store *s, const char *id)
 {
 	struct ud_container *c = xcalloc(1, sizeof(*c));
@@ -167,6 +198,7 @@ static struct ud_container *load(const struct ud_store *s, const char *id)
 	c->image = read_small(c->dir, "imagerepo.name");
 	c->digest = read_small(c->dir, "image.digest");
 	c->execmode = execmode_of(c->dir);
+	rootfs_of(s, c);
 	_cleanup_free_ char *prot = ud_path_join(c->dir, "PROTECT");
 	c->protected = ud_path_exists(prot);
 	return c;
@@ -217,6 +249,9 @@ void ud_store_container_free(struct ud_container *c)
 	ud_strv_free(c->names);
 	free(c->image);
 	free(c->digest);
+	free(c->image_file);
+	free(c->upper);
+	free(c->work);
 	free(c);
 }
 

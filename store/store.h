@@ -227,6 +227,15 @@ struct ud_extract_stats {
 char *ud_store_container_create(const struct ud_store *s, const char *name, const char *tag,
 				struct ud_extract_stats *stats, struct ud_error **err);
 
+/* What a container's root is. A directory container (udocker 1.3.16's
+ * layout) has its tree in ROOT. An image-backed one (`create
+ * --rootfs=squash`) has an empty ROOT, a mount point: its tree is the image
+ * file <top>/squash/<image.digest>.sqsh shared by every container of the
+ * image, with the container's own changes in upper/ (work/ beside it, the
+ * overlay's) or, when ephemeral, in memory for one run. Recorded in the
+ * file `rootfs` ("squash" or "squash ephemeral"), which 1.3.16 ignores. */
+enum ud_rootfs { UD_ROOTFS_DIR, UD_ROOTFS_SQUASH, UD_ROOTFS_UNKNOWN };
+
 struct ud_container {
 	char *id, *dir, *root;
 	char **names;
@@ -237,7 +246,16 @@ struct ud_container {
 	 * UD_EXECMODE_COUNT when the file names no mode (engines refuse it). */
 	enum ud_execmode execmode;
 	bool protected;
+	enum ud_rootfs rootfs; /* UD_ROOTFS_UNKNOWN: `rootfs` names nothing we know */
+	bool ephemeral;	       /* squash: changes live in memory for one run */
+	/* squash: the image file (NULL when image.digest is missing or not a
+	 * digest), upper/ and work/ in dir (NULL when ephemeral). */
+	char *image_file, *upper, *work;
 };
+/* The image file of the image whose digest (ud_store_image_digest) is
+ * digest: <top>/squash/<digest>.sqsh; NULL when digest has characters other
+ * than [A-Za-z0-9:._-] (it may come from a container's image.digest). */
+char *ud_store_squash_file(const struct ud_store *s, const char *digest);
 /* Resolves an id or a name; NULL (UD_ERR_NOT_FOUND) when neither. */
 struct ud_container *ud_store_container_get(const struct ud_store *s, const char *id_or_name,
 					    struct ud_error **err);
