@@ -9,8 +9,10 @@
 #include "store/store.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 const struct ud_host_probe *ud_cli_host_probe(struct ud_cli *cli)
 {
@@ -61,6 +63,7 @@ struct printer {
 	struct ud_cli *cli;
 	struct ud_progress bar;
 	bool present_lines; /* a summary line for images found present too */
+	char label[512];    /* the bar's label while an image file is built */
 };
 
 static void on_event(enum ud_event ev, const struct ud_event_info *info, void *data)
@@ -101,6 +104,16 @@ static void on_event(enum ud_event ev, const struct ud_event_info *info, void *d
 			ud_progress_finish(&p->bar);
 		ud_progress_done(&p->bar);
 		break;
+	case UD_EV_BUILD_BEGIN:
+		if (!p->bar.enabled)
+			ud_log(UD_LOG_INFO, "building the image file of %s", info->digest);
+		snprintf(p->label, sizeof(p->label), "image file of %s", info->digest);
+		ud_progress_begin(&p->bar, p->label);
+		ud_progress_blob(&p->bar, 0, info->total);
+		break;
+	case UD_EV_BUILD_DONE:
+		ud_progress_finish(&p->bar);
+		break;
 	}
 }
 
@@ -133,6 +146,26 @@ struct ud_spec *ud_cli_load_spec(const char *file, const char *task, struct ud_e
 		return NULL;
 	}
 	return spec;
+}
+
+int ud_cli_rootfs_options(struct ud_cli *cli, const char *cmd, const char *rootfs, bool ephemeral,
+			  bool rm, struct ud_spec_container *c)
+{
+	if (rootfs && strcasecmp(rootfs, "dir") && strcasecmp(rootfs, "squash")) {
+		_cleanup_free_ char *shown = ud_str_escape(rootfs, 64);
+		ud_cli_error("%s: invalid --rootfs '%s': expected dir or squash", cmd, shown);
+		return -1;
+	}
+	const char *kind = rootfs ? rootfs : cli->conf.rootfs ? cli->conf.rootfs : "dir";
+	bool squash = strcasecmp(kind, "squash") == 0;
+	if (ephemeral && !squash) {
+		ud_cli_error("%s: --ephemeral needs an image-backed container (--rootfs=squash)",
+			     cmd);
+		return -1;
+	}
+	c->rootfs = xstrdup(squash ? "squash" : "dir");
+	c->ephemeral = squash && (ephemeral || rm);
+	return 0;
 }
 
 int ud_cli_default_mode(struct ud_cli *cli, const char **mode, struct ud_error **err)
@@ -196,6 +229,7 @@ static int planner_options(struct ud_cli *cli, const struct ud_cli_spec_opts *o,
 	popts->stage = o->stage;
 	popts->spec_path = o->spec_path;
 	popts->host = ud_cli_host_probe(cli);
+	popts->default_rootfs = cli->conf.rootfs;
 	if (ud_cli_default_mode(cli, &popts->default_mode, err) < 0)
 		return -1;
 	/* A spec read from stdin ("-f -") has no FILE.lock beside it. */
@@ -254,7 +288,7 @@ int ud_cli_run_spec(struct ud_cli *cli, const struct ud_spec *spec,
 	ud_cli_registry_options(cli, &ropts);
 	/* The pull display (on stderr) for pull, run, create and apply
 	 * alike; apply also lists the images it found present. */
-	struct printer pr = {cli, {0}, !quiet_summary};
+	struct printer pr = {.cli = cli, .present_lines = !quiet_summary};
 	/* -q silences it; a run's lowered log level (its stdout is the
 	 * command's) does not: the display is on stderr. */
 	ud_progress_init(&pr.bar, isatty(STDERR_FILENO) && !cli->quiet, "Downloading");

@@ -19,6 +19,11 @@ enum ud_event {
 	UD_EV_BLOB_WAIT,   /* waiting for another process downloading the blob */
 	UD_EV_PROGRESS,	   /* bytes done/total over the whole step */
 	UD_EV_STEP_DONE,
+	/* A create step builds its image's image file: digest is the image
+	 * ("name:tag"); PROGRESS events follow (layer bytes read), then
+	 * BUILD_DONE. */
+	UD_EV_BUILD_BEGIN,
+	UD_EV_BUILD_DONE,
 };
 
 struct ud_event_info {

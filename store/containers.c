@@ -79,10 +79,34 @@ static int make_hidden(const char *hidden, const char *root, struct ud_error **e
 	return root ? ud_mkdir_p(root, 0755, err) : 0;
 }
 
+/* An image-backed container's own files beside the empty ROOT. */
+static int make_squash_files(const char *hidden, const struct ud_create_options *o,
+			     struct ud_error **err)
+{
+	if (write_small(hidden, "rootfs", o->ephemeral ? "squash ephemeral" : "squash", err) < 0)
+		return -1;
+	if (o->ephemeral)
+		return 0;
+	_cleanup_free_ char *upper = ud_path_join(hidden, "upper");
+	_cleanup_free_ char *work = ud_path_join(hidden, "work");
+	if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0)
+		return ud_error_sys(err, errno, "cannot create the directories of '%s'", hidden);
+	return 0;
+}
+
 char *ud_store_container_create(const struct ud_store *s, const char *name, const char *tag,
-				struct ud_extract_stats *stats, struct ud_error **err)
+				const struct ud_create_options *o, struct ud_extract_stats *stats,
+				struct ud_error **err)
 {
 	clean_leftovers(s);
+	bool squash = o && o->squash;
+	if (squash) {
+		/* Before anything of the container exists: a long build holds
+		 * no container lock, and a failed one leaves nothing. */
+		_cleanup_free_ char *file = NULL;
+		if (ud_store_squash_build(s, name, tag, o->progress, o->data, &file, err) < 0)
+			return NULL;
+	}
 	struct ud_image *img = ud_store_image_open(s, name, tag, err);
 	if (img == NULL)
 		return NULL;
@@ -105,11 +129,13 @@ char *ud_store_container_create(const struct ud_store *s, const char *name, cons
 	_cleanup_free_ char *digest = ud_store_image_digest(img);
 	if (r == 0 && digest)
 		r = write_small(hidden, "image.digest", digest, err);
-	int rootfd = r == 0 ? open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-	if (r == 0 && rootfd < 0)
+	if (r == 0 && squash)
+		r = make_squash_files(hidden, o, err);
+	int rootfd = r == 0 && !squash ? open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (r == 0 && !squash && rootfd < 0)
 		r = ud_error_sys(err, errno, "cannot open '%s'", root);
 	int64_t total = 0; /* the cap is on all layers together */
-	for (size_t i = 0; r == 0 && img->layer_files[i]; i++)
+	for (size_t i = 0; r == 0 && !squash && img->layer_files[i]; i++)
 		if (ud_store_extract_layer(rootfd, img->layer_files[i], s->max_layer_size, &total,
 					   stats, err) < 0)
 			r = ud_error_prefix(err, "create from %s", imgname);
@@ -339,6 +365,8 @@ int ud_store_container_remove(const struct ud_store *s, const char *id, struct u
 	int r = rename(c->dir, gone) < 0 ? ud_error_sys(err, errno, "cannot remove '%s'", c->dir)
 					 : ud_rmtree(gone, err);
 	owner_unlock(gone, &owner);
+	if (r == 0 && c->rootfs == UD_ROOTFS_SQUASH)
+		ud_store_squash_release(s, c->digest, NULL);
 	ud_store_container_free(c);
 	clean_leftovers(s);
 	return r;
