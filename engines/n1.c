@@ -154,8 +154,8 @@ static void n1_child(void *ctx, int fd)
 int ud_engine_n1_run(const struct ud_run_request *r, int *status, struct ud_error **err)
 {
 	/* The child makes the mount points and checks the working directory
-	 * where it counts, inside its mounts (and the command again). */
-	if (ud_engine_prepare(r, UD_PREPARE_COMMAND, NULL, err) < 0)
+	 * again where it counts, inside its mounts (and the command). */
+	if (ud_engine_prepare(r, UD_PREPARE_WORKDIR | UD_PREPARE_COMMAND, NULL, err) < 0)
 		return -1;
 	struct n1_ctx c = {.r = r, .uid = getuid(), .gid = getgid()};
 	struct ud_spawn s = {.path = r->argv[0],

@@ -145,7 +145,7 @@ int ud_executor_submit_check(const struct ud_submit_options *o, struct ud_submis
  * sbatch; returns once sbatch printed the job id (s->job_id), while sbatch
  * may still wait for the array (o->wait). -1 with *err when the script
  * cannot be written or sbatch printed no id ("sbatch failed (exit status
- * N)"). */
+ * N)"); the new directory is removed then. */
 int ud_executor_submit(const struct ud_submit_options *o, struct ud_submission *s,
 		       struct ud_error **err);
 /* Waits for sbatch to end. With o->wait returns each task's exit status

@@ -2,6 +2,7 @@
 #include "store/archive_dl.h"
 #include "store/store_private.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -180,6 +181,9 @@ static enum ud_execmode execmode_of(const char *dir)
 	_cleanup_free_ char *text = read_small(dir, "execmode");
 	if (text == NULL)
 		text = read_small(dir, "execmode.auto");
+	/* Any case, as the spec and setup --execmode take it (a hand edit). */
+	for (char *p = text; p && *p; p++)
+		*p = (char)toupper((unsigned char)*p);
 	int m = text ? ud_execmode_parse(text) : UD_EXECMODE_N1;
 	return m < 0 ? UD_EXECMODE_COUNT : (enum ud_execmode)m;
 }
@@ -449,16 +453,20 @@ int ud_store_container_set_execmode(const struct ud_store *s, const char *id, en
 static int tar_tree(const char *dir, int fd, struct ud_error **err)
 {
 	struct archive *disk = archive_read_disk_new();
-	archive_read_disk_set_symlink_physical(disk);
-	archive_read_disk_set_standard_lookup(disk);
 	struct archive *out = archive_write_new();
-	archive_write_set_format_pax_restricted(out);
 	/* Hard links stay links: a later name of an inode is written as a link
 	 * to the first one. */
 	struct archive_entry_linkresolver *links = archive_entry_linkresolver_new();
-	archive_entry_linkresolver_set_strategy(links, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED);
 	int r = 0;
 	size_t plen = strlen(dir);
+	if (disk == NULL || out == NULL || links == NULL) {
+		r = ud_error_set(err, UD_ERR_IO, "export '%s': cannot allocate the archive", dir);
+		goto out;
+	}
+	archive_read_disk_set_symlink_physical(disk);
+	archive_read_disk_set_standard_lookup(disk);
+	archive_write_set_format_pax_restricted(out);
+	archive_entry_linkresolver_set_strategy(links, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED);
 	if (archive_write_open_fd(out, fd) != ARCHIVE_OK ||
 	    archive_read_disk_open(disk, dir) != ARCHIVE_OK) {
 		r = ud_error_set(err, UD_ERR_IO, "export '%s': %s", dir,

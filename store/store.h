@@ -299,7 +299,8 @@ int ud_store_container_rmname(const struct ud_store *s, const char *name, struct
 int ud_store_container_protect(const struct ud_store *s, const char *id, bool on,
 			       struct ud_error **err);
 /* Sets the container's mode. Set explicitly (setup --execmode=MODE): the
- * execmode file names it, as 1.3.16 writes it. Chosen automatically: the
+ * execmode file names it, as 1.3.16 writes it, N1 too (which 1.3.16 does
+ * not know: it cannot run the container then). Chosen automatically: the
  * choice is kept in execmode.auto, and execmode names it only when it is a
  * mode udocker 1.3.16 knows (not N1; for N1 execmode is removed), so a
  * repository shared with 1.3.16 stays runnable there. */
