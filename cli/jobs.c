@@ -324,6 +324,55 @@ int ud_cli_run_spec(struct ud_cli *cli, const struct ud_spec *spec,
 	return 0;
 }
 
+struct build_bar {
+	struct ud_progress bar;
+	bool begun;
+};
+
+/* The builder calls it only when it builds. */
+static void build_progress(int64_t done, int64_t total, void *data)
+{
+	struct build_bar *b = data;
+	if (!b->begun) {
+		if (!b->bar.enabled)
+			ud_log(UD_LOG_INFO, "building the image file of %s", b->bar.label);
+		ud_progress_begin(&b->bar, b->bar.label);
+		ud_progress_blob(&b->bar, 0, total);
+	}
+	b->begun = true;
+	ud_progress_update(&b->bar, done, total);
+}
+
+int ud_cli_prepare_image_file(struct ud_cli *cli, const char *text)
+{
+	if (cli->conf.rootfs == NULL || strcmp(cli->conf.rootfs, "squash") != 0)
+		return 0;
+	struct ud_ref ref;
+	int rc = ud_cli_parse_image(cli, text, &ref);
+	if (rc)
+		return rc;
+	if (!ud_store_tag_exists(cli->store, ref.local_name, ref.local_tag)) {
+		ud_ref_release(&ref);
+		return 0; /* pulled under another tag (a platform's): its first create builds it */
+	}
+	_cleanup_free_ char *label = xasprintf("%s:%s", ref.local_name, ref.local_tag);
+	struct build_bar b = {0};
+	ud_progress_init(&b.bar, isatty(STDERR_FILENO) && !cli->quiet, label);
+	struct ud_error *err = NULL;
+	_cleanup_free_ char *path = NULL;
+	int64_t t0 = ud_now_ms();
+	int r = ud_store_squash_build(cli->store, ref.local_name, ref.local_tag, build_progress, &b,
+				      &path, &err);
+	if (r == 0 && b.begun)
+		ud_progress_finish(&b.bar);
+	ud_progress_done(&b.bar);
+	if (r == 0 && b.begun)
+		ud_log(UD_LOG_INFO, "built the image file of %s in %.1f s", label,
+		       (double)(ud_now_ms() - t0) / 1000.0);
+	ud_ref_release(&ref);
+	return r < 0 ? ud_cli_fail(err) : 0;
+}
+
 int ud_cli_parse_image(struct ud_cli *cli, const char *text, struct ud_ref *ref)
 {
 	struct ud_error *err = NULL;

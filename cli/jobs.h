@@ -45,6 +45,9 @@ int ud_cli_run_spec(struct ud_cli *cli, const struct ud_spec *spec,
  * must be one of the spec's tasks when it lists them. */
 struct ud_spec *ud_cli_load_spec(const char *file, const char *task, struct ud_error **err);
 /* Parses an image argument; prints the error and returns 1 on failure. */
+/* With UDOCKER_ROOTFS=squash, the image file of the local image text
+ * (built when missing, with the pull display); 0 otherwise. */
+int ud_cli_prepare_image_file(struct ud_cli *cli, const char *text);
 int ud_cli_parse_image(struct ud_cli *cli, const char *text, struct ud_ref *ref);
 
 #endif

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 cd "$T_TMP"
 B=$UD_FIX_PLAIN/test/busybox
-D=$UD_FIX_PLAIN/test/debian
+D=$UD_FIX_PLAIN/test/layers
 ud images # creates the repository
 expect_ok "pull busybox" pull "$B"
 
@@ -153,6 +153,20 @@ check "... a is still image-backed" [ "$(cat "$UDOCKER_DIR/containers/a/rootfs")
 sed -i '/^  a:/a\    recreate: true' spec.yaml
 ud plan -f spec.yaml
 check "recreate: true replaces it (plan)" out_has "container $ida is not a directory container: recreate it (recreate: true)"
+
+# --- pull with UDOCKER_ROOTFS=squash prepares the image file
+UDOCKER_ROOTFS=squash ud -D pull "$D"
+check "UDOCKER_ROOTFS=squash pull: status" rc_is 0
+check "... builds the image file" err_has "built the image file of $D"
+dfile=$(ls "$UDOCKER_DIR"/squash/*.sqsh | grep -v "$digest")
+check "... there it is" [ -f "$dfile" ]
+UDOCKER_ROOTFS=squash ud -D create "$D"
+check "then create: status" rc_is 0
+check "... builds nothing" err_lacks "building the image file"
+UDOCKER_ROOTFS=squash ud -D pull "$D"
+check "pull again: the file is not built again" err_lacks "building the image file"
+ud -D pull "$B"
+check "pull without UDOCKER_ROOTFS builds no image file" err_lacks "image file"
 
 # --- the image file goes with the last thing using it
 ud rm sq
