@@ -22,7 +22,7 @@ untar
 u=$(time_runs "$n" create)
 t=$(time_runs "$n" untar)
 entries=$(tar -tzf "$tgz" | wc -l)
-printf 'create debian (%s entries): median udocker %.3f s, tar -xzf %.3f s, ratio %.2f (target <= 1.0)\n' \
+printf 'create debian (%s entries): median udocker %.3f s, tar -xzf %.3f s, ratio %.2f (target <= 0.7)\n' \
   "$entries" "$u" "$t" "$(echo "$u / $t" | bc -l)"
 if command -v strace >/dev/null; then
   rm_all

@@ -12,7 +12,9 @@
  * decompressed tar streams of the layers of one container together are
  * capped (struct ud_store's max_layer_size), the data of skipped members
  * included: a bomb split into layers, or hidden in a member that is not
- * written, stops at the same limit. */
+ * written, stops at the same limit. Regular files up to
+ * UD_EXTRACT_JOB_MAX_DATA and symlinks are created by worker threads
+ * (store/extract_jobs.c says what keeps that equal to doing it in order). */
 #include "store/archive_dl.h"
 #include "store/extract_jobs.h"
 #include "store/store_private.h"

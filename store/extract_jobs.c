@@ -230,12 +230,14 @@ struct worker {
 	struct ud_extract_jobs *pool;
 	pthread_t thread;
 	pthread_cond_t ready;
+	bool idle; /* waiting on ready */
 	struct ud_extract_job *head, *tail;
 };
 
 struct ud_extract_jobs {
 	pthread_mutex_t lock;
 	pthread_cond_t room; /* a job finished */
+	bool waiting;	     /* the main thread waits on room */
 	struct worker w[MAX_WORKERS];
 	int n_workers;
 	bool stopping;
@@ -322,8 +324,11 @@ static void *worker_main(void *arg)
 	struct ud_extract_jobs *J = w->pool;
 	pthread_mutex_lock(&J->lock);
 	for (;;) {
-		while (w->head == NULL && !J->stopping)
+		while (w->head == NULL && !J->stopping) {
+			w->idle = true;
 			pthread_cond_wait(&w->ready, &J->lock);
+			w->idle = false;
+		}
 		struct ud_extract_job *j = w->head;
 		if (j == NULL)
 			break;
@@ -337,7 +342,8 @@ static void *worker_main(void *arg)
 		pthread_mutex_lock(&J->lock);
 		J->queued--;
 		J->queued_bytes -= bytes;
-		pthread_cond_broadcast(&J->room);
+		if (J->waiting)
+			pthread_cond_signal(&J->room);
 	}
 	pthread_mutex_unlock(&J->lock);
 	return NULL;
@@ -363,6 +369,14 @@ struct ud_extract_jobs *ud_extract_jobs_new(void)
 	return J;
 }
 
+/* Waits, J->lock held, until a job finished. */
+static void wait_room(struct ud_extract_jobs *J)
+{
+	J->waiting = true;
+	pthread_cond_wait(&J->room, &J->lock);
+	J->waiting = false;
+}
+
 void ud_extract_jobs_submit(struct ud_extract_jobs *J, struct ud_extract_job *job, const char *dir,
 			    size_t dirlen, const char *path)
 {
@@ -376,7 +390,7 @@ void ud_extract_jobs_submit(struct ud_extract_jobs *J, struct ud_extract_job *jo
 	pthread_mutex_lock(&J->lock);
 	while (J->queued > 0 &&
 	       (J->queued >= MAX_QUEUED_JOBS || J->queued_bytes + job->len > MAX_QUEUED_BYTES))
-		pthread_cond_wait(&J->room, &J->lock);
+		wait_room(J);
 	J->queued++;
 	J->queued_bytes += job->len;
 	if (w->tail)
@@ -384,7 +398,8 @@ void ud_extract_jobs_submit(struct ud_extract_jobs *J, struct ud_extract_job *jo
 	else
 		w->head = job;
 	w->tail = job;
-	pthread_cond_signal(&w->ready);
+	if (w->idle)
+		pthread_cond_signal(&w->ready);
 	pthread_mutex_unlock(&J->lock);
 }
 
@@ -394,7 +409,7 @@ void ud_extract_jobs_flush(struct ud_extract_jobs *J)
 		return; /* nothing was queued since the last flush */
 	pthread_mutex_lock(&J->lock);
 	while (J->queued > 0)
-		pthread_cond_wait(&J->room, &J->lock);
+		wait_room(J);
 	pthread_mutex_unlock(&J->lock);
 	path_set_clear(&J->pending);
 }
