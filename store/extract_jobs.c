@@ -15,7 +15,8 @@
  *    queued job would change under it;
  *  - the data is read, and counted against the size cap, by the main
  *    thread; a job holds a copy, at most UD_EXTRACT_JOB_MAX_DATA bytes, and
- *    at most MAX_QUEUED_BYTES are queued in all. */
+ *    at most MAX_QUEUED_BYTES are queued in all, names, link targets and
+ *    extended attributes included (a layer's are as long as it likes). */
 #include "store/extract_jobs.h"
 
 #include "common/common.h"
@@ -23,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -79,6 +81,7 @@ struct ud_extract_job {
 	size_t n_segs, cap_segs;
 	struct xattr_copy *xattrs;
 	size_t n_xattrs;
+	size_t bytes; /* of memory held, counted against MAX_QUEUED_BYTES */
 };
 
 struct ud_extract_job *ud_extract_job_new(enum ud_extract_job_kind kind, struct ud_dir_ref *dir,
@@ -92,6 +95,7 @@ struct ud_extract_job *ud_extract_job_new(enum ud_extract_job_kind kind, struct 
 	j->member = xstrdup(member);
 	j->target = target ? xstrdup(target) : NULL;
 	j->perm = perm;
+	j->bytes = sizeof(*j) + strlen(name) + strlen(member) + (target ? strlen(target) : 0);
 	return j;
 }
 
@@ -107,6 +111,7 @@ void ud_extract_job_add_data(struct ud_extract_job *j, int64_t off, const void *
 	}
 	memcpy(j->data + j->len, buf, len);
 	j->len += len;
+	j->bytes += len;
 	struct segment *last = j->n_segs ? &j->segs[j->n_segs - 1] : NULL;
 	if (last && last->off + (int64_t)last->len == off) {
 		last->len += len;
@@ -143,6 +148,7 @@ void ud_extract_job_add_xattr(struct ud_extract_job *j, const char *name, const 
 	x->value = xmalloc(size ? size : 1);
 	memcpy(x->value, value, size);
 	x->size = size;
+	j->bytes += sizeof(*x) + strlen(name) + size;
 }
 
 void ud_extract_job_free(struct ud_extract_job *j)
@@ -337,7 +343,7 @@ static void *worker_main(void *arg)
 			w->tail = NULL;
 		pthread_mutex_unlock(&J->lock);
 		run_job(J, j);
-		size_t bytes = j->len;
+		size_t bytes = j->bytes;
 		ud_extract_job_free(j);
 		pthread_mutex_lock(&J->lock);
 		J->queued--;
@@ -354,7 +360,8 @@ struct ud_extract_jobs *ud_extract_jobs_new(void)
 	struct ud_extract_jobs *J = xcalloc(1, sizeof(*J));
 	pthread_mutex_init(&J->lock, NULL);
 	pthread_cond_init(&J->room, NULL);
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+	long cpus = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 1;
 	int want = cpus <= 1 ? 0 : cpus > MAX_WORKERS ? MAX_WORKERS : (int)cpus;
 	for (int i = 0; i < want; i++) {
 		struct worker *w = &J->w[J->n_workers];
@@ -389,10 +396,10 @@ void ud_extract_jobs_submit(struct ud_extract_jobs *J, struct ud_extract_job *jo
 	struct worker *w = &J->w[path_hash(dir, dirlen) % (size_t)J->n_workers];
 	pthread_mutex_lock(&J->lock);
 	while (J->queued > 0 &&
-	       (J->queued >= MAX_QUEUED_JOBS || J->queued_bytes + job->len > MAX_QUEUED_BYTES))
+	       (J->queued >= MAX_QUEUED_JOBS || J->queued_bytes + job->bytes > MAX_QUEUED_BYTES))
 		wait_room(J);
 	J->queued++;
-	J->queued_bytes += job->len;
+	J->queued_bytes += job->bytes;
 	if (w->tail)
 		w->tail->next = job;
 	else
