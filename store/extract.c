@@ -469,8 +469,8 @@ static void set_user_xattrs(struct archive_entry *e, int fd, struct ud_extract_j
 /* A regular file of at most UD_EXTRACT_JOB_MAX_DATA bytes: its data read
  * here (under the cap), the file made by a worker (store/extract_jobs.c). */
 static int queue_file(struct layer_ctx *L, struct archive_entry *e, const char *member,
-		      struct ud_dir_ref *dir, const char *path, size_t dirlen, const char *base,
-		      mode_t perm, struct ud_error **err)
+		      struct ud_dir_ref *dir, const char *path, const char *base, mode_t perm,
+		      struct ud_error **err)
 {
 	struct ud_extract_job *j =
 		ud_extract_job_new(UD_EXTRACT_JOB_FILE, dir, base, member, NULL, perm);
@@ -482,7 +482,7 @@ static int queue_file(struct layer_ctx *L, struct archive_entry *e, const char *
 	}
 	ud_extract_job_set_end(j, end, archive_entry_mtime(e));
 	set_user_xattrs(e, -1, j);
-	ud_extract_jobs_submit(L->jobs, j, path, dirlen, path);
+	ud_extract_jobs_submit(L->jobs, j, path);
 	L->stats->files++;
 	return 0;
 }
@@ -575,11 +575,11 @@ static int apply_entry(struct layer_ctx *L, struct archive_entry *e, const char 
 						       ud_extract_job_new(UD_EXTRACT_JOB_SYMLINK,
 									  dref, base, member, to,
 									  0),
-						       path, dirlen, path);
+						       path);
 		} else if (type == AE_IFIFO) {
 			mkfifoat(pfd, base, perm);
 		} else if (archive_entry_size(e) <= UD_EXTRACT_JOB_MAX_DATA) {
-			r = queue_file(L, e, member, dref, path, dirlen, base, perm, err);
+			r = queue_file(L, e, member, dref, path, base, perm, err);
 		} else {
 			r = write_file(L, e, member, pfd, base, perm, err);
 		}

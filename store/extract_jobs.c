@@ -8,7 +8,8 @@
  * it as safe as doing it all in order:
  *  - a job only creates a name (O_EXCL, O_NOFOLLOW; symlinkat never
  *    follows) in a directory fd the main thread walked, held by reference;
- *  - the jobs of one directory run in one worker, in order;
+ *  - the jobs of one directory run in one worker, in order (a directory
+ *    with no job queued goes to the worker with the fewest);
  *  - the main thread flushes (waits for every queued job) before any
  *    removal and any hard link, and before it looks at a path a queued job
  *    creates (ud_extract_jobs_wait_for), so it never acts on a tree that a
@@ -237,6 +238,7 @@ struct worker {
 	pthread_t thread;
 	pthread_cond_t ready;
 	bool idle; /* waiting on ready */
+	size_t queued;
 	struct ud_extract_job *head, *tail;
 };
 
@@ -344,10 +346,14 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&J->lock);
 		run_job(J, j);
 		size_t bytes = j->bytes;
+		struct ud_dir_ref *d = ud_dir_ref_get(j->dir);
 		ud_extract_job_free(j);
 		pthread_mutex_lock(&J->lock);
 		J->queued--;
 		J->queued_bytes -= bytes;
+		w->queued--;
+		d->queued--;
+		ud_dir_ref_put(d);
 		if (J->waiting)
 			pthread_cond_signal(&J->room);
 	}
@@ -384,8 +390,7 @@ static void wait_room(struct ud_extract_jobs *J)
 	J->waiting = false;
 }
 
-void ud_extract_jobs_submit(struct ud_extract_jobs *J, struct ud_extract_job *job, const char *dir,
-			    size_t dirlen, const char *path)
+void ud_extract_jobs_submit(struct ud_extract_jobs *J, struct ud_extract_job *job, const char *path)
 {
 	if (J->n_workers == 0) {
 		run_job(J, job);
@@ -393,11 +398,18 @@ void ud_extract_jobs_submit(struct ud_extract_jobs *J, struct ud_extract_job *jo
 		return;
 	}
 	path_set_add(&J->pending, path);
-	struct worker *w = &J->w[path_hash(dir, dirlen) % (size_t)J->n_workers];
 	pthread_mutex_lock(&J->lock);
 	while (J->queued > 0 &&
 	       (J->queued >= MAX_QUEUED_JOBS || J->queued_bytes + job->bytes > MAX_QUEUED_BYTES))
 		wait_room(J);
+	struct ud_dir_ref *d = job->dir;
+	if (d->queued == 0)
+		for (int i = 0; i < J->n_workers; i++)
+			if (i == 0 || J->w[i].queued < J->w[d->worker].queued)
+				d->worker = i;
+	struct worker *w = &J->w[d->worker];
+	d->queued++;
+	w->queued++;
 	J->queued++;
 	J->queued_bytes += job->bytes;
 	if (w->tail)

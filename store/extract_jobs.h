@@ -17,6 +17,10 @@ struct ud_dir_ref {
 	int fd;
 	bool owned;
 	int refs;
+	/* The worker its queued jobs are in, how many: the jobs of one
+	 * directory run in order; a directory with none queued goes to the
+	 * least busy worker. Under the jobs' lock. */
+	int worker, queued;
 };
 
 struct ud_dir_ref *ud_dir_ref_new(int fd, bool owned);
@@ -51,11 +55,11 @@ void ud_extract_job_free(struct ud_extract_job *j);
  * on one CPU, where every job runs in ud_extract_jobs_submit. */
 struct ud_extract_jobs *ud_extract_jobs_new(void);
 
-/* Hands job (owned from now on) to the worker of its directory (dir, dirlen
- * bytes: the jobs of one directory run in order, in one thread) and notes
- * path as pending; waits while too much is queued. */
-void ud_extract_jobs_submit(struct ud_extract_jobs *J, struct ud_extract_job *job, const char *dir,
-			    size_t dirlen, const char *path);
+/* Hands job (owned from now on) to a worker (the jobs of one directory
+ * run in order, in one thread) and notes path as pending; waits while too
+ * much is queued. */
+void ud_extract_jobs_submit(struct ud_extract_jobs *J, struct ud_extract_job *job,
+			    const char *path);
 
 /* Waits until every queued job has run: the tree then holds all of them,
  * and nothing is pending. Every removal comes after one. */
