@@ -12,8 +12,11 @@
  * decompressed tar streams of the layers of one container together are
  * capped (struct ud_store's max_layer_size), the data of skipped members
  * included: a bomb split into layers, or hidden in a member that is not
- * written, stops at the same limit. */
+ * written, stops at the same limit. Regular files up to
+ * UD_EXTRACT_JOB_MAX_DATA and symlinks are created by worker threads
+ * (store/extract_jobs.c says what keeps that equal to doing it in order). */
 #include "store/archive_dl.h"
+#include "store/extract_jobs.h"
 #include "store/store_private.h"
 
 #include <dirent.h>
@@ -73,38 +76,46 @@ static int open_parent(int rootfd, char *path, char **base, bool create)
 struct dir_cache {
 	char path[4096];
 	size_t end[DIR_CACHE_DEPTH + 1]; /* path[0, end[k]) names fd[k] */
-	int fd[DIR_CACHE_DEPTH + 1];
+	struct ud_dir_ref *fd[DIR_CACHE_DEPTH + 1];
 	int depth;
 	int last; /* the depth the last lookup returned; -1: deep_fd or none */
-	int deep_fd;
+	struct ud_dir_ref *deep_fd;
+	struct ud_extract_jobs *jobs; /* a walk waits for those creating its names */
 };
 
-static void dir_cache_init(struct dir_cache *c, int rootfd)
+static void dir_cache_init(struct dir_cache *c, int rootfd, struct ud_extract_jobs *jobs)
 {
 	c->path[0] = '\0';
 	c->end[0] = 0;
-	c->fd[0] = rootfd;
+	c->fd[0] = ud_dir_ref_new(rootfd, false);
 	c->depth = 0;
 	c->last = -1;
-	c->deep_fd = -1;
+	c->deep_fd = NULL;
+	c->jobs = jobs;
 }
 
-/* Keeps the first depth directories, closing the others. */
+/* Keeps the first depth directories, dropping the others (a queued job
+ * keeps its directory open). */
 static void dir_cache_truncate(struct dir_cache *c, int depth)
 {
 	while (c->depth > depth)
-		close(c->fd[c->depth--]);
+		ud_dir_ref_put(c->fd[c->depth--]);
 	c->path[c->end[c->depth]] = '\0';
 	if (c->last > depth)
 		c->last = -1;
 }
 
+static void dir_cache_drop_deep(struct dir_cache *c)
+{
+	ud_dir_ref_put(c->deep_fd);
+	c->deep_fd = NULL;
+}
+
 static void dir_cache_release(struct dir_cache *c)
 {
 	dir_cache_truncate(c, 0);
-	if (c->deep_fd >= 0)
-		close(c->deep_fd);
-	c->deep_fd = -1;
+	dir_cache_drop_deep(c);
+	ud_dir_ref_put(c->fd[0]);
 }
 
 /* How many leading components of dir (len bytes, no leading or trailing
@@ -122,14 +133,13 @@ static int dir_cache_match(const struct dir_cache *c, const char *dir, size_t le
 }
 
 /* The directory dir (len bytes; "" is the root), walked without following
- * symlinks and created when missing if create is set. Returns an fd the
- * cache owns, valid until its next call; -1 when the path crosses
- * something that is not a directory. */
-static int dir_cache_open(struct dir_cache *c, const char *dir, size_t len, bool create)
+ * symlinks and created when missing if create is set. Returns a directory
+ * the cache owns, valid until its next call (ud_dir_ref_get to keep it);
+ * NULL when the path crosses something that is not a directory. */
+static struct ud_dir_ref *dir_cache_open(struct dir_cache *c, const char *dir, size_t len,
+					 bool create)
 {
-	if (c->deep_fd >= 0)
-		close(c->deep_fd);
-	c->deep_fd = -1;
+	dir_cache_drop_deep(c);
 	c->last = -1;
 	int k = dir_cache_match(c, dir, len);
 	if (c->end[k] == len) {
@@ -144,23 +154,23 @@ static int dir_cache_open(struct dir_cache *c, const char *dir, size_t len, bool
 			n = len - at;
 		memcpy(name, dir + at, n);
 		name[n] = '\0';
-		int from = c->deep_fd >= 0 ? c->deep_fd : c->fd[c->depth];
+		ud_extract_jobs_wait_for(c->jobs, dir, at + n);
+		int from = c->deep_fd ? c->deep_fd->fd : c->fd[c->depth]->fd;
 		int next = open_step(from, name, create);
 		if (next < 0)
-			return -1;
-		if (c->deep_fd >= 0 || c->depth == DIR_CACHE_DEPTH) {
-			if (c->deep_fd >= 0)
-				close(c->deep_fd);
-			c->deep_fd = next;
+			return NULL;
+		if (c->deep_fd || c->depth == DIR_CACHE_DEPTH) {
+			dir_cache_drop_deep(c);
+			c->deep_fd = ud_dir_ref_new(next, true);
 		} else {
-			c->fd[++c->depth] = next;
+			c->fd[++c->depth] = ud_dir_ref_new(next, true);
 			c->end[c->depth] = at + n;
 			memcpy(c->path, dir, at + n);
 			c->path[at + n] = '\0';
 		}
 		at += n + 1;
 	}
-	if (c->deep_fd >= 0)
+	if (c->deep_fd)
 		return c->deep_fd;
 	c->last = c->depth;
 	return c->fd[c->depth];
@@ -181,7 +191,7 @@ static void dir_cache_push(struct dir_cache *c, const char *name, int fd)
 	if (k > 0)
 		c->path[at++] = '/';
 	memcpy(c->path + at, name, n + 1);
-	c->fd[++c->depth] = fd;
+	c->fd[++c->depth] = ud_dir_ref_new(fd, true);
 	c->end[c->depth] = at + n;
 	c->last = -1;
 }
@@ -202,6 +212,8 @@ struct layer_ctx {
 	size_t n_created, cap_created;
 	struct ud_extract_stats *stats;
 	struct dir_cache dirs;
+	struct ud_extract_jobs *jobs;
+	mode_t umask;
 };
 
 static void remember(struct layer_ctx *L, const char *path)
@@ -246,6 +258,7 @@ static void remove_at(int dfd, const char *name)
 static void remove_entry(struct layer_ctx *L, int dfd, const char *dir, size_t dirlen,
 			 const char *name)
 {
+	ud_extract_jobs_flush(L->jobs);
 	remove_at(dfd, name);
 	dir_cache_removed(&L->dirs, dir, dirlen);
 }
@@ -270,11 +283,13 @@ static int whiteout(struct layer_ctx *L, const char *member, const char *path,
 					     *target ? target : "");
 	const char *base = slash ? slash + 1 : path;
 	size_t dirlen = dir_len(path, base);
-	int pfd = dir_cache_open(&L->dirs, path, dirlen, false);
-	if (pfd < 0)
+	struct ud_dir_ref *dref = dir_cache_open(&L->dirs, path, dirlen, false);
+	if (dref == NULL)
 		return 0; /* nothing below it to remove (or a symlink: not followed) */
+	int pfd = dref->fd;
 	if (opaque) {
 		/* Opaque: the directory's lower content goes; this layer's stays. */
+		ud_extract_jobs_flush(L->jobs);
 		DIR *d = fdopendir(dup(pfd));
 		if (d) {
 			struct dirent *de;
@@ -295,7 +310,10 @@ static int whiteout(struct layer_ctx *L, const char *member, const char *path,
 	return 0;
 }
 
-static int write_data(struct layer_ctx *L, const char *member, int fd, struct ud_error **err)
+/* Writes the member's data at fd, or copies it into job (not NULL), under
+ * the cap. */
+static int write_data(struct layer_ctx *L, const char *member, int fd, struct ud_extract_job *job,
+		      struct ud_error **err)
 {
 	const void *buf;
 	size_t size;
@@ -304,6 +322,15 @@ static int write_data(struct layer_ctx *L, const char *member, int fd, struct ud
 	while ((r = archive_read_data_block(L->R.a, &buf, &size, &off)) == ARCHIVE_OK) {
 		if (ud_layer_check_size(&L->R, err) < 0)
 			return -1;
+		if (job) {
+			/* libarchive ends a member's data at its size: a bound, checked. */
+			if (size > (size_t)UD_EXTRACT_JOB_MAX_DATA || off < 0 ||
+			    off + (int64_t)size > UD_EXTRACT_JOB_MAX_DATA)
+				return ud_layer_member_error(L->R.layer, err, member,
+							     "more data than its size");
+			ud_extract_job_add_data(job, off, buf, size);
+			continue;
+		}
 		for (size_t done = 0; done < size;) {
 			ssize_t n = pwrite(fd, (const char *)buf + done, size - done,
 					   off + (off_t)done);
@@ -324,6 +351,14 @@ static int write_data(struct layer_ctx *L, const char *member, int fd, struct ud
 
 /* A sparse member ending in a hole has no data there: the file gets its
  * size (a hole, no disk) unless that is past the cap. */
+static int sparse_check(const struct layer_ctx *L, int64_t size, const char *member,
+			struct ud_error **err)
+{
+	if (L->R.max_size > 0 && size > L->R.max_size)
+		return ud_layer_sparse_size_error(L->R.layer, member, size, L->R.max_size, err);
+	return 0;
+}
+
 static int sparse_end(const struct layer_ctx *L, struct archive_entry *e, const char *member,
 		      int fd, struct ud_error **err)
 {
@@ -331,8 +366,8 @@ static int sparse_end(const struct layer_ctx *L, struct archive_entry *e, const 
 	struct stat st;
 	if (size <= 0 || fstat(fd, &st) < 0 || st.st_size >= size)
 		return 0;
-	if (L->R.max_size > 0 && size > L->R.max_size)
-		return ud_layer_sparse_size_error(L->R.layer, member, size, L->R.max_size, err);
+	if (sparse_check(L, size, member, err) < 0)
+		return -1;
 	if (ftruncate(fd, size) < 0)
 		return ud_layer_member_error(L->R.layer, err, member, "cannot write: %s",
 					     strerror(errno));
@@ -340,17 +375,63 @@ static int sparse_end(const struct layer_ctx *L, struct archive_entry *e, const 
 }
 
 /* The member's user.* extended attributes, set on fd where the filesystem
- * takes them. Other namespaces (security.capability, trusted.*) need
- * privileges a user does not have and are left out (docs/architecture.md). */
-static void set_user_xattrs(struct archive_entry *e, int fd)
+ * takes them (or copied into job, not NULL). Other namespaces
+ * (security.capability, trusted.*) need privileges a user does not have
+ * and are left out (docs/architecture.md). */
+static void set_user_xattrs(struct archive_entry *e, int fd, struct ud_extract_job *job)
 {
 	const char *name;
 	const void *value;
 	size_t size;
 	archive_entry_xattr_reset(e);
 	while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK)
-		if (ud_layer_keeps_xattr(name, size))
+		if (!ud_layer_keeps_xattr(name, size))
+			continue;
+		else if (job)
+			ud_extract_job_add_xattr(job, name, value, size);
+		else
 			(void)fsetxattr(fd, name, value, size, 0);
+}
+
+/* A regular file of at most UD_EXTRACT_JOB_MAX_DATA bytes: its data read
+ * here (under the cap), the file made by a worker (store/extract_jobs.c). */
+static int queue_file(struct layer_ctx *L, struct archive_entry *e, const char *member,
+		      struct ud_dir_ref *dir, const char *path, const char *base, mode_t perm,
+		      struct ud_error **err)
+{
+	struct ud_extract_job *j =
+		ud_extract_job_new(UD_EXTRACT_JOB_FILE, dir, base, member, NULL, perm);
+	int64_t end = archive_entry_size(e);
+	if (write_data(L, member, -1, j, err) < 0 ||
+	    (end > ud_extract_job_data_end(j) && sparse_check(L, end, member, err) < 0)) {
+		ud_extract_job_free(j);
+		return -1;
+	}
+	ud_extract_job_set_end(j, end, archive_entry_mtime(e));
+	set_user_xattrs(e, -1, j);
+	ud_extract_jobs_submit(L->jobs, j, path);
+	L->stats->files++;
+	return 0;
+}
+
+/* Writes a regular file as its data is read (one too large for a job). */
+static int write_file(struct layer_ctx *L, struct archive_entry *e, const char *member, int pfd,
+		      const char *base, mode_t perm, struct ud_error **err)
+{
+	int fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, perm);
+	if (fd < 0)
+		return ud_layer_member_error(L->R.layer, err, member, "cannot create: %s",
+					     strerror(errno));
+	int r;
+	if ((r = write_data(L, member, fd, NULL, err)) == 0 &&
+	    (r = sparse_end(L, e, member, fd, err)) == 0) {
+		L->stats->files++;
+		set_user_xattrs(e, fd, NULL);
+		struct timespec ts[2] = {{archive_entry_mtime(e), 0}, {archive_entry_mtime(e), 0}};
+		futimens(fd, ts);
+	}
+	close(fd);
+	return r;
 }
 
 static int apply_entry(struct layer_ctx *L, struct archive_entry *e, const char *member,
@@ -364,13 +445,15 @@ static int apply_entry(struct layer_ctx *L, struct archive_entry *e, const char 
 		L->stats->skipped++;
 		return 0;
 	}
-	int pfd = dir_cache_open(&L->dirs, path, dirlen, true);
-	if (pfd < 0) {
+	struct ud_dir_ref *dref = dir_cache_open(&L->dirs, path, dirlen, true);
+	if (dref == NULL) {
 		L->stats->skipped++; /* through a symlink or a file */
 		return 0;
 	}
+	int pfd = dref->fd;
 	mode_t perm = ud_layer_perm(archive_entry_perm(e), type == AE_IFDIR);
 	struct stat st;
+	ud_extract_jobs_wait_for(L->jobs, path, strlen(path));
 	bool exists = fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
 	int r = 0;
 	if (type == AE_IFDIR) {
@@ -378,12 +461,13 @@ static int apply_entry(struct layer_ctx *L, struct archive_entry *e, const char 
 			remove_entry(L, pfd, path, dirlen, base);
 			exists = false;
 		}
-		if (!exists)
-			mkdirat(pfd, base, 0700);
+		/* Made with its mode when the umask leaves it whole. */
+		bool made = !exists && mkdirat(pfd, base, perm) == 0 && (perm & L->umask) == 0;
 		int dfd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (dfd >= 0) {
-			fchmod(dfd, perm);
-			set_user_xattrs(e, dfd);
+			if (!made)
+				fchmod(dfd, perm);
+			set_user_xattrs(e, dfd, NULL);
 			dir_cache_push(&L->dirs, base, dfd); /* its members come next */
 		}
 	} else {
@@ -392,6 +476,7 @@ static int apply_entry(struct layer_ctx *L, struct archive_entry *e, const char 
 		const char *hl = archive_entry_hardlink(e);
 		char target[4096];
 		if (hl && ud_layer_clean_path(hl, target, sizeof(target)) == UD_LAYER_PATH_OK) {
+			ud_extract_jobs_flush(L->jobs); /* the target may be queued */
 			char *tbase;
 			int tfd = open_parent(L->rootfd, target, &tbase, false);
 			if (tfd < 0 || linkat(tfd, tbase, pfd, base, 0) < 0)
@@ -401,30 +486,35 @@ static int apply_entry(struct layer_ctx *L, struct archive_entry *e, const char 
 		} else if (hl) {
 			L->stats->skipped++; /* a hard link out of the root */
 		} else if (type == AE_IFLNK) {
-			if (symlinkat(archive_entry_symlink(e), pfd, base) < 0)
+			const char *to = archive_entry_symlink(e);
+			if (to == NULL)
 				L->stats->skipped++;
+			else
+				ud_extract_jobs_submit(L->jobs,
+						       ud_extract_job_new(UD_EXTRACT_JOB_SYMLINK,
+									  dref, base, member, to,
+									  0),
+						       path);
 		} else if (type == AE_IFIFO) {
 			mkfifoat(pfd, base, perm);
+		} else if (archive_entry_size(e) <= UD_EXTRACT_JOB_MAX_DATA) {
+			r = queue_file(L, e, member, dref, path, base, perm, err);
 		} else {
-			int fd = openat(pfd, base,
-					O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, perm);
-			if (fd < 0) {
-				r = ud_layer_member_error(L->R.layer, err, member,
-							  "cannot create: %s", strerror(errno));
-			} else if ((r = write_data(L, member, fd, err)) == 0 &&
-				   (r = sparse_end(L, e, member, fd, err)) == 0) {
-				L->stats->files++;
-				set_user_xattrs(e, fd);
-				struct timespec ts[2] = {{archive_entry_mtime(e), 0},
-							 {archive_entry_mtime(e), 0}};
-				futimens(fd, ts);
-			}
-			if (fd >= 0)
-				close(fd);
+			r = write_file(L, e, member, pfd, base, perm, err);
 		}
 	}
 	remember(L, path);
 	return r;
+}
+
+/* The first failure of a worker, as the member's error. */
+static int jobs_check(const struct layer_ctx *L, struct ud_error **err)
+{
+	const char *member, *what;
+	int errnum;
+	if (!ud_extract_jobs_failure(L->jobs, &member, &what, &errnum))
+		return 0;
+	return ud_layer_member_error(L->R.layer, err, member, "%s: %s", what, strerror(errnum));
 }
 
 static int extract_member(void *data, struct ud_layer_read *R, struct archive_entry *e,
@@ -440,17 +530,25 @@ static int extract_member(void *data, struct ud_layer_read *R, struct archive_en
 	}
 	const char *slash = strrchr(path, '/');
 	const char *base = slash ? slash + 1 : path;
-	return ud_str_has_prefix(base, ".wh.") ? whiteout(L, member, path, err)
-					       : apply_entry(L, e, member, path, err);
+	int r = ud_str_has_prefix(base, ".wh.") ? whiteout(L, member, path, err)
+						: apply_entry(L, e, member, path, err);
+	return r < 0 ? r : jobs_check(L, err);
 }
 
 int ud_store_extract_layer(int rootfd, const char *layer, int64_t max_size, int64_t *total,
 			   struct ud_extract_stats *stats, struct ud_error **err)
 {
-	struct layer_ctx L = {.rootfd = rootfd, .stats = stats};
-	dir_cache_init(&L.dirs, rootfd);
+	struct ud_extract_jobs *jobs = ud_extract_jobs_new();
+	struct layer_ctx L = {.rootfd = rootfd, .stats = stats, .jobs = jobs, .umask = umask(022)};
+	umask(L.umask); /* read before any worker runs */
+	dir_cache_init(&L.dirs, rootfd, jobs);
 	remember(&L, "");
 	int r = ud_layer_walk(layer, max_size, total, &L.R, extract_member, &L, err);
+	ud_extract_jobs_flush(jobs);
+	if (r == 0 && jobs_check(&L, err) < 0)
+		r = -1;
+	stats->skipped += ud_extract_jobs_skipped(jobs);
+	ud_extract_jobs_free(jobs);
 	dir_cache_release(&L.dirs);
 	ud_strv_free(L.created);
 	return r;

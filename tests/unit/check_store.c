@@ -1678,6 +1678,63 @@ START_TEST(extract_opaque_under_cached_dir)
 }
 END_TEST
 
+/* Members that act on a file or symlink the same layer made just before,
+ * behind PAD files queued for a worker in the same directory: each sees
+ * what an in-order extraction gives. */
+START_TEST(extract_after_queued_members)
+{
+	enum { PAD = 400 };
+	struct member m[PAD + 16];
+	char *names[PAD];
+	size_t n = 0;
+	for (int i = 0; i < PAD; i++) {
+		names[i] = xasprintf("p%d", i);
+		m[n++] = (struct member){'f', names[i], "pad", NULL, 0};
+	}
+	struct member after[] = {
+		{'f', "dup", "old", NULL, 0},	  {'f', "dup", "new", NULL, 0},
+		{'f', "file", "x", NULL, 0},	  {'f', "file/below", "y", NULL, 0},
+		{'f', "target", "data", NULL, 0}, {'h', "hard", NULL, "target", 0},
+		{'f', "gone", "1", NULL, 0},	  {'f', ".wh.gone", NULL, NULL, 0},
+		{'l', "sym", NULL, "d", 0},	  {'d', "d/", NULL, NULL, 0},
+		{'f', "sym/x", "z", NULL, 0},
+	};
+	for (size_t i = 0; i < sizeof(after) / sizeof(after[0]); i++)
+		m[n++] = after[i];
+	struct ud_extract_stats stats = extract_one(m, n);
+	for (int i = 0; i < PAD; i++)
+		free(names[i]);
+	_cleanup_free_ char *dup = path_in("root/dup");
+	_cleanup_free_ char *text = read_text(dup);
+	ck_assert_str_eq(text, "new");
+	ck_assert(is_file("file"));
+	ck_assert_int_eq(stats.skipped, 2); /* file/below, sym/x */
+	_cleanup_free_ char *hard = path_in("root/hard");
+	_cleanup_free_ char *target = path_in("root/target");
+	struct stat hs, ts;
+	ck_assert_int_eq(stat(hard, &hs), 0);
+	ck_assert_int_eq(stat(target, &ts), 0);
+	ck_assert(hs.st_ino == ts.st_ino);
+	ck_assert(is_absent("root/gone"));
+	ck_assert(is_absent("root/d/x"));
+	ck_assert_int_eq(stats.files, PAD + 5);
+}
+END_TEST
+
+/* A directory keeps its mode whatever the umask. */
+START_TEST(extract_dir_mode_under_umask)
+{
+	struct member m[] = {{'d', "a/", NULL, NULL, 0}, {'f', "a/f", "1", NULL, 0}};
+	mode_t old = umask(077);
+	extract_one(m, 2);
+	umask(old);
+	_cleanup_free_ char *a = path_in("root/a");
+	struct stat sb;
+	ck_assert_int_eq(stat(a, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 07777, 0755);
+}
+END_TEST
+
 /* Paths deeper than the cache holds: walked, whiteouts applied, no fd
  * kept. */
 START_TEST(extract_deeper_than_cache)
@@ -2009,6 +2066,8 @@ int main(void)
 	tcase_add_test(tc, extract_file_replaces_cached_dir);
 	tcase_add_test(tc, extract_opaque_under_cached_dir);
 	tcase_add_test(tc, extract_deeper_than_cache);
+	tcase_add_test(tc, extract_after_queued_members);
+	tcase_add_test(tc, extract_dir_mode_under_umask);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
