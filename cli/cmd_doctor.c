@@ -114,7 +114,10 @@ UD_CMD(doctor)
 				 : "no dynamically linked shell (F modes cannot run it)");
 		else
 			printf("no glibc (static or musl programs): the F modes cannot run it\n");
-		const struct ud_engine_container ec = {c->dir, c->root};
+		const struct ud_engine_container ec = {.dir = c->dir,
+						       .root = c->root,
+						       .image_backed =
+							       c->rootfs == UD_ROOTFS_SQUASH};
 		int cpick = ud_engine_pick(&ec, NULL);
 		printf("execmode auto for %s: %s\n", name,
 		       cpick >= 0 ? ud_execmode_name(cpick) : "none");
