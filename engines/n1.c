@@ -155,9 +155,15 @@ static void mount_image(const struct ud_run_request *r, int sock)
 			    : openat(scratch, "work", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (lower < 0 || upper < 0 || work < 0)
 		die("cannot open the overlay's layers: %s", strerror(errno));
+	/* volatile: no sync of the upper filesystem when the overlay goes
+	 * (it costs a journal commit at the end of every run), what a
+	 * directory container's writes get too. Overlayfs leaves a marker in
+	 * work/ then and refuses the next mount until it is gone. */
+	(void)unlinkat(work, "work/incompat/volatile/dirty", 0);
+	(void)unlinkat(work, "work/incompat/volatile", AT_REMOVEDIR);
 	snprintf(opts, sizeof(opts),
 		 "lowerdir=/proc/self/fd/%d,upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d,"
-		 "userxattr",
+		 "userxattr,volatile",
 		 lower, upper, work);
 	if (mount("overlay", r->root, "overlay", 0, opts) < 0)
 		die("cannot mount the overlay on the image file (upper '%s'): %s (the upper and "

@@ -12,8 +12,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -333,4 +336,102 @@ void ud_squash_server_stop(struct ud_squash_server *s)
 			;
 	}
 	s->pid = -1;
+}
+
+/* In the probe's child: the first failure on fd, then exit. */
+static void __attribute__((noreturn, format(printf, 2, 3))) probe_fail(int fd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	(void)!vdprintf(fd, fmt, ap);
+	va_end(ap);
+	_exit(1);
+}
+
+/* What N1 does for an image-backed container, in a throwaway user and
+ * mount namespace: /dev/fuse opened and mounted there, an overlay with
+ * userxattr mounted there (on tmpfs layers: no server is needed). */
+static void __attribute__((noreturn)) probe_child(int fd, uid_t uid, gid_t gid)
+{
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+		probe_fail(fd, "no user namespace: %s", strerror(errno));
+	char map[64];
+	int m = open("/proc/self/setgroups", O_WRONLY | O_CLOEXEC);
+	if (m >= 0) {
+		(void)!write(m, "deny", 4);
+		close(m);
+	}
+	const char *files[] = {"/proc/self/uid_map", "/proc/self/gid_map"};
+	for (int i = 0; i < 2; i++) {
+		snprintf(map, sizeof(map), "0 %u 1\n", i ? (unsigned)gid : (unsigned)uid);
+		m = open(files[i], O_WRONLY | O_CLOEXEC);
+		if (m < 0 || write(m, map, strlen(map)) < 0)
+			probe_fail(fd, "cannot map ids in a user namespace: %s", strerror(errno));
+		close(m);
+	}
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("tmpfs", "/tmp", "tmpfs", 0, "mode=0755") < 0)
+		probe_fail(fd, "cannot mount a tmpfs in a user namespace: %s", strerror(errno));
+	const char *dirs[] = {"/tmp/l", "/tmp/u", "/tmp/w", "/tmp/m", "/tmp/f"};
+	for (size_t i = 0; i < UD_ARRAY_SIZE(dirs); i++)
+		if (mkdir(dirs[i], 0755) < 0)
+			probe_fail(fd, "mkdir: %s", strerror(errno));
+	int dev = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		probe_fail(
+			fd,
+			"cannot open /dev/fuse: %s (load the fuse module and make /dev/fuse mode "
+			"0666, as Debian's fuse3 package does)",
+			strerror(errno));
+	char opts[160];
+	snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=0,group_id=0", dev);
+	if (mount("probe", "/tmp/f", "fuse.squashfuse", MS_NOSUID | MS_NODEV | MS_RDONLY, opts) < 0)
+		probe_fail(fd, "FUSE cannot be mounted in a user namespace: %s", strerror(errno));
+	close(dev); /* the connection ends: nothing waits on it */
+	if (mount("overlay", "/tmp/m", "overlay", 0,
+		  "lowerdir=/tmp/l,upperdir=/tmp/u,workdir=/tmp/w,userxattr") < 0)
+		probe_fail(fd, "overlayfs cannot be mounted in a user namespace: %s",
+			   strerror(errno));
+	_exit(0);
+}
+
+bool ud_squash_available(char **why)
+{
+	struct ud_error *err = NULL;
+	if (ud_sqfuse_load(&err) < 0) {
+		if (why)
+			*why = xstrdup(err->msg);
+		ud_error_free(err);
+		return false;
+	}
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		if (why)
+			*why = xasprintf("pipe: %s", strerror(errno));
+		return false;
+	}
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		probe_child(fds[1], uid, gid);
+	}
+	close(fds[1]);
+	char msg[512];
+	ssize_t n = 0, got = 0;
+	while (pid > 0 && got < (ssize_t)sizeof(msg) - 1 &&
+	       ((n = read(fds[0], msg + got, sizeof(msg) - 1 - (size_t)got)) > 0 ||
+		(n < 0 && errno == EINTR)))
+		got += n > 0 ? n : 0;
+	msg[got] = '\0';
+	close(fds[0]);
+	int ws = 0;
+	while (pid > 0 && waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+		;
+	bool ok = pid > 0 && WIFEXITED(ws) && WEXITSTATUS(ws) == 0;
+	if (!ok && why)
+		*why = xstrdup(pid < 0 ? "cannot fork" : got ? msg : "the probe failed");
+	return ok;
 }
