@@ -9,6 +9,7 @@
 #include "engines/engines.h"
 #include "engines/squashfuse_dl.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -247,6 +248,64 @@ static int bad_image(struct ud_error **err, const char *image, const char *what)
 			    image, what);
 }
 
+/* The image file image open (O_RDONLY) in *fd, its stat in *st: a
+ * regular file, not a link, whose super block is one libsquashfuse reads
+ * and whose tables lie inside it (libsquashfuse does not check that, and
+ * reads past the end of a truncated file). */
+static int open_image(const char *image, int *fd, struct stat *st, struct ud_error **err)
+{
+	/* The store keeps it as a regular file: a link is not followed, a
+	 * FIFO not waited on. */
+	*fd = open(image, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (*fd < 0 && errno == ELOOP)
+		return bad_image(err, image, "is a symbolic link, not the store's own file");
+	if (*fd < 0 && errno == ENOENT)
+		return bad_image(err, image, "is missing");
+	if (*fd < 0)
+		return ud_error_sys(err, errno, "cannot open the image file '%s'", image);
+	if (fstat(*fd, st) < 0)
+		return ud_error_sys(err, errno, "cannot stat the image file '%s'", image);
+	if (!S_ISREG(st->st_mode))
+		return bad_image(err, image, "is not a regular file");
+	struct squashfs_super_block sb;
+	ssize_t n;
+	while ((n = pread(*fd, &sb, sizeof(sb), 0)) < 0 && errno == EINTR)
+		;
+	if (n < 0)
+		return ud_error_sys(err, errno, "cannot read the image file '%s'", image);
+	if (n != (ssize_t)sizeof(sb) || le32toh(sb.s_magic) != SQUASHFS_MAGIC)
+		return bad_image(err, image, "is not a SquashFS image (bad super block)");
+	uint64_t used = le64toh(sb.bytes_used), bs = le32toh(sb.block_size);
+	if (used > (uint64_t)st->st_size)
+		return bad_image(err, image, "is truncated (shorter than its super block says)");
+	const uint64_t tables[] = {sb.id_table_start,	    sb.xattr_id_table_start,
+				   sb.inode_table_start,    sb.directory_table_start,
+				   sb.fragment_table_start, sb.lookup_table_start};
+	bool bad = bs < 4096 || bs > (1u << 20) || (bs & (bs - 1)) != 0;
+	for (size_t i = 0; i < UD_ARRAY_SIZE(tables); i++) {
+		uint64_t t = le64toh(tables[i]);
+		bad |= t != (uint64_t)SQUASHFS_INVALID_BLK && t >= used;
+	}
+	if (bad)
+		return bad_image(err, image, "is corrupt (its super block points outside it)");
+	return 0;
+}
+
+/* sqfs_init of fs on the image file open at fd, its errors in words. */
+static int init_image(sqfs *fs, int fd, const char *image, struct ud_error **err)
+{
+	sqfs_err e = sqfs_init(fs, fd, 0);
+	if (e == SQFS_BADFORMAT)
+		return bad_image(err, image, "is not a SquashFS image (bad super block)");
+	if (e == SQFS_BADVERSION)
+		return bad_image(err, image, "has a SquashFS version libsquashfuse does not read");
+	if (e == SQFS_BADCOMP)
+		return bad_image(err, image, "uses a compressor libsquashfuse lacks");
+	if (e != SQFS_OK)
+		return bad_image(err, image, "is corrupt (its tables cannot be read)");
+	return 0;
+}
+
 int ud_squash_server_start(const char *image, uid_t uid, gid_t gid, struct ud_squash_server *s,
 			   struct ud_error **err)
 {
@@ -254,34 +313,13 @@ int ud_squash_server_start(const char *image, uid_t uid, gid_t gid, struct ud_sq
 	s->sock = -1;
 	if (ud_sqfuse_load(err) < 0)
 		return -1;
-	/* The store keeps it as a regular file: a link is not followed, a
-	 * FIFO not waited on. */
-	_cleanup_close_ int fd = open(image, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	_cleanup_close_ int fd = -1;
 	struct stat st;
-	if (fd < 0 && errno == ELOOP)
-		return bad_image(err, image, "is a symbolic link, not the store's own file");
-	if (fd < 0 && errno == ENOENT)
-		return bad_image(err, image, "is missing");
-	if (fd < 0)
-		return ud_error_sys(err, errno, "cannot open the image file '%s'", image);
-	if (fstat(fd, &st) < 0)
-		return ud_error_sys(err, errno, "cannot stat the image file '%s'", image);
-	if (!S_ISREG(st.st_mode))
-		return bad_image(err, image, "is not a regular file");
+	if (open_image(image, &fd, &st, err) < 0)
+		return -1;
 	sqfs_ll *ll = xcalloc(1, sizeof(*ll));
-	sqfs_err e = sqfs_init(&ll->fs, fd, 0);
-	int r = 0;
-	if (e == SQFS_BADFORMAT)
-		r = bad_image(err, image, "is not a SquashFS image (bad super block)");
-	else if (e == SQFS_BADVERSION)
-		r = bad_image(err, image, "has a SquashFS version libsquashfuse does not read");
-	else if (e == SQFS_BADCOMP)
-		r = bad_image(err, image, "uses a compressor libsquashfuse lacks");
-	else if (e != SQFS_OK)
-		r = bad_image(err, image, "is corrupt (its tables cannot be read)");
-	else if ((uint64_t)st.st_size < ll->fs.sb.bytes_used)
-		r = bad_image(err, image, "is truncated (shorter than its super block says)");
-	else if (sqfs_ll_init(ll) != SQFS_OK)
+	int r = init_image(&ll->fs, fd, image, err);
+	if (r == 0 && sqfs_ll_init(ll) != SQFS_OK)
 		r = bad_image(err, image, "is corrupt (its inode table cannot be used)");
 	int sv[2] = {-1, -1};
 	if (r == 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -311,6 +349,76 @@ int ud_squash_server_start(const char *image, uid_t uid, gid_t gid, struct ud_sq
 	sqfs_destroy(&ll->fs); /* fd stays ours */
 	free(ll);
 	return r;
+}
+
+/* The file path of the image open as fs (see ud_squash_read_file). */
+static char *image_file(sqfs *fs, const char *image, const char *path, size_t max,
+			struct ud_error **err)
+{
+	sqfs_inode inode;
+	bool found = false;
+	while (*path == '/')
+		path++;
+	if (sqfs_inode_get(fs, &inode, sqfs_inode_root(fs)) != SQFS_OK ||
+	    sqfs_lookup_path(fs, &inode, path, &found) != SQFS_OK) {
+		bad_image(err, image, "is corrupt (its directories cannot be read)");
+		return NULL;
+	}
+	if (!found) {
+		ud_error_set(err, UD_ERR_NOT_FOUND, "/%s: not in the image", path);
+		return NULL;
+	}
+	if (!S_ISREG(inode.base.mode)) {
+		ud_error_set(err, UD_ERR_INVALID, "/%s: not a regular file in the image", path);
+		return NULL;
+	}
+	if (inode.xtra.reg.file_size > max) {
+		ud_error_set(err, UD_ERR_INVALID, "/%s: larger than %zu bytes", path, max);
+		return NULL;
+	}
+	sqfs_off_t size = (sqfs_off_t)inode.xtra.reg.file_size;
+	_cleanup_free_ char *buf = xmalloc((size_t)size + 1);
+	if (sqfs_read_range(fs, &inode, 0, &size, buf) != SQFS_OK || size < 0 ||
+	    (uint64_t)size != inode.xtra.reg.file_size) {
+		bad_image(err, image, "is corrupt (a file cannot be read)");
+		return NULL;
+	}
+	buf[size] = '\0';
+	return steal_pointer(&buf);
+}
+
+char *ud_squash_read_file(const char *image, const char *upper, const char *path, size_t max,
+			  struct ud_error **err)
+{
+	if (upper) {
+		/* The container's own change first: a whiteout (a character
+		 * device) hides the image's file. */
+		_cleanup_close_ int ufd =
+			open(upper, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		struct ud_error *e = NULL;
+		_cleanup_close_ int f = ufd < 0 ? -1 : ud_root_open(ufd, path, O_PATH, 0, &e);
+		struct stat st;
+		bool there = f >= 0 && fstat(f, &st) == 0;
+		ud_error_free(e);
+		if (there && S_ISCHR(st.st_mode) && st.st_rdev == 0) {
+			ud_error_set(err, UD_ERR_NOT_FOUND, "%s: deleted in the container", path);
+			return NULL;
+		}
+		if (there)
+			return ud_root_read_file(ufd, path, max, NULL, err);
+	}
+	if (ud_sqfuse_load(err) < 0)
+		return NULL;
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	if (open_image(image, &fd, &st, err) < 0)
+		return NULL;
+	sqfs fs;
+	memset(&fs, 0, sizeof(fs));
+	char *text =
+		init_image(&fs, fd, image, err) < 0 ? NULL : image_file(&fs, image, path, max, err);
+	sqfs_destroy(&fs);
+	return text;
 }
 
 void ud_squash_server_stop(struct ud_squash_server *s)

@@ -165,13 +165,23 @@ extern char **environ;
 /* ------------------------------------------------------- the run request */
 
 /* The container's /etc/<file> (passwd, group) resolved in ROOT, as the
- * container sees it: an image's link to a host file or a FIFO is never
- * read. NULL when it is missing or refused (a warning says why). */
-static char *account_file(const char *root, const char *file)
+ * container sees it (an image-backed one: in its upper/ and image file):
+ * an image's link to a host file or a FIFO is never read. NULL when it is
+ * missing or refused (a warning says why). */
+static char *account_file(const struct ud_container *c, const char *file)
 {
-	_cleanup_close_ int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	_cleanup_free_ char *path = xasprintf("/etc/%s", file);
 	struct ud_error *e = NULL;
+	if (c->rootfs == UD_ROOTFS_SQUASH) {
+		char *text = c->image_file ? ud_squash_read_file(c->image_file, c->upper, path,
+								 UD_ACCOUNT_FILE_MAX_BYTES, &e)
+					   : NULL;
+		if (text == NULL && e && e->code != UD_ERR_NOT_FOUND)
+			ud_log(UD_LOG_WARN, "ignoring the container's %s: %s", path, e->msg);
+		ud_error_free(e);
+		return text;
+	}
+	_cleanup_close_ int root_fd = open(c->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	char *text =
 		root_fd < 0 ? NULL
 			    : ud_root_read_file(root_fd, path, UD_ACCOUNT_FILE_MAX_BYTES, NULL, &e);
@@ -183,10 +193,10 @@ static char *account_file(const char *root, const char *file)
 
 /* Looks a user (or group) up in the container's passwd (group) file:
  * name -> id fields. Returns true when found. */
-static bool lookup(const char *root, const char *file, const char *name, unsigned *id,
+static bool lookup(const struct ud_container *c, const char *file, const char *name, unsigned *id,
 		   unsigned *gid, char **home)
 {
-	_cleanup_free_ char *text = account_file(root, file);
+	_cleanup_free_ char *text = account_file(c, file);
 	if (text == NULL)
 		return false;
 	char *save = NULL;
@@ -226,8 +236,8 @@ static bool all_digits(const char *s)
 }
 
 /* USER[:GROUP] with names or ids, "root", or empty for the host user. */
-static int resolve_user(const char *root, const char *spec, uid_t *uid, gid_t *gid, char **home,
-			struct ud_error **err)
+static int resolve_user(const struct ud_container *c, const char *spec, uid_t *uid, gid_t *gid,
+			char **home, struct ud_error **err)
 {
 	*uid = getuid();
 	*gid = getgid();
@@ -235,7 +245,7 @@ static int resolve_user(const char *root, const char *spec, uid_t *uid, gid_t *g
 		/* The host user: its home is its entry's, when the container has one. */
 		_cleanup_free_ char *me = xasprintf("%u", (unsigned)*uid);
 		unsigned dummy;
-		lookup(root, "passwd", me, &dummy, NULL, home);
+		lookup(c, "passwd", me, &dummy, NULL, home);
 		return 0;
 	}
 	_cleanup_free_ char *u = xstrdup(spec);
@@ -244,7 +254,7 @@ static int resolve_user(const char *root, const char *spec, uid_t *uid, gid_t *g
 		*g++ = '\0';
 	unsigned id = 0, gid_from_passwd = 0;
 	bool have_gid = false;
-	if (lookup(root, "passwd", u, &id, &gid_from_passwd, home)) {
+	if (lookup(c, "passwd", u, &id, &gid_from_passwd, home)) {
 		have_gid = true;
 	} else if (all_digits(u)) {
 		id = (unsigned)strtoul(u, NULL, 10);
@@ -258,7 +268,7 @@ static int resolve_user(const char *root, const char *spec, uid_t *uid, gid_t *g
 	*gid = have_gid ? gid_from_passwd : id;
 	if (g && *g) {
 		unsigned gg;
-		if (lookup(root, "group", g, &gg, NULL, NULL))
+		if (lookup(c, "group", g, &gg, NULL, NULL))
 			*gid = gg;
 		else if (all_digits(g))
 			*gid = (gid_t)strtoul(g, NULL, 10);
@@ -342,7 +352,7 @@ static int add_accounts_and_env(const struct ud_container *c, const struct ud_sp
 		add_bind(r, "/etc/passwd", "/etc/passwd", true);
 		add_bind(r, "/etc/group", "/etc/group", true);
 	} else if (!(o && o->containerauth) && r->uid != 0 &&
-		   !lookup(c->root, "passwd", uidtext, &dummy, NULL, NULL)) {
+		   !lookup(c, "passwd", uidtext, &dummy, NULL, NULL)) {
 		const char *t = o && o->tmpdir ? o->tmpdir : getenv("TMPDIR");
 		r->tmpdir = ud_mkdtemp(t && *t ? t : "/tmp", "auth", err);
 		if (r->tmpdir == NULL)
@@ -350,7 +360,7 @@ static int add_accounts_and_env(const struct ud_container *c, const struct ud_sp
 		const char *names[2] = {"passwd", "group"};
 		for (int k = 0; k < 2; k++) {
 			_cleanup_free_ char *dst = ud_path_join(r->tmpdir, names[k]);
-			_cleanup_free_ char *text = account_file(c->root, names[k]);
+			_cleanup_free_ char *text = account_file(c, names[k]);
 			_cleanup_free_ char *line =
 				k == 0 ? xasprintf("udoc%.4u:x:%u:%u:*UDOCKER*:%s:/bin/sh\n",
 						   (unsigned)r->uid, (unsigned)r->uid,
@@ -437,7 +447,7 @@ int ud_exec_build_request(const struct ud_container *c, const struct ud_spec_con
 	const char *term = getenv("TERM"), *wd;
 	const char *pmix_dir = getenv("PMIX_SERVER_TMPDIR");
 	char *const *cmd;
-	if (resolve_user(c->root, user, &r->uid, &r->gid, &home, err) < 0)
+	if (resolve_user(c, user, &r->uid, &r->gid, &home, err) < 0)
 		goto fail;
 	/* HOME as udocker sets it: the host's with --bindhome, else the
 	 * user's entry in the container's passwd, /root for root. */

@@ -58,9 +58,13 @@ check "a write persists across runs" out_is "$(printf 'kept\ndeep')"
 check "the write is in upper/" [ "$(cat "$d1/upper/kept")" = kept ]
 check "ROOT stays empty" [ -z "$(ls -A "$d1/ROOT")" ]
 check "the image file is unchanged" [ "$(sha256sum <"$img")" = "$sum" ]
-ud run p1 /bin/sh -c 'stat -c "%u:%g" /bin/busybox /etc; id -u'
+ud run p1 /bin/sh -c 'stat -c "%u:%g" /bin/busybox /etc; echo "$(id -u):$(id -g)"'
 check "the image's files belong to the container user" \
-  out_is "$(printf '%s\n%s\n%s' "$(id -u):$(id -g)" "$(id -u):$(id -g)" "$(id -u)")"
+  out_is "$(printf '1000:1000\n1000:1000\n1000:1000')"
+ud run --user=4242 p1 /bin/sh -c 'grep -c "^user:x:1000:" /etc/passwd; whoami'
+check "an unknown uid's passwd entry is added to the image's passwd" out_is "$(printf '1\nudoc4242')"
+ud run --user=user p1 /bin/sh -c 'id -u'
+check "--user=NAME from the image file's /etc/passwd" out_is "1000"
 
 # A file of the image deleted in the container stays deleted (a whiteout).
 ud run p1 /bin/sh -c 'rm /bin/cat && echo removed'
