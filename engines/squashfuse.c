@@ -12,6 +12,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -32,7 +33,7 @@ static const double forever = 365.0 * 86400.0;
 static struct {
 	uid_t uid;
 	gid_t gid;
-	bool xattrs; /* the image has an xattr table */
+	bool xattrs; /* the image has extended attributes */
 } srv;
 
 /* Every file belongs to the container's user, as in a directory
@@ -207,6 +208,11 @@ static void __attribute__((noreturn)) serve(sqfs_ll *ll, int sock)
 		(void)dup2(null, i);
 	/* Nothing of udocker's (its locks above all) lives on in here. */
 	close_others(3, sock, ll->fs.fd);
+	/* Every read allocates and frees a block-sized buffer (and every
+	 * block decompressed another): kept in the heap, not mmap'ed and
+	 * unmapped (page faults and zeroing at each request). */
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
+	mallopt(M_TRIM_THRESHOLD, 256 << 20);
 	int fd = receive_fd(sock);
 	close(sock);
 	if (fd < 0)
@@ -326,7 +332,9 @@ int ud_squash_server_start(const char *image, uid_t uid, gid_t gid, struct ud_sq
 		r = ud_error_sys(err, errno, "socketpair");
 	srv.uid = uid;
 	srv.gid = gid;
-	srv.xattrs = ll->fs.sb.xattr_id_table_start != (uint64_t)SQUASHFS_INVALID_BLK;
+	/* mksquashfs writes an empty table for a tree without any. */
+	srv.xattrs = ll->fs.sb.xattr_id_table_start != (uint64_t)SQUASHFS_INVALID_BLK &&
+		     ll->fs.xattr_info.xattr_ids > 0;
 	pid_t pid = -1;
 	if (r == 0) {
 		fflush(NULL);
