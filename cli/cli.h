@@ -6,6 +6,7 @@
 #include "common/common.h"
 #include "engines/engines.h"
 #include "spec/execmode.h"
+#include "store/store.h"
 
 /* The execution modes as string literals made from the one mode list,
  * for help texts and messages: each mode after its separator
@@ -48,6 +49,9 @@ struct ud_conf {
 	char *tarball_release;
 	char *max_layer_size_text; /* conf "max_layer_size" / UDOCKER_MAX_LAYER_SIZE */
 	int64_t max_layer_size;	   /* parsed; 0: no limit */
+	/* conf "squash_compression" / UDOCKER_SQUASH_COMPRESSION: zstd|gzip */
+	char *squash_compression_text;
+	enum ud_squash_compression squash_compression;
 };
 
 struct ud_cli {

@@ -65,6 +65,7 @@ static const struct {
 	CONF_KEY("tarball", CONF_STR, tarball),
 	CONF_KEY("tarball_release", CONF_STR, tarball_release),
 	CONF_KEY("max_layer_size", CONF_STR, max_layer_size_text),
+	CONF_KEY("squash_compression", CONF_STR, squash_compression_text),
 	CONF_KEY("verbose_level", CONF_INT, verbose_level),
 	CONF_KEY("http_insecure", CONF_BOOL, insecure),
 	CONF_KEY("autoinstall", CONF_BOOL, autoinstall),
@@ -217,6 +218,7 @@ static const struct {
 	ENV_STR("UDOCKER_TARBALL", tarball),
 	ENV_STR("UDOCKER_DEFAULT_EXECUTION_MODE", default_execution_mode),
 	ENV_STR("UDOCKER_MAX_LAYER_SIZE", max_layer_size_text),
+	ENV_STR("UDOCKER_SQUASH_COMPRESSION", squash_compression_text),
 };
 #undef ENV_STR
 
@@ -267,6 +269,13 @@ int ud_conf_load(struct ud_cli *cli, const char *repo_opt, struct ud_error **err
 				    "invalid max_layer_size '%s': expected bytes, or a number "
 				    "with K, M, G or T",
 				    c->max_layer_size_text);
+	c->squash_compression = UD_SQUASH_ZSTD;
+	if (c->squash_compression_text && strcmp(c->squash_compression_text, "gzip") == 0)
+		c->squash_compression = UD_SQUASH_GZIP;
+	else if (c->squash_compression_text && strcmp(c->squash_compression_text, "zstd") != 0)
+		return ud_error_set(err, UD_ERR_USAGE,
+				    "invalid squash_compression '%s': expected zstd or gzip",
+				    c->squash_compression_text);
 	const char *v = getenv("UDOCKER_LOGLEVEL");
 	if (v && *v)
 		c->verbose_level = atoi(v);
@@ -322,6 +331,8 @@ void ud_conf_release(struct ud_conf *c)
 	}
 	free(c->max_layer_size_text);
 	c->max_layer_size_text = NULL;
+	free(c->squash_compression_text);
+	c->squash_compression_text = NULL;
 	ud_strv_free(c->insecure_registries);
 	c->insecure_registries = NULL;
 }
@@ -364,6 +375,8 @@ void ud_conf_show(const struct ud_conf *c)
 	SHOW("tarball", c->tarball);
 	SHOW("tarball_release", c->tarball_release);
 	printf("max_layer_size = %lld\n", (long long)c->max_layer_size);
+	printf("squash_compression = %s\n",
+	       c->squash_compression == UD_SQUASH_GZIP ? "gzip" : "zstd");
 #undef SHOW
 	printf("%s\n", line);
 }

@@ -36,8 +36,10 @@ struct ud_store *ud_cli_store(struct ud_cli *cli, struct ud_error **err)
 	if (!ud_is_dir(c->topdir))
 		ud_log(UD_LOG_INFO, "creating repo: %s", c->topdir);
 	cli->store = ud_store_open(&p, true, err);
-	if (cli->store)
+	if (cli->store) {
 		cli->store->max_layer_size = c->max_layer_size;
+		cli->store->squash_compression = c->squash_compression;
+	}
 	return cli->store;
 }
 

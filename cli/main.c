@@ -80,6 +80,7 @@ static const char general_help_tail[] =
 	"  UDOCKER_STALL_TIMEOUT           seconds under 1 KiB/s before a download fails\n"
 	"  UDOCKER_LOCK_TIMEOUT            seconds to wait for another process's lock\n"
 	"  UDOCKER_MAX_LAYER_SIZE          most decompressed bytes of a container's layers\n"
+	"  UDOCKER_SQUASH_COMPRESSION      zstd (default) or gzip, of image files\n"
 	"  UDOCKER_DEFAULT_EXECUTION_MODE  the mode auto gives a new container\n"
 	"  UDOCKER_LOGLEVEL                verbosity 0-5\n"
 	"  UDOCKER_TARBALL                 shown by version (nothing is downloaded)\n"

@@ -218,13 +218,6 @@ int ud_squash_send_fd(int sock, int fd);
  * and reaps the server, killing it when it outlives the container by
  * seconds. */
 void ud_squash_server_stop(struct ud_squash_server *s);
-/* The file path (absolute in the container) of an image-backed container
- * as its command sees it: from upper (NULL: ephemeral, none) when it is
- * there (a whiteout: missing), else from the image file image, never
- * through a link; at most max bytes, a regular file. Allocated; NULL with
- * *err, UD_ERR_NOT_FOUND when it is missing. */
-char *ud_squash_read_file(const char *image, const char *upper, const char *path, size_t max,
-			  struct ud_error **err);
 /* Whether image-backed containers can run here (the libraries, /dev/fuse,
  * FUSE and overlayfs mounted in a throwaway user namespace); *why
  * (allocated) says why not. */

@@ -36,9 +36,6 @@ sqfs_err sqfs_stat(sqfs *fs, sqfs_inode *inode, struct stat *st);
 	X(sqfs_dir_lookup)                                                                         \
 	X(sqfs_inode_get)                                                                          \
 	X(sqfs_stat)                                                                               \
-	X(sqfs_inode_root)                                                                         \
-	X(sqfs_lookup_path)                                                                        \
-	X(sqfs_read_range)                                                                         \
 	X(sqfs_ll_op_opendir)                                                                      \
 	X(sqfs_ll_op_releasedir)                                                                   \
 	X(sqfs_ll_op_readdir)                                                                      \
@@ -80,9 +77,6 @@ int ud_sqfuse_load(struct ud_error **err);
 #define sqfs_dir_lookup ud_sqfuse.p_sqfs_dir_lookup
 #define sqfs_inode_get ud_sqfuse.p_sqfs_inode_get
 #define sqfs_stat ud_sqfuse.p_sqfs_stat
-#define sqfs_inode_root ud_sqfuse.p_sqfs_inode_root
-#define sqfs_lookup_path ud_sqfuse.p_sqfs_lookup_path
-#define sqfs_read_range ud_sqfuse.p_sqfs_read_range
 #define sqfs_ll_op_opendir ud_sqfuse.p_sqfs_ll_op_opendir
 #define sqfs_ll_op_releasedir ud_sqfuse.p_sqfs_ll_op_releasedir
 #define sqfs_ll_op_readdir ud_sqfuse.p_sqfs_ll_op_readdir

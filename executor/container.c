@@ -164,27 +164,15 @@ extern char **environ;
 
 /* ------------------------------------------------------- the run request */
 
-/* The container's /etc/<file> (passwd, group) resolved in ROOT, as the
- * container sees it (an image-backed one: in its upper/ and image file):
- * an image's link to a host file or a FIFO is never read. NULL when it is
- * missing or refused (a warning says why). */
+/* The container's /etc/<file> (passwd, group) resolved in its tree (ROOT,
+ * or an image-backed container's upper directory over its image file), as
+ * the container sees it: an image's link to a host file or a FIFO is never
+ * read. NULL when it is missing or refused (a warning says why). */
 static char *account_file(const struct ud_container *c, const char *file)
 {
 	_cleanup_free_ char *path = xasprintf("/etc/%s", file);
 	struct ud_error *e = NULL;
-	if (c->rootfs == UD_ROOTFS_SQUASH) {
-		char *text = c->image_file ? ud_squash_read_file(c->image_file, c->upper, path,
-								 UD_ACCOUNT_FILE_MAX_BYTES, &e)
-					   : NULL;
-		if (text == NULL && e && e->code != UD_ERR_NOT_FOUND)
-			ud_log(UD_LOG_WARN, "ignoring the container's %s: %s", path, e->msg);
-		ud_error_free(e);
-		return text;
-	}
-	_cleanup_close_ int root_fd = open(c->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	char *text =
-		root_fd < 0 ? NULL
-			    : ud_root_read_file(root_fd, path, UD_ACCOUNT_FILE_MAX_BYTES, NULL, &e);
+	char *text = ud_store_container_read_file(c, path, UD_ACCOUNT_FILE_MAX_BYTES, NULL, &e);
 	if (text == NULL && e && e->code != UD_ERR_NOT_FOUND)
 		ud_log(UD_LOG_WARN, "ignoring the container's %s: %s", path, e->msg);
 	ud_error_free(e);

@@ -6,6 +6,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang-format
       libyaml-dev libcurl4-openssl-dev libarchive-dev libjansson-dev libssl-dev check
+      libsquashfs-dev squashfs-tools squashfs-tools-ng
       docker-registry skopeo busybox-static debootstrap apache2-utils openssl curl
       ca-certificates bc runc crun bubblewrap patchelf slurm-wlm munge libpmix-dev clang libclang-rt-dev python3 python3-cryptography util-linux passwd procps
       buildah podman umoci zstd attr libcap2-bin

@@ -19,7 +19,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -198,11 +197,8 @@ static void dir_cache_removed(struct dir_cache *c, const char *dir, size_t len)
 
 struct layer_ctx {
 	int rootfd;
-	const char *layer;
-	struct archive *a;
-	int64_t max_size; /* of the decompressed tar streams; <= 0: no limit */
-	int64_t before;	  /* decompressed bytes of the layers applied before */
-	char **created;	  /* paths this layer created (kept by an opaque marker) */
+	struct ud_layer_read R; /* filled by ud_layer_walk */
+	char **created;		/* paths this layer created (kept by an opaque marker) */
 	size_t n_created, cap_created;
 	struct ud_extract_stats *stats;
 	struct dir_cache dirs;
@@ -216,76 +212,6 @@ static void remember(struct layer_ctx *L, const char *path)
 	}
 	L->created[L->n_created++] = xstrdup(path);
 	L->created[L->n_created] = NULL;
-}
-
-/* "layer 'L': member 'NAME' (escaped): WHY"; returns -1. */
-__attribute__((format(printf, 4, 5))) static int member_error(const struct layer_ctx *L,
-							      struct ud_error **err,
-							      const char *name, const char *fmt,
-							      ...)
-{
-	char why[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	_cleanup_free_ char *esc = ud_str_escape(name, 256);
-	return ud_error_set(err, UD_ERR_INVALID, "layer '%s': member '%s': %s", L->layer, esc, why);
-}
-
-static int check_size(const struct layer_ctx *L, struct ud_error **err)
-{
-	if (L->max_size <= 0 || L->before + archive_filter_bytes(L->a, 0) <= L->max_size)
-		return 0;
-	return ud_error_set(err, UD_ERR_INVALID,
-			    "layer '%s': decompressed size%s exceeds the limit of %lld bytes "
-			    "(UDOCKER_MAX_LAYER_SIZE, udocker.conf max_layer_size)",
-			    L->layer, L->before > 0 ? " with the layers before it" : "",
-			    (long long)L->max_size);
-}
-
-/* Reads what is left of the member's data (a skipped member's, all of
- * it) under the cap: libarchive's own skip would decompress it unchecked. */
-static int drain(const struct layer_ctx *L, struct ud_error **err)
-{
-	const void *buf;
-	size_t size;
-	la_int64_t off;
-	int r;
-	while ((r = archive_read_data_block(L->a, &buf, &size, &off)) == ARCHIVE_OK)
-		if (check_size(L, err) < 0)
-			return -1;
-	if (r == ARCHIVE_EOF)
-		return 0;
-	_cleanup_free_ char *why = ud_str_escape(archive_error_string(L->a), 256);
-	return ud_error_set(err, UD_ERR_INVALID, "layer '%s': %s", L->layer, why);
-}
-
-enum path_kind { PATH_OK, PATH_ROOT, PATH_DOTDOT, PATH_LONG };
-
-/* The member name relative to the root in out: leading "/", "."
- * components and repeated slashes dropped (as tar does); ".." is not. */
-static enum path_kind clean_path(const char *in, char *out, size_t outlen)
-{
-	size_t o = 0;
-	for (const char *c = in; *c;) {
-		size_t len = strcspn(c, "/");
-		if (len == 2 && c[0] == '.' && c[1] == '.')
-			return PATH_DOTDOT;
-		if (len > 0 && !(len == 1 && c[0] == '.')) {
-			if (o + len + 2 > outlen)
-				return PATH_LONG;
-			if (o > 0)
-				out[o++] = '/';
-			memcpy(out + o, c, len);
-			o += len;
-		}
-		c += len;
-		if (*c == '/')
-			c++;
-	}
-	out[o] = '\0';
-	return o == 0 ? PATH_ROOT : PATH_OK;
 }
 
 /* Removes name in dirfd, whatever it is (directories recursively). */
@@ -340,8 +266,8 @@ static int whiteout(struct layer_ctx *L, const char *member, const char *path,
 	if (!opaque && ud_str_has_prefix(target, ".wh."))
 		return 0; /* aufs metadata (.wh..wh.plnk, ...): nothing to remove */
 	if (*target == '\0' || strcmp(target, ".") == 0 || strcmp(target, "..") == 0)
-		return member_error(L, err, member, "whiteout of '%s' refused",
-				    *target ? target : "");
+		return ud_layer_member_error(L->R.layer, err, member, "whiteout of '%s' refused",
+					     *target ? target : "");
 	const char *base = slash ? slash + 1 : path;
 	size_t dirlen = dir_len(path, base);
 	int pfd = dir_cache_open(&L->dirs, path, dirlen, false);
@@ -375,8 +301,8 @@ static int write_data(struct layer_ctx *L, const char *member, int fd, struct ud
 	size_t size;
 	la_int64_t off;
 	int r;
-	while ((r = archive_read_data_block(L->a, &buf, &size, &off)) == ARCHIVE_OK) {
-		if (check_size(L, err) < 0)
+	while ((r = archive_read_data_block(L->R.a, &buf, &size, &off)) == ARCHIVE_OK) {
+		if (ud_layer_check_size(&L->R, err) < 0)
 			return -1;
 		for (size_t done = 0; done < size;) {
 			ssize_t n = pwrite(fd, (const char *)buf + done, size - done,
@@ -384,13 +310,15 @@ static int write_data(struct layer_ctx *L, const char *member, int fd, struct ud
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n <= 0)
-				return member_error(L, err, member, "cannot write: %s",
-						    strerror(n < 0 ? errno : EIO));
+				return ud_layer_member_error(L->R.layer, err, member,
+							     "cannot write: %s",
+							     strerror(n < 0 ? errno : EIO));
 			done += (size_t)n;
 		}
 	}
 	if (r != ARCHIVE_EOF)
-		return member_error(L, err, member, "%s", archive_error_string(L->a));
+		return ud_layer_member_error(L->R.layer, err, member, "%s",
+					     archive_error_string(L->R.a));
 	return 0;
 }
 
@@ -403,13 +331,11 @@ static int sparse_end(const struct layer_ctx *L, struct archive_entry *e, const 
 	struct stat st;
 	if (size <= 0 || fstat(fd, &st) < 0 || st.st_size >= size)
 		return 0;
-	if (L->max_size > 0 && size > L->max_size)
-		return member_error(L, err, member,
-				    "sparse size %lld exceeds the limit of %lld bytes "
-				    "(UDOCKER_MAX_LAYER_SIZE, udocker.conf max_layer_size)",
-				    (long long)size, (long long)L->max_size);
+	if (L->R.max_size > 0 && size > L->R.max_size)
+		return ud_layer_sparse_size_error(L->R.layer, member, size, L->R.max_size, err);
 	if (ftruncate(fd, size) < 0)
-		return member_error(L, err, member, "cannot write: %s", strerror(errno));
+		return ud_layer_member_error(L->R.layer, err, member, "cannot write: %s",
+					     strerror(errno));
 	return 0;
 }
 
@@ -423,17 +349,8 @@ static void set_user_xattrs(struct archive_entry *e, int fd)
 	size_t size;
 	archive_entry_xattr_reset(e);
 	while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK)
-		if (ud_str_has_prefix(name, "user.") && size <= 65536)
+		if (ud_layer_keeps_xattr(name, size))
 			(void)fsetxattr(fd, name, value, size, 0);
-}
-
-/* Permissions kept from a layer's mode. */
-static mode_t layer_perm(mode_t mode, bool dir)
-{
-	mode_t perm = mode & 0755; /* no setuid, setgid, group or other write */
-	if (dir && (mode & S_ISVTX))
-		perm |= S_ISVTX;
-	return perm | (dir ? 0700 : 0600);
 }
 
 static int apply_entry(struct layer_ctx *L, struct archive_entry *e, const char *member,
@@ -452,7 +369,7 @@ static int apply_entry(struct layer_ctx *L, struct archive_entry *e, const char 
 		L->stats->skipped++; /* through a symlink or a file */
 		return 0;
 	}
-	mode_t perm = layer_perm(archive_entry_perm(e), type == AE_IFDIR);
+	mode_t perm = ud_layer_perm(archive_entry_perm(e), type == AE_IFDIR);
 	struct stat st;
 	bool exists = fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
 	int r = 0;
@@ -474,7 +391,7 @@ static int apply_entry(struct layer_ctx *L, struct archive_entry *e, const char 
 			remove_entry(L, pfd, path, dirlen, base);
 		const char *hl = archive_entry_hardlink(e);
 		char target[4096];
-		if (hl && clean_path(hl, target, sizeof(target)) == PATH_OK) {
+		if (hl && ud_layer_clean_path(hl, target, sizeof(target)) == UD_LAYER_PATH_OK) {
 			char *tbase;
 			int tfd = open_parent(L->rootfd, target, &tbase, false);
 			if (tfd < 0 || linkat(tfd, tbase, pfd, base, 0) < 0)
@@ -492,8 +409,8 @@ static int apply_entry(struct layer_ctx *L, struct archive_entry *e, const char 
 			int fd = openat(pfd, base,
 					O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, perm);
 			if (fd < 0) {
-				r = member_error(L, err, member, "cannot create: %s",
-						 strerror(errno));
+				r = ud_layer_member_error(L->R.layer, err, member,
+							  "cannot create: %s", strerror(errno));
 			} else if ((r = write_data(L, member, fd, err)) == 0 &&
 				   (r = sparse_end(L, e, member, fd, err)) == 0) {
 				L->stats->files++;
@@ -510,64 +427,31 @@ static int apply_entry(struct layer_ctx *L, struct archive_entry *e, const char 
 	return r;
 }
 
+static int extract_member(void *data, struct ud_layer_read *R, struct archive_entry *e,
+			  const char *member, const char *path, enum ud_layer_path kind,
+			  struct ud_error **err)
+{
+	struct layer_ctx *L = data;
+	(void)R;
+	if (kind != UD_LAYER_PATH_OK) {
+		/* "./" is the root itself; ".." would leave it. */
+		L->stats->skipped += kind == UD_LAYER_PATH_DOTDOT;
+		return 0;
+	}
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	return ud_str_has_prefix(base, ".wh.") ? whiteout(L, member, path, err)
+					       : apply_entry(L, e, member, path, err);
+}
+
 int ud_store_extract_layer(int rootfd, const char *layer, int64_t max_size, int64_t *total,
 			   struct ud_extract_stats *stats, struct ud_error **err)
 {
-	if (ud_archive_load(err) < 0)
-		return -1;
-	struct archive *a = archive_read_new();
-	archive_read_support_filter_all(a);
-	archive_read_support_format_tar(a);
-	struct layer_ctx L = {.rootfd = rootfd,
-			      .layer = layer,
-			      .a = a,
-			      .max_size = max_size,
-			      .before = *total,
-			      .stats = stats};
+	struct layer_ctx L = {.rootfd = rootfd, .stats = stats};
 	dir_cache_init(&L.dirs, rootfd);
 	remember(&L, "");
-	int r = archive_read_open_filename(a, layer, 1 << 17);
-	bool failed = false;
-	struct archive_entry *e;
-	while (r == ARCHIVE_OK && (r = ud_archive_next_header(a, &e)) == ARCHIVE_OK) {
-		if (check_size(&L, err) < 0) {
-			failed = true;
-			break;
-		}
-		const char *member = archive_entry_pathname(e);
-		char path[4096];
-		enum path_kind kind = clean_path(member ? member : "", path, sizeof(path));
-		if (kind == PATH_LONG) {
-			failed = member_error(&L, err, member, "name too long") < 0;
-			break;
-		}
-		int rr = 0;
-		if (kind != PATH_OK) {
-			/* "./" is the root itself; ".." would leave it. */
-			stats->skipped += kind == PATH_DOTDOT;
-		} else {
-			const char *slash = strrchr(path, '/');
-			const char *base = slash ? slash + 1 : path;
-			rr = ud_str_has_prefix(base, ".wh.")
-				     ? whiteout(&L, member, path, err)
-				     : apply_entry(&L, e, member, path, err);
-		}
-		if (rr == 0)
-			rr = drain(&L, err);
-		if (rr < 0) {
-			failed = true;
-			break;
-		}
-	}
-	if (!failed && r != ARCHIVE_EOF) {
-		_cleanup_free_ char *why = ud_str_escape(archive_error_string(a), 256);
-		ud_error_set(err, UD_ERR_INVALID, "layer '%s': %s", layer, why);
-	}
-	if (!failed && r == ARCHIVE_EOF && check_size(&L, err) < 0)
-		failed = true;
-	*total += archive_filter_bytes(a, 0);
-	archive_read_free(a);
+	int r = ud_layer_walk(layer, max_size, total, &L.R, extract_member, &L, err);
 	dir_cache_release(&L.dirs);
 	ud_strv_free(L.created);
-	return !failed && r == ARCHIVE_EOF ? 0 : -1;
+	return r;
 }

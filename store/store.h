@@ -20,11 +20,16 @@ struct ud_store_paths {
 /* The default cap on a layer's decompressed size: 64 GiB. */
 #define UD_STORE_MAX_LAYER_SIZE_DEFAULT (64LL << 30)
 
+/* The compressor of image files (UDOCKER_SQUASH_COMPRESSION, udocker.conf
+ * squash_compression). */
+enum ud_squash_compression { UD_SQUASH_ZSTD, UD_SQUASH_GZIP };
+
 struct ud_store {
 	char *top, *repos, *layers, *containers, *bin, *lib, *doc, *tmp;
 	/* Bytes of decompressed tar a layer may have when a container is made
 	 * from it (a decompression bomb stops there); <= 0: no limit. */
 	int64_t max_layer_size;
+	enum ud_squash_compression squash_compression; /* of image files built */
 };
 
 /* True when dir has repos, layers, containers, bin and lib. */
@@ -297,6 +302,33 @@ int ud_store_container_export(const struct ud_store *s, const char *id, bool who
  * a whole container directory written by export whole. Returns the id. */
 char *ud_store_container_import(const struct ud_store *s, const char *tarball, bool clone,
 				const char *image_name, struct ud_error **err);
+
+/* ---------------------------------------------------------- image files */
+
+/* Makes sure the image file of name:tag exists (ud_store_squash_file of its
+ * digest) and returns it in *path (caller frees). Built from the image's
+ * layer tarballs streaming -- never an extracted copy on disk -- giving the
+ * same tree a directory create gives (store/extract.c's rules; every inode
+ * owned by 0:0), by one process at a time (lock squash/.locks/<digest>;
+ * others wait, then reuse the finished file), written under squash/.partial/
+ * and fsynced, then renamed. progress (may be NULL) is called now and then
+ * with the layer bytes read so far and their total (each layer is read
+ * twice: headers, then the data that survives); never when the file was
+ * there already. */
+int ud_store_squash_build(const struct ud_store *s, const char *name, const char *tag,
+			  void (*progress)(int64_t done, int64_t total, void *data), void *data,
+			  char **path, struct ud_error **err);
+
+/* The regular file at path (absolute, as the container sees it) of the
+ * container c, at most max bytes, *len its size (len may be NULL): for a
+ * directory container from ROOT (as ud_root_read_file does), for an
+ * image-backed one from its upper directory when the file is there (an
+ * overlayfs whiteout there, a character device 0:0, or an opaque directory
+ * hides the image's), else from its image file; symlinks followed inside
+ * the container's tree, never out of it. NULL with *err (UD_ERR_NOT_FOUND
+ * when it does not exist). */
+char *ud_store_container_read_file(const struct ud_container *c, const char *path, size_t max,
+				   size_t *len, struct ud_error **err);
 
 /* ------------------------------------------------------------- archives */
 

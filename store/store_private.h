@@ -67,4 +67,61 @@ void ud_store_owner_unlock(const char *path, struct ud_lock *lock);
  * left. */
 void ud_store_clean_stale_tmp(const char *dir);
 
+/* --------------------------------------------- layer rules (layer_rules.c)
+ * What extraction (extract.c) and image files (squash.c) both apply. */
+struct archive;
+/* One layer being read: its name for messages, the archive, the cap on
+ * the decompressed tar streams (<= 0: none) and what the layers before it
+ * used of it. */
+struct ud_layer_read {
+	const char *layer;
+	struct archive *a;
+	int64_t max_size, before;
+	long index; /* of the member being read, from 0 */
+};
+/* "layer 'L': member 'NAME' (escaped): WHY"; returns -1. */
+__attribute__((format(printf, 4, 5))) int ud_layer_member_error(const char *layer,
+								struct ud_error **err,
+								const char *name, const char *fmt,
+								...);
+/* -1 and *err when the layers read so far passed the cap. */
+int ud_layer_check_size(const struct ud_layer_read *R, struct ud_error **err);
+/* Reads what is left of the member's data under the cap (libarchive's own
+ * skip would decompress it unchecked). */
+int ud_layer_drain(const struct ud_layer_read *R, struct ud_error **err);
+/* "layer 'L': <libarchive's error>"; returns -1. */
+int ud_layer_archive_error(const struct ud_layer_read *R, struct ud_error **err);
+/* A sparse member whose size passes the cap; returns -1. */
+int ud_layer_sparse_size_error(const char *layer, const char *member, int64_t size,
+			       int64_t max_size, struct ud_error **err);
+enum ud_layer_path {
+	UD_LAYER_PATH_OK,
+	UD_LAYER_PATH_ROOT,
+	UD_LAYER_PATH_DOTDOT,
+	UD_LAYER_PATH_LONG
+};
+/* The member name relative to the root in out: leading "/", "."
+ * components and repeated slashes dropped (as tar does); ".." is not. */
+enum ud_layer_path ud_layer_clean_path(const char *in, char *out, size_t outlen);
+/* Permissions kept from a layer's mode: no setuid, setgid, group or other
+ * write (the sticky bit of directories stays), read and write for the
+ * owner. */
+mode_t ud_layer_perm(mode_t mode, bool dir);
+/* The extended attributes kept: user.* with values up to 64 KiB. */
+bool ud_layer_keeps_xattr(const char *name, size_t size);
+struct archive_entry;
+/* Called for each member with its cleaned path (kind UD_LAYER_PATH_OK) or
+ * with kind saying why it has none; what it leaves of the member's data
+ * is drained under the cap. */
+typedef int (*ud_layer_member_fn)(void *data, struct ud_layer_read *R, struct archive_entry *e,
+				  const char *member, const char *path, enum ud_layer_path kind,
+				  struct ud_error **err);
+/* Reads the layer file (tar, compressed or not), calling fn for each
+ * member; a name longer than 4095 bytes, a broken archive or the cap
+ * passed (with *total, the decompressed bytes of the layers before, to
+ * which this layer's are added) stop it with -1 and *err. R is the
+ * caller's, filled while it runs. */
+int ud_layer_walk(const char *layer, int64_t max_size, int64_t *total, struct ud_layer_read *R,
+		  ud_layer_member_fn fn, void *data, struct ud_error **err);
+
 #endif

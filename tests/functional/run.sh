@@ -17,7 +17,7 @@ mkdir -p "$state" "$work/bin"
 cp "$bin" "$work/bin/udocker"
 # The programs installed beside it: the tracer, and the tests' probe.
 for extra in udocker-tracer ud-test-dirfd ud-test-confine ud-test-confine-dyn ud-test-fconfine \
-  ud-test-fconfine-static libudocker-fakechroot.so; do
+  ud-test-fconfine-static ud-test-squash libudocker-fakechroot.so; do
   if [ -x "$(dirname "$bin")/$extra" ]; then cp "$(dirname "$bin")/$extra" "$work/bin/"; fi
 done
 # What the tests read from the source tree, where the test user can read it.

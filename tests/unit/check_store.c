@@ -13,8 +13,10 @@
 #include <jansson.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 
 static char dir[64];
@@ -1777,6 +1779,200 @@ START_TEST(container_execmode_auto)
 }
 END_TEST
 
+/* ---------------------------------------------------------- image files */
+
+/* A v2 image name:1 of the layers of members (n[i] each), uncompressed. */
+static void squash_image(const char *name, const struct member *m, const size_t *n, size_t layers)
+{
+	char *digests[8] = {0};
+	int64_t sizes[8];
+	ck_assert_uint_lt(layers, 8);
+	for (size_t i = 0; i < layers; m += n[i], i++) {
+		_cleanup_free_ char *tar = path_in("src-%s-%zu.tar", name, i);
+		_cleanup_free_ char *srcdir = path_in("src");
+		ud_mkdir_p(srcdir, 0755, NULL);
+		write_tar(tar, m, n[i], false);
+		digests[i] = hand_blob(tar);
+		sizes[i] = file_size(tar);
+	}
+	_cleanup_free_ char *cfg = hand_blob_text(config_amd64);
+	_cleanup_free_ char *man =
+		manifest_text(cfg, (int64_t)strlen(config_amd64), digests, sizes);
+	_cleanup_free_ char *d = tag_dir(name, "1");
+	ck_assert_int_eq(ud_mkdir_p(d, 0755, NULL), 0);
+	hand_file(name, "1", "v2", "");
+	hand_file(name, "1", "manifest", man);
+	for (size_t i = 0; i < layers; i++) {
+		hand_link(name, "1", digests[i], digests[i]);
+		free(digests[i]);
+	}
+	hand_link(name, "1", cfg, cfg);
+	hand_tagfile(name, "1");
+}
+
+/* The file path of the image-backed container over image (upper: its
+ * upper directory or NULL), or NULL with *code. */
+static char *squash_read(const char *image, const char *upper, const char *path, int *code)
+{
+	struct ud_container c = {.id = "c",
+				 .rootfs = UD_ROOTFS_SQUASH,
+				 .image_file = (char *)image,
+				 .upper = (char *)upper};
+	struct ud_error *err = NULL;
+	size_t len = 0;
+	char *text = ud_store_container_read_file(&c, path, 1 << 20, &len, &err);
+	*code = err ? (int)err->code : 0;
+	ud_error_free(err);
+	return text;
+}
+
+static void squash_expect(const char *image, const char *upper, const char *path, const char *want)
+{
+	int code;
+	_cleanup_free_ char *got = squash_read(image, upper, path, &code);
+	if (want == NULL)
+		ck_assert_msg(got == NULL && code == UD_ERR_NOT_FOUND, "%s: '%s' (code %d)", path,
+			      got ? got : "(null)", code);
+	else
+		ck_assert_msg(got && strcmp(got, want) == 0, "%s: '%s', not '%s' (code %d)", path,
+			      got ? got : "(null)", want, code);
+}
+
+static void count_progress(int64_t done, int64_t total, void *data)
+{
+	ck_assert_int_le(done, total);
+	(*(int *)data)++;
+}
+
+START_TEST(squash_build_applies_layers)
+{
+	const struct member m[] = {
+		/* layer 1 */
+		{'d', "etc", NULL, NULL, 0},
+		{'f', "etc/passwd", "root:x:0:0::/root:/bin/sh\n", NULL, 0},
+		{'f', "keep", "layer1\n", NULL, 0},
+		{'f', "gone", "gone\n", NULL, 0},
+		{'d', "opq", NULL, NULL, 0},
+		{'f', "opq/old", "old\n", NULL, 0},
+		{'f', "x", "file\n", NULL, 0},
+		{'l', "esc", NULL, "../../../../etc/passwd", 0},
+		{'l', "abs", NULL, "/etc/passwd", 0},
+		{'l', "loop", NULL, "loop", 0},
+		/* layer 2 */
+		{'h', "hl", NULL, "gone", 0},
+		{'f', ".wh.gone", "", NULL, 0},
+		{'h', "hl2", NULL, "gone", 0},
+		{'f', "opq/new", "new\n", NULL, 0},
+		{'f', "opq/.wh..wh..opq", "", NULL, 0},
+		{'d', "x", NULL, NULL, 0},
+		{'f', "x/in", "in\n", NULL, 0},
+		{'f', "esc/through", "no\n", NULL, 0},
+		/* layer 3 */
+		{'l', "x", NULL, "keep", 0},
+		{'f', "x/again", "no\n", NULL, 0},
+		{'f', "./a//b/../c", "dotdot\n", NULL, 0},
+		{'f', "/a//d", "slashes\n", NULL, 0},
+	};
+	const size_t n[] = {10, 8, 4};
+	squash_image("sq", m, n, 3);
+	int calls = 0;
+	char *image = NULL;
+	struct ud_error *err = NULL;
+	ck_assert_msg(ud_store_squash_build(st, "sq", "1", count_progress, &calls, &image, &err) ==
+			      0,
+		      "%s", err ? err->msg : "");
+	ck_assert_int_gt(calls, 0);
+	_cleanup_free_ char *partial = path_in("squash/.partial");
+	ck_assert(dir_empty(partial));
+	squash_expect(image, NULL, "/etc/passwd", "root:x:0:0::/root:/bin/sh\n");
+	squash_expect(image, NULL, "/keep", "layer1\n");
+	squash_expect(image, NULL, "/gone", NULL);
+	squash_expect(image, NULL, "/hl", "gone\n"); /* linked before the whiteout */
+	squash_expect(image, NULL, "/hl2", NULL);    /* after it: nothing to link */
+	squash_expect(image, NULL, "/opq/old", NULL);
+	squash_expect(image, NULL, "/opq/new", "new\n");
+	squash_expect(image, NULL, "/x", "layer1\n"); /* file, dir, then a symlink */
+	squash_expect(image, NULL, "/x/in", NULL);
+	squash_expect(image, NULL, "/esc", "root:x:0:0::/root:/bin/sh\n"); /* stays inside */
+	squash_expect(image, NULL, "/abs", "root:x:0:0::/root:/bin/sh\n");
+	squash_expect(image, NULL, "/etc/through", NULL);
+	squash_expect(image, NULL, "/a/c", NULL); /* ".." skipped */
+	squash_expect(image, NULL, "/a/d", "slashes\n");
+	int code;
+	ck_assert_ptr_null(squash_read(image, NULL, "/loop", &code));
+	ck_assert_int_ne(code, UD_ERR_NOT_FOUND);
+	ck_assert_ptr_null(squash_read(image, NULL, "/etc", &code));
+	ck_assert_int_eq(code, UD_ERR_INVALID);
+
+	/* The upper directory over it: its files first; a .wh. file, a
+	 * character device 0:0 or an opaque directory hide the image's. */
+	_cleanup_free_ char *upper = path_in("upper");
+	_cleanup_free_ char *uetc = path_in("upper/etc");
+	_cleanup_free_ char *uopq = path_in("upper/opq");
+	ck_assert_int_eq(ud_mkdir_p(uetc, 0755, NULL), 0);
+	ck_assert_int_eq(ud_mkdir_p(uopq, 0755, NULL), 0);
+	_cleanup_free_ char *upw = path_in("upper/etc/passwd");
+	write_file(upw, "user:x:1000:1000::/home/user:/bin/sh\n", 37);
+	_cleanup_free_ char *uwh = path_in("upper/.wh.keep");
+	write_file(uwh, "", 0);
+	squash_expect(image, upper, "/abs", "user:x:1000:1000::/home/user:/bin/sh\n");
+	squash_expect(image, upper, "/keep", NULL);
+	squash_expect(image, upper, "/opq/new", "new\n");
+	ck_assert_int_eq(setxattr(uopq, "user.overlay.opaque", "y", 1, 0), 0);
+	squash_expect(image, upper, "/opq/new", NULL);
+	if (geteuid() == 0) {
+		_cleanup_free_ char *dev = path_in("upper/abs");
+		ck_assert_int_eq(mknod(dev, S_IFCHR | 0600, makedev(0, 0)), 0);
+		squash_expect(image, upper, "/abs", NULL);
+	}
+
+	/* Built once: the second call reuses the file without progress. */
+	calls = 0;
+	char *again = NULL;
+	ck_assert_int_eq(ud_store_squash_build(st, "sq", "1", count_progress, &calls, &again, &err),
+			 0);
+	ck_assert_str_eq(again, image);
+	ck_assert_int_eq(calls, 0);
+	free(again);
+	free(image);
+}
+END_TEST
+
+START_TEST(squash_build_refuses_bad_layers)
+{
+	const struct member m[] = {
+		{'d', "etc", NULL, NULL, 0},
+		{'f', "etc/.wh..", "", NULL, 0},
+	};
+	const size_t n[] = {2};
+	squash_image("bad", m, n, 1);
+	char *image = NULL;
+	struct ud_error *err = NULL;
+	ck_assert_int_eq(ud_store_squash_build(st, "bad", "1", NULL, NULL, &image, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err->msg, "member 'etc/.wh..': whiteout of '.' refused"));
+	ud_error_free(err);
+	err = NULL;
+	_cleanup_free_ char *partial = path_in("squash/.partial");
+	ck_assert(dir_empty(partial));
+	/* The cap, over all layers, data of files later removed included. */
+	char big[4096];
+	memset(big, 'z', sizeof(big));
+	const struct member m2[] = {
+		{'f', "a", big, NULL, sizeof(big)},
+		{'f', ".wh.a", "", NULL, 0},
+		{'f', "b", big, NULL, sizeof(big)},
+	};
+	const size_t n2[] = {1, 2};
+	squash_image("cap", m2, n2, 2);
+	st->max_layer_size = 8192;
+	ck_assert_int_eq(ud_store_squash_build(st, "cap", "1", NULL, NULL, &image, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err->msg, "with the layers before it exceeds the limit of "
+					       "8192 bytes"));
+	ud_error_free(err);
+	st->max_layer_size = 0;
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("store");
@@ -1803,6 +1999,8 @@ int main(void)
 	tcase_add_test(tc, container_execmode);
 	tcase_add_test(tc, container_execmode_auto);
 	tcase_add_test(tc, extract_symlink_replaces_cached_dir);
+	tcase_add_test(tc, squash_build_applies_layers);
+	tcase_add_test(tc, squash_build_refuses_bad_layers);
 	tcase_add_test(tc, extract_whiteout_of_cached_ancestor);
 	tcase_add_test(tc, extract_file_replaces_cached_dir);
 	tcase_add_test(tc, extract_opaque_under_cached_dir);
