@@ -48,7 +48,8 @@ struct ud_conf {
 	char *tarball;
 	char *tarball_release;
 	char *max_layer_size_text; /* conf "max_layer_size" / UDOCKER_MAX_LAYER_SIZE */
-	int64_t max_layer_size;	   /* parsed; 0: no limit */
+	char *rootfs;		/* conf "rootfs" / UDOCKER_ROOTFS: "dir" or "squash" (NULL: dir) */
+	int64_t max_layer_size; /* parsed; 0: no limit */
 	/* conf "squash_compression" / UDOCKER_SQUASH_COMPRESSION: zstd|gzip */
 	char *squash_compression_text;
 	enum ud_squash_compression squash_compression;

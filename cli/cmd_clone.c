@@ -18,7 +18,9 @@ UD_CMD(clone)
 		.opts = opts, .help = help, .min = 1, .max = 1, .expected = "one CONTAINER"};
 	UD_CLI_PARSE(&g, pos);
 	struct ud_error *err = NULL;
-	if (name && ud_store_container_get(cli->store, name, NULL)) {
+	struct ud_container *taken = name ? ud_store_container_get(cli->store, name, NULL) : NULL;
+	if (taken) {
+		ud_store_container_free(taken);
 		ud_cli_error("container name already exists: %s", name);
 		return 1;
 	}

@@ -3,7 +3,7 @@
 #include "store/store.h"
 
 static const char help[] =
-	"Usage: udocker create [--name=NAME] [--force] IMAGE\n"
+	"Usage: udocker create [--name=NAME] [--force] [--rootfs=dir|squash] [--ephemeral] IMAGE\n"
 	"\n"
 	"Creates a container from IMAGE (pulled when missing) and prints its id.\n"
 	"The layers are applied in order: whiteouts and opaque directories are\n"
@@ -11,14 +11,23 @@ static const char help[] =
 	"\n"
 	"Options:\n"
 	"  --name=NAME   give the container a name\n"
-	"  --force       create the container even if NAME is taken (without the name)\n";
+	"  --force       create the container even if NAME is taken (without the name)\n"
+	"  --rootfs=dir|squash\n"
+	"                dir (default, or UDOCKER_ROOTFS): the container is a directory\n"
+	"                tree (ROOT), as udocker 1.3.16 makes it; squash: image-backed,\n"
+	"                its root is the image's one SquashFS file (built once per\n"
+	"                image, shared) and only its changes are its own (runs in N1)\n"
+	"  --ephemeral   image-backed: changes last one run (kept in memory)\n";
 
 UD_CMD(create)
 {
-	const char *name = NULL;
-	bool force = false;
-	struct ud_opt opts[] = {
-		{"--name", UD_OPT_VALUE, &name}, {"--force", UD_OPT_FLAG, &force}, {0}};
+	const char *name = NULL, *rootfs = NULL;
+	bool force = false, ephemeral = false;
+	struct ud_opt opts[] = {{"--name", UD_OPT_VALUE, &name},
+				{"--force", UD_OPT_FLAG, &force},
+				{"--rootfs", UD_OPT_VALUE, &rootfs},
+				{"--ephemeral", UD_OPT_FLAG, &ephemeral},
+				{0}};
 	const struct ud_cli_grammar g = {
 		.opts = opts, .help = help, .min = 1, .max = 1, .expected = "one IMAGE"};
 	UD_CLI_PARSE(&g, pos);
@@ -41,7 +50,12 @@ UD_CMD(create)
 	struct ud_spec *spec = ud_spec_new();
 	struct ud_spec_image *img = ud_spec_add_image(spec, NULL, pos[0]);
 	img->pull = xstrdup("missing");
-	ud_spec_add_container(spec, tmpname, pos[0])->fresh = true;
+	struct ud_spec_container *c = ud_spec_add_container(spec, tmpname, pos[0]);
+	c->fresh = true;
+	if (ud_cli_rootfs_options(cli, "create", rootfs, ephemeral, false, c) < 0) {
+		ud_spec_free(spec);
+		return 1;
+	}
 	/* Like udocker, create prints the new id only (and errors). */
 	enum ud_log_level level = ud_log_get_level();
 	if (level < UD_LOG_DEBUG)

@@ -38,6 +38,14 @@ UD_CMD(import)
 	if (to_container) {
 		struct ud_error *err = NULL;
 		_cleanup_free_ char *tmpdir = NULL, *src = NULL;
+		/* Before anything is read or copied: a taken name leaves nothing. */
+		struct ud_container *taken =
+			name ? ud_store_container_get(cli->store, name, NULL) : NULL;
+		if (taken) {
+			ud_store_container_free(taken);
+			ud_cli_error("container name already exists: %s", name);
+			return 1;
+		}
 		if (strcmp(pos[0], "-") == 0) {
 			/* Standard input to a file first: extraction reads it once. */
 			tmpdir = ud_mkdtemp(cli->conf.tmpdir, "import", &err);
@@ -49,10 +57,6 @@ UD_CMD(import)
 			}
 		} else {
 			src = xstrdup(pos[0]);
-		}
-		if (name && ud_store_container_get(cli->store, name, NULL)) {
-			ud_cli_error("container name already exists: %s", name);
-			return 1;
 		}
 		char *id = ud_store_container_import(cli->store, src, clone, pos[1], &err);
 		int rc = 0;

@@ -12,12 +12,14 @@ static const char help[] =
 	"indentation.\n"
 	"\n"
 	"Options:\n"
-	"  -p   a container's ROOT directory\n"
+	"  -p   a container's ROOT directory (an image-backed container has none:\n"
+	"       -p says so, exit 1)\n"
 	"  --json, --format=json\n"
 	"       an object with stable keys: kind (image or container), config, and\n"
 	"       for an image name, tag, reference, directory, protected, platform,\n"
 	"       layers (digest, size); for a container id, names, image,\n"
-	"       directory, root, execmode, protected\n";
+	"       directory, root, execmode, protected, rootfs (dir or squash),\n"
+	"       ephemeral, image_file (squash, else null), upper (squash, else null)\n";
 
 /* The JSON text as a value; null when it is not JSON. */
 static json_t *parse_config(const char *text, size_t len)
@@ -34,11 +36,21 @@ static int container_json(const struct ud_container *c)
 	json_t *names = json_array();
 	for (size_t k = 0; c->names[k]; k++)
 		json_array_append_new(names, json_string(c->names[k]));
-	return ud_cli_put_json(json_pack(
-		"{s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:b, s:o}", "kind", "container", "id", c->id,
-		"names", names, "image", c->image ? c->image : "", "directory", c->dir, "root",
-		c->root, "execmode", ud_execmode_name(c->execmode), "protected", c->protected,
-		"config", parse_config(text, len)));
+	json_t *o = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:b, s:o}", "kind", "container",
+			      "id", c->id, "names", names, "image", c->image ? c->image : "",
+			      "directory", c->dir, "root", c->root, "execmode",
+			      ud_execmode_name(c->execmode), "protected", c->protected, "config",
+			      parse_config(text, len));
+	bool squash = c->rootfs == UD_ROOTFS_SQUASH;
+	json_object_set_new(o, "rootfs",
+			    json_string(squash			     ? "squash"
+					: c->rootfs == UD_ROOTFS_DIR ? "dir"
+								     : "unknown"));
+	json_object_set_new(o, "ephemeral", json_boolean(c->ephemeral));
+	json_object_set_new(o, "image_file",
+			    squash && c->image_file ? json_string(c->image_file) : json_null());
+	json_object_set_new(o, "upper", squash && c->upper ? json_string(c->upper) : json_null());
+	return ud_cli_put_json(o);
 }
 
 static int image_json(const struct ud_image *img)
@@ -77,7 +89,17 @@ UD_CMD(inspect)
 	struct ud_container *c = ud_store_container_get(cli->store, pos[0], NULL);
 	if (c) {
 		int crc = 0;
-		if (path) {
+		if (path && c->rootfs == UD_ROOTFS_SQUASH) {
+			/* ROOT is only a mount point: each run mounts the tree in
+			 * its own namespace, where the host cannot reach it. */
+			ud_cli_error("container %s is image-backed: its root is the image file "
+				     "%s%s%s; it is a tree only inside a run (udocker run %s "
+				     "sh, or export it)",
+				     c->id, c->image_file ? c->image_file : "(missing)",
+				     c->upper ? ", its changes are in " : " (ephemeral)",
+				     c->upper ? c->upper : "", c->id);
+			crc = 1;
+		} else if (path) {
 			printf("%s\n", c->root);
 		} else if (json) {
 			crc = container_json(c);

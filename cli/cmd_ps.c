@@ -14,12 +14,14 @@ static const char help[] = "Usage: udocker ps [-m] [-s] [-p] [--json|--format=js
 			   "\n"
 			   "Options:\n"
 			   "  -m   also the execution mode\n"
-			   "  -s   also the size in MB (reads the whole tree: slow)\n"
+			   "  -s   also the size in MB (reads the whole tree: slow; an\n"
+			   "       image-backed container's own changes, not its image file)\n"
 			   "  -p   also the platform\n"
 			   "  --json, --format=json\n"
 			   "       a JSON list: id, names, image, protected, root (writable,\n"
 			   "       read-only, missing, not-a-directory), execmode, platform,\n"
-			   "       directory, size_mb (with -s, else null)\n";
+			   "       directory, size_mb (with -s, else null), rootfs (dir or\n"
+			   "       squash), ephemeral, image_file (squash, else null)\n";
 
 static long long du_total;
 static int du_add(const char *p, const struct stat *st, int type, struct FTW *f)
@@ -32,20 +34,34 @@ static int du_add(const char *p, const struct stat *st, int type, struct FTW *f)
 }
 
 /* What the M column shows of ROOT: W writable, R not, N missing, D not a
- * directory. */
+ * directory. An image-backed container's root is its image file (N when
+ * it is missing) and its changes go to upper/ (memory when ephemeral). */
 static char root_state(const struct ud_container *c)
 {
 	struct stat st;
+	if (c->rootfs == UD_ROOTFS_SQUASH) {
+		if (c->image_file == NULL || stat(c->image_file, &st) < 0)
+			return 'N';
+		if (c->ephemeral)
+			return 'W';
+		return stat(c->upper, &st) < 0	     ? 'N'
+		       : !S_ISDIR(st.st_mode)	     ? 'D'
+		       : access(c->upper, W_OK) == 0 ? 'W'
+						     : 'R';
+	}
 	if (stat(c->root, &st) < 0)
 		return 'N';
 	return !S_ISDIR(st.st_mode) ? 'D' : access(c->root, W_OK) == 0 ? 'W' : 'R';
 }
 
-/* du -s -m -x ROOT: MiB rounded up. */
+/* du -s -m -x ROOT (an image-backed container: upper/): MiB rounded up. */
 static long long size_mb(const struct ud_container *c)
 {
 	du_total = 0;
-	if (nftw(c->root, du_add, 32, FTW_PHYS | FTW_MOUNT) < 0)
+	const char *tree = c->rootfs == UD_ROOTFS_SQUASH ? c->upper : c->root;
+	if (tree == NULL)
+		return 0; /* ephemeral: nothing on disk */
+	if (nftw(tree, du_add, 32, FTW_PHYS | FTW_MOUNT) < 0)
 		return -1;
 	return (du_total + 1048575) / 1048576;
 }
@@ -77,6 +93,14 @@ static json_t *container_json(const struct ud_container *c, bool size)
 			      "root", state, "execmode", ud_execmode_name(c->execmode), "platform",
 			      plat, "directory", c->dir);
 	json_object_set_new(o, "size_mb", size ? json_integer(size_mb(c)) : json_null());
+	bool squash = c->rootfs == UD_ROOTFS_SQUASH;
+	json_object_set_new(o, "rootfs",
+			    json_string(squash			     ? "squash"
+					: c->rootfs == UD_ROOTFS_DIR ? "dir"
+								     : "unknown"));
+	json_object_set_new(o, "ephemeral", json_boolean(c->ephemeral));
+	json_object_set_new(o, "image_file",
+			    squash && c->image_file ? json_string(c->image_file) : json_null());
 	return o;
 }
 

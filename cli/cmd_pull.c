@@ -6,7 +6,8 @@ static const char help[] =
 	"Pulls IMAGE ([HOST[:PORT]/]NAME[:TAG][@sha256:DIGEST]) into the local\n"
 	"repository. The tag is resolved again; only blobs not yet in the store are\n"
 	"downloaded, several at once, each checked against its sha256 while it\n"
-	"streams. An interrupted download resumes where it stopped.\n"
+	"streams. An interrupted download resumes where it stopped. With\n"
+	"UDOCKER_ROOTFS=squash the image's image file is built too (when missing).\n"
 	"\n"
 	"Options:\n"
 	"  --registry=URL        registry for names without a host (http:// for plain HTTP)\n"
@@ -42,5 +43,8 @@ UD_CMD(pull)
 	else
 		rc = ud_cli_run_spec(cli, spec, NULL, true, NULL, NULL);
 	ud_spec_free(spec);
+	/* Image-backed containers by default: their image file too. */
+	if (rc == 0)
+		rc = ud_cli_prepare_image_file(cli, pos[0]);
 	return rc;
 }

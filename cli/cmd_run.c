@@ -37,7 +37,12 @@ static const char help[] =
 	"  --location=DIR                     run in DIR as the root (no image): udocker run\n"
 	"                                     --location=DIR CMD [ARG...]\n"
 	"  --name=NAME                        name of the container created from IMAGE\n"
-	"  --rm                               remove that container afterwards\n"
+	"  --rm                               remove that container afterwards (an\n"
+	"                                     image-backed one is then ephemeral)\n"
+	"  --rootfs=dir|squash                the new container's root: a directory\n"
+	"                                     tree, or the image's one SquashFS file\n"
+	"                                     (image-backed; N1; default UDOCKER_ROOTFS)\n"
+	"  --ephemeral                        image-backed: changes last one run\n"
 	"  --pull=missing|never|always|reuse  pull policy for IMAGE (default missing)\n"
 	"  --platform=OS/ARCH[/VARIANT]       platform of IMAGE\n"
 	"  -p, --publish=HOST:CONTAINER       P1/P2: a bind to CONTAINER port binds HOST\n"
@@ -159,10 +164,10 @@ UD_CMD(run)
 	_cleanup_free_ char **volumes = NULL, **envs = NULL, **env_files = NULL, **publish = NULL;
 	const char *workdir = NULL, *user = NULL, *entrypoint = NULL, *hostname = NULL,
 		   *cpus = NULL, *name = NULL, *pull = NULL, *platform = NULL, *location = NULL,
-		   *kernel = NULL;
+		   *kernel = NULL, *rootfs = NULL;
 	bool nometa = false, hostenv = false, bindhome = false, hostauth = false,
 	     containerauth = false, nosysdirs = false, novol = false, rm = false, P = false,
-	     i_ = false, t_ = false, a_ = false, nobanner = false, dri = false;
+	     i_ = false, t_ = false, a_ = false, nobanner = false, dri = false, ephemeral = false;
 	struct ud_opt opts[] = {{"-v|--volume", UD_OPT_LIST, &volumes},
 				{"-e|--env", UD_OPT_LIST, &envs},
 				{"--env-file", UD_OPT_LIST, &env_files},
@@ -185,6 +190,8 @@ UD_CMD(run)
 				{"--rm", UD_OPT_FLAG, &rm},
 				{"--pull", UD_OPT_VALUE, &pull},
 				{"--platform", UD_OPT_VALUE, &platform},
+				{"--rootfs", UD_OPT_VALUE, &rootfs},
+				{"--ephemeral", UD_OPT_FLAG, &ephemeral},
 				{"-p|--publish", UD_OPT_LIST, &publish},
 				{"-P", UD_OPT_FLAG, &P},
 				{"-i", UD_OPT_FLAG, &i_},
@@ -338,6 +345,8 @@ UD_CMD(run)
 			/* Always a new container: a container already called N is
 			 * never reused here, so --rm never removes someone's N. */
 			c->fresh = true;
+			if (ud_cli_rootfs_options(cli, "run", rootfs, ephemeral, rm, c) < 0)
+				return 1;
 			ud_spec_container_add_command(c, command);
 			/* stdout belongs to the command: udocker's own lines stay out of it. */
 			enum ud_log_level level = ud_log_get_level();

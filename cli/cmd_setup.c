@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 static const char help[] =
 	"Usage: udocker setup [--execmode=MODE] [--nvidia] [--force] [--purge] CONTAINER\n"
@@ -75,8 +76,14 @@ UD_CMD(setup)
 		printf("execmode: %s\nnvidiamode: %s\n", ud_execmode_name(c->execmode),
 		       ud_engine_nvidia_mode(&ec) ? "True" : "False");
 	} else {
-		if (ud_executor_setup(cli->store, c->id, mode, NULL, &err) < 0)
+		enum ud_execmode chosen = UD_EXECMODE_COUNT;
+		if (ud_executor_setup(cli->store, c->id, mode, &chosen, &err) < 0)
 			rc = ud_cli_fail(err);
+		else if (chosen == UD_EXECMODE_N1 && strcasecmp(mode, "auto") != 0)
+			ud_log(UD_LOG_INFO,
+			       "execmode N1 is now in the container's execmode file, which "
+			       "udocker 1.3.16 does not know (it refuses the container): "
+			       "setup --execmode=auto keeps it runnable by both");
 	}
 	ud_store_container_free(c);
 	return rc;

@@ -66,6 +66,7 @@ static const struct {
 	CONF_KEY("tarball_release", CONF_STR, tarball_release),
 	CONF_KEY("max_layer_size", CONF_STR, max_layer_size_text),
 	CONF_KEY("squash_compression", CONF_STR, squash_compression_text),
+	CONF_KEY("rootfs", CONF_STR, rootfs),
 	CONF_KEY("verbose_level", CONF_INT, verbose_level),
 	CONF_KEY("http_insecure", CONF_BOOL, insecure),
 	CONF_KEY("autoinstall", CONF_BOOL, autoinstall),
@@ -219,6 +220,7 @@ static const struct {
 	ENV_STR("UDOCKER_DEFAULT_EXECUTION_MODE", default_execution_mode),
 	ENV_STR("UDOCKER_MAX_LAYER_SIZE", max_layer_size_text),
 	ENV_STR("UDOCKER_SQUASH_COMPRESSION", squash_compression_text),
+	ENV_STR("UDOCKER_ROOTFS", rootfs),
 };
 #undef ENV_STR
 
@@ -276,6 +278,20 @@ int ud_conf_load(struct ud_cli *cli, const char *repo_opt, struct ud_error **err
 		return ud_error_set(err, UD_ERR_USAGE,
 				    "invalid squash_compression '%s': expected zstd or gzip",
 				    c->squash_compression_text);
+	if (c->rootfs && *c->rootfs == '\0') {
+		free(c->rootfs);
+		c->rootfs = NULL;
+	} else if (c->rootfs && strcasecmp(c->rootfs, "dir") && strcasecmp(c->rootfs, "squash")) {
+		_cleanup_free_ char *shown = ud_str_escape(c->rootfs, 64);
+		return ud_error_set(
+			err, UD_ERR_USAGE,
+			"invalid rootfs '%s' (UDOCKER_ROOTFS or rootfs in udocker.conf): "
+			"expected dir or squash",
+			shown);
+	} else if (c->rootfs) {
+		for (char *p = c->rootfs; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+	}
 	const char *v = getenv("UDOCKER_LOGLEVEL");
 	if (v && *v)
 		c->verbose_level = atoi(v);
@@ -330,6 +346,8 @@ void ud_conf_release(struct ud_conf *c)
 		*strs[i] = NULL;
 	}
 	free(c->max_layer_size_text);
+	free(c->rootfs);
+	c->rootfs = NULL;
 	c->max_layer_size_text = NULL;
 	free(c->squash_compression_text);
 	c->squash_compression_text = NULL;
@@ -377,6 +395,7 @@ void ud_conf_show(const struct ud_conf *c)
 	printf("max_layer_size = %lld\n", (long long)c->max_layer_size);
 	printf("squash_compression = %s\n",
 	       c->squash_compression == UD_SQUASH_GZIP ? "gzip" : "zstd");
+	SHOW("rootfs", c->rootfs ? c->rootfs : "dir");
 #undef SHOW
 	printf("%s\n", line);
 }

@@ -9,8 +9,10 @@
 #include "store/store.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 const struct ud_host_probe *ud_cli_host_probe(struct ud_cli *cli)
 {
@@ -61,6 +63,7 @@ struct printer {
 	struct ud_cli *cli;
 	struct ud_progress bar;
 	bool present_lines; /* a summary line for images found present too */
+	char label[512];    /* the bar's label while an image file is built */
 };
 
 static void on_event(enum ud_event ev, const struct ud_event_info *info, void *data)
@@ -101,6 +104,16 @@ static void on_event(enum ud_event ev, const struct ud_event_info *info, void *d
 			ud_progress_finish(&p->bar);
 		ud_progress_done(&p->bar);
 		break;
+	case UD_EV_BUILD_BEGIN:
+		if (!p->bar.enabled)
+			ud_log(UD_LOG_INFO, "building the image file of %s", info->digest);
+		snprintf(p->label, sizeof(p->label), "image file of %s", info->digest);
+		ud_progress_begin(&p->bar, p->label);
+		ud_progress_blob(&p->bar, 0, info->total);
+		break;
+	case UD_EV_BUILD_DONE:
+		ud_progress_finish(&p->bar);
+		break;
 	}
 }
 
@@ -133,6 +146,26 @@ struct ud_spec *ud_cli_load_spec(const char *file, const char *task, struct ud_e
 		return NULL;
 	}
 	return spec;
+}
+
+int ud_cli_rootfs_options(struct ud_cli *cli, const char *cmd, const char *rootfs, bool ephemeral,
+			  bool rm, struct ud_spec_container *c)
+{
+	if (rootfs && strcasecmp(rootfs, "dir") && strcasecmp(rootfs, "squash")) {
+		_cleanup_free_ char *shown = ud_str_escape(rootfs, 64);
+		ud_cli_error("%s: invalid --rootfs '%s': expected dir or squash", cmd, shown);
+		return -1;
+	}
+	const char *kind = rootfs ? rootfs : cli->conf.rootfs ? cli->conf.rootfs : "dir";
+	bool squash = strcasecmp(kind, "squash") == 0;
+	if (ephemeral && !squash) {
+		ud_cli_error("%s: --ephemeral needs an image-backed container (--rootfs=squash)",
+			     cmd);
+		return -1;
+	}
+	c->rootfs = xstrdup(squash ? "squash" : "dir");
+	c->ephemeral = squash && (ephemeral || rm);
+	return 0;
 }
 
 int ud_cli_default_mode(struct ud_cli *cli, const char **mode, struct ud_error **err)
@@ -196,6 +229,7 @@ static int planner_options(struct ud_cli *cli, const struct ud_cli_spec_opts *o,
 	popts->stage = o->stage;
 	popts->spec_path = o->spec_path;
 	popts->host = ud_cli_host_probe(cli);
+	popts->default_rootfs = cli->conf.rootfs;
 	if (ud_cli_default_mode(cli, &popts->default_mode, err) < 0)
 		return -1;
 	/* A spec read from stdin ("-f -") has no FILE.lock beside it. */
@@ -254,7 +288,7 @@ int ud_cli_run_spec(struct ud_cli *cli, const struct ud_spec *spec,
 	ud_cli_registry_options(cli, &ropts);
 	/* The pull display (on stderr) for pull, run, create and apply
 	 * alike; apply also lists the images it found present. */
-	struct printer pr = {cli, {0}, !quiet_summary};
+	struct printer pr = {.cli = cli, .present_lines = !quiet_summary};
 	/* -q silences it; a run's lowered log level (its stdout is the
 	 * command's) does not: the display is on stderr. */
 	ud_progress_init(&pr.bar, isatty(STDERR_FILENO) && !cli->quiet, "Downloading");
@@ -288,6 +322,55 @@ int ud_cli_run_spec(struct ud_cli *cli, const struct ud_spec *spec,
 		       (double)stats.bytes_downloaded / 1048576.0, stats.blobs_reused,
 		       stats.manifest_requests, stats.manifest_requests == 1 ? "" : "s");
 	return 0;
+}
+
+struct build_bar {
+	struct ud_progress bar;
+	bool begun;
+};
+
+/* The builder calls it only when it builds. */
+static void build_progress(int64_t done, int64_t total, void *data)
+{
+	struct build_bar *b = data;
+	if (!b->begun) {
+		if (!b->bar.enabled)
+			ud_log(UD_LOG_INFO, "building the image file of %s", b->bar.label);
+		ud_progress_begin(&b->bar, b->bar.label);
+		ud_progress_blob(&b->bar, 0, total);
+	}
+	b->begun = true;
+	ud_progress_update(&b->bar, done, total);
+}
+
+int ud_cli_prepare_image_file(struct ud_cli *cli, const char *text)
+{
+	if (cli->conf.rootfs == NULL || strcmp(cli->conf.rootfs, "squash") != 0)
+		return 0;
+	struct ud_ref ref;
+	int rc = ud_cli_parse_image(cli, text, &ref);
+	if (rc)
+		return rc;
+	if (!ud_store_tag_exists(cli->store, ref.local_name, ref.local_tag)) {
+		ud_ref_release(&ref);
+		return 0; /* pulled under another tag (a platform's): its first create builds it */
+	}
+	_cleanup_free_ char *label = xasprintf("%s:%s", ref.local_name, ref.local_tag);
+	struct build_bar b = {0};
+	ud_progress_init(&b.bar, isatty(STDERR_FILENO) && !cli->quiet, label);
+	struct ud_error *err = NULL;
+	_cleanup_free_ char *path = NULL;
+	int64_t t0 = ud_now_ms();
+	int r = ud_store_squash_build(cli->store, ref.local_name, ref.local_tag, build_progress, &b,
+				      &path, &err);
+	if (r == 0 && b.begun)
+		ud_progress_finish(&b.bar);
+	ud_progress_done(&b.bar);
+	if (r == 0 && b.begun)
+		ud_log(UD_LOG_INFO, "built the image file of %s in %.1f s", label,
+		       (double)(ud_now_ms() - t0) / 1000.0);
+	ud_ref_release(&ref);
+	return r < 0 ? ud_cli_fail(err) : 0;
 }
 
 int ud_cli_parse_image(struct ud_cli *cli, const char *text, struct ud_ref *ref)

@@ -14,6 +14,12 @@ struct ud_registry_client *ud_cli_registry_client(struct ud_cli *cli, bool keyst
 
 /* The validated UDOCKER_DEFAULT_EXECUTION_MODE / default_execution_mode
  * (upper case; NULL: unset or auto); -1 with *err when it names no mode. */
+/* --rootfs=KIND and --ephemeral of command cmd into the container c: KIND
+ * (else the configuration's rootfs) checked; with rm, an image-backed
+ * container is ephemeral (it goes afterwards). -1 after printing the
+ * usage error. */
+int ud_cli_rootfs_options(struct ud_cli *cli, const char *cmd, const char *rootfs, bool ephemeral,
+			  bool rm, struct ud_spec_container *c);
 int ud_cli_default_mode(struct ud_cli *cli, const char **mode, struct ud_error **err);
 struct ud_plan;
 /* Opens the store (*store, may be NULL: the CLI keeps it) and plans spec
@@ -39,6 +45,9 @@ int ud_cli_run_spec(struct ud_cli *cli, const struct ud_spec *spec,
  * must be one of the spec's tasks when it lists them. */
 struct ud_spec *ud_cli_load_spec(const char *file, const char *task, struct ud_error **err);
 /* Parses an image argument; prints the error and returns 1 on failure. */
+/* With UDOCKER_ROOTFS=squash, the image file of the local image text
+ * (built when missing, with the pull display); 0 otherwise. */
+int ud_cli_prepare_image_file(struct ud_cli *cli, const char *text);
 int ud_cli_parse_image(struct ud_cli *cli, const char *text, struct ud_ref *ref);
 
 #endif

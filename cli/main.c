@@ -81,6 +81,7 @@ static const char general_help_tail[] =
 	"  UDOCKER_LOCK_TIMEOUT            seconds to wait for another process's lock\n"
 	"  UDOCKER_MAX_LAYER_SIZE          most decompressed bytes of a container's layers\n"
 	"  UDOCKER_SQUASH_COMPRESSION      zstd (default) or gzip, of image files\n"
+	"  UDOCKER_ROOTFS                  dir or squash: the root new containers get\n"
 	"  UDOCKER_DEFAULT_EXECUTION_MODE  the mode auto gives a new container\n"
 	"  UDOCKER_LOGLEVEL                verbosity 0-5\n"
 	"  UDOCKER_TARBALL                 shown by version (nothing is downloaded)\n"

@@ -87,6 +87,9 @@ static void draw(struct ud_progress *p)
 		size_t free_cols = room - tail_len - 3;
 		size_t label_max = free_cols - 5;
 		size_t label_len = strlen(label) < label_max ? strlen(label) : label_max;
+		/* Cut, a label needs "..." and a byte; with less room: none. */
+		if (label_len < strlen(label) && label_len <= 3)
+			label_len = 0;
 		size_t width = free_cols - label_len < 30 ? free_cols - label_len : 30;
 		put_tail(&b, label, label_len);
 		ud_buf_puts(&b, label_len ? " [" : "[");

@@ -139,14 +139,16 @@ int ud_engine_make_mountpoint(int root_fd, const char *path, bool is_dir, const 
 
 enum ud_prepare_what {
 	UD_PREPARE_MOUNTPOINTS = 1 << 0, /* make each volume's mount point */
-	UD_PREPARE_WORKDIR = 1 << 1,	 /* the working directory is a directory */
+	UD_PREPARE_WORKDIR = 1 << 1,	 /* the working directory is a directory, made if missing */
 	UD_PREPARE_COMMAND = 1 << 2,	 /* argv[0] is found (PATH of r->env) */
 };
 
 /* Checks that every volume's host path exists ("invalid host volume
  * path"), then what `what` asks, in this order: mount points
  * (ud_engine_make_mountpoint, recorded in r->mountpoints), the working
- * directory ("invalid working directory"), the command ("command not
+ * directory (made when missing, as Docker does: in its volume, never a
+ * read-only one, or in the root; "invalid working directory" when it is
+ * not a directory or cannot be made), the command ("command not
  * found"; its container path in *exe when exe is not NULL, caller frees).
  * Container paths in a volume are looked at on the host, others resolved
  * in the root. -1 with *err (UD_ERR_USAGE: the caller exits 2). */

@@ -194,7 +194,7 @@ child(const struct ud_run_request *r, uid_t outer_uid, gid_t outer_gid, int sock
 		/* The checks N1 makes before it starts a directory container,
 		 * here on the tree the command will see. */
 		struct ud_error *err = NULL;
-		if (ud_engine_prepare(r, UD_PREPARE_COMMAND, NULL, &err) < 0)
+		if (ud_engine_prepare(r, UD_PREPARE_WORKDIR | UD_PREPARE_COMMAND, NULL, &err) < 0)
 			die("%s", err->msg);
 	} else if (mount(r->root, r->root, NULL, MS_BIND | MS_REC, NULL) < 0) {
 		die("cannot bind the container root '%s': %s", r->root, strerror(errno));
@@ -241,8 +241,9 @@ static void n1_child(void *ctx, int fd)
 int ud_engine_n1_run(const struct ud_run_request *r, int *status, struct ud_error **err)
 {
 	/* The child makes the mount points and checks the working directory
-	 * where it counts, inside its mounts (and the command again). */
-	if (r->image_file == NULL && ud_engine_prepare(r, UD_PREPARE_COMMAND, NULL, err) < 0)
+	 * again where it counts, inside its mounts (and the command). */
+	if (r->image_file == NULL &&
+	    ud_engine_prepare(r, UD_PREPARE_WORKDIR | UD_PREPARE_COMMAND, NULL, err) < 0)
 		return -1;
 	struct ud_squash_server srv = {.pid = -1, .sock = -1};
 	if (r->image_file && ud_squash_server_start(r->image_file, r->uid, r->gid, &srv, err) < 0)

@@ -27,28 +27,39 @@ static const struct ud_bind *volume_of(const struct ud_run_request *r, const cha
 	return best;
 }
 
+/* The part of guest below the path of the volume b holding it ("" or
+ * slashes for the volume itself). */
+static const char *below_volume(const struct ud_bind *b, const char *guest)
+{
+	size_t n = strlen(b->path);
+	while (n > 1 && b->path[n - 1] == '/')
+		n--;
+	return guest + (n == 1 ? 0 : n);
+}
+
 char *ud_engine_host_path(const struct ud_run_request *r, const char *guest)
 {
 	const struct ud_bind *b = volume_of(r, guest);
-	if (b) {
-		size_t n = strlen(b->path);
-		while (n > 1 && b->path[n - 1] == '/')
-			n--;
-		return xasprintf("%s%s", b->host, guest + (n == 1 ? 0 : n));
-	}
+	if (b)
+		return xasprintf("%s%s", b->host, below_volume(b, guest));
 	return xasprintf("%s%s", r->root, guest);
 }
 
-/* stat of a container path: in a volume on the host, else resolved in the
- * root (an image's absolute link leads inside it). */
+/* stat of a container path: in a volume resolved in the volume's host
+ * directory as if it were the root (a link in the volume never leads out
+ * of it), else resolved in the root (an image's absolute link leads
+ * inside it). */
 static int guest_stat(const struct ud_run_request *r, int root_fd, const char *guest,
 		      struct stat *st)
 {
-	if (volume_of(r, guest)) {
-		_cleanup_free_ char *host = ud_engine_host_path(r, guest);
-		return stat(host, st);
-	}
-	_cleanup_close_ int fd = ud_root_open(root_fd, guest, O_PATH, 0, NULL);
+	const struct ud_bind *b = volume_of(r, guest);
+	_cleanup_close_ int vol_fd = b ? open(b->host, O_PATH | O_CLOEXEC) : -1;
+	if (b && vol_fd < 0)
+		return -1;
+	const char *rest = b ? below_volume(b, guest) : guest;
+	if (b && rest[strspn(rest, "/")] == '\0')
+		return fstat(vol_fd, st);
+	_cleanup_close_ int fd = ud_root_open(b ? vol_fd : root_fd, rest, O_PATH, 0, NULL);
 	return fd < 0 ? -1 : fstat(fd, st);
 }
 
@@ -88,8 +99,9 @@ char *ud_engine_find_command(const struct ud_run_request *r, const char *name)
 }
 
 /* A working directory that does not exist is made, as Docker does (in
- * the volume holding it, else in the root as the container sees it);
- * one that is something else than a directory is an error. */
+ * the volume holding it, resolved in the volume's host directory, else in
+ * the root as the container sees it; never in a read-only volume); one
+ * that is something else than a directory is an error. */
 static int make_workdir(const struct ud_run_request *r, int root_fd, const char *wd,
 			struct ud_error **err)
 {
@@ -109,16 +121,22 @@ static int make_workdir(const struct ud_run_request *r, int root_fd, const char 
 	}
 	if (errno != ENOENT)
 		return ud_error_sys(err, errno, "invalid working directory: %s", wd);
+	const struct ud_bind *b = volume_of(r, wd);
+	if (b && b->readonly)
+		return ud_error_set(err, UD_ERR_USAGE,
+				    "invalid working directory: %s: it is in a read-only volume "
+				    "and does not exist",
+				    wd);
 	struct ud_error *e = NULL;
-	int made;
-	if (volume_of(r, wd)) {
-		_cleanup_free_ char *host = ud_engine_host_path(r, wd);
-		made = ud_mkdir_p(host, 0755, &e);
-	} else {
-		made = ud_root_mkdir_p(root_fd, wd, 0755, &e);
-		if (made >= 0)
-			close(made);
-	}
+	_cleanup_close_ int vol_fd = b ? open(b->host, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+	int made = -1;
+	if (b && vol_fd < 0)
+		ud_error_sys(&e, errno, "cannot open the volume '%s'", b->host);
+	else
+		made = ud_root_mkdir_p(b ? vol_fd : root_fd, b ? below_volume(b, wd) : wd, 0755,
+				       &e);
+	if (made >= 0)
+		close(made);
 	if (made < 0) {
 		ud_error_set(err, UD_ERR_USAGE, "invalid working directory: %s: %s", wd, e->msg);
 		ud_error_free(e);
@@ -149,12 +167,9 @@ int ud_engine_prepare(const struct ud_run_request *r, unsigned what, char **exe,
 						      err) < 0)
 				return -1;
 		}
-	const char *wd = r->workdir ? r->workdir : "/";
-	if (make_workdir(r, root_fd, wd, err) < 0)
-		return -1;
 	if ((what & UD_PREPARE_WORKDIR) &&
-	    (guest_stat(r, root_fd, wd, &st) < 0 || !S_ISDIR(st.st_mode)))
-		return ud_error_set(err, UD_ERR_USAGE, "invalid working directory: %s", wd);
+	    make_workdir(r, root_fd, r->workdir ? r->workdir : "/", err) < 0)
+		return -1;
 	if (what & UD_PREPARE_COMMAND) {
 		char *found = ud_engine_find_command(r, r->argv[0]);
 		if (found == NULL)

@@ -95,7 +95,7 @@ int ud_engine_ptrace_run(enum ud_execmode mode, const struct ud_run_request *r, 
 		return -1;
 	/* Mount points as N1 makes them: the directories above a volume exist
 	 * in the container (ls, realpath and .. walk through them). */
-	if (ud_engine_prepare(r, UD_PREPARE_MOUNTPOINTS, NULL, err) < 0)
+	if (ud_engine_prepare(r, UD_PREPARE_MOUNTPOINTS | UD_PREPARE_WORKDIR, NULL, err) < 0)
 		return -1;
 	/* The tracer passes udocker's signals on to the processes it traces. */
 	struct ptrace_ctx c = {.tracer = tracer, .mode = mode, .r = r};

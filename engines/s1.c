@@ -61,7 +61,7 @@ int ud_engine_s1_run(const struct ud_run_request *r, int *status, struct ud_erro
 	_cleanup_free_ char *tool = ud_engines_need(ud_engine_s1_tool, UD_EXECMODE_COUNT, err);
 	if (tool == NULL)
 		return -1;
-	if (ud_engine_prepare(r, UD_PREPARE_COMMAND, NULL, err) < 0)
+	if (ud_engine_prepare(r, UD_PREPARE_WORKDIR | UD_PREPARE_COMMAND, NULL, err) < 0)
 		return -1;
 	/* The tool binds onto these; they must exist in the directory. */
 	_cleanup_close_ int root_fd = open(r->root, O_PATH | O_DIRECTORY | O_CLOEXEC);

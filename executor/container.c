@@ -10,6 +10,34 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* The image file being built for a create step: its events. */
+struct build_ctx {
+	const struct ud_exec_ctx *x;
+	const struct ud_step *st;
+	const char *image;
+	bool begun;
+	int64_t total;
+};
+
+static void build_event(const struct build_ctx *b, enum ud_event ev, int64_t done)
+{
+	const struct ud_executor_options *o = b->x->opts;
+	struct ud_event_info info = {b->st, b->image, done, b->total};
+	if (o->on_event)
+		o->on_event(ev, &info, o->data);
+}
+
+/* Called by the builder only when it builds (never for a file present). */
+static void on_build(int64_t done, int64_t total, void *data)
+{
+	struct build_ctx *b = data;
+	b->total = total;
+	if (!b->begun)
+		build_event(b, UD_EV_BUILD_BEGIN, 0);
+	b->begun = true;
+	build_event(b, UD_EV_PROGRESS, done);
+}
+
 int ud_exec_create(struct ud_exec_ctx *x, const struct ud_plan *plan, const struct ud_step *st,
 		   struct ud_exec_stats *stats, struct ud_error **err)
 {
@@ -33,18 +61,29 @@ int ud_exec_create(struct ud_exec_ctx *x, const struct ud_plan *plan, const stru
 		ud_store_container_free(old);
 		return -1;
 	}
+	const bool squash = st->container.squash, ephemeral = st->container.ephemeral;
 	if (old) {
+		bool same_kind = old->rootfs == (squash ? UD_ROOTFS_SQUASH : UD_ROOTFS_DIR) &&
+				 old->ephemeral == ephemeral;
 		bool same = digest && ud_str_eq(old->digest, digest);
 		int r = 0;
-		if (same) {
+		if (same && same_kind) {
 			ud_store_container_free(old);
 			return 0; /* made meanwhile, or known only now the image is pulled */
 		}
-		if (!sc->recreate)
+		if (!sc->recreate && !same)
 			r = ud_error_set(err, UD_ERR_EXISTS,
 					 "the name %s belongs to container %s made from another "
 					 "image; set 'recreate: true' or remove it",
 					 sc->name, old->id);
+		else if (!sc->recreate)
+			r = ud_error_set(err, UD_ERR_EXISTS,
+					 "the name %s belongs to container %s, %s; set 'recreate: "
+					 "true' or remove it",
+					 sc->name, old->id,
+					 old->rootfs != UD_ROOTFS_SQUASH ? "a directory container"
+					 : old->ephemeral ? "an ephemeral image-backed container"
+							  : "an image-backed container");
 		else if ((r = ud_store_container_rmname(x->store, sc->name, err)) == 0)
 			r = ud_store_container_remove(x->store, old->id, err);
 		ud_store_container_free(old);
@@ -52,8 +91,19 @@ int ud_exec_create(struct ud_exec_ctx *x, const struct ud_plan *plan, const stru
 			return -1;
 	}
 	struct ud_extract_stats es = {0};
+	_cleanup_free_ char *image = xasprintf("%s:%s", p->local_name, p->local_tag);
+	struct build_ctx bc = {.x = x, .st = st, .image = image};
+	const struct ud_create_options co = {
+		.squash = squash, .ephemeral = ephemeral, .progress = on_build, .data = &bc};
+	int64_t t0 = ud_now_ms();
 	_cleanup_free_ char *id =
-		ud_store_container_create(x->store, p->local_name, p->local_tag, &es, err);
+		ud_store_container_create(x->store, p->local_name, p->local_tag, &co, &es, err);
+	if (bc.begun) {
+		build_event(&bc, UD_EV_BUILD_DONE, bc.total);
+		if (id)
+			ud_log(UD_LOG_INFO, "built the image file of %s in %.1f s", image,
+			       (double)(ud_now_ms() - t0) / 1000.0);
+	}
 	if (id == NULL)
 		return -1;
 	if (es.skipped > 0)
@@ -110,7 +160,22 @@ static int setup_mode(struct ud_store *store, const char *id_or_name, int m,
 	const struct ud_engine_container ec = engine_container(c);
 	char *why = NULL;
 	int r = 0;
-	if (m < 0) {
+	if (c->rootfs == UD_ROOTFS_SQUASH && m >= 0 && m != UD_EXECMODE_N1) {
+		/* The P, F, R and S modes work on a tree the host can reach. */
+		r = ud_error_set(err, UD_ERR_UNSUPPORTED,
+				 "container setup failed: container %s is image-backed and runs in "
+				 "N1 only (%s works on a tree on the host: make a directory "
+				 "container, udocker create %s)",
+				 c->id, ud_execmode_name((enum ud_execmode)m),
+				 c->image ? c->image : "IMAGE");
+	} else if (c->rootfs == UD_ROOTFS_SQUASH) {
+		m = UD_EXECMODE_N1;
+		if (!ud_engine_available(UD_EXECMODE_N1, &why))
+			r = ud_error_set(err, UD_ERR_UNSUPPORTED,
+					 "container setup failed: container %s is image-backed and "
+					 "runs in N1 only: %s",
+					 c->id, why);
+	} else if (m < 0) {
 		/* The container exists: its kind of libc is known. */
 		m = ud_engine_pick(&ec, &why);
 		if (m < 0)

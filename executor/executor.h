@@ -19,6 +19,11 @@ enum ud_event {
 	UD_EV_BLOB_WAIT,   /* waiting for another process downloading the blob */
 	UD_EV_PROGRESS,	   /* bytes done/total over the whole step */
 	UD_EV_STEP_DONE,
+	/* A create step builds its image's image file: digest is the image
+	 * ("name:tag"); PROGRESS events follow (layer bytes read), then
+	 * BUILD_DONE. */
+	UD_EV_BUILD_BEGIN,
+	UD_EV_BUILD_DONE,
 };
 
 struct ud_event_info {
@@ -140,7 +145,7 @@ int ud_executor_submit_check(const struct ud_submit_options *o, struct ud_submis
  * sbatch; returns once sbatch printed the job id (s->job_id), while sbatch
  * may still wait for the array (o->wait). -1 with *err when the script
  * cannot be written or sbatch printed no id ("sbatch failed (exit status
- * N)"). */
+ * N)"); the new directory is removed then. */
 int ud_executor_submit(const struct ud_submit_options *o, struct ud_submission *s,
 		       struct ud_error **err);
 /* Waits for sbatch to end. With o->wait returns each task's exit status

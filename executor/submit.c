@@ -10,7 +10,8 @@
 #include <string.h>
 #include <sys/wait.h>
 
-/* 1,2,3,5 -> "1-3,5"; NULL when a task is not a number. */
+/* 1,2,3,5 -> "1-3,5"; NULL when a task is not a number in its canonical
+ * decimal form (Slurm's task ids are; "01" or "+1" would name no task). */
 static char *array_spec(char *const *tasks)
 {
 	struct ud_buf b = {0};
@@ -19,7 +20,9 @@ static char *array_spec(char *const *tasks)
 	for (size_t i = 0; i < n; i++) {
 		char *end;
 		v[i] = strtol(tasks[i], &end, 10);
-		if (end == tasks[i] || *end || v[i] < 0 || v[i] > INT_MAX) {
+		char canonical[32];
+		snprintf(canonical, sizeof(canonical), "%ld", v[i]);
+		if (strcmp(tasks[i], canonical) != 0 || v[i] < 0 || v[i] > INT_MAX) {
 			free(v);
 			ud_buf_release(&b);
 			return NULL;
@@ -76,8 +79,14 @@ static int write_task_script(const struct ud_submit_options *o, struct ud_submis
 			     const char *script, struct ud_error **err)
 {
 	char self[PATH_MAX];
-	ssize_t sn = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	self[sn > 0 ? sn : 0] = '\0';
+	ssize_t sn = readlink("/proc/self/exe", self, sizeof(self));
+	if (sn < 0)
+		return ud_error_sys(err, errno, "cannot find this program (/proc/self/exe)");
+	if (sn == 0 || (size_t)sn >= sizeof(self))
+		return ud_error_set(err, UD_ERR_GENERIC,
+				    "cannot find this program: /proc/self/exe is %s",
+				    sn == 0 ? "empty" : "too long");
+	self[sn] = '\0';
 	_cleanup_free_ char *q_self = sh_quote(self), *q_spec = sh_quote(o->spec_path),
 			    *q_dir = sh_quote(s->dir);
 	_cleanup_free_ char *text =
@@ -126,13 +135,11 @@ static int finish_sbatch(struct ud_submission *s)
 	return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 }
 
-int ud_executor_submit(const struct ud_submit_options *o, struct ud_submission *s,
-		       struct ud_error **err)
+/* Writes the task script and starts sbatch: -1 with *err when that
+ * fails (the caller removes s->dir). */
+static int start_sbatch(const struct ud_submit_options *o, struct ud_submission *s,
+			struct ud_error **err)
 {
-	_cleanup_free_ char *specdir_copy = xstrdup(o->spec_path);
-	s->dir = ud_mkdtemp(dirname(specdir_copy), "submit", err);
-	if (s->dir == NULL)
-		return -1;
 	_cleanup_free_ char *script = ud_path_join(s->dir, "task.sh");
 	if (write_task_script(o, s, script, err) < 0)
 		return -1;
@@ -172,6 +179,22 @@ int ud_executor_submit(const struct ud_submit_options *o, struct ud_submission *
 				    finish_sbatch(s));
 	s->job_id = xstrdup(idbuf);
 	return 0;
+}
+
+int ud_executor_submit(const struct ud_submit_options *o, struct ud_submission *s,
+		       struct ud_error **err)
+{
+	_cleanup_free_ char *specdir_copy = xstrdup(o->spec_path);
+	s->dir = ud_mkdtemp(dirname(specdir_copy), "submit", err);
+	if (s->dir == NULL)
+		return -1;
+	if (start_sbatch(o, s, err) == 0)
+		return 0;
+	/* Nothing was submitted: leave nothing beside the spec. */
+	ud_rmtree(s->dir, NULL);
+	free(s->dir);
+	s->dir = NULL;
+	return -1;
 }
 
 int *ud_executor_submit_wait(const struct ud_submit_options *o, struct ud_submission *s)

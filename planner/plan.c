@@ -428,6 +428,14 @@ static bool memo_available(struct engine_memo *m, enum ud_execmode mode, char **
 	return m->modes[mode].ok;
 }
 
+/* How the plan and its errors name a kind of container. */
+static const char *kind_name(bool squash, bool ephemeral)
+{
+	return !squash	   ? "a directory container"
+	       : ephemeral ? "an ephemeral image-backed container"
+			   : "an image-backed container";
+}
+
 /* ud_engine_pick_probed; the choice for a container not made yet (no
  * container) is the same for all of them. */
 static int memo_pick(struct engine_memo *m, const struct ud_container *have, char **why)
@@ -462,6 +470,13 @@ static void add_container_steps(struct ud_plan *plan, const struct ud_spec *spec
 	struct ud_container *have = ud_store_container_get(store, c->name, &e);
 
 	struct ud_step *st = new_step(plan, UD_STEP_CREATE, c, pull_step);
+	st->container.squash =
+		strcmp(ud_spec_container_rootfs(spec, c, opts->default_rootfs), "squash") == 0;
+	st->container.ephemeral = st->container.squash && c->ephemeral;
+	const char *kind = kind_name(st->container.squash, st->container.ephemeral);
+	bool same_kind =
+		have && have->rootfs == (st->container.squash ? UD_ROOTFS_SQUASH : UD_ROOTFS_DIR) &&
+		have->ephemeral == st->container.ephemeral;
 	if (pull_state == UD_STEP_BLOCKED) {
 		st->state = UD_STEP_BLOCKED;
 		st->reason = xasprintf("its image %s cannot be pulled", image);
@@ -472,7 +487,24 @@ static void add_container_steps(struct ud_plan *plan, const struct ud_spec *spec
 				       c->name, have->id);
 	} else if (have == NULL) {
 		st->state = UD_STEP_TODO;
-		st->reason = xasprintf("no container named %s: create it from %s", c->name, image);
+		st->reason = xasprintf("no container named %s: create it from %s%s", c->name, image,
+				       st->container.squash
+					       ? ", image-backed (its image file is built first "
+						 "when missing)"
+					       : "");
+	} else if (want_digest && ud_str_eq(have->digest, want_digest) && !same_kind &&
+		   !c->recreate) {
+		st->state = UD_STEP_BLOCKED;
+		st->reason = xasprintf("the name %s belongs to container %s, %s; this spec asks "
+				       "for %s: set 'recreate: true' or remove it",
+				       c->name, have->id,
+				       kind_name(have->rootfs == UD_ROOTFS_SQUASH, have->ephemeral),
+				       kind);
+	} else if (want_digest && ud_str_eq(have->digest, want_digest) && !same_kind) {
+		st->state = UD_STEP_TODO;
+		st->container.replace = true;
+		st->reason = xasprintf("container %s is not %s: recreate it (recreate: true)",
+				       have->id, kind);
 	} else if (want_digest && ud_str_eq(have->digest, want_digest)) {
 		st->state = UD_STEP_PRESENT;
 		st->reason = xasprintf("container %s exists, made from %s (%.19s)", have->id, image,
@@ -497,6 +529,7 @@ static void add_container_steps(struct ud_plan *plan, const struct ud_spec *spec
 
 	/* new_step() may move the steps: keep what we need of this one. */
 	enum ud_step_state create_state = st->state;
+	const bool squash = st->container.squash;
 	const char *mode = c->execmode ? c->execmode : spec->def_execmode;
 	if (opts->default_mode && (mode == NULL || strcmp(mode, "auto") == 0))
 		mode = opts->default_mode;
@@ -504,7 +537,23 @@ static void add_container_steps(struct ud_plan *plan, const struct ud_spec *spec
 	char *why = NULL;
 	bool is_auto = mode == NULL || strcmp(mode, "auto") == 0;
 	int named = is_auto ? -1 : ud_execmode_parse(mode);
-	if (is_auto) {
+	if (squash && (is_auto || named == UD_EXECMODE_N1)) {
+		su->container.picked = is_auto;
+		su->container.mode = UD_EXECMODE_N1;
+		if (!memo_available(memo, UD_EXECMODE_N1, &why)) {
+			su->state = UD_STEP_BLOCKED;
+			su->reason = xasprintf("image-backed containers run in N1, which cannot "
+					       "run here: %s",
+					       why);
+		} else if (is_auto) {
+			su->reason = xstrdup("auto: N1, the mode of image-backed containers");
+		}
+	} else if (squash && named >= 0) {
+		su->state = UD_STEP_BLOCKED;
+		su->reason = xasprintf("image-backed containers run in N1, not %s (rootfs: dir "
+				       "for a tree %s can use)",
+				       mode, mode);
+	} else if (is_auto) {
 		int pick = memo_pick(memo, have, &why);
 		su->container.picked = true;
 		su->container.mode = pick < 0 ? UD_EXECMODE_N1 : (enum ud_execmode)pick;

@@ -52,7 +52,10 @@ struct ud_container_step {
 	size_t pull_step;		      /* index of the step pulling its image */
 	enum ud_execmode mode;		      /* SETUP: the resolved execution mode */
 	bool replace; /* CREATE: an existing container of that name goes first */
-	bool picked;  /* SETUP: mode chosen by auto (refined for the container at setup) */
+	/* CREATE: image-backed (rootfs squash; its image file is built first
+	 * when missing), with its changes kept for one run only (ephemeral). */
+	bool squash, ephemeral;
+	bool picked; /* SETUP: mode chosen by auto (refined for the container at setup) */
 };
 
 struct ud_step {
@@ -101,6 +104,7 @@ struct ud_planner_options {
 	bool no_volumes;		/* the run binds no volumes (run --novol) */
 	const char
 		*default_mode; /* what auto stands for (UDOCKER_DEFAULT_EXECUTION_MODE), or NULL */
+	const char *default_rootfs; /* "dir" or "squash" (UDOCKER_ROOTFS), or NULL: dir */
 	/* What this host can run (ud_engines_probe_host), probed once by the
 	 * caller; the planner only reads it and runs no probe. Required when
 	 * the spec has containers. */

@@ -51,6 +51,13 @@ char *ud_plan_render_json(const struct ud_plan *plan)
 					  state, "reason", st->reason, "used_by", used);
 			json_object_set_new(o, "where",
 					    st->where ? json_string(st->where) : json_null());
+			if (st->kind == UD_STEP_CREATE) {
+				json_object_set_new(
+					o, "rootfs",
+					json_string(st->container.squash ? "squash" : "dir"));
+				json_object_set_new(o, "ephemeral",
+						    json_boolean(st->container.ephemeral));
+			}
 			if (st->kind == UD_STEP_SETUP)
 				json_object_set_new(
 					o, "execmode",

@@ -522,10 +522,11 @@ static int load_entrypoint(struct loader *L, struct ud_spec_container *c, const 
 
 static int load_container(struct loader *L, const yaml_node_t *k, const yaml_node_t *v)
 {
-	static const char *const keys[] = {
-		"image",      "execmode", "user",     "env",	  "env_file", "hostauth",
-		"hostenv",    "bindhome", "nvidia",   "recreate", "volumes",  "workdir",
-		"entrypoint", "commands", "hostname", "platform", "pull",     NULL};
+	static const char *const keys[] = {"image",	 "execmode", "user",	  "env",
+					   "env_file",	 "hostauth", "hostenv",	  "bindhome",
+					   "nvidia",	 "recreate", "volumes",	  "workdir",
+					   "entrypoint", "commands", "hostname",  "platform",
+					   "pull",	 "rootfs",   "ephemeral", NULL};
 	struct ud_spec *s = L->spec;
 	ud_array_grow(s->containers, s->n_containers);
 	struct ud_spec_container *c = &s->containers[s->n_containers++];
@@ -572,6 +573,10 @@ static int load_container(struct loader *L, const yaml_node_t *k, const yaml_nod
 			kr = get_bool(L, vv, w, &c->nvidia);
 		else if (strcmp(key, "recreate") == 0)
 			kr = get_bool(L, vv, w, &c->recreate);
+		else if (strcmp(key, "rootfs") == 0)
+			kr = get_enum(L, vv, w, &c->rootfs, ud_spec_rootfs_kinds);
+		else if (strcmp(key, "ephemeral") == 0)
+			kr = get_bool(L, vv, w, &c->ephemeral);
 		else if (strcmp(key, "env") == 0)
 			kr = load_env(L, c, vv, w);
 		else if (strcmp(key, "env_file") == 0)
@@ -628,7 +633,7 @@ static int load_tasks(struct loader *L, const yaml_node_t *v)
 
 static void load_defaults(struct loader *L, const yaml_node_t *v)
 {
-	static const char *const def_keys[] = {"execmode", "pull", "platform", NULL};
+	static const char *const def_keys[] = {"execmode", "pull", "platform", "rootfs", NULL};
 	struct ud_spec *s = L->spec;
 	_cleanup_free_ bool *ok = check_mapping(L, v, "defaults", def_keys);
 	if (ok == NULL)
@@ -642,6 +647,8 @@ static void load_defaults(struct loader *L, const yaml_node_t *v)
 			get_enum(L, vv, w, &s->def_execmode, ud_spec_execmodes);
 		else if (strcmp(dk, "pull") == 0)
 			get_enum(L, vv, w, &s->def_pull, ud_spec_pull_policies);
+		else if (strcmp(dk, "rootfs") == 0)
+			get_enum(L, vv, w, &s->def_rootfs, ud_spec_rootfs_kinds);
 		else
 			get_platform(L, vv, w, &s->def_platform);
 	}

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 const char *const ud_spec_execmodes[] = {"auto", UD_EXECMODES(UD_EXECMODE_STRING) NULL};
+const char *const ud_spec_rootfs_kinds[] = {"dir", "squash", NULL};
 const char *const ud_spec_pull_policies[] = {"missing", "always", "never", "reuse", NULL};
 #define pull_policies ud_spec_pull_policies
 
@@ -135,6 +136,7 @@ void ud_spec_free(struct ud_spec *s)
 		free(c->hostname);
 		free(c->platform);
 		free(c->pull);
+		free(c->rootfs);
 		for (size_t j = 0; j < c->n_env; j++) {
 			free(c->env[j].key);
 			free(c->env[j].value);
@@ -155,6 +157,7 @@ void ud_spec_free(struct ud_spec *s)
 	free(s->def_execmode);
 	free(s->def_pull);
 	free(s->def_platform);
+	free(s->def_rootfs);
 	free(s->file);
 	free(s->dir);
 	free(s);
@@ -563,8 +566,15 @@ static int check_container(struct ud_error **err, struct ud_spec *s,
 	else if (check_ref(err, at(&c->image_pos, &c->pos), what, c->image) < 0)
 		r = -1;
 	if (check_enum(err, &c->pos, what, &c->execmode, ud_spec_execmodes) < 0 ||
-	    check_enum(err, &c->pos, what, &c->pull, pull_policies) < 0)
+	    check_enum(err, &c->pos, what, &c->pull, pull_policies) < 0 ||
+	    check_enum(err, &c->pos, what, &c->rootfs, ud_spec_rootfs_kinds) < 0)
 		r = -1;
+	const char *rootfs = ud_spec_container_rootfs(s, c, NULL);
+	if (c->ephemeral && strcmp(rootfs, "squash") != 0)
+		r = vfail(err, &c->pos,
+			  "%s: ephemeral: true needs rootfs: squash (a directory container "
+			  "keeps its changes in its own tree)",
+			  what);
 	if (c->platform && !ud_spec_valid_platform(c->platform))
 		r = vfail(err, &c->pos, "%s: platform: found '%s', expected os[/arch[/variant]]",
 			  what, c->platform);
@@ -594,6 +604,12 @@ static int check_container(struct ud_error **err, struct ud_spec *s,
 	return r;
 }
 
+const char *ud_spec_container_rootfs(const struct ud_spec *s, const struct ud_spec_container *c,
+				     const char *fallback)
+{
+	return c->rootfs ? c->rootfs : s->def_rootfs ? s->def_rootfs : fallback ? fallback : "dir";
+}
+
 int ud_spec_validate_loaded(struct ud_spec *s, bool loader_failed, struct ud_error **err)
 {
 	/* Validation canonicalises enum spellings and resolves paths; it is
@@ -603,7 +619,8 @@ int ud_spec_validate_loaded(struct ud_spec *s, bool loader_failed, struct ud_err
 	if (s->version != 1 && !loader_failed)
 		r = vfail(err, &top, "version: expected 1");
 	if (check_enum(err, &top, "defaults: execmode", &s->def_execmode, ud_spec_execmodes) < 0 ||
-	    check_enum(err, &top, "defaults: pull", &s->def_pull, pull_policies) < 0)
+	    check_enum(err, &top, "defaults: pull", &s->def_pull, pull_policies) < 0 ||
+	    check_enum(err, &top, "defaults: rootfs", &s->def_rootfs, ud_spec_rootfs_kinds) < 0)
 		r = -1;
 	if (s->def_platform && !ud_spec_valid_platform(s->def_platform))
 		r = vfail(err, &top, "defaults: platform: found '%s', expected os[/arch[/variant]]",

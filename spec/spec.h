@@ -44,6 +44,8 @@ struct ud_spec_container {
 	char *name;
 	char *image; /* alias or reference */
 	char *execmode, *user, *workdir, *hostname, *platform, *pull;
+	char *rootfs;	/* "dir" or "squash" (image-backed); NULL: defaults.rootfs */
+	bool ephemeral; /* squash: the container's changes last one run */
 	struct ud_spec_kv *env;
 	size_t n_env;
 	char **env_file; /* resolved against the spec's directory */
@@ -65,7 +67,7 @@ struct ud_spec {
 	char *file; /* path the spec came from, or NULL */
 	char *dir;  /* its directory (relative paths resolve here) */
 	int version;
-	char *def_execmode, *def_pull, *def_platform;
+	char *def_execmode, *def_pull, *def_platform, *def_rootfs;
 	struct ud_spec_image *images;
 	size_t n_images;
 	struct ud_spec_volume *volumes;
@@ -125,7 +127,12 @@ int ud_spec_validate(const struct ud_spec *spec, struct ud_error **err);
 int ud_spec_read_env_file(const char *path, ud_spec_getenv getenv_fn, void *getenv_data,
 			  char ***out, struct ud_error **err);
 
-extern const char *const ud_spec_execmodes[]; /* NULL-terminated, canonical spelling */
+extern const char *const ud_spec_execmodes[];	 /* NULL-terminated, canonical spelling */
+extern const char *const ud_spec_rootfs_kinds[]; /* "dir", "squash" */
+/* The kind of root the container c asks for: its rootfs, else the spec's
+ * defaults, else fallback (the configuration's, or NULL for "dir"). */
+const char *ud_spec_container_rootfs(const struct ud_spec *s, const struct ud_spec_container *c,
+				     const char *fallback);
 
 /* Is v a pull policy "every N[smhd]" (re-resolve the tag when the last
  * resolution is older)? *seconds gets the interval. */

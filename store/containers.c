@@ -2,6 +2,7 @@
 #include "store/archive_dl.h"
 #include "store/store_private.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -79,10 +80,34 @@ static int make_hidden(const char *hidden, const char *root, struct ud_error **e
 	return root ? ud_mkdir_p(root, 0755, err) : 0;
 }
 
+/* An image-backed container's own files beside the empty ROOT. */
+static int make_squash_files(const char *hidden, const struct ud_create_options *o,
+			     struct ud_error **err)
+{
+	if (write_small(hidden, "rootfs", o->ephemeral ? "squash ephemeral" : "squash", err) < 0)
+		return -1;
+	if (o->ephemeral)
+		return 0;
+	_cleanup_free_ char *upper = ud_path_join(hidden, "upper");
+	_cleanup_free_ char *work = ud_path_join(hidden, "work");
+	if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0)
+		return ud_error_sys(err, errno, "cannot create the directories of '%s'", hidden);
+	return 0;
+}
+
 char *ud_store_container_create(const struct ud_store *s, const char *name, const char *tag,
-				struct ud_extract_stats *stats, struct ud_error **err)
+				const struct ud_create_options *o, struct ud_extract_stats *stats,
+				struct ud_error **err)
 {
 	clean_leftovers(s);
+	bool squash = o && o->squash;
+	if (squash) {
+		/* Before anything of the container exists: a long build holds
+		 * no container lock, and a failed one leaves nothing. */
+		_cleanup_free_ char *file = NULL;
+		if (ud_store_squash_build(s, name, tag, o->progress, o->data, &file, err) < 0)
+			return NULL;
+	}
 	struct ud_image *img = ud_store_image_open(s, name, tag, err);
 	if (img == NULL)
 		return NULL;
@@ -105,11 +130,13 @@ char *ud_store_container_create(const struct ud_store *s, const char *name, cons
 	_cleanup_free_ char *digest = ud_store_image_digest(img);
 	if (r == 0 && digest)
 		r = write_small(hidden, "image.digest", digest, err);
-	int rootfd = r == 0 ? open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-	if (r == 0 && rootfd < 0)
+	if (r == 0 && squash)
+		r = make_squash_files(hidden, o, err);
+	int rootfd = r == 0 && !squash ? open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (r == 0 && !squash && rootfd < 0)
 		r = ud_error_sys(err, errno, "cannot open '%s'", root);
 	int64_t total = 0; /* the cap is on all layers together */
-	for (size_t i = 0; r == 0 && img->layer_files[i]; i++)
+	for (size_t i = 0; r == 0 && !squash && img->layer_files[i]; i++)
 		if (ud_store_extract_layer(rootfd, img->layer_files[i], s->max_layer_size, &total,
 					   stats, err) < 0)
 			r = ud_error_prefix(err, "create from %s", imgname);
@@ -154,6 +181,9 @@ static enum ud_execmode execmode_of(const char *dir)
 	_cleanup_free_ char *text = read_small(dir, "execmode");
 	if (text == NULL)
 		text = read_small(dir, "execmode.auto");
+	/* Any case, as the spec and setup --execmode take it (a hand edit). */
+	for (char *p = text; p && *p; p++)
+		*p = (char)toupper((unsigned char)*p);
 	int m = text ? ud_execmode_parse(text) : UD_EXECMODE_N1;
 	return m < 0 ? UD_EXECMODE_COUNT : (enum ud_execmode)m;
 }
@@ -339,6 +369,8 @@ int ud_store_container_remove(const struct ud_store *s, const char *id, struct u
 	int r = rename(c->dir, gone) < 0 ? ud_error_sys(err, errno, "cannot remove '%s'", c->dir)
 					 : ud_rmtree(gone, err);
 	owner_unlock(gone, &owner);
+	if (r == 0 && c->rootfs == UD_ROOTFS_SQUASH)
+		ud_store_squash_release(s, c->digest, NULL);
 	ud_store_container_free(c);
 	clean_leftovers(s);
 	return r;
@@ -421,16 +453,20 @@ int ud_store_container_set_execmode(const struct ud_store *s, const char *id, en
 static int tar_tree(const char *dir, int fd, struct ud_error **err)
 {
 	struct archive *disk = archive_read_disk_new();
-	archive_read_disk_set_symlink_physical(disk);
-	archive_read_disk_set_standard_lookup(disk);
 	struct archive *out = archive_write_new();
-	archive_write_set_format_pax_restricted(out);
 	/* Hard links stay links: a later name of an inode is written as a link
 	 * to the first one. */
 	struct archive_entry_linkresolver *links = archive_entry_linkresolver_new();
-	archive_entry_linkresolver_set_strategy(links, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED);
 	int r = 0;
 	size_t plen = strlen(dir);
+	if (disk == NULL || out == NULL || links == NULL) {
+		r = ud_error_set(err, UD_ERR_IO, "export '%s': cannot allocate the archive", dir);
+		goto out;
+	}
+	archive_read_disk_set_symlink_physical(disk);
+	archive_read_disk_set_standard_lookup(disk);
+	archive_write_set_format_pax_restricted(out);
+	archive_entry_linkresolver_set_strategy(links, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED);
 	if (archive_write_open_fd(out, fd) != ARCHIVE_OK ||
 	    archive_read_disk_open(disk, dir) != ARCHIVE_OK) {
 		r = ud_error_set(err, UD_ERR_IO, "export '%s': %s", dir,

@@ -222,11 +222,11 @@ static char *put_member(struct load *L, const char *rel, const char *expect, int
 	return d;
 }
 
-/* Splits "repo:tag" at the last ':' after the last '/'; no tag: latest. */
-/* NAME[:TAG] of an archive's image name, Docker Hub's implicit parts left
- * out as `docker load` shows them ("docker.io/library/x:1" and
- * "docker.io/x:1" (skopeo, podman) are "x:1"), so the name a Docker user
- * types finds the image. */
+/* An archive's image name as *repo and *tag (allocated): Docker Hub's
+ * implicit parts left out as `docker load` shows them
+ * ("docker.io/library/x:1" and "docker.io/x:1" (skopeo, podman) are
+ * "x:1"), so the name a Docker user types finds the image; then split at
+ * the last ':' after the last '/'; no tag: latest. */
 static void split_name(const char *full, char **repo, char **tag)
 {
 	static const char *const hub[] = {"docker.io/library/", "docker.io/",

@@ -768,6 +768,8 @@ static void writer_free(struct sq_writer *w)
 	w->file = NULL;
 }
 
+#define UD_SQUASH_LEVEL 6
+
 static int writer_open(struct sq_writer *w, enum ud_squash_compression comp, struct ud_error **err)
 {
 	w->file = sqfs_open_file(w->path, SQFS_FILE_OPEN_OVERWRITE);
@@ -776,6 +778,11 @@ static int writer_open(struct sq_writer *w, enum ud_squash_compression comp, str
 	SQFS_COMPRESSOR id = comp == UD_SQUASH_GZIP ? SQFS_COMP_GZIP : SQFS_COMP_ZSTD;
 	sqfs_compressor_config_t cfg;
 	int r = sqfs_compressor_config_init(&cfg, id, SQ_BLOCK_SIZE, 0);
+	/* Level 6 of either (libsquashfs' defaults are zstd 15 and gzip 9):
+	 * measured on test/debian, zstd 15 took 7x the time of 6 for a file
+	 * 7% smaller; a build is in the way of the first run. */
+	if (r == 0)
+		cfg.level = UD_SQUASH_LEVEL;
 	if (r == 0)
 		r = sqfs_compressor_create(&cfg, &w->cmp);
 	if (r == 0)

@@ -224,13 +224,25 @@ struct ud_extract_stats {
 	long files, whiteouts, skipped;
 };
 
+/* How a container is made (NULL: a directory container). */
+struct ud_create_options {
+	bool squash;	/* image-backed: the image file, built first when missing */
+	bool ephemeral; /* squash: no upper/, changes last one run */
+	/* Building the image file: called now and then (may be NULL). */
+	void (*progress)(int64_t done, int64_t total, void *data);
+	void *data;
+};
+
 /* Creates a container from a local image: layers applied in order into
- * containers/<id>/ROOT, container.json (the image config), imagerepo.name
+ * containers/<id>/ROOT (an image-backed one: ROOT empty, its image file
+ * built when missing, `rootfs` written, upper/ and work/ made unless
+ * ephemeral), container.json (the image config), imagerepo.name
  * ("name:tag"), image.digest (the manifest digest, for apply's reuse
  * check). Built under a hidden name and renamed when complete. Returns the
  * new id (caller frees). */
 char *ud_store_container_create(const struct ud_store *s, const char *name, const char *tag,
-				struct ud_extract_stats *stats, struct ud_error **err);
+				const struct ud_create_options *o, struct ud_extract_stats *stats,
+				struct ud_error **err);
 
 /* What a container's root is. A directory container (udocker 1.3.16's
  * layout) has its tree in ROOT. An image-backed one (`create
@@ -287,7 +299,8 @@ int ud_store_container_rmname(const struct ud_store *s, const char *name, struct
 int ud_store_container_protect(const struct ud_store *s, const char *id, bool on,
 			       struct ud_error **err);
 /* Sets the container's mode. Set explicitly (setup --execmode=MODE): the
- * execmode file names it, as 1.3.16 writes it. Chosen automatically: the
+ * execmode file names it, as 1.3.16 writes it, N1 too (which 1.3.16 does
+ * not know: it cannot run the container then). Chosen automatically: the
  * choice is kept in execmode.auto, and execmode names it only when it is a
  * mode udocker 1.3.16 knows (not N1; for N1 execmode is removed), so a
  * repository shared with 1.3.16 stays runnable there. */
@@ -329,6 +342,11 @@ int ud_store_squash_build(const struct ud_store *s, const char *name, const char
  * when it does not exist). */
 char *ud_store_container_read_file(const struct ud_container *c, const char *path, size_t max,
 				   size_t *len, struct ud_error **err);
+
+/* After an image tag or an image-backed container of digest went: removes
+ * its image file when no tag of that digest and no image-backed container
+ * made from it is left (under the file's build lock). */
+int ud_store_squash_release(const struct ud_store *s, const char *digest, struct ud_error **err);
 
 /* ------------------------------------------------------------- archives */
 

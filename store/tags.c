@@ -428,6 +428,9 @@ int ud_store_image_remove(const struct ud_store *s, const char *name, const char
 	if (ud_path_exists(prot))
 		return ud_error_set(err, UD_ERR_PROTECTED, "image repository is protected: %s:%s",
 				    name, tag);
+	struct ud_image *img = ud_store_image_open(s, name, tag, NULL);
+	_cleanup_free_ char *digest = img ? ud_store_image_digest(img) : NULL;
+	ud_store_image_free(img);
 	/* No tag may start linking to a layer while we decide it is unused.
 	 * Lock order everywhere: the gc lock, then a tag lock. */
 	_cleanup_lock_ struct ud_lock gc = {.fd = -1};
@@ -457,5 +460,11 @@ int ud_store_image_remove(const struct ud_store *s, const char *name, const char
 			r = -1;
 	}
 	ud_store_rmdir_parents(s, name);
+	/* Outside the gc and tag locks (a tag lock is taken under the image
+	 * file's lock by a build). */
+	ud_lock_release(&lock);
+	ud_lock_release(&gc);
+	if (r == 0 && ud_store_squash_release(s, digest, err) < 0)
+		r = -1;
 	return r;
 }

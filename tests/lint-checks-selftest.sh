@@ -50,6 +50,13 @@ bad 1 'expect_ok "x"'
 bad 1 'check "x" ! out_has task'
 bad 2 'pids=(1 2)
 check "x" [ "$failed" = 0 ] && [ "${#pids[@]}" = 2 ]'
+bad 3 'if [ -z "$x" ]; then
+  skip "no x"
+  finish
+fi
+finish'
+bad 1 'finish
+echo more'
 
 f="$tmp/good.sh"
 cat >"$f" <<'EOF'
@@ -80,6 +87,11 @@ esac
 mapfile -t l < <(ls -d x* 2>&1 | head -1)
 check "x" rc_is 0 2>/dev/null >&2
 pids+=($! "a && b") && echo "${pids[@]}"
+if [ -z "$x" ]; then
+  finish
+  exit $?
+fi
+finish
 EOF
 out=$(python3 "$lint" "$f")
 if [ $? = 0 ]; then

@@ -9,7 +9,9 @@ FILE:LINE: message,
   (b) every `check`/`expect_*` whose condition is constant: no condition,
       `true`, `:`, `false`, `! anything` (a command named `!`), `test`/`[`/`[[` with neither a
       variable, a command substitution nor a file test, `out_has ""`,
-      `expect_ok DESC` without udocker arguments.
+      `expect_ok DESC` without udocker arguments,
+  (c) every `finish` that is not the script's last command and is not
+      followed by `exit` (the script would go on past its summary).
 Text inside quotes, `$(...)`, here-documents and `[[ ]]` is not shell
 structure, so `bash -c 'a && b'` is fine.
 Usage: tests/lint-checks.py [FILE...]   (default: tests/functional/*.sh
@@ -531,8 +533,21 @@ def constant_reason(words):
     return None
 
 
-def walk(lst, flagged, out):
-    for andor in lst:
+def simple_name(andor):
+    """The command name of an AndOr that is one simple command, else None."""
+    if len(andor) == 1 and len(andor[0]) == 1 and andor[0][0][0] == "simple":
+        words = andor[0][0][1]
+        return words[0] if words else None
+    return None
+
+
+def walk(lst, flagged, out, top=False):
+    for i, andor in enumerate(lst):
+        if simple_name(andor) == "finish":
+            last = i + 1 == len(lst)
+            if not (last and top) and (last or simple_name(lst[i + 1]) != "exit"):
+                out.append((andor[0][0][2], "'finish' not followed by 'exit': the script "
+                            "goes on after its summary"))
         f = flagged or len(andor) > 1
         for pipe in andor:
             fp = f or len(pipe) > 1
@@ -555,7 +570,7 @@ def lint_text(text):
     toks = Lexer(text).run()
     tree = Parser(toks).parse_list(())
     out = []
-    walk(tree, False, out)
+    walk(tree, False, out, top=True)
     return sorted(out)
 
 

@@ -101,5 +101,24 @@ chmod +x no-sbatch.sh
 UD_BIN=$T_TMP/no-sbatch.sh expect_fail "submit without sbatch on PATH" 1 \
   "submit: sbatch not found on PATH (is this a Slurm cluster?)" submit -f nums.yaml
 ud ps
+check "a refused submit staged nothing: ps succeeds" rc_is 0
 check "a refused submit staged nothing" out_lacks "'sub'"
+for tasks in '[01, 02]' '["+1", "+2"]' '[" 1", " 2"]'; do
+  sed "s/tasks: \[a, b\]/tasks: $tasks/" names.yaml >padded.yaml
+  expect_fail "submit: tasks $tasks are not Slurm's task ids" 1 \
+    "submit: 'padded.yaml' needs numeric tasks (e.g. 'tasks: 1-32') for a Slurm job array" \
+    submit -f padded.yaml
+done
+# An sbatch that fails: the new udocker-PID-submit-* directory beside the
+# spec goes.
+mkdir -p fakebin subfail
+printf '#!/bin/sh\necho "sbatch: error: refused" >&2\nexit 1\n' >fakebin/sbatch
+chmod +x fakebin/sbatch
+printf '#!/bin/sh\nPATH="%s/fakebin:$PATH" exec "%s" "$@"\n' "$T_TMP" "$UD_BIN" >fake-sbatch.sh
+chmod +x fake-sbatch.sh
+cp nums.yaml subfail/nums.yaml
+UD_BIN=$T_TMP/fake-sbatch.sh expect_fail "submit when sbatch fails" 1 \
+  "sbatch failed (exit status 1)" submit -f subfail/nums.yaml
+check "a failed sbatch leaves no directory beside the spec" \
+  [ -z "$(find subfail -mindepth 1 -maxdepth 1 -type d)" ]
 finish

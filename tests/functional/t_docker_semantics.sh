@@ -149,6 +149,44 @@ ud run -v "$T_TMP/vol:/mnt/v" -w /mnt/v/sub/dir ds-wd pwd
 check "-w below a volume: made in the volume" [ -d "$T_TMP/vol/sub/dir" ]
 expect_fail "-w of a file stays an error (exit 2)" 2 "invalid working directory: /etc/passwd" \
   run -w /etc/passwd ds-wd true
+
+# A missing working directory in a volume is made in the volume as the host
+# directory's own root: never in a :ro volume, never through a symlink of
+# the volume to outside it. For N1, P1 (the prepare step is shared) and F1.
+mkdir -p "$T_TMP/vx/sub" "$T_TMP/escape-target"
+ln -sfn "$T_TMP/escape-target" "$T_TMP/vx/link"
+ln -sfn sub "$T_TMP/vx/rel"
+wd_modes="N1:ds-wd"
+if [ "$(uname -m)" = x86_64 ]; then
+  expect_ok "a P1 container for the workdir cases" create --name=ds-wd-p1 "$B"
+  expect_ok "... set to P1" setup --execmode=P1 ds-wd-p1
+  wd_modes="$wd_modes P1:ds-wd-p1"
+  if [ "${UD_TEST_BIG:-0}" = 1 ]; then
+    expect_ok "pull the debian fixture" pull "$P/test/debian"
+    expect_ok "an F1 container for the workdir cases" create --name=ds-wd-f1 "$P/test/debian"
+    expect_ok "... set to F1" setup --execmode=F1 ds-wd-f1
+    wd_modes="$wd_modes F1:ds-wd-f1"
+  else
+    skip "-w in volumes under F1: UD_TEST_BIG=0 (F1 needs the Debian image)"
+  fi
+else
+  skip "-w in volumes under P1 and F1: x86_64 only in this version"
+fi
+for mc in $wd_modes; do
+  m=${mc%%:*} c=${mc#*:}
+  expect_fail "$m: -w missing in a :ro volume: exit 2" 2 \
+    "invalid working directory: /data/new-$m: it is in a read-only volume and does not exist" \
+    run -v "$T_TMP/vx:/data:ro" -w "/data/new-$m" "$c" pwd
+  check "$m: -w missing in a :ro volume: nothing made in it" [ ! -e "$T_TMP/vx/new-$m" ]
+  ud run -v "$T_TMP/vx:/data:ro" -w /data/sub "$c" pwd
+  check "$m: -w of a directory of a :ro volume" out_is "/data/sub"
+  ud run -v "$T_TMP/vx:/data" -w "/data/link/made-$m" "$c" pwd
+  check "$m: -w through a volume's symlink to outside it: nothing made outside" \
+    [ ! -e "$T_TMP/escape-target/made-$m" ]
+  ud run -v "$T_TMP/vx:/data" -w "/data/rel/made-$m" "$c" pwd
+  check "$m: -w through a volume's relative symlink: made in the volume" \
+    [ -d "$T_TMP/vx/sub/made-$m" ]
+done
 expect_fail "-w relative: exit 2 (container)" 2 "invalid working directory" run -w rel ds-wd true
 expect_fail "-w relative: exit 2 (image)" 2 "invalid working directory" run --rm -w rel "$B" true
 expect_fail "--workdir= relative: exit 2" 2 "invalid working directory" run --workdir=rel ds-wd true

@@ -117,7 +117,7 @@ check "images --format=json is --json" out_is "$json"
 expect_fail "images --format=xml is a usage error" 1 "images: unknown format: xml" images --format=xml
 ud ps --json
 check "ps --json: the documented keys" \
-  [ "$(keys <<<"$OUT")" = "directory execmode id image names platform protected root size_mb" ]
+  [ "$(keys <<<"$OUT")" = "directory ephemeral execmode id image image_file names platform protected root rootfs size_mb" ]
 check "ps --json: the values" /usr/bin/python3 -c '
 import json, sys
 d = json.loads(sys.argv[1])
@@ -136,7 +136,7 @@ assert d["kind"] == "image" and "config" in d["config"] and d["layers"], d
 assert all(l["digest"].startswith("sha256:") and l["size"] > 0 for l in d["layers"])' "$OUT"
 ud inspect --format=json named
 check "inspect --format=json CONTAINER: the documented keys" \
-  [ "$(keys <<<"$OUT")" = "config directory execmode id image kind names protected root" ]
+  [ "$(keys <<<"$OUT")" = "config directory ephemeral execmode id image image_file kind names protected root rootfs upper" ]
 check "inspect --json CONTAINER: kind, id, ROOT" /usr/bin/python3 -c '
 import json, sys
 d = json.loads(sys.argv[1])

@@ -66,6 +66,10 @@ expect_fail "rmname of a missing name" 1 "name does not exist" rmname third
 ud setup c-busybox
 check "setup prints the mode" out_has "execmode: N1"
 expect_ok "setup --execmode=N1" setup --execmode=n1 c-busybox
+check "setup --execmode=N1 notes that 1.3.16 cannot run the container then" \
+  err_has "execmode N1 is now in the container's execmode file, which udocker 1.3.16 does not know"
+ud setup --execmode=auto c-busybox
+check "setup --execmode=auto: no such note" err_lacks "1.3.16 does not know"
 expect_fail "setup of a mode that does not exist" 1 "not built in this version" setup --execmode=X9 c-busybox
 # An execmode file naming no mode (a hand edit, an import --clone): runs
 # refuse it with the reason; setup --execmode puts a mode back.
@@ -130,6 +134,11 @@ check "export members start with ./" bash -c 'tar tf exp.tar | grep -q "^./tmp/m
 "$UD_BIN" export orig >exp2.tar 2>/dev/null
 check "export to standard output" bash -c 'tar tf exp2.tar | grep -q "^./bin/busybox$"'
 expect_ok "import --tocontainer" import --tocontainer --name=imp exp.tar
+mkdir -p "$T_TMP/imptmp"
+TMPDIR=$T_TMP/imptmp ud import --tocontainer --name=imp - <exp.tar
+check "import - with a taken --name: refused" err_has "container name already exists: imp"
+check "import - with a taken --name: no copy of stdin left in TMPDIR" \
+  [ -z "$(ls -A "$T_TMP/imptmp")" ]
 ud run imp /bin/cat /tmp/marker
 check "the imported container has the files" out_is "marker"
 ud ps

@@ -141,6 +141,16 @@ check "apply: the pulled image's line" bash -c 'grep -Eq "entry:latest: [0-9]+\.
 check "... lines fit (longest: $(longest apply.err))" [ "$(longest apply.err)" -lt 40 ]
 /usr/bin/python3 "$PTY" 12 0 narrow.err "$UD_BIN" pull "$UD_FIX_PLAIN/test/entry:latest" >/dev/null
 check "a 12-column terminal: lines fit (longest: $(longest narrow.err))" [ "$(longest narrow.err)" -lt 12 ]
+# Widths where the label would be cut to 3 columns or less: no label, and
+# the bar starts the line (no lone " [").
+for cols in 21 22 23; do
+  UDOCKER_DIR="$T_TMP/repo-cols$cols" /usr/bin/python3 "$PTY" "$cols" 0 "cols$cols.err" \
+    "$UD_BIN" pull "$UD_FIX_PLAIN/test/entry:latest" >/dev/null
+  check "a $cols-column terminal: a bar was drawn" bash -c '"$1" "$2" | grep -q "MB"' _ "$LINES_OF" "cols$cols.err"
+  check "a $cols-column terminal: no progress line starts with a space" \
+    bash -c '! "$1" "$2" | grep "MB" | grep -q "^ "' _ "$LINES_OF" "cols$cols.err"
+  check "a $cols-column terminal: lines fit (longest: $(longest "cols$cols.err"))" [ "$(longest "cols$cols.err")" -lt "$cols" ]
+done
 # A resize while the bar is drawn: the next lines fit the new width.
 export UDOCKER_DIR="$T_TMP/repo-winch"
 /usr/bin/python3 "$PTY" 100 30 winch.err "$UD_BIN" pull "$UD_FIX_FAULTY/fault/slowblob:latest" >/dev/null 2>winch.log

@@ -17,6 +17,7 @@ probe=$(dirname "$UD_BIN")/ud-test-squash
 if [ ! -x "$probe" ] || ! command -v unsquashfs >/dev/null; then
   skip "no ud-test-squash (a UD_TESTS build) or no unsquashfs (Debian squashfs-tools)"
   finish
+  exit $?
 fi
 export UDOCKER_DIR="$T_TMP/store"
 C=$UDOCKER_DIR/containers

@@ -242,6 +242,27 @@ START_TEST(container_glibc_of_hostile_libc)
 	memcpy(img + sizeof(img) - 11, "\0GLIBC_2.99", 11);
 	_cleanup_free_ char *nonul = root_with_libc(img, sizeof(img));
 	ck_assert_uint_eq(ud_engine_container_glibc(nonul), 0);
+	const char *roots[] = {good, wrap, cut, nonul};
+	for (size_t i = 0; i < 4; i++)
+		ck_assert_int_eq(ud_rmtree(roots[i], NULL), 0);
+}
+END_TEST
+
+/* A missing working directory is made only for a caller that asks
+ * (UD_PREPARE_WORKDIR). */
+START_TEST(prepare_makes_workdir_only_when_asked)
+{
+	char tmpl[] = "/tmp/check_engines.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(tmpl));
+	char *argv[] = {"/bin/true", NULL};
+	struct ud_run_request r = {.root = tmpl, .workdir = "/new/dir", .argv = argv};
+	_cleanup_free_ char *made = xasprintf("%s/new", tmpl);
+	struct ud_error *err = NULL;
+	ck_assert_int_eq(ud_engine_prepare(&r, 0, NULL, &err), 0);
+	ck_assert_int_ne(access(made, F_OK), 0);
+	ck_assert_int_eq(ud_engine_prepare(&r, UD_PREPARE_WORKDIR, NULL, &err), 0);
+	ck_assert_int_eq(access(made, F_OK), 0);
+	ck_assert_int_eq(ud_rmtree(tmpl, NULL), 0);
 }
 END_TEST
 
@@ -255,6 +276,7 @@ int main(void)
 	tcase_add_test(tc, modes_round_trip);
 	tcase_add_test(tc, container_files_in_its_directory);
 	tcase_add_test(tc, container_glibc_of_hostile_libc);
+	tcase_add_test(tc, prepare_makes_workdir_only_when_asked);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1740,7 +1740,11 @@ START_TEST(container_execmode)
 	c = ud_store_container_get(st, "c-mode", &err);
 	ck_assert_int_eq(c->execmode, UD_EXECMODE_P2);
 	ud_store_container_free(c);
-	write_file(file, "f3", 2);
+	write_file(file, "f3", 2); /* any case, as the spec and setup take it */
+	c = ud_store_container_get(st, "c-mode", &err);
+	ck_assert_int_eq(c->execmode, UD_EXECMODE_F3);
+	ud_store_container_free(c);
+	write_file(file, "Z9", 2);
 	c = ud_store_container_get(st, "c-mode", &err);
 	ck_assert_int_eq(c->execmode, UD_EXECMODE_COUNT);
 	ud_store_container_free(c);
