@@ -127,9 +127,9 @@ check "kill -9 of udocker: no server left once the container ends" no_server
 check "kill -9 of udocker: the container still ran to its end" [ "$(cat "$d1/upper/late" 2>/dev/null)" = late ]
 
 # Other modes are refused with the reason, auto picks N1.
-expect_fail "setup --execmode=P1 is refused" 1 "image-backed containers run in N1" \
+expect_fail "setup --execmode=P1 is refused" 1 "image-backed" \
   setup --execmode=P1 p2
-expect_fail "setup --execmode=F1 is refused" 1 "image-backed containers run in N1" \
+expect_fail "setup --execmode=F1 is refused" 1 "image-backed" \
   setup --execmode=F1 p2
 printf P1 >"$(cdir p2)/execmode"
 ud run p2 /bin/true
