@@ -97,6 +97,12 @@ UD_CMD(doctor)
 			     : "unknown");
 		free(why);
 	}
+	char *swhy = NULL;
+	bool squash = ud_squash_available(&swhy);
+	printf("image-backed containers (N1: libsquashfuse, /dev/fuse, overlayfs in a user "
+	       "namespace): %s%s\n",
+	       squash ? "yes" : "no: ", squash ? "" : swhy);
+	free(swhy);
 	char *why = NULL;
 	int pick = ud_engine_pick(NULL, &why);
 	if (pick >= 0)
@@ -104,7 +110,10 @@ UD_CMD(doctor)
 	else
 		printf("execmode auto: none can run here (%s)\n", why);
 	free(why);
-	if (c) {
+	if (c && c->rootfs == UD_ROOTFS_SQUASH) {
+		printf("container %s: image-backed (image file %s)\n", name,
+		       c->image_file ? c->image_file : "unknown: no image.digest");
+	} else if (c) {
 		unsigned v = ud_engine_container_glibc(c->root);
 		bool f = ud_engine_f_can_run(c->root);
 		printf("container %s: ", name);
@@ -114,7 +123,12 @@ UD_CMD(doctor)
 				 : "no dynamically linked shell (F modes cannot run it)");
 		else
 			printf("no glibc (static or musl programs): the F modes cannot run it\n");
-		const struct ud_engine_container ec = {c->dir, c->root};
+	}
+	if (c) {
+		const struct ud_engine_container ec = {.dir = c->dir,
+						       .root = c->root,
+						       .image_backed =
+							       c->rootfs == UD_ROOTFS_SQUASH};
 		int cpick = ud_engine_pick(&ec, NULL);
 		printf("execmode auto for %s: %s\n", name,
 		       cpick >= 0 ? ud_execmode_name(cpick) : "none");

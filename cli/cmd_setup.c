@@ -52,7 +52,8 @@ UD_CMD(setup)
 	int rc = 0;
 	/* One setup at a time per container (many jobs may ask at once). */
 	_cleanup_lock_ struct ud_lock lock = {.fd = -1};
-	const struct ud_engine_container ec = {c->dir, c->root};
+	const struct ud_engine_container ec = {
+		.dir = c->dir, .root = c->root, .image_backed = c->rootfs == UD_ROOTFS_SQUASH};
 	if ((nvidia || purge) && ud_engine_setup_lock(&ec, &lock, &err) < 0) {
 		ud_store_container_free(c);
 		return ud_cli_fail(err);

@@ -146,6 +146,19 @@ static bool mode_available(enum ud_execmode m, const struct ud_host_probe *p, ch
 
 const char *const ud_engine_all_modes[] = {UD_EXECMODES(UD_EXECMODE_STRING) NULL};
 
+/* The one rule for image-backed containers, whatever the mode. */
+#define IMAGE_BACKED_WHY                                                                           \
+	"image-backed containers run in N1 here (P1/F1 would need fusermount3 and "                \
+	"fuse-overlayfs, R1 and S1 a runtime that mounts the image file)"
+
+static int image_backed_refused(enum ud_execmode mode, struct ud_error **err)
+{
+	return ud_error_set(err, UD_ERR_UNSUPPORTED,
+			    "%s: %s; set the container to N1 (setup --execmode=N1) or create a "
+			    "directory container",
+			    ud_execmode_name(mode), IMAGE_BACKED_WHY);
+}
+
 /* Fastest first: N1 is a plain process in namespaces; F1 a plain process
  * with a preload library (for a dynamically linked glibc container); P1
  * stops only at the calls with paths; P2 at every call. R1 needs user
@@ -155,6 +168,14 @@ int ud_engine_pick_probed(const struct ud_engine_container *c, const struct ud_h
 {
 	char *n1_why = NULL, *p1_why = NULL;
 	int pick = -1;
+	if (c && c->image_backed) {
+		if (mode_available(UD_EXECMODE_N1, p, &n1_why))
+			pick = UD_EXECMODE_N1;
+		else if (why)
+			*why = xasprintf("%s; N1: %s", IMAGE_BACKED_WHY, n1_why);
+		free(n1_why);
+		return pick;
+	}
 	if (mode_available(UD_EXECMODE_N1, p, &n1_why))
 		pick = UD_EXECMODE_N1;
 	else if (c && mode_available(UD_EXECMODE_F1, p, NULL) && ud_engine_f_can_run(c->root))
@@ -206,6 +227,8 @@ int ud_engine_run(enum ud_execmode mode, const struct ud_run_request *req, int *
 	const struct ud_engine *e = engine_of(mode);
 	if (e == NULL)
 		return not_built(err);
+	if (req->image_file && mode != UD_EXECMODE_N1)
+		return image_backed_refused(mode, err);
 	return e->run(mode, req, status, err);
 }
 
@@ -256,6 +279,9 @@ int ud_engine_setup(const struct ud_engine_container *c, enum ud_execmode old,
 	const struct ud_engine *from = engine_of(old), *to = engine_of(mode);
 	if (to == NULL)
 		return not_built(err);
+	/* The F modes would rewrite files of an empty ROOT. */
+	if (c->image_backed && mode != UD_EXECMODE_N1)
+		return image_backed_refused(mode, err);
 	/* Leaving an engine undoes its setup: its own setup function runs
 	 * with the new mode (outside its range) to do that. */
 	if (from && from != to && from->setup && from->setup(c, old, mode, err) < 0)

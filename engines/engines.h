@@ -47,6 +47,7 @@ struct ud_bind {
 struct ud_engine_container {
 	const char *dir;
 	const char *root;
+	bool image_backed; /* rootfs squash: root is an empty mount point */
 };
 
 /* What to run and how: everything resolved (paths, user, environment). */
@@ -196,6 +197,33 @@ int ud_engine_r1_run(enum ud_execmode mode, const struct ud_run_request *r, int 
 char *ud_engine_r1_runtime(char **why);
 int ud_engine_s1_run(const struct ud_run_request *r, int *status, struct ud_error **err);
 char *ud_engine_s1_tool(char **why);
+
+/* ---- squashfuse.c: the FUSE server of image-backed containers (N1) */
+
+struct ud_squash_server {
+	pid_t pid; /* -1: none */
+	int sock;  /* the container child's end: ud_squash_send_fd */
+};
+
+/* Checks the image file image (a regular file, not a link, whose SquashFS
+ * super block and tables libsquashfuse reads) and forks the server that
+ * serves it, every file owned by uid:gid (the container's ids), once the
+ * container's child sends it the /dev/fuse fd of its mount on s->sock. -1
+ * with *err naming the cause and the fix (the libraries missing, the image
+ * file missing or corrupt), nothing started. */
+int ud_squash_server_start(const char *image, uid_t uid, gid_t gid, struct ud_squash_server *s,
+			   struct ud_error **err);
+/* In the container's child: hands the /dev/fuse fd to the server; -1
+ * when it is gone. */
+int ud_squash_send_fd(int sock, int fd);
+/* After the run: closes s->sock (a server still waiting for the fd ends)
+ * and reaps the server, killing it when it outlives the container by
+ * seconds. */
+void ud_squash_server_stop(struct ud_squash_server *s);
+/* Whether image-backed containers can run here (the libraries, /dev/fuse,
+ * FUSE and overlayfs mounted in a throwaway user namespace); *why
+ * (allocated) says why not. */
+bool ud_squash_available(char **why);
 
 /* ---- spawn.c: how every engine starts what it runs */
 

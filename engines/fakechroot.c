@@ -478,7 +478,7 @@ int ud_engine_f_run(enum ud_execmode mode, const struct ud_run_request *r, int *
 	{
 		/* Links and (F3/F4) programs for where the container is now:
 		 * redone when it moved, by one run at a time. */
-		const struct ud_engine_container c = {r->dir, r->root};
+		const struct ud_engine_container c = {.dir = r->dir, .root = r->root};
 		_cleanup_lock_ struct ud_lock lock = {.fd = -1};
 		if (ud_engine_setup_lock(&c, &lock, err) < 0 || links_for_here(&c, err) < 0 ||
 		    (patched_mode(mode) && ud_engine_f_patch(&c, err) < 0))

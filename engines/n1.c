@@ -96,8 +96,86 @@ static char *find_in_path(char **env, const char *cmd)
 	return NULL;
 }
 
+/* An O_PATH fd of the container's own directory path (upper/, work/),
+ * made when missing; never a link to elsewhere. */
+static int own_dir(const char *path, const char *what)
+{
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		die("cannot create the container's %s directory '%s': %s", what, path,
+		    strerror(errno));
+	int fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		die("the container's %s directory '%s' %s: %s", what, path,
+		    errno == ELOOP || errno == ENOTDIR
+			    ? "is not a directory (a link?): refused, remove the container"
+			    : "cannot be opened",
+		    strerror(errno));
+	return fd;
+}
+
+/* An image-backed root, inside the new namespaces: a tmpfs on the empty
+ * ROOT holds the FUSE mount of the image file (served by the server
+ * behind sock) and, for an ephemeral container, the overlay's upper and
+ * work directories; the overlay goes on top of it at ROOT. */
+static void mount_image(const struct ud_run_request *r, int sock)
+{
+	if (mount("tmpfs", r->root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
+		die("cannot mount a tmpfs on the container root '%s': %s", r->root,
+		    strerror(errno));
+	_cleanup_close_ int scratch = open(r->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (scratch < 0 || mkdirat(scratch, "lower", 0755) < 0 ||
+	    (r->upper == NULL &&
+	     (mkdirat(scratch, "upper", 0755) < 0 || mkdirat(scratch, "work", 0755) < 0)))
+		die("cannot prepare the container root '%s': %s", r->root, strerror(errno));
+	int fuse = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	if (fuse < 0)
+		die("cannot open /dev/fuse: %s (image-backed containers need FUSE: load the fuse "
+		    "module and make /dev/fuse mode 0666, as Debian's fuse3 package does)",
+		    strerror(errno));
+	char opts[256], where[64];
+	snprintf(opts, sizeof(opts),
+		 "fd=%d,rootmode=40000,user_id=%u,group_id=%u,default_permissions", fuse,
+		 (unsigned)r->uid, (unsigned)r->gid);
+	snprintf(where, sizeof(where), "/proc/self/fd/%d/lower", scratch);
+	if (mount(r->image_file, where, "fuse.squashfuse", MS_NOSUID | MS_NODEV | MS_RDONLY, opts) <
+	    0)
+		die("cannot mount the image file with FUSE in the user namespace: %s (doctor "
+		    "says whether this host allows it)",
+		    strerror(errno));
+	/* The connection is the server's alone from here: when it ends, the
+	 * mount fails instead of hanging. */
+	if (ud_squash_send_fd(sock, fuse) < 0)
+		die("cannot hand /dev/fuse to the image file's server: %s", strerror(errno));
+	close(fuse);
+	close(sock);
+	_cleanup_close_ int lower = openat(scratch, "lower", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int upper = r->upper ? own_dir(r->upper, "upper")
+			     : openat(scratch, "upper", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int work = r->upper ? own_dir(r->work, "work")
+			    : openat(scratch, "work", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (lower < 0 || upper < 0 || work < 0)
+		die("cannot open the overlay's layers: %s", strerror(errno));
+	/* volatile: no sync of the upper filesystem when the overlay goes
+	 * (it costs a journal commit at the end of every run), what a
+	 * directory container's writes get too. Overlayfs leaves a marker in
+	 * work/ then and refuses the next mount until it is gone. */
+	(void)unlinkat(work, "work/incompat/volatile/dirty", 0);
+	(void)unlinkat(work, "work/incompat/volatile", AT_REMOVEDIR);
+	snprintf(opts, sizeof(opts),
+		 "lowerdir=/proc/self/fd/%d,upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d,"
+		 "userxattr,volatile",
+		 lower, upper, work);
+	if (mount("overlay", r->root, "overlay", 0, opts) < 0)
+		die("cannot mount the overlay on the image file (upper '%s'): %s (the upper and "
+		    "work directories must be on one filesystem overlayfs takes as upper layer in "
+		    "a user namespace: not NFS, not another overlay)",
+		    r->upper ? r->upper : "in memory", strerror(errno));
+	close(upper);
+	close(work);
+}
+
 static void __attribute__((noreturn))
-child(const struct ud_run_request *r, uid_t outer_uid, gid_t outer_gid)
+child(const struct ud_run_request *r, uid_t outer_uid, gid_t outer_gid, int sock)
 {
 	int flags = CLONE_NEWUSER | CLONE_NEWNS | (r->hostname ? CLONE_NEWUTS : 0);
 	if (unshare(flags) < 0)
@@ -111,14 +189,22 @@ child(const struct ud_run_request *r, uid_t outer_uid, gid_t outer_gid)
 	write_proc("/proc/self/gid_map", map);
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		die("cannot make mounts private: %s", strerror(errno));
-	if (mount(r->root, r->root, NULL, MS_BIND | MS_REC, NULL) < 0)
+	if (r->image_file) {
+		mount_image(r, sock);
+		/* The checks N1 makes before it starts a directory container,
+		 * here on the tree the command will see. */
+		struct ud_error *err = NULL;
+		if (ud_engine_prepare(r, UD_PREPARE_WORKDIR | UD_PREPARE_COMMAND, NULL, &err) < 0)
+			die("%s", err->msg);
+	} else if (mount(r->root, r->root, NULL, MS_BIND | MS_REC, NULL) < 0) {
 		die("cannot bind the container root '%s': %s", r->root, strerror(errno));
+	}
 	/* Opened after the bind above: the mounts below go into it. */
 	int root_fd = open(r->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root_fd < 0)
 		die("cannot open the container root '%s': %s", r->root, strerror(errno));
 	for (size_t i = 0; i < r->n_binds; i++)
-		bind(root_fd, &r->binds[i], r->mountpoints);
+		bind(root_fd, &r->binds[i], r->image_file && !r->upper ? NULL : r->mountpoints);
 	close(root_fd);
 	if (r->hostname && sethostname(r->hostname, strlen(r->hostname)) < 0)
 		die("cannot set the hostname: %s", strerror(errno));
@@ -142,26 +228,33 @@ struct n1_ctx {
 	const struct ud_run_request *r;
 	uid_t uid;
 	gid_t gid;
+	int sock; /* image-backed: the FUSE server's socket */
 };
 
 static void n1_child(void *ctx, int fd)
 {
 	const struct n1_ctx *c = ctx;
 	status_fd = fd;
-	child(c->r, c->uid, c->gid);
+	child(c->r, c->uid, c->gid, c->sock);
 }
 
 int ud_engine_n1_run(const struct ud_run_request *r, int *status, struct ud_error **err)
 {
 	/* The child makes the mount points and checks the working directory
 	 * again where it counts, inside its mounts (and the command). */
-	if (ud_engine_prepare(r, UD_PREPARE_WORKDIR | UD_PREPARE_COMMAND, NULL, err) < 0)
+	if (r->image_file == NULL &&
+	    ud_engine_prepare(r, UD_PREPARE_WORKDIR | UD_PREPARE_COMMAND, NULL, err) < 0)
 		return -1;
-	struct n1_ctx c = {.r = r, .uid = getuid(), .gid = getgid()};
+	struct ud_squash_server srv = {.pid = -1, .sock = -1};
+	if (r->image_file && ud_squash_server_start(r->image_file, r->uid, r->gid, &srv, err) < 0)
+		return -1;
+	struct n1_ctx c = {.r = r, .uid = getuid(), .gid = getgid(), .sock = srv.sock};
 	struct ud_spawn s = {.path = r->argv[0],
 			     .argv = r->argv,
 			     .env = r->env,
 			     .child_setup = n1_child,
 			     .ctx = &c};
-	return ud_spawn_run(&s, status, err);
+	int rc = ud_spawn_run(&s, status, err);
+	ud_squash_server_stop(&srv);
+	return rc;
 }

@@ -122,7 +122,8 @@ static json_t *make_config(enum ud_execmode mode, const struct ud_run_request *r
 				      mount_entry(TRACER_IN_CONTAINER, "none", tracer, tr_o));
 	}
 	/* setup --nvidia: the GPU devices the host has (reference §6). */
-	if (ud_engine_nvidia_mode(&(const struct ud_engine_container){r->dir, r->root})) {
+	if (ud_engine_nvidia_mode(
+		    &(const struct ud_engine_container){.dir = r->dir, .root = r->root})) {
 		static const char *const gpu_o[] = {"rbind", "nosuid", "rw", NULL};
 		const char *const devs[] = {"/dev/nvidiactl", "/dev/nvidia-uvm",
 					    "/dev/nvidia-uvm-tools", "/dev/nvidia-modeset"};

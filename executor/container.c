@@ -124,7 +124,8 @@ int ud_exec_create(struct ud_exec_ctx *x, const struct ud_plan *plan, const stru
 /* The container c as the engines get it. */
 static struct ud_engine_container engine_container(const struct ud_container *c)
 {
-	return (struct ud_engine_container){c->dir, c->root};
+	return (struct ud_engine_container){
+		.dir = c->dir, .root = c->root, .image_backed = c->rootfs == UD_ROOTFS_SQUASH};
 }
 
 /* The mode named `mode` in any case, or auto (-1 in *m); -1 with *err

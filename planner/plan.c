@@ -441,7 +441,10 @@ static const char *kind_name(bool squash, bool ephemeral)
 static int memo_pick(struct engine_memo *m, const struct ud_container *have, char **why)
 {
 	if (have) {
-		const struct ud_engine_container ec = {have->dir, have->root};
+		const struct ud_engine_container ec = {.dir = have->dir,
+						       .root = have->root,
+						       .image_backed =
+							       have->rootfs == UD_ROOTFS_SQUASH};
 		return ud_engine_pick_probed(&ec, m->host, why);
 	}
 	if (!m->picked) {

@@ -10,7 +10,8 @@ pkgs=(build-essential cmake pkg-config clang-format
       docker-registry skopeo busybox-static debootstrap apache2-utils openssl curl
       ca-certificates bc runc crun bubblewrap patchelf slurm-wlm munge libpmix-dev clang libclang-rt-dev python3 python3-cryptography util-linux passwd procps
       buildah podman umoci zstd attr libcap2-bin
-      cwltool python3-pytest nodejs)
+      cwltool python3-pytest nodejs
+      libsquashfuse-dev libsquashfuse0 libfuse3-dev fuse3)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -37,7 +37,18 @@ static int image_open(struct image *im, const char *path, struct ud_error **err)
 {
 	if (ud_squash_load(err) < 0)
 		return -1;
-	im->file = sqfs_open_file(path, SQFS_FILE_OPEN_READ_ONLY);
+	/* The store's own regular file: a link is not followed, a FIFO not
+	 * waited on (libsquashfs opens the path as it is). */
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return ud_error_sys(err, errno, "cannot open the image file '%s'", path);
+	if (!S_ISREG(st.st_mode))
+		return ud_error_set(err, UD_ERR_INVALID, "image file '%s' is not a regular file",
+				    path);
+	char self[64];
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	im->file = sqfs_open_file(self, SQFS_FILE_OPEN_READ_ONLY);
 	if (im->file == NULL)
 		return ud_error_sys(err, errno, "cannot open the image file '%s'", path);
 	sqfs_compressor_config_t cfg;

@@ -57,6 +57,12 @@ if [ "$(id -u)" = 0 ] && [ "${UD_TEST_SLURM:-1}" != 0 ] && command -v slurmctld 
   fi
 fi
 
+# Image-backed containers open /dev/fuse as the test user: Debian's fuse3
+# package makes it 0666 through udev, which this host may not run.
+if [ "$(id -u)" = 0 ] && [ -c /dev/fuse ]; then
+  chmod 666 /dev/fuse
+fi
+
 # A tiny filesystem for the disk-full test (needs root to mount).
 smallfs=
 if [ "$(id -u)" = 0 ]; then

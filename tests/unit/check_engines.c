@@ -111,7 +111,7 @@ START_TEST(container_files_in_its_directory)
 	ck_assert_int_eq(mkdir(elsewhere, 0700), 0);
 	ck_assert_int_eq(mkdir(root, 0700), 0);
 	ck_assert_int_eq(mkdir(bin, 0700), 0);
-	const struct ud_engine_container c = {dir, root};
+	const struct ud_engine_container c = {.dir = dir, .root = root};
 
 	/* setup --nvidia's marker: in dir only. */
 	_cleanup_free_ char *beside = ud_path_join(elsewhere, "nvidia");

@@ -1,0 +1,92 @@
+/* Internal to engines/: libsquashfuse_ll and libfuse 3, loaded with
+ * dlopen() on first use, so every other run (and every other command) does
+ * not load them and the compression libraries behind them. Files in
+ * engines/ call them as usual after ud_sqfuse_load(). */
+#ifndef UD_ENGINES_SQUASHFUSE_DL_H
+#define UD_ENGINES_SQUASHFUSE_DL_H
+
+/* squashfuse's own config.h sets FUSE_USE_VERSION for its headers. */
+#include <squashfuse/ll.h>
+
+#include "common/common.h"
+
+#include <sys/stat.h>
+
+/* Exported by libsquashfuse_ll but declared in no installed header (its
+ * stat.h): the attributes of inode as stat(2) gives them. */
+sqfs_err sqfs_stat(sqfs *fs, sqfs_inode *inode, struct stat *st);
+
+#define UD_SQFUSE_FUSE_FUNCTIONS(X)                                                                \
+	X(fuse_session_new)                                                                        \
+	X(fuse_session_mount)                                                                      \
+	X(fuse_session_loop)                                                                       \
+	X(fuse_session_destroy)                                                                    \
+	X(fuse_reply_err)                                                                          \
+	X(fuse_reply_entry)                                                                        \
+	X(fuse_reply_attr)                                                                         \
+	X(fuse_req_userdata)
+
+#define UD_SQFUSE_SQFS_FUNCTIONS(X)                                                                \
+	X(sqfs_init)                                                                               \
+	X(sqfs_destroy)                                                                            \
+	X(sqfs_ll_init)                                                                            \
+	X(sqfs_ll_iget)                                                                            \
+	X(sqfs_dentry_init)                                                                        \
+	X(sqfs_dentry_inode)                                                                       \
+	X(sqfs_dir_lookup)                                                                         \
+	X(sqfs_inode_get)                                                                          \
+	X(sqfs_stat)                                                                               \
+	X(sqfs_ll_op_opendir)                                                                      \
+	X(sqfs_ll_op_releasedir)                                                                   \
+	X(sqfs_ll_op_readdir)                                                                      \
+	X(sqfs_ll_op_open)                                                                         \
+	X(sqfs_ll_op_release)                                                                      \
+	X(sqfs_ll_op_read)                                                                         \
+	X(sqfs_ll_op_readlink)                                                                     \
+	X(sqfs_ll_op_listxattr)                                                                    \
+	X(sqfs_ll_op_getxattr)                                                                     \
+	X(sqfs_ll_op_forget)                                                                       \
+	X(stfs_ll_op_statfs)
+
+struct ud_sqfuse_api {
+#define UD_SQFUSE_FIELD(name) __typeof__(name) *p_##name;
+	UD_SQFUSE_FUSE_FUNCTIONS(UD_SQFUSE_FIELD)
+	UD_SQFUSE_SQFS_FUNCTIONS(UD_SQFUSE_FIELD)
+#undef UD_SQFUSE_FIELD
+};
+extern struct ud_sqfuse_api ud_sqfuse;
+
+/* Loads libfuse3 and libsquashfuse_ll once; -1 and *err (naming the
+ * Debian packages that provide them) when they cannot be loaded. */
+int ud_sqfuse_load(struct ud_error **err);
+
+#define fuse_session_new ud_sqfuse.p_fuse_session_new
+#define fuse_session_mount ud_sqfuse.p_fuse_session_mount
+#define fuse_session_loop ud_sqfuse.p_fuse_session_loop
+#define fuse_session_destroy ud_sqfuse.p_fuse_session_destroy
+#define fuse_reply_err ud_sqfuse.p_fuse_reply_err
+#define fuse_reply_entry ud_sqfuse.p_fuse_reply_entry
+#define fuse_reply_attr ud_sqfuse.p_fuse_reply_attr
+#define fuse_req_userdata ud_sqfuse.p_fuse_req_userdata
+#define sqfs_init ud_sqfuse.p_sqfs_init
+#define sqfs_destroy ud_sqfuse.p_sqfs_destroy
+#define sqfs_ll_init ud_sqfuse.p_sqfs_ll_init
+#define sqfs_ll_iget ud_sqfuse.p_sqfs_ll_iget
+#define sqfs_dentry_init ud_sqfuse.p_sqfs_dentry_init
+#define sqfs_dentry_inode ud_sqfuse.p_sqfs_dentry_inode
+#define sqfs_dir_lookup ud_sqfuse.p_sqfs_dir_lookup
+#define sqfs_inode_get ud_sqfuse.p_sqfs_inode_get
+#define sqfs_stat ud_sqfuse.p_sqfs_stat
+#define sqfs_ll_op_opendir ud_sqfuse.p_sqfs_ll_op_opendir
+#define sqfs_ll_op_releasedir ud_sqfuse.p_sqfs_ll_op_releasedir
+#define sqfs_ll_op_readdir ud_sqfuse.p_sqfs_ll_op_readdir
+#define sqfs_ll_op_open ud_sqfuse.p_sqfs_ll_op_open
+#define sqfs_ll_op_release ud_sqfuse.p_sqfs_ll_op_release
+#define sqfs_ll_op_read ud_sqfuse.p_sqfs_ll_op_read
+#define sqfs_ll_op_readlink ud_sqfuse.p_sqfs_ll_op_readlink
+#define sqfs_ll_op_listxattr ud_sqfuse.p_sqfs_ll_op_listxattr
+#define sqfs_ll_op_getxattr ud_sqfuse.p_sqfs_ll_op_getxattr
+#define sqfs_ll_op_forget ud_sqfuse.p_sqfs_ll_op_forget
+#define stfs_ll_op_statfs ud_sqfuse.p_stfs_ll_op_statfs
+
+#endif

@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Image-backed containers (rootfs squash) in N1: the run matrix on their
+# image file, writes that persist in upper/ and leave the image file alone,
+# ephemeral ones that leave nothing, two containers of one image apart,
+# whiteouts, volumes and --workdir made at run time, signals, the FUSE
+# server never left behind, rm, other modes refused, hostile image files
+# and upper directories.
+. "$(dirname "$0")/lib.sh"
+cd "$T_TMP"
+P=$UD_FIX_PLAIN
+B=$P/test/busybox
+ud images
+. "$(dirname "$0")/matrix.sh" || exit 1
+ud doctor
+if ! grep -q "^image-backed containers .*: yes" <<<"$OUT"; then
+  fail "doctor: image-backed containers can run here"
+  finish
+  exit $?
+fi
+pass "doctor: image-backed containers can run here"
+
+images=$B
+[ "${UD_TEST_BIG:-0}" = 1 ] && images="$images $P/test/debian"
+# shellcheck disable=SC2086
+MATRIX_ROOTFS=squash matrix_mode N1 $images
+
+# cdir NAME: the container's directory.
+cdir() { echo "$UDOCKER_DIR/containers/$(readlink "$UDOCKER_DIR/containers/$1")"; }
+# no_server: no FUSE server of ours runs (waits 5 s for the last one).
+no_server() {
+  local i
+  for i in $(seq 50); do
+    pgrep -u "$(id -u)" -x udocker-sqfuse >/dev/null || return 0
+    sleep 0.1
+  done
+  return 1
+}
+# new NAME [--ephemeral]: an image-backed busybox container.
+new() {
+  ud create --rootfs=squash ${2:+"$2"} --name="$1" "$B"
+  [ "$RC" = 0 ]
+}
+
+# Writes persist in upper/, the image file stays as it was.
+check "create p1" new p1
+d1=$(cdir p1)
+img=$UDOCKER_DIR/squash/$(cat "$d1/image.digest").sqsh
+sum=$(sha256sum <"$img")
+ud run p1 /bin/sh -c 'echo kept >/kept; mkdir -p /d/e && echo deep >/d/e/f'
+check "a write: the run succeeds" rc_is 0
+check "the server is gone after the run" no_server
+ud run p1 /bin/sh -c 'cat /kept /d/e/f'
+check "a write persists across runs" out_is "$(printf 'kept\ndeep')"
+check "the write is in upper/" [ "$(cat "$d1/upper/kept")" = kept ]
+check "ROOT stays empty" [ -z "$(ls -A "$d1/ROOT")" ]
+check "the image file is unchanged" [ "$(sha256sum <"$img")" = "$sum" ]
+ud run p1 /bin/sh -c 'stat -c "%u:%g" /bin/busybox /etc; echo "$(id -u):$(id -g)"'
+check "the image's files belong to the container user" \
+  out_is "$(printf '1000:1000\n1000:1000\n1000:1000')"
+ud run --user=4242 p1 /bin/sh -c 'grep -c "^user:x:1000:" /etc/passwd; whoami'
+check "an unknown uid's passwd entry is added to the image's passwd" out_is "$(printf '1\nudoc4242')"
+ud run --user=user p1 /bin/sh -c 'id -u'
+check "--user=NAME from the image file's /etc/passwd" out_is "1000"
+
+# A file of the image deleted in the container stays deleted (a whiteout).
+ud run p1 /bin/sh -c 'rm /bin/cat && echo removed'
+check "rm of an image file in the container" out_is "removed"
+ud run p1 /bin/sh -c 'test -e /bin/cat && echo there || echo gone'
+check "the deletion persists" out_is "gone"
+check "the deletion is a whiteout in upper/" [ -c "$d1/upper/bin/cat" ]
+
+# Two containers of one image do not see each other's writes.
+check "create p2" new p2
+ud run p2 /bin/sh -c 'test -e /kept && echo seen || echo unseen; echo two >/two'
+check "p2 does not see p1's write" out_is "unseen"
+ud run p1 /bin/sh -c 'test -e /two && echo seen || echo unseen; test -e /bin/cat && echo cat'
+check "p1 does not see p2's write, p2 keeps the image's file" out_is "unseen"
+ud run p2 /bin/cat /two
+check "p2 keeps its own write and the image's /bin/cat" out_is "two"
+
+# Volumes and --workdir made at run time go into the overlay.
+mkdir -p vol && echo data >vol/f
+ud run -v "$T_TMP/vol:/new/mnt" -w /made/here p1 /bin/sh -c 'pwd; cat /new/mnt/f'
+check "a volume and --workdir made at run time" out_is "$(printf '/made/here\ndata')"
+check "the working directory is made in upper/" [ -d "$d1/upper/made/here" ]
+check "the volume's mount point is made in upper/" [ -d "$d1/upper/new/mnt" ]
+check "ROOT stays empty after the volume and the workdir" [ -z "$(ls -A "$d1/ROOT")" ]
+expect_fail "invalid working directory, seen in the overlay" 2 "invalid working directory" \
+  run -w /kept p1 /bin/true
+expect_fail "command not found, seen in the overlay" 2 "command not found: cat" \
+  run p1 cat /etc/passwd
+
+# Ephemeral: nothing left behind.
+check "create e1 (ephemeral)" new e1 --ephemeral
+de=$(cdir e1)
+before=$(cd "$de" && find . | sort)
+ud run -v "$T_TMP/vol:/new/mnt" -w /wd e1 /bin/sh -c 'echo x >/x; mkdir -p /a/b; rm /bin/cat; pwd'
+check "ephemeral: the run writes" out_is "/wd"
+ud run e1 /bin/sh -c 'test -e /x || test -d /a || test -d /wd || echo clean; test -e /bin/cat && echo cat'
+check "ephemeral: the next run starts from the image" out_is "$(printf 'clean\ncat')"
+check "ephemeral: no file added to the container's directory" [ "$(cd "$de" && find . | sort)" = "$before" ]
+check "ephemeral: nothing mounted" bash -c '! grep -qF -- "$1" /proc/self/mountinfo' _ "$de"
+check "ephemeral: no server left" no_server
+
+# Signals: SIGTERM to udocker reaches the container's trap; the server
+# does not outlive the run, also after kill -9 of udocker.
+mark="7$$$RANDOM"
+"$UD_BIN" run p1 /bin/sh -c "trap 'echo got TERM; exit 7' TERM; sleep $mark & wait" >sig.out 2>sig.err &
+pid=$!
+for _ in $(seq 100); do pgrep -f -- "^sleep $mark" >/dev/null && break; sleep 0.1; done
+check "signals: the server runs while the container does" pgrep -u "$(id -u)" -x udocker-sqfuse
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+check "signals: SIGTERM reaches the container's trap" grep -qx "got TERM" sig.out
+check "signals: udocker exits with the trap's status" [ "$rc" = 7 ]
+check "signals: no server left after SIGTERM" no_server
+pkill -KILL -f -- "^sleep $mark"
+mark="8$$$RANDOM"
+"$UD_BIN" run p1 /bin/sh -c "sleep 1; echo late >/late" >/dev/null 2>&1 &
+pid=$!
+sleep 0.3
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+sleep 1.5
+check "kill -9 of udocker: no server left once the container ends" no_server
+check "kill -9 of udocker: the container still ran to its end" [ "$(cat "$d1/upper/late" 2>/dev/null)" = late ]
+
+# Other modes are refused with the reason, auto picks N1.
+expect_fail "setup --execmode=P1 is refused" 1 "image-backed" \
+  setup --execmode=P1 p2
+expect_fail "setup --execmode=F1 is refused" 1 "image-backed" \
+  setup --execmode=F1 p2
+printf P1 >"$(cdir p2)/execmode"
+ud run p2 /bin/true
+check "run in P1 (execmode file) is refused" err_has "image-backed containers run in N1"
+rm -f "$(cdir p2)/execmode"
+ud doctor p2
+check "doctor: auto picks N1 for an image-backed container" out_has "execmode auto for p2: N1"
+check "doctor: says the container is image-backed" out_has "container p2: image-backed"
+
+# rm removes everything: work/work is 0000, whiteouts are devices.
+ud rm p1
+check "rm of an image-backed container" rc_is 0
+check "rm removes its directory (whiteouts and work/ too)" [ ! -e "$d1" ]
+check "rm leaves the image file" [ -f "$img" ]
+
+# Hostile image files and upper directories: errors naming the cause and
+# the fix, nothing mounted, no server left.
+# hostile NAME: an image-backed container whose image file is its own.
+hostile() {
+  new "$1" || return 1
+  printf 'sha256:hostile%s' "$1" >"$(cdir "$1")/image.digest"
+}
+check "create h1" hostile h1
+hf=$UDOCKER_DIR/squash/sha256:hostileh1.sqsh
+expect_fail "a missing image file" 2 "is missing" run h1 /bin/true
+head -c 100000 "$img" >"$hf"
+expect_fail "a truncated image file" 2 "is truncated" run h1 /bin/true
+head -c 2000 "$img" >"$hf"
+expect_fail "an image file cut inside its tables" 2 "sqsh' is" run h1 /bin/true
+check "the error names the fix" err_has "create the container again"
+head -c 300000 /dev/urandom >"$hf"
+expect_fail "a random image file: bad super block" 2 "bad super block" run h1 /bin/true
+rm -f "$hf"
+ln -s "$img" "$hf"
+expect_fail "an image file that is a symlink" 2 "is a symbolic link" run h1 /bin/true
+rm -f "$hf"
+mkfifo "$hf"
+# Bounded: a reader that waits on the FIFO hangs the run.
+timeout 20 "$UD_BIN" run h1 /bin/true >out.txt 2>err.txt
+RC=$?; OUT=$(cat out.txt); ERR=$(cat err.txt)
+check "an image file that is a FIFO: refused, not waited on" rc_is 2
+check "an image file that is a FIFO: the error says why" err_has "not a regular file"
+rm -f "$hf"
+check "hostile image files: no server left" no_server
+check "create h2" new h2
+dh=$(cdir h2)
+mkdir -p elsewhere
+rm -rf "$dh/upper"
+ln -s "$T_TMP/elsewhere" "$dh/upper"
+expect_fail "an upper directory replaced by a symlink" 2 "is not a directory (a link?)" \
+  run h2 /bin/sh -c 'echo x >/escaped'
+check "nothing written through the symlink" [ -z "$(ls -A elsewhere)" ]
+check "hostile upper: no server left" no_server
+rm -f "$dh/upper"
+touch "$dh/upper"
+expect_fail "an upper that is a file" 2 "is not a directory" run h2 /bin/true
+finish
