@@ -8,7 +8,8 @@
 static const char help[] = "Usage: udocker clone [--name=NAME] CONTAINER\n"
 			   "\n"
 			   "Copies a container (root and control files) into a new one and prints\n"
-			   "its id.\n";
+			   "its id. An image-backed container's copy shares its image file and\n"
+			   "gets a copy of its changes.\n";
 
 UD_CMD(clone)
 {
@@ -23,6 +24,22 @@ UD_CMD(clone)
 		ud_store_container_free(taken);
 		ud_cli_error("container name already exists: %s", name);
 		return 1;
+	}
+	struct ud_container *c = ud_store_container_get(cli->store, pos[0], &err);
+	if (c == NULL)
+		return ud_cli_fail(err);
+	bool squash = c->rootfs == UD_ROOTFS_SQUASH;
+	ud_store_container_free(c);
+	if (squash) {
+		/* Its metadata and its changes; the image file is shared. */
+		char *nid = ud_store_container_clone_squash(cli->store, pos[0], &err);
+		int rc = nid ? 0 : ud_cli_fail(err);
+		if (rc == 0 && name && ud_store_container_name(cli->store, nid, name, &err) < 0)
+			rc = ud_cli_fail(err);
+		if (rc == 0)
+			printf("%s\n", nid);
+		free(nid);
+		return rc;
 	}
 	_cleanup_free_ char *tmpdir = ud_mkdtemp(cli->conf.tmpdir, "clone", &err);
 	if (tmpdir == NULL) {

@@ -1,4 +1,5 @@
 #include "cli/jobs.h"
+#include "executor/executor.h"
 #include "store/store.h"
 
 #include <string.h>
@@ -8,7 +9,10 @@ static const char help[] =
 	"\n"
 	"Writes the container's root filesystem as a tar (members ./...) to FILE or\n"
 	"standard output. --clone writes the whole container directory, which\n"
-	"`udocker import --clone` turns back into a container.\n";
+	"`udocker import --clone` turns back into a container. An image-backed\n"
+	"container's files are read from its image file and its changes, mounted\n"
+	"as a run mounts them (N1); its directory (--clone) holds no tree: use\n"
+	"`udocker clone`.\n";
 
 UD_CMD(export)
 {
@@ -33,8 +37,7 @@ UD_CMD(export)
 	if (out.tmp)
 		ud_log(UD_LOG_MSG, "exporting to file %s", output);
 	struct ud_error *err = NULL;
-	int rc = ud_store_container_export(cli->store, p[0], clone, out.fd, &err) < 0
-			 ? ud_cli_fail(err)
-			 : 0;
+	int rc = ud_executor_export(cli->store, p[0], clone, out.fd, &err) < 0 ? ud_cli_fail(err)
+									       : 0;
 	return ud_cli_output_close(cli, &out, rc);
 }

@@ -175,6 +175,13 @@ char **ud_engine_tracer_argv(const char *tracer, enum ud_execmode mode,
 /* ---- each engine's entry points, in the table of engines/engine.c */
 
 int ud_engine_n1_run(const struct ud_run_request *r, int *status, struct ud_error **err);
+/* Mounts the image-backed container of r (image_file, upper, work, root,
+ * uid, gid) as a run would, in a child's own namespaces, and calls
+ * visit(root, data) there on the tree instead of running anything (export
+ * reads it so); -1 with *err when it could not be mounted or visit
+ * failed (what it writes to stderr is its report). */
+int ud_engine_n1_visit(const struct ud_run_request *r, int (*visit)(const char *root, void *data),
+		       void *data, struct ud_error **err);
 int ud_engine_ptrace_run(enum ud_execmode mode, const struct ud_run_request *r, int *status,
 			 struct ud_error **err);
 int ud_engine_proot_run(enum ud_execmode mode, const struct ud_run_request *r, int *status,

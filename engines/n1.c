@@ -174,9 +174,22 @@ static void mount_image(const struct ud_run_request *r, int sock)
 	close(work);
 }
 
-static void __attribute__((noreturn))
-child(const struct ud_run_request *r, uid_t outer_uid, gid_t outer_gid, int sock)
+struct n1_ctx {
+	const struct ud_run_request *r;
+	uid_t uid;
+	gid_t gid;
+	int sock; /* image-backed: the FUSE server's socket */
+	/* ud_engine_n1_visit: called on the mounted tree instead of a run. */
+	int (*visit)(const char *root, void *data);
+	void *data;
+};
+
+static void __attribute__((noreturn)) child(const struct n1_ctx *c)
 {
+	const struct ud_run_request *r = c->r;
+	uid_t outer_uid = c->uid;
+	gid_t outer_gid = c->gid;
+	int sock = c->sock;
 	int flags = CLONE_NEWUSER | CLONE_NEWNS | (r->hostname ? CLONE_NEWUTS : 0);
 	if (unshare(flags) < 0)
 		die("cannot create a user namespace (N1 needs unprivileged user namespaces): %s",
@@ -191,6 +204,8 @@ child(const struct ud_run_request *r, uid_t outer_uid, gid_t outer_gid, int sock
 		die("cannot make mounts private: %s", strerror(errno));
 	if (r->image_file) {
 		mount_image(r, sock);
+		if (c->visit)
+			_exit(c->visit(r->root, c->data) == 0 ? 0 : 1);
 		/* The checks N1 makes before it starts a directory container,
 		 * here on the tree the command will see. */
 		struct ud_error *err = NULL;
@@ -224,18 +239,38 @@ child(const struct ud_run_request *r, uid_t outer_uid, gid_t outer_gid, int sock
 	die("cannot execute %s: %s", r->argv[0], strerror(errno));
 }
 
-struct n1_ctx {
-	const struct ud_run_request *r;
-	uid_t uid;
-	gid_t gid;
-	int sock; /* image-backed: the FUSE server's socket */
-};
-
 static void n1_child(void *ctx, int fd)
 {
 	const struct n1_ctx *c = ctx;
 	status_fd = fd;
-	child(c->r, c->uid, c->gid, c->sock);
+	child(c);
+}
+
+int ud_engine_n1_visit(const struct ud_run_request *r, int (*visit)(const char *root, void *data),
+		       void *data, struct ud_error **err)
+{
+	if (r->image_file == NULL)
+		return ud_error_set(err, UD_ERR_INVALID, "not an image-backed container");
+	struct ud_squash_server srv = {.pid = -1, .sock = -1};
+	if (ud_squash_server_start(r->image_file, r->uid, r->gid, &srv, err) < 0)
+		return -1;
+	struct n1_ctx c = {.r = r,
+			   .uid = getuid(),
+			   .gid = getgid(),
+			   .sock = srv.sock,
+			   .visit = visit,
+			   .data = data};
+	char *argv[] = {(char *)"visit", NULL};
+	struct ud_spawn s = {.path = argv[0], .argv = argv, .child_setup = n1_child, .ctx = &c};
+	int status = 0;
+	int rc = ud_spawn_run(&s, &status, err);
+	ud_squash_server_stop(&srv);
+	if (rc == 0 && status != 0)
+		rc = ud_error_set(err, UD_ERR_IO,
+				  "the image-backed container's tree could not be "
+				  "read (status %d)",
+				  status);
+	return rc;
 }
 
 int ud_engine_n1_run(const struct ud_run_request *r, int *status, struct ud_error **err)

@@ -721,6 +721,47 @@ int ud_executor_rename(struct ud_store *store, const char *tmp, const char *name
 	return r;
 }
 
+static int export_visit(const char *root, void *data)
+{
+	struct ud_error *err = NULL;
+	if (ud_store_tar_tree(root, *(int *)data, &err) == 0)
+		return 0;
+	ud_log(UD_LOG_ERROR, "%s", err->msg);
+	ud_error_free(err);
+	return 1;
+}
+
+int ud_executor_export(struct ud_store *store, const char *id, bool whole, int fd,
+		       struct ud_error **err)
+{
+	struct ud_container *c = ud_store_container_get(store, id, err);
+	if (c == NULL)
+		return -1;
+	int r;
+	if (c->rootfs != UD_ROOTFS_SQUASH) {
+		r = ud_store_container_export(store, c->id, whole, fd, err);
+	} else if (whole) {
+		r = ud_error_set(err, UD_ERR_UNSUPPORTED,
+				 "export --clone of image-backed container %s: its directory holds "
+				 "no tree (udocker clone copies it; export without --clone writes "
+				 "its files)",
+				 c->id);
+	} else if (c->image_file == NULL) {
+		r = ud_error_set(err, UD_ERR_INVALID,
+				 "container %s is image-backed but names no image file", c->id);
+	} else {
+		/* Files owned by the container's root: the user, as in a run. */
+		const struct ud_run_request req = {.root = c->root,
+						   .dir = c->dir,
+						   .image_file = c->image_file,
+						   .upper = c->upper,
+						   .work = c->work};
+		r = ud_engine_n1_visit(&req, export_visit, &fd, err);
+	}
+	ud_store_container_free(c);
+	return r;
+}
+
 int ud_executor_remove(struct ud_store *store, const char *id, struct ud_error **err)
 {
 	return ud_store_container_remove(store, id, err);

@@ -94,6 +94,12 @@ int ud_executor_setup(struct ud_store *store, const char *id_or_name, const char
 /* run --rm: removes the container (its names too); protected ones stay
  * (-1, UD_ERR_PROTECTED). */
 int ud_executor_remove(struct ud_store *store, const char *id, struct ud_error **err);
+/* export: the container's root filesystem as a tar on fd (whole: its
+ * directory, for import --clone). An image-backed container's tree is
+ * mounted for it as a run mounts it (N1); whole is refused for one (clone
+ * copies it). */
+int ud_executor_export(struct ud_store *store, const char *id, bool whole, int fd,
+		       struct ud_error **err);
 
 /* Runs command (NULL: the image's) in the existing container `name` with
  * the options of sc (user, env, volumes, workdir, entrypoint). -1 with *err

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 
 static char *container_dir(const struct ud_store *s, const char *id)
 {
@@ -452,6 +453,8 @@ int ud_store_container_set_execmode(const struct ud_store *s, const char *id, en
 /* Writes dir's tree as a tar to fd, members named "./<relative path>". */
 static int tar_tree(const char *dir, int fd, struct ud_error **err)
 {
+	if (ud_archive_load(err) < 0)
+		return -1;
 	struct archive *disk = archive_read_disk_new();
 	struct archive *out = archive_write_new();
 	/* Hard links stay links: a later name of an inode is written as a link
@@ -532,9 +535,140 @@ int ud_store_container_export(const struct ud_store *s, const char *id, bool who
 	struct ud_container *c = ud_store_container_get(s, id, err);
 	if (c == NULL)
 		return -1;
-	int r = tar_tree(whole ? c->dir : c->root, fd, err);
+	int r = c->rootfs == UD_ROOTFS_SQUASH
+			? ud_error_set(err, UD_ERR_UNSUPPORTED,
+				       "container %s is image-backed: its tree exists only where "
+				       "it is mounted (udocker export and clone mount it)",
+				       c->id)
+			: tar_tree(whole ? c->dir : c->root, fd, err);
 	ud_store_container_free(c);
 	return r;
+}
+
+int ud_store_tar_tree(const char *dir, int fd, struct ud_error **err)
+{
+	return tar_tree(dir, fd, err);
+}
+
+/* Copies what dfd's name holds at sfd's name: directories (recursively),
+ * files, symlinks, fifos, overlayfs whiteouts (character devices 0:0),
+ * with their modes and user.* extended attributes (overlayfs's opaque
+ * marker among them). Nothing is followed. */
+static int copy_entry(int sfd, int dfd, const char *name, int depth, struct ud_error **err)
+{
+	struct stat st;
+	if (fstatat(sfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return ud_error_sys(err, errno, "cannot read '%s'", name);
+	if (depth > 4096)
+		return ud_error_set(err, UD_ERR_INVALID, "'%s': too deep", name);
+	mode_t perm = st.st_mode & 07777;
+	int r = 0;
+	if (S_ISLNK(st.st_mode)) {
+		char target[4096];
+		ssize_t n = readlinkat(sfd, name, target, sizeof(target) - 1);
+		if (n < 0)
+			return ud_error_sys(err, errno, "cannot read the link '%s'", name);
+		target[n] = '\0';
+		if (symlinkat(target, dfd, name) < 0)
+			return ud_error_sys(err, errno, "cannot create the link '%s'", name);
+		return 0;
+	}
+	if (S_ISCHR(st.st_mode) && st.st_rdev == 0)
+		return mknodat(dfd, name, S_IFCHR | perm, 0) < 0
+			       ? ud_error_sys(err, errno, "cannot create the whiteout '%s'", name)
+			       : 0;
+	if (S_ISFIFO(st.st_mode))
+		return mkfifoat(dfd, name, perm) < 0
+			       ? ud_error_sys(err, errno, "cannot create '%s'", name)
+			       : 0;
+	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		return 0; /* nothing else belongs in an upper layer */
+	_cleanup_close_ int in =
+		openat(sfd, name,
+		       O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0));
+	if (in < 0)
+		return ud_error_sys(err, errno, "cannot open '%s'", name);
+	_cleanup_close_ int out = -1;
+	if (S_ISDIR(st.st_mode)) {
+		if (mkdirat(dfd, name, 0700) < 0 ||
+		    (out = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+			return ud_error_sys(err, errno, "cannot create '%s'", name);
+		DIR *d = fdopendir(dup(in));
+		struct dirent *de;
+		while (r == 0 && d && (de = readdir(d)) != NULL)
+			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+				r = copy_entry(in, out, de->d_name, depth + 1, err);
+		if (d)
+			closedir(d);
+	} else {
+		out = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (out < 0)
+			return ud_error_sys(err, errno, "cannot create '%s'", name);
+		static char buf[1 << 16]; /* static: nothing holds it across the recursion */
+		ssize_t n;
+		while (r == 0 && (n = read(in, buf, sizeof(buf))) != 0)
+			if (n < 0 || ud_write_all(out, buf, (size_t)n) < 0)
+				r = ud_error_sys(err, errno, "cannot copy '%s'", name);
+	}
+	static char names[65536];
+	ssize_t len = flistxattr(in, names, sizeof(names));
+	for (ssize_t at = 0; r == 0 && len > 0 && at < len; at += (ssize_t)strlen(names + at) + 1) {
+		static char value[65536];
+		ssize_t vn;
+		if (ud_str_has_prefix(names + at, "user.") &&
+		    (vn = fgetxattr(in, names + at, value, sizeof(value))) >= 0)
+			(void)fsetxattr(out, names + at, value, (size_t)vn, 0);
+	}
+	if (r == 0 && fchmod(out, perm) < 0)
+		r = ud_error_sys(err, errno, "cannot set the mode of '%s'", name);
+	return r;
+}
+
+char *ud_store_container_clone_squash(const struct ud_store *s, const char *id,
+				      struct ud_error **err)
+{
+	struct ud_container *c = ud_store_container_get(s, id, err);
+	if (c == NULL)
+		return NULL;
+	char nid[37];
+	ud_uuid(nid);
+	_cleanup_free_ char *hidden = xasprintf("%s/.%s.creating", s->containers, nid);
+	_cleanup_free_ char *final = container_dir(s, nid);
+	_cleanup_free_ char *root = ud_path_join(hidden, "ROOT");
+	struct ud_lock owner = {.fd = -1};
+	int r = c->rootfs == UD_ROOTFS_SQUASH
+			? 0
+			: ud_error_set(err, UD_ERR_INVALID, "container %s is not image-backed",
+				       c->id);
+	if (r == 0 && !owner_lock(hidden, &owner, err))
+		r = -1;
+	bool locked = r == 0;
+	if (r == 0)
+		r = make_hidden(hidden, root, err);
+	/* Names and protection are not cloned. */
+	static const char *const files[] = {"container.json", "imagerepo.name", "image.digest",
+					    "rootfs",	      "execmode",	"execmode.auto"};
+	for (size_t i = 0; r == 0 && i < UD_ARRAY_SIZE(files); i++) {
+		_cleanup_free_ char *text = read_small(c->dir, files[i]);
+		if (text)
+			r = write_small(hidden, files[i], text, err);
+	}
+	if (r == 0 && c->upper) {
+		_cleanup_close_ int from = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		_cleanup_close_ int to = open(hidden, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		r = from < 0 || to < 0 ? ud_error_sys(err, errno, "cannot open '%s'", c->dir)
+				       : copy_entry(from, to, "upper", 0, err);
+		if (r == 0 && mkdirat(to, "work", 0700) < 0)
+			r = ud_error_sys(err, errno, "cannot create the work directory");
+	}
+	if (r == 0 && rename(hidden, final) < 0)
+		r = ud_error_sys(err, errno, "cannot rename '%s'", hidden);
+	if (r < 0 && locked)
+		ud_rmtree(hidden, NULL);
+	if (locked)
+		owner_unlock(hidden, &owner);
+	ud_store_container_free(c);
+	return r < 0 ? NULL : xstrdup(nid);
 }
 
 char *ud_store_container_import(const struct ud_store *s, const char *tarball, bool clone,

@@ -311,6 +311,15 @@ int ud_store_container_set_execmode(const struct ud_store *s, const char *id, en
  * to fd, members "./..." as `tar -C ROOT -c .` would name them. */
 int ud_store_container_export(const struct ud_store *s, const char *id, bool whole, int fd,
 			      struct ud_error **err);
+/* Writes the tree at dir as a tar (members ./...) to fd, hard links kept
+ * as links (export of a tree mounted elsewhere: an image-backed one). */
+int ud_store_tar_tree(const char *dir, int fd, struct ud_error **err);
+/* clone of an image-backed container: its metadata and a copy of upper/
+ * (whiteouts and user.* attributes, overlayfs's opaque marker among them,
+ * kept) in a new container of the same image file; names and protection
+ * are not cloned. Returns the new id (caller frees). */
+char *ud_store_container_clone_squash(const struct ud_store *s, const char *id,
+				      struct ud_error **err);
 /* A new container from a tar: a root filesystem (into ROOT), or with clone
  * a whole container directory written by export whole. Returns the id. */
 char *ud_store_container_import(const struct ud_store *s, const char *tarball, bool clone,

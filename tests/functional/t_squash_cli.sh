@@ -154,6 +154,30 @@ sed -i '/^  a:/a\    recreate: true' spec.yaml
 ud plan -f spec.yaml
 check "recreate: true replaces it (plan)" out_has "container $ida is not a directory container: recreate it (recreate: true)"
 
+# --- export and clone
+ud run sq /bin/sh -c 'echo changed >/etc/motd; rm /etc/profile; mkdir -p /new && echo x >/new/f'
+check "a run changes the image-backed container: status" rc_is 0
+ud export -o sq.tar sq
+check "export of an image-backed container: status" rc_is 0
+check "... holds the image's files" tar -xOf sq.tar ./bin/busybox >/dev/null
+check "... and its changes" [ "$(tar -xOf sq.tar ./etc/motd)" = changed ]
+check "... a new file" [ "$(tar -xOf sq.tar ./new/f)" = x ]
+check "... not what it removed" bash -c '! tar -tf sq.tar | grep -qx "./etc/profile"'
+ud export --clone sq
+check "export --clone of an image-backed container: status 1" rc_is 1
+check "... says to use clone" err_has "its directory holds no tree (udocker clone copies it"
+ud clone --name=sqc sq
+check "clone of an image-backed container: status" rc_is 0
+cid=$OUT
+check "... the clone is image-backed, of the same image file" [ "$(cat "$UDOCKER_DIR/containers/$cid/rootfs")" = squash ]
+ud run sqc /bin/sh -c 'cat /etc/motd /new/f; test -e /etc/profile || echo gone'
+check "... it has the changes, the removal included" out_is "$(printf 'changed\nx\ngone')"
+ud run sqc /bin/sh -c 'echo clone-only >/etc/motd'
+ud run sq cat /etc/motd
+check "... and its own changes stay its own" out_is "changed"
+ud rm sqc
+check "rm of the clone: status" rc_is 0
+
 # --- pull with UDOCKER_ROOTFS=squash prepares the image file
 UDOCKER_ROOTFS=squash ud -D pull "$D"
 check "UDOCKER_ROOTFS=squash pull: status" rc_is 0
