@@ -4,10 +4,12 @@
  * exit status. */
 #include "engines/engines.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -117,7 +119,12 @@ static int own_dir(const char *path, const char *what)
  * ROOT holds the FUSE mount of the image file (served by the server
  * behind sock) and, for an ephemeral container, the overlay's upper and
  * work directories; the overlay goes on top of it at ROOT. */
-static void mount_image(const struct ud_run_request *r, int sock)
+/* The overlay's work directory of one run: work/run-PID-HEX, a run's own
+ * (overlayfs refuses a work directory another mount's marker is in, and
+ * runs of one container may overlap). */
+#define RUN_WORK_LEN 48
+
+static void mount_image(const struct ud_run_request *r, int sock, const char *run_work)
 {
 	if (mount("tmpfs", r->root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
 		die("cannot mount a tmpfs on the container root '%s': %s", r->root,
@@ -151,16 +158,22 @@ static void mount_image(const struct ud_run_request *r, int sock)
 	_cleanup_close_ int lower = openat(scratch, "lower", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int upper = r->upper ? own_dir(r->upper, "upper")
 			     : openat(scratch, "upper", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	int work = r->upper ? own_dir(r->work, "work")
-			    : openat(scratch, "work", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int work = -1;
+	if (r->upper) {
+		_cleanup_close_ int works = own_dir(r->work, "work");
+		if (mkdirat(works, run_work, 0700) < 0)
+			die("cannot create the overlay's work directory in '%s': %s", r->work,
+			    strerror(errno));
+		work = openat(works, run_work, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	} else {
+		work = openat(scratch, "work", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
 	if (lower < 0 || upper < 0 || work < 0)
 		die("cannot open the overlay's layers: %s", strerror(errno));
 	/* volatile: no sync of the upper filesystem when the overlay goes
 	 * (it costs a journal commit at the end of every run), what a
-	 * directory container's writes get too. Overlayfs leaves a marker in
-	 * work/ then and refuses the next mount until it is gone. */
-	(void)unlinkat(work, "work/incompat/volatile/dirty", 0);
-	(void)unlinkat(work, "work/incompat/volatile", AT_REMOVEDIR);
+	 * directory container's writes get too. Its marker stays in this
+	 * run's work directory, removed after the run. */
 	snprintf(opts, sizeof(opts),
 		 "lowerdir=/proc/self/fd/%d,upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d,"
 		 "userxattr,volatile",
@@ -178,7 +191,8 @@ struct n1_ctx {
 	const struct ud_run_request *r;
 	uid_t uid;
 	gid_t gid;
-	int sock; /* image-backed: the FUSE server's socket */
+	int sock;		     /* image-backed: the FUSE server's socket */
+	char run_work[RUN_WORK_LEN]; /* this run's work directory in r->work */
 	/* ud_engine_n1_visit: called on the mounted tree instead of a run. */
 	int (*visit)(const char *root, void *data);
 	void *data;
@@ -202,8 +216,20 @@ static void __attribute__((noreturn)) child(const struct n1_ctx *c)
 	write_proc("/proc/self/gid_map", map);
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		die("cannot make mounts private: %s", strerror(errno));
+	/* Runs of one image-backed container share its upper layer: one at a
+	 * time mounts and makes its mount points there (a mount made before
+	 * another run created a name in upper finds it stale), until exec
+	 * closes the lock. */
+	struct ud_lock mount_lock = {.fd = -1};
+	if (r->image_file && r->upper) {
+		_cleanup_free_ char *lp = ud_path_join(r->dir, ".mount.lock");
+		struct ud_error *lerr = NULL;
+		if (ud_lock_acquire(&mount_lock, lp, "mounting the container",
+				    ud_lock_default_timeout_ms(), &lerr) < 0)
+			die("%s", lerr->msg);
+	}
 	if (r->image_file) {
-		mount_image(r, sock);
+		mount_image(r, sock, c->run_work);
 		if (c->visit)
 			_exit(c->visit(r->root, c->data) == 0 ? 0 : 1);
 		/* The checks N1 makes before it starts a directory container,
@@ -246,6 +272,36 @@ static void n1_child(void *ctx, int fd)
 	child(c);
 }
 
+/* Names this run's work directory; removes those of runs that are gone
+ * (killed: their pid is no process). */
+static void run_work_begin(const struct ud_run_request *r, struct n1_ctx *c)
+{
+	char hex[9];
+	ud_random_hex(hex, 8);
+	snprintf(c->run_work, sizeof(c->run_work), "run-%ld-%s", (long)getpid(), hex);
+	DIR *d = r->upper ? opendir(r->work) : NULL;
+	struct dirent *de;
+	while (d && (de = readdir(d)) != NULL) {
+		long pid = 0;
+		if (sscanf(de->d_name, "run-%ld-", &pid) != 1 || pid <= 0)
+			continue; /* not a run's */
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue; /* its run may be going on */
+		_cleanup_free_ char *p = ud_path_join(r->work, de->d_name);
+		ud_rmtree(p, NULL);
+	}
+	if (d)
+		closedir(d);
+}
+
+static void run_work_end(const struct ud_run_request *r, const struct n1_ctx *c)
+{
+	if (r->upper == NULL)
+		return;
+	_cleanup_free_ char *p = ud_path_join(r->work, c->run_work);
+	ud_rmtree(p, NULL);
+}
+
 int ud_engine_n1_visit(const struct ud_run_request *r, int (*visit)(const char *root, void *data),
 		       void *data, struct ud_error **err)
 {
@@ -260,11 +316,13 @@ int ud_engine_n1_visit(const struct ud_run_request *r, int (*visit)(const char *
 			   .sock = srv.sock,
 			   .visit = visit,
 			   .data = data};
+	run_work_begin(r, &c);
 	char *argv[] = {(char *)"visit", NULL};
 	struct ud_spawn s = {.path = argv[0], .argv = argv, .child_setup = n1_child, .ctx = &c};
 	int status = 0;
 	int rc = ud_spawn_run(&s, &status, err);
 	ud_squash_server_stop(&srv);
+	run_work_end(r, &c);
 	if (rc == 0 && status != 0)
 		rc = ud_error_set(err, UD_ERR_IO,
 				  "the image-backed container's tree could not be "
@@ -284,6 +342,8 @@ int ud_engine_n1_run(const struct ud_run_request *r, int *status, struct ud_erro
 	if (r->image_file && ud_squash_server_start(r->image_file, r->uid, r->gid, &srv, err) < 0)
 		return -1;
 	struct n1_ctx c = {.r = r, .uid = getuid(), .gid = getgid(), .sock = srv.sock};
+	if (r->image_file)
+		run_work_begin(r, &c);
 	struct ud_spawn s = {.path = r->argv[0],
 			     .argv = r->argv,
 			     .env = r->env,
@@ -291,5 +351,7 @@ int ud_engine_n1_run(const struct ud_run_request *r, int *status, struct ud_erro
 			     .ctx = &c};
 	int rc = ud_spawn_run(&s, status, err);
 	ud_squash_server_stop(&srv);
+	if (r->image_file)
+		run_work_end(r, &c);
 	return rc;
 }

@@ -178,6 +178,38 @@ check "... and its own changes stay its own" out_is "changed"
 ud rm sqc
 check "rm of the clone: status" rc_is 0
 
+# --- batch: apply --stage builds the image file once, offline tasks read it
+mkdir -p results
+cat >batch.yaml <<EOF
+version: 1
+tasks: 1-4
+defaults:
+  rootfs: squash
+volumes:
+  out: {host: "$T_TMP/results", path: /out}
+containers:
+  work:
+    image: $B
+    volumes: [out]
+    commands: ["echo task \${TASK} > /out/t\${TASK}"]
+EOF
+rm -f "$file"
+ud -D apply --stage -f batch.yaml
+check "apply --stage of image-backed tasks: status" rc_is 0
+check "... builds the image file" err_has "built the image file of $B"
+before=$(stat -c '%i %Y' "$file")
+for t in 1 2 3 4; do
+  "$UD_BIN" -D apply --offline --task "$t" -f batch.yaml >"task$t.out" 2>"task$t.err" &
+done
+ok=0
+for job in $(jobs -p); do wait "$job" && ok=$((ok + 1)); done
+ERR=$(cat task*.err); check "4 offline tasks at once: all succeed ($ok)" [ "$ok" = 4 ]
+check "... each wrote its result" [ "$(cat results/t1 results/t2 results/t3 results/t4 | tr '\n' ' ')" = "task 1 task 2 task 3 task 4 " ]
+check "... none built the image file" bash -c '! grep -l "building the image file" task*.err'
+check "... the image file is the staged one, unchanged" [ "$(stat -c '%i %Y' "$file")" = "$before" ]
+check "... no partial image file left" [ -z "$(ls -A "$UDOCKER_DIR/squash/.partial" 2>/dev/null)" ]
+check "... their container is image-backed" [ "$(cat "$UDOCKER_DIR/containers/work/rootfs")" = squash ]
+
 # --- pull with UDOCKER_ROOTFS=squash prepares the image file
 UDOCKER_ROOTFS=squash ud -D pull "$D"
 check "UDOCKER_ROOTFS=squash pull: status" rc_is 0
