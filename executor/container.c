@@ -619,6 +619,31 @@ fail:
 	return -1;
 }
 
+/* An image-backed container whose image file is gone (removed by hand, or
+ * as damaged) gets it built again while its image, of the same digest, is
+ * still in the store; else the run says the file is missing. */
+static void ensure_image_file(struct ud_store *store, const struct ud_container *c)
+{
+	if (c->rootfs != UD_ROOTFS_SQUASH || c->image_file == NULL || c->image == NULL ||
+	    access(c->image_file, F_OK) == 0)
+		return;
+	const char *colon = strrchr(c->image, ':');
+	if (colon == NULL || strchr(colon, '/'))
+		return;
+	_cleanup_free_ char *name = xstrndup(c->image, (size_t)(colon - c->image));
+	struct ud_image *img = ud_store_image_open(store, name, colon + 1, NULL);
+	_cleanup_free_ char *digest = img ? ud_store_image_digest(img) : NULL;
+	ud_store_image_free(img);
+	if (!ud_str_eq(digest, c->digest))
+		return;
+	ud_log(UD_LOG_WARN, "container %s: its image file is missing: building it again from %s",
+	       c->id, c->image);
+	_cleanup_free_ char *path = NULL;
+	_cleanup_error_ struct ud_error *e = NULL;
+	if (ud_store_squash_build(store, name, colon + 1, NULL, NULL, &path, &e) < 0)
+		ud_log(UD_LOG_WARN, "%s", e->msg);
+}
+
 int ud_exec_run(struct ud_exec_ctx *x, const struct ud_step *st, struct ud_exec_stats *stats,
 		struct ud_error **err)
 {
@@ -627,6 +652,7 @@ int ud_exec_run(struct ud_exec_ctx *x, const struct ud_step *st, struct ud_exec_
 	struct ud_container *c = ud_store_container_get(x->store, sc->name, err);
 	if (c == NULL)
 		return -1;
+	ensure_image_file(x->store, c);
 	int r = 0;
 	*job_status = 0;
 	for (size_t i = 0; r == 0 && i < sc->n_commands; i++) {
@@ -659,6 +685,7 @@ int ud_executor_run_container(struct ud_store *store, const char *name,
 	struct ud_container *c = ud_store_container_get(store, name, err);
 	if (c == NULL)
 		return -1;
+	ensure_image_file(store, c);
 	struct ud_run_request req;
 	int r = ud_exec_build_request(c, sc, command, o, &req, err);
 	if (r == 0) {

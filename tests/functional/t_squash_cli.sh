@@ -177,6 +177,11 @@ ud run sq cat /etc/motd
 check "... and its own changes stay its own" out_is "changed"
 ud rm sqc
 check "rm of the clone: status" rc_is 0
+rm "$file"
+ud run sq cat /etc/motd
+check "a run whose image file is gone (its image is there): status" rc_is 0
+check "... builds it again, and says so" err_has "its image file is missing: building it again from $B"
+check "... and runs with the container's changes" out_is "changed"
 
 # --- batch: apply --stage builds the image file once, offline tasks read it
 mkdir -p results
