@@ -231,6 +231,10 @@ void ud_squash_server_stop(struct ud_squash_server *s);
  * FUSE and overlayfs mounted in a throwaway user namespace); *why
  * (allocated) says why not. */
 bool ud_squash_available(char **why);
+/* The checks a run makes of the image file image before it mounts it (a
+ * regular file, not a link; its super block and tables readable and
+ * inside it); -1 with *err saying what is wrong and what to do. */
+int ud_squash_check(const char *image, struct ud_error **err);
 
 /* ---- spawn.c: how every engine starts what it runs */
 

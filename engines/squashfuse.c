@@ -312,6 +312,25 @@ static int init_image(sqfs *fs, int fd, const char *image, struct ud_error **err
 	return 0;
 }
 
+int ud_squash_check(const char *image, struct ud_error **err)
+{
+	if (ud_sqfuse_load(err) < 0)
+		return -1;
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	if (open_image(image, &fd, &st, err) < 0)
+		return -1;
+	sqfs_ll *ll = xcalloc(1, sizeof(*ll));
+	int r = init_image(&ll->fs, fd, image, err);
+	if (r == 0 && sqfs_ll_init(ll) != SQFS_OK)
+		r = bad_image(err, image, "is corrupt (its inode table cannot be used)");
+	if (r == 0 && ll->ino_destroy)
+		ll->ino_destroy(ll);
+	sqfs_destroy(&ll->fs); /* fd stays ours */
+	free(ll);
+	return r;
+}
+
 int ud_squash_server_start(const char *image, uid_t uid, gid_t gid, struct ud_squash_server *s,
 			   struct ud_error **err)
 {

@@ -896,7 +896,9 @@ static int build(const struct ud_store *s, char *const *layers, size_t n_layers,
 	if (r == 0) {
 		plan_collect(&w, &t->root);
 		for (size_t i = 0; i < n_layers; i++)
-			qsort(w.plan[i].files, w.plan[i].n, sizeof(*w.plan[i].files), by_member);
+			if (w.plan[i].n > 1)
+				qsort(w.plan[i].files, w.plan[i].n, sizeof(*w.plan[i].files),
+				      by_member);
 	}
 	total = 0;
 	for (size_t i = 0; r == 0 && i < n_layers; i++) {

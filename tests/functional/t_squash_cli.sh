@@ -177,7 +177,15 @@ ud run sq cat /etc/motd
 check "... and its own changes stay its own" out_is "changed"
 ud rm sqc
 check "rm of the clone: status" rc_is 0
-rm "$file"
+ud verify "$B"
+check "verify of an image with an image file: status" rc_is 0
+check "... checks the image file" err_has "image file ok: $file"
+truncate -s 4096 "$file"
+ud verify "$B"
+check "verify of a damaged image file: status 1" rc_is 1
+check "... says what is wrong" err_has "image file '$file' is truncated"
+check "... and that it removed it" err_has "removed the damaged image file $file"
+check "... it is gone" [ ! -e "$file" ]
 ud run sq cat /etc/motd
 check "a run whose image file is gone (its image is there): status" rc_is 0
 check "... builds it again, and says so" err_has "its image file is missing: building it again from $B"
