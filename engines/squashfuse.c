@@ -198,6 +198,25 @@ static void close_others(int from, int keep_a, int keep_b)
 	syscall(SYS_close_range, hi + 1, ~0U, 0);
 }
 
+/* libsquashfuse keeps 8 metadata blocks, 1 data block and 3 fragment
+ * blocks decompressed: a program's loader faults pages of a library in
+ * out of order and decompressed the same 128 KiB block again and again.
+ * Caches replaced by bigger ones (at most 8 MiB), or left as they are. */
+static void grow_caches(sqfs *fs)
+{
+	struct {
+		sqfs_cache *cache;
+		size_t count;
+	} grow[] = {{&fs->md_cache, 128}, {&fs->data_cache, 32}, {&fs->frag_cache, 16}};
+	for (size_t i = 0; i < UD_ARRAY_SIZE(grow); i++) {
+		sqfs_cache bigger;
+		if (sqfs_block_cache_init(&bigger, grow[i].count) != SQFS_OK)
+			continue;
+		sqfs_cache_destroy(grow[i].cache);
+		*grow[i].cache = bigger;
+	}
+}
+
 static void __attribute__((noreturn)) serve(sqfs_ll *ll, int sock)
 {
 	(void)setsid();
@@ -213,6 +232,7 @@ static void __attribute__((noreturn)) serve(sqfs_ll *ll, int sock)
 	 * unmapped (page faults and zeroing at each request). */
 	mallopt(M_MMAP_THRESHOLD, 64 << 20);
 	mallopt(M_TRIM_THRESHOLD, 256 << 20);
+	grow_caches(&ll->fs);
 	int fd = receive_fd(sock);
 	close(sock);
 	if (fd < 0)

@@ -29,6 +29,8 @@ sqfs_err sqfs_stat(sqfs *fs, sqfs_inode *inode, struct stat *st);
 #define UD_SQFUSE_SQFS_FUNCTIONS(X)                                                                \
 	X(sqfs_init)                                                                               \
 	X(sqfs_destroy)                                                                            \
+	X(sqfs_cache_destroy)                                                                      \
+	X(sqfs_block_cache_init)                                                                   \
 	X(sqfs_ll_init)                                                                            \
 	X(sqfs_ll_iget)                                                                            \
 	X(sqfs_dentry_init)                                                                        \
@@ -70,6 +72,8 @@ int ud_sqfuse_load(struct ud_error **err);
 #define fuse_req_userdata ud_sqfuse.p_fuse_req_userdata
 #define sqfs_init ud_sqfuse.p_sqfs_init
 #define sqfs_destroy ud_sqfuse.p_sqfs_destroy
+#define sqfs_cache_destroy ud_sqfuse.p_sqfs_cache_destroy
+#define sqfs_block_cache_init ud_sqfuse.p_sqfs_block_cache_init
 #define sqfs_ll_init ud_sqfuse.p_sqfs_ll_init
 #define sqfs_ll_iget ud_sqfuse.p_sqfs_ll_iget
 #define sqfs_dentry_init ud_sqfuse.p_sqfs_dentry_init
