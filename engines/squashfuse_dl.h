@@ -24,11 +24,16 @@ sqfs_err sqfs_stat(sqfs *fs, sqfs_inode *inode, struct stat *st);
 	X(fuse_reply_err)                                                                          \
 	X(fuse_reply_entry)                                                                        \
 	X(fuse_reply_attr)                                                                         \
-	X(fuse_req_userdata)
+	X(fuse_req_userdata)                                                                       \
+	X(fuse_reply_buf)                                                                          \
+	X(fuse_add_direntry)                                                                       \
+	X(fuse_add_direntry_plus)
 
 #define UD_SQFUSE_SQFS_FUNCTIONS(X)                                                                \
 	X(sqfs_init)                                                                               \
 	X(sqfs_destroy)                                                                            \
+	X(sqfs_cache_destroy)                                                                      \
+	X(sqfs_block_cache_init)                                                                   \
 	X(sqfs_ll_init)                                                                            \
 	X(sqfs_ll_iget)                                                                            \
 	X(sqfs_dentry_init)                                                                        \
@@ -36,17 +41,17 @@ sqfs_err sqfs_stat(sqfs *fs, sqfs_inode *inode, struct stat *st);
 	X(sqfs_dir_lookup)                                                                         \
 	X(sqfs_inode_get)                                                                          \
 	X(sqfs_stat)                                                                               \
-	X(sqfs_ll_op_opendir)                                                                      \
-	X(sqfs_ll_op_releasedir)                                                                   \
-	X(sqfs_ll_op_readdir)                                                                      \
-	X(sqfs_ll_op_open)                                                                         \
-	X(sqfs_ll_op_release)                                                                      \
-	X(sqfs_ll_op_read)                                                                         \
 	X(sqfs_ll_op_readlink)                                                                     \
 	X(sqfs_ll_op_listxattr)                                                                    \
 	X(sqfs_ll_op_getxattr)                                                                     \
 	X(sqfs_ll_op_forget)                                                                       \
-	X(stfs_ll_op_statfs)
+	X(stfs_ll_op_statfs)                                                                       \
+	X(sqfs_read_range)                                                                         \
+	X(sqfs_dir_open)                                                                           \
+	X(sqfs_dir_next)                                                                           \
+	X(sqfs_dentry_name)                                                                        \
+	X(sqfs_dentry_mode)                                                                        \
+	X(sqfs_dentry_next_offset)
 
 struct ud_sqfuse_api {
 #define UD_SQFUSE_FIELD(name) __typeof__(name) *p_##name;
@@ -68,8 +73,19 @@ int ud_sqfuse_load(struct ud_error **err);
 #define fuse_reply_entry ud_sqfuse.p_fuse_reply_entry
 #define fuse_reply_attr ud_sqfuse.p_fuse_reply_attr
 #define fuse_req_userdata ud_sqfuse.p_fuse_req_userdata
+#define fuse_reply_buf ud_sqfuse.p_fuse_reply_buf
+#define fuse_add_direntry ud_sqfuse.p_fuse_add_direntry
+#define fuse_add_direntry_plus ud_sqfuse.p_fuse_add_direntry_plus
+#define sqfs_read_range ud_sqfuse.p_sqfs_read_range
+#define sqfs_dir_open ud_sqfuse.p_sqfs_dir_open
+#define sqfs_dir_next ud_sqfuse.p_sqfs_dir_next
+#define sqfs_dentry_name ud_sqfuse.p_sqfs_dentry_name
+#define sqfs_dentry_mode ud_sqfuse.p_sqfs_dentry_mode
+#define sqfs_dentry_next_offset ud_sqfuse.p_sqfs_dentry_next_offset
 #define sqfs_init ud_sqfuse.p_sqfs_init
 #define sqfs_destroy ud_sqfuse.p_sqfs_destroy
+#define sqfs_cache_destroy ud_sqfuse.p_sqfs_cache_destroy
+#define sqfs_block_cache_init ud_sqfuse.p_sqfs_block_cache_init
 #define sqfs_ll_init ud_sqfuse.p_sqfs_ll_init
 #define sqfs_ll_iget ud_sqfuse.p_sqfs_ll_iget
 #define sqfs_dentry_init ud_sqfuse.p_sqfs_dentry_init
@@ -77,12 +93,6 @@ int ud_sqfuse_load(struct ud_error **err);
 #define sqfs_dir_lookup ud_sqfuse.p_sqfs_dir_lookup
 #define sqfs_inode_get ud_sqfuse.p_sqfs_inode_get
 #define sqfs_stat ud_sqfuse.p_sqfs_stat
-#define sqfs_ll_op_opendir ud_sqfuse.p_sqfs_ll_op_opendir
-#define sqfs_ll_op_releasedir ud_sqfuse.p_sqfs_ll_op_releasedir
-#define sqfs_ll_op_readdir ud_sqfuse.p_sqfs_ll_op_readdir
-#define sqfs_ll_op_open ud_sqfuse.p_sqfs_ll_op_open
-#define sqfs_ll_op_release ud_sqfuse.p_sqfs_ll_op_release
-#define sqfs_ll_op_read ud_sqfuse.p_sqfs_ll_op_read
 #define sqfs_ll_op_readlink ud_sqfuse.p_sqfs_ll_op_readlink
 #define sqfs_ll_op_listxattr ud_sqfuse.p_sqfs_ll_op_listxattr
 #define sqfs_ll_op_getxattr ud_sqfuse.p_sqfs_ll_op_getxattr
