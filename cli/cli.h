@@ -174,6 +174,11 @@ int ud_cli_want_json(const struct ud_cli *cli, bool json, const char *format, bo
  * newline; returns 0. */
 struct json_t;
 int ud_cli_put_json(struct json_t *j);
+/* Adds the keys of ps and inspect about the container's root to o:
+ * rootfs (dir, squash, unknown), ephemeral, image_file (squash, else
+ * null), and with upper also upper. */
+struct ud_container;
+void ud_cli_rootfs_json(struct json_t *o, const struct ud_container *c, bool upper);
 /* What a command writes to FILE (-o FILE: written as FILE.tmp-PID,
  * renamed when complete) or standard output (NULL or "-"). */
 struct ud_cli_output {

@@ -41,15 +41,7 @@ static int container_json(const struct ud_container *c)
 			      "directory", c->dir, "root", c->root, "execmode",
 			      ud_execmode_name(c->execmode), "protected", c->protected, "config",
 			      parse_config(text, len));
-	bool squash = c->rootfs == UD_ROOTFS_SQUASH;
-	json_object_set_new(o, "rootfs",
-			    json_string(squash			     ? "squash"
-					: c->rootfs == UD_ROOTFS_DIR ? "dir"
-								     : "unknown"));
-	json_object_set_new(o, "ephemeral", json_boolean(c->ephemeral));
-	json_object_set_new(o, "image_file",
-			    squash && c->image_file ? json_string(c->image_file) : json_null());
-	json_object_set_new(o, "upper", squash && c->upper ? json_string(c->upper) : json_null());
+	ud_cli_rootfs_json(o, c, true);
 	return ud_cli_put_json(o);
 }
 

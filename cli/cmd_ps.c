@@ -93,14 +93,7 @@ static json_t *container_json(const struct ud_container *c, bool size)
 			      "root", state, "execmode", ud_execmode_name(c->execmode), "platform",
 			      plat, "directory", c->dir);
 	json_object_set_new(o, "size_mb", size ? json_integer(size_mb(c)) : json_null());
-	bool squash = c->rootfs == UD_ROOTFS_SQUASH;
-	json_object_set_new(o, "rootfs",
-			    json_string(squash			     ? "squash"
-					: c->rootfs == UD_ROOTFS_DIR ? "dir"
-								     : "unknown"));
-	json_object_set_new(o, "ephemeral", json_boolean(c->ephemeral));
-	json_object_set_new(o, "image_file",
-			    squash && c->image_file ? json_string(c->image_file) : json_null());
+	ud_cli_rootfs_json(o, c, false);
 	return o;
 }
 

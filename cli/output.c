@@ -1,5 +1,6 @@
 /* Output: warnings, errors, JSON, files written whole or not at all. */
 #include "cli/cli.h"
+#include "store/store.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -70,6 +71,21 @@ int ud_cli_want_json(const struct ud_cli *cli, bool json, const char *format, bo
 	}
 	ud_cli_error("%s: unknown format: %s (json or text)", cli->cmd, format);
 	return 1;
+}
+
+void ud_cli_rootfs_json(json_t *o, const struct ud_container *c, bool upper)
+{
+	bool squash = c->rootfs == UD_ROOTFS_SQUASH;
+	json_object_set_new(o, "rootfs",
+			    json_string(squash			     ? "squash"
+					: c->rootfs == UD_ROOTFS_DIR ? "dir"
+								     : "unknown"));
+	json_object_set_new(o, "ephemeral", json_boolean(c->ephemeral));
+	json_object_set_new(o, "image_file",
+			    squash && c->image_file ? json_string(c->image_file) : json_null());
+	if (upper)
+		json_object_set_new(o, "upper",
+				    squash && c->upper ? json_string(c->upper) : json_null());
 }
 
 int ud_cli_put_json(json_t *j)
