@@ -439,23 +439,37 @@ static int init_image(sqfs *fs, int fd, const char *image, struct ud_error **err
 	return 0;
 }
 
-int ud_squash_check(const char *image, struct ud_error **err)
+/* The image file checked, opened (*fd, the caller's to close) and read by
+ * libsquashfuse; NULL with *err. */
+static sqfs_ll *open_ll(const char *image, int *fd, struct ud_error **err)
 {
 	if (ud_sqfuse_load(err) < 0)
-		return -1;
-	_cleanup_close_ int fd = -1;
+		return NULL;
 	struct stat st;
-	if (open_image(image, &fd, &st, err) < 0)
-		return -1;
+	if (open_image(image, fd, &st, err) < 0)
+		return NULL;
 	sqfs_ll *ll = xcalloc(1, sizeof(*ll));
-	int r = init_image(&ll->fs, fd, image, err);
+	int r = init_image(&ll->fs, *fd, image, err);
 	if (r == 0 && sqfs_ll_init(ll) != SQFS_OK)
 		r = bad_image(err, image, "is corrupt (its inode table cannot be used)");
-	if (r == 0 && ll->ino_destroy)
-		ll->ino_destroy(ll);
+	if (r == 0)
+		return ll;
 	sqfs_destroy(&ll->fs); /* fd stays ours */
 	free(ll);
-	return r;
+	return NULL;
+}
+
+int ud_squash_check(const char *image, struct ud_error **err)
+{
+	_cleanup_close_ int fd = -1;
+	sqfs_ll *ll = open_ll(image, &fd, err);
+	if (ll == NULL)
+		return -1;
+	if (ll->ino_destroy)
+		ll->ino_destroy(ll);
+	sqfs_destroy(&ll->fs);
+	free(ll);
+	return 0;
 }
 
 int ud_squash_server_start(const char *image, uid_t uid, gid_t gid, struct ud_squash_server *s,
@@ -463,16 +477,11 @@ int ud_squash_server_start(const char *image, uid_t uid, gid_t gid, struct ud_sq
 {
 	s->pid = -1;
 	s->sock = -1;
-	if (ud_sqfuse_load(err) < 0)
-		return -1;
 	_cleanup_close_ int fd = -1;
-	struct stat st;
-	if (open_image(image, &fd, &st, err) < 0)
+	sqfs_ll *ll = open_ll(image, &fd, err);
+	if (ll == NULL)
 		return -1;
-	sqfs_ll *ll = xcalloc(1, sizeof(*ll));
-	int r = init_image(&ll->fs, fd, image, err);
-	if (r == 0 && sqfs_ll_init(ll) != SQFS_OK)
-		r = bad_image(err, image, "is corrupt (its inode table cannot be used)");
+	int r = 0;
 	int sv[2] = {-1, -1};
 	if (r == 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		r = ud_error_sys(err, errno, "socketpair");
