@@ -154,6 +154,23 @@ sed -i '/^  a:/a\    recreate: true' spec.yaml
 ud plan -f spec.yaml
 check "recreate: true replaces it (plan)" out_has "container $ida is not a directory container: recreate it (recreate: true)"
 
+# --- docker-style run IMAGE
+ud run --rootfs=squash --name=r1 "$B" /bin/sh -c 'echo hi >/f; cat /f'
+check "run --rootfs=squash IMAGE: the command runs" out_is "hi"
+check "... in a new image-backed container" [ "$(cat "$UDOCKER_DIR/containers/r1/rootfs")" = squash ]
+ud run r1 cat /f
+check "... whose changes persist" out_is "hi"
+n_before=$(ls "$UDOCKER_DIR/containers" | wc -l)
+ud run --rm --rootfs=squash "$B" /bin/sh -c 'echo x >/y; cat /y'
+check "run --rm --rootfs=squash IMAGE: the command runs" out_is "x"
+check "... and leaves no container" [ "$(ls "$UDOCKER_DIR/containers" | wc -l)" = "$n_before" ]
+ud run --rootfs=squash --ephemeral --name=r2 "$B" /bin/sh -c 'echo x >/y'
+check "run --ephemeral: status" rc_is 0
+check "... an ephemeral image-backed container" [ "$(cat "$UDOCKER_DIR/containers/r2/rootfs")" = "squash ephemeral" ]
+ud run r2 /bin/sh -c 'test -e /y && echo kept || echo gone'
+check "... whose changes last one run" out_is "gone"
+ud rm r1 r2
+
 # --- export and clone
 ud run sq /bin/sh -c 'echo changed >/etc/motd; rm /etc/profile; mkdir -p /new && echo x >/new/f'
 check "a run changes the image-backed container: status" rc_is 0
