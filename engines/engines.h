@@ -210,6 +210,8 @@ char *ud_engine_s1_tool(char **why);
 struct ud_squash_server {
 	pid_t pid; /* -1: none */
 	int sock;  /* the container child's end: ud_squash_send_fd */
+	int hold;  /* set by the caller: an fd the server keeps open as long as
+		    * it lives, i.e. as long as the mount (-1: none) */
 };
 
 /* Checks the image file image (a regular file, not a link, whose SquashFS

@@ -7,10 +7,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -193,6 +195,7 @@ struct n1_ctx {
 	gid_t gid;
 	int sock;		     /* image-backed: the FUSE server's socket */
 	char run_work[RUN_WORK_LEN]; /* this run's work directory in r->work */
+	int lock_fd;		     /* its lock (the FUSE server holds it too) */
 	/* ud_engine_n1_visit: called on the mounted tree instead of a run. */
 	int (*visit)(const char *root, void *data);
 	void *data;
@@ -272,34 +275,72 @@ static void n1_child(void *ctx, int fd)
 	child(c);
 }
 
-/* Names this run's work directory; removes those of runs that are gone
- * (killed: their pid is no process). */
+/* Names this run's work directory, work/run-PID-HEX, and locks
+ * work/run-PID-HEX.lock for as long as the FUSE server holds it open (as
+ * long as the mount lives, even when udocker is killed); removes the
+ * directories of runs whose lock is free. work must be a directory, not a
+ * link (an imported container's may be one: nothing is removed through
+ * it). */
 static void run_work_begin(const struct ud_run_request *r, struct n1_ctx *c)
 {
 	char hex[9];
 	ud_random_hex(hex, 8);
 	snprintf(c->run_work, sizeof(c->run_work), "run-%ld-%s", (long)getpid(), hex);
-	DIR *d = r->upper ? opendir(r->work) : NULL;
+	c->lock_fd = -1;
+	if (r->upper == NULL)
+		return;
+	int wfd = open(r->work, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (wfd < 0)
+		return; /* the child says what is wrong with it */
+	char lock[NAME_MAX + 8];
+	snprintf(lock, sizeof(lock), "%s.lock", c->run_work);
+	c->lock_fd = openat(wfd, lock, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (c->lock_fd >= 0 && flock(c->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		close(c->lock_fd);
+		c->lock_fd = -1;
+	}
+	DIR *d = fdopendir(wfd);
+	if (d == NULL) {
+		close(wfd);
+		return;
+	}
 	struct dirent *de;
-	while (d && (de = readdir(d)) != NULL) {
+	while ((de = readdir(d)) != NULL) {
 		long pid = 0;
-		if (sscanf(de->d_name, "run-%ld-", &pid) != 1 || pid <= 0)
-			continue; /* not a run's */
-		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-			continue; /* its run may be going on */
+		int end = 0;
+		if (sscanf(de->d_name, "run-%ld-%*8[0-9a-f]%n", &pid, &end) != 1 || end == 0 ||
+		    de->d_name[end] != '\0' || strcmp(de->d_name, c->run_work) == 0)
+			continue; /* not a run's directory, or ours */
+		snprintf(lock, sizeof(lock), "%s.lock", de->d_name);
+		int lfd = openat(dirfd(d), lock, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+		bool gone = lfd >= 0 ? flock(lfd, LOCK_EX | LOCK_NB) == 0
+				     : kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+		if (lfd >= 0)
+			close(lfd);
+		if (!gone)
+			continue; /* its mount may still be there */
 		_cleanup_free_ char *p = ud_path_join(r->work, de->d_name);
 		ud_rmtree(p, NULL);
+		(void)unlinkat(dirfd(d), lock, 0);
 	}
-	if (d)
-		closedir(d);
+	closedir(d);
 }
 
-static void run_work_end(const struct ud_run_request *r, const struct n1_ctx *c)
+static void run_work_end(const struct ud_run_request *r, struct n1_ctx *c)
 {
 	if (r->upper == NULL)
 		return;
-	_cleanup_free_ char *p = ud_path_join(r->work, c->run_work);
-	ud_rmtree(p, NULL);
+	_cleanup_close_ int wfd = open(r->work, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (wfd >= 0) {
+		_cleanup_free_ char *p = ud_path_join(r->work, c->run_work);
+		ud_rmtree(p, NULL);
+		char lock[NAME_MAX + 8];
+		snprintf(lock, sizeof(lock), "%s.lock", c->run_work);
+		(void)unlinkat(wfd, lock, 0);
+	}
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);
+	c->lock_fd = -1;
 }
 
 int ud_engine_n1_visit(const struct ud_run_request *r, int (*visit)(const char *root, void *data),
@@ -307,16 +348,14 @@ int ud_engine_n1_visit(const struct ud_run_request *r, int (*visit)(const char *
 {
 	if (r->image_file == NULL)
 		return ud_error_set(err, UD_ERR_INVALID, "not an image-backed container");
-	struct ud_squash_server srv = {.pid = -1, .sock = -1};
-	if (ud_squash_server_start(r->image_file, r->uid, r->gid, &srv, err) < 0)
-		return -1;
-	struct n1_ctx c = {.r = r,
-			   .uid = getuid(),
-			   .gid = getgid(),
-			   .sock = srv.sock,
-			   .visit = visit,
-			   .data = data};
+	struct n1_ctx c = {.r = r, .uid = getuid(), .gid = getgid(), .visit = visit, .data = data};
 	run_work_begin(r, &c);
+	struct ud_squash_server srv = {.pid = -1, .sock = -1, .hold = c.lock_fd};
+	if (ud_squash_server_start(r->image_file, r->uid, r->gid, &srv, err) < 0) {
+		run_work_end(r, &c);
+		return -1;
+	}
+	c.sock = srv.sock;
 	char *argv[] = {(char *)"visit", NULL};
 	struct ud_spawn s = {.path = argv[0], .argv = argv, .child_setup = n1_child, .ctx = &c};
 	int status = 0;
@@ -338,12 +377,17 @@ int ud_engine_n1_run(const struct ud_run_request *r, int *status, struct ud_erro
 	if (r->image_file == NULL &&
 	    ud_engine_prepare(r, UD_PREPARE_WORKDIR | UD_PREPARE_COMMAND, NULL, err) < 0)
 		return -1;
-	struct ud_squash_server srv = {.pid = -1, .sock = -1};
-	if (r->image_file && ud_squash_server_start(r->image_file, r->uid, r->gid, &srv, err) < 0)
-		return -1;
-	struct n1_ctx c = {.r = r, .uid = getuid(), .gid = getgid(), .sock = srv.sock};
-	if (r->image_file)
+	struct n1_ctx c = {.r = r, .uid = getuid(), .gid = getgid(), .sock = -1, .lock_fd = -1};
+	struct ud_squash_server srv = {.pid = -1, .sock = -1, .hold = -1};
+	if (r->image_file) {
 		run_work_begin(r, &c);
+		srv.hold = c.lock_fd;
+		if (ud_squash_server_start(r->image_file, r->uid, r->gid, &srv, err) < 0) {
+			run_work_end(r, &c);
+			return -1;
+		}
+		c.sock = srv.sock;
+	}
 	struct ud_spawn s = {.path = r->argv[0],
 			     .argv = r->argv,
 			     .env = r->env,

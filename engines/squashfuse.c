@@ -295,15 +295,25 @@ int ud_squash_send_fd(int sock, int fd)
 	return n == 1 ? 0 : -1;
 }
 
-/* Closes every fd from `from` on but keep_a and keep_b. */
-static void close_others(int from, int keep_a, int keep_b)
+/* Closes every fd from `from` on but the n in keep (each >= from, or < 0
+ * for none). */
+static void close_others(int from, int *keep, size_t n)
 {
-	int lo = keep_a < keep_b ? keep_a : keep_b, hi = keep_a < keep_b ? keep_b : keep_a;
-	if (lo > from)
-		syscall(SYS_close_range, from, lo - 1, 0);
-	if (hi > lo + 1)
-		syscall(SYS_close_range, lo + 1, hi - 1, 0);
-	syscall(SYS_close_range, hi + 1, ~0U, 0);
+	for (size_t i = 1; i < n; i++) /* a handful: insertion sort */
+		for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			int t = keep[j];
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	int next = from;
+	for (size_t i = 0; i < n; i++) {
+		if (keep[i] < next)
+			continue;
+		if (keep[i] > next)
+			syscall(SYS_close_range, next, keep[i] - 1, 0);
+		next = keep[i] + 1;
+	}
+	syscall(SYS_close_range, next, ~0U, 0);
 }
 
 /* libsquashfuse keeps 8 metadata blocks, 1 data block and 3 fragment
@@ -325,7 +335,7 @@ static void grow_caches(sqfs *fs)
 	}
 }
 
-static void __attribute__((noreturn)) serve(sqfs_ll *ll, int sock)
+static void __attribute__((noreturn)) serve(sqfs_ll *ll, int sock, int hold)
 {
 	(void)setsid();
 	(void)prctl(PR_SET_NAME, "udocker-sqfuse");
@@ -334,7 +344,8 @@ static void __attribute__((noreturn)) serve(sqfs_ll *ll, int sock)
 	for (int i = 0; i < 3 && null >= 0; i++)
 		(void)dup2(null, i);
 	/* Nothing of udocker's (its locks above all) lives on in here. */
-	close_others(3, sock, ll->fs.fd);
+	int keep[] = {sock, ll->fs.fd, hold};
+	close_others(3, keep, UD_ARRAY_SIZE(keep));
 	/* Every read allocates and frees a block-sized buffer (and every
 	 * block decompressed another): kept in the heap, not mmap'ed and
 	 * unmapped (page faults and zeroing at each request). */
@@ -499,7 +510,7 @@ int ud_squash_server_start(const char *image, uid_t uid, gid_t gid, struct ud_sq
 	}
 	if (pid == 0) {
 		close(sv[1]);
-		serve(ll, sv[0]);
+		serve(ll, sv[0], s->hold);
 	}
 	if (sv[0] >= 0)
 		close(sv[0]);

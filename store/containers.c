@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 
@@ -604,8 +605,16 @@ static int copy_entry(int sfd, int dfd, const char *name, int depth, struct ud_e
 	struct stat st;
 	if (fstatat(sfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return ud_error_sys(err, errno, "cannot read '%s'", name);
-	if (depth > 4096)
-		return ud_error_set(err, UD_ERR_INVALID, "'%s': too deep", name);
+	/* Each level holds two fds: deeper than the fd limit allows is an
+	 * error, never a tree copied in part. */
+	struct rlimit rl;
+	long max_depth = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur / 2 < 4096 + 32
+				 ? (long)(rl.rlim_cur / 2) - 32
+				 : 4096;
+	if (depth > max_depth)
+		return ud_error_set(err, UD_ERR_INVALID,
+				    "'%s': directories nested more than %ld deep: not copied", name,
+				    max_depth);
 	mode_t perm = st.st_mode & 07777;
 	int r = 0;
 	if (S_ISLNK(st.st_mode)) {
@@ -634,17 +643,24 @@ static int copy_entry(int sfd, int dfd, const char *name, int depth, struct ud_e
 	if (in < 0)
 		return ud_error_sys(err, errno, "cannot open '%s'", name);
 	_cleanup_close_ int out = -1;
+	DIR *d = NULL;
 	if (S_ISDIR(st.st_mode)) {
 		if (mkdirat(dfd, name, 0700) < 0 ||
 		    (out = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 			return ud_error_sys(err, errno, "cannot create '%s'", name);
-		DIR *d = fdopendir(dup(in));
+		d = fdopendir(in);
+		if (d == NULL)
+			return ud_error_sys(err, errno, "cannot read the directory '%s'", name);
+		in = dirfd(d); /* the DIR's now: closedir closes it */
 		struct dirent *de;
-		while (r == 0 && d && (de = readdir(d)) != NULL)
+		errno = 0;
+		while (r == 0 && (de = readdir(d)) != NULL) {
 			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
 				r = copy_entry(in, out, de->d_name, depth + 1, err);
-		if (d)
-			closedir(d);
+			errno = 0;
+		}
+		if (r == 0 && errno != 0)
+			r = ud_error_sys(err, errno, "cannot read the directory '%s'", name);
 	} else {
 		out = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (out < 0)
@@ -655,17 +671,27 @@ static int copy_entry(int sfd, int dfd, const char *name, int depth, struct ud_e
 			if (n < 0 || ud_write_all(out, buf, (size_t)n) < 0)
 				r = ud_error_sys(err, errno, "cannot copy '%s'", name);
 	}
+	/* overlayfs's opaque marker is one of them: none is dropped quietly. */
 	static char names[65536];
-	ssize_t len = flistxattr(in, names, sizeof(names));
+	ssize_t len = r == 0 ? flistxattr(in, names, sizeof(names)) : 0;
+	if (len < 0 && errno != ENOTSUP)
+		r = ud_error_sys(err, errno, "cannot list the extended attributes of '%s'", name);
 	for (ssize_t at = 0; r == 0 && len > 0 && at < len; at += (ssize_t)strlen(names + at) + 1) {
 		static char value[65536];
-		ssize_t vn;
-		if (ud_str_has_prefix(names + at, "user.") &&
-		    (vn = fgetxattr(in, names + at, value, sizeof(value))) >= 0)
-			(void)fsetxattr(out, names + at, value, (size_t)vn, 0);
+		if (!ud_str_has_prefix(names + at, "user."))
+			continue;
+		ssize_t vn = fgetxattr(in, names + at, value, sizeof(value));
+		if (vn < 0 || fsetxattr(out, names + at, value, (size_t)vn, 0) < 0)
+			r = ud_error_sys(err, errno,
+					 "cannot copy the extended attribute %s of '%s'",
+					 names + at, name);
 	}
 	if (r == 0 && fchmod(out, perm) < 0)
 		r = ud_error_sys(err, errno, "cannot set the mode of '%s'", name);
+	if (d) {
+		closedir(d);
+		in = -1;
+	}
 	return r;
 }
 

@@ -154,6 +154,43 @@ sed -i '/^  a:/a\    recreate: true' spec.yaml
 ud plan -f spec.yaml
 check "recreate: true replaces it (plan)" out_has "container $ida is not a directory container: recreate it (recreate: true)"
 
+# --- hostile container directories and killed runs
+# An imported clone whose work/ is a link to a directory of the user's:
+# nothing there is removed (run-* names look like a killed run's).
+mkdir -p victim/run-999999-abcdef01 hc/ROOT hc/upper
+echo keep >victim/run-999999-abcdef01/data
+for f in container.json imagerepo.name image.digest rootfs; do cp "$dir/$f" hc/; done
+ln -s "$T_TMP/victim" hc/work
+tar -C hc -cf hc.tar .
+ud import --clone hc.tar
+check "import --clone of a container whose work/ is a link: status" rc_is 0
+hid=$OUT
+ud run "$hid" /bin/true
+check "... its run is refused (exit 2)" rc_is 2
+check "... nothing is removed through the link" [ "$(cat victim/run-999999-abcdef01/data)" = keep ]
+ud rm "$hid"
+# A run whose udocker was killed: its container goes on, and the next run
+# of the container must leave its overlay's work directory alone.
+# (removing a file of the image makes a whiteout: overlayfs needs its work
+# directory for that)
+"$UD_BIN" run sq /bin/sh -c 'sleep 3; rm /bin/md5sum && echo late >/etc/late' >/dev/null 2>&1 &
+bg=$!
+sleep 1.5
+kill -9 "$bg"
+wait "$bg" 2>/dev/null
+ud run sq /bin/true
+check "a run while a killed run's container goes on: status" rc_is 0
+sleep 3
+check "... the killed run's container could still write" [ "$(cat "$dir/upper/etc/late" 2>/dev/null)" = late ]
+# clone copies a deep upper layer whole, or fails: never in part.
+mkdir -p "$dir/upper/$(printf 'd/%.0s' $(seq 400))"
+echo deep >"$dir/upper/$(printf 'd/%.0s' $(seq 400))f"
+ud clone sq
+check "clone of a 400-deep upper layer: status" rc_is 0
+check "... the deepest file is there" [ "$(cat "$UDOCKER_DIR/containers/$OUT/upper/$(printf 'd/%.0s' $(seq 400))f")" = deep ]
+ud rm "$OUT"
+rm -rf "$dir/upper/d"
+
 # --- docker-style run IMAGE
 ud run --rootfs=squash --name=r1 "$B" /bin/sh -c 'echo hi >/f; cat /f'
 check "run --rootfs=squash IMAGE: the command runs" out_is "hi"
