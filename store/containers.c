@@ -719,10 +719,13 @@ char *ud_store_container_clone_squash(const struct ud_store *s, const char *id,
 	/* Names and protection are not cloned. */
 	static const char *const files[] = {"container.json", "imagerepo.name", "image.digest",
 					    "rootfs",	      "execmode",	"execmode.auto"};
+	struct new_files nf = {0};
 	for (size_t i = 0; r == 0 && i < UD_ARRAY_SIZE(files); i++) {
-		_cleanup_free_ char *text = read_small(c->dir, files[i]);
+		/* Whole: container.json may span lines (read_small keeps one). */
+		_cleanup_free_ char *p = ud_path_join(c->dir, files[i]);
+		_cleanup_free_ char *text = ud_read_file(p, NULL, NULL);
 		if (text)
-			r = write_small(hidden, files[i], text, err);
+			r = new_file(&nf, hidden, files[i], text, err);
 	}
 	if (r == 0 && c->upper) {
 		_cleanup_close_ int from = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -732,6 +735,8 @@ char *ud_store_container_clone_squash(const struct ud_store *s, const char *id,
 		if (r == 0 && mkdirat(to, "work", 0700) < 0)
 			r = ud_error_sys(err, errno, "cannot create the work directory");
 	}
+	if (new_files_done(&nf, hidden, r == 0, err) < 0)
+		r = -1;
 	if (r == 0 && rename(hidden, final) < 0)
 		r = ud_error_sys(err, errno, "cannot rename '%s'", hidden);
 	if (r < 0 && locked)
