@@ -278,7 +278,9 @@ matrix_port() {
   "$UD_BIN" run -p "$hp:80" -v "$T_TMP/www:/www" "$c" busybox httpd -f -p 80 -h /www >/dev/null 2>&1 &
   srv=$!
   OUT=
-  for _ in $(seq 50); do
+  # Up to 20 s: httpd under P2 stops at every call, slower still in the
+  # ASan build on a loaded host (5 s was once too short there).
+  for _ in $(seq 200); do
     OUT=$(curl -s "http://127.0.0.1:$hp/index.html") && [ -n "$OUT" ] && break
     sleep 0.1
   done
