@@ -229,29 +229,50 @@ extern char **environ;
 
 /* ------------------------------------------------------- the run request */
 
-/* The container's /etc/<file> (passwd, group) resolved in its tree (ROOT,
+/* The container's /etc/passwd and /etc/group resolved in its tree (ROOT,
  * or an image-backed container's upper directory over its image file), as
- * the container sees it: an image's link to a host file or a FIFO is never
- * read. NULL when it is missing or refused (a warning says why). */
-static char *account_file(const struct ud_container *c, const char *file)
+ * the container sees it, read once per run request when first needed: an
+ * image's link to a host file or a FIFO is never read; a missing or
+ * refused one is NULL (a warning says why). */
+struct accounts {
+	const struct ud_container *c;
+	bool loaded;
+	char *text[2]; /* passwd, group */
+};
+
+static void accounts_release(struct accounts *a)
 {
-	_cleanup_free_ char *path = xasprintf("/etc/%s", file);
-	struct ud_error *e = NULL;
-	char *text = ud_store_container_read_file(c, path, UD_ACCOUNT_FILE_MAX_BYTES, NULL, &e);
-	if (text == NULL && e && e->code != UD_ERR_NOT_FOUND)
-		ud_log(UD_LOG_WARN, "ignoring the container's %s: %s", path, e->msg);
-	ud_error_free(e);
-	return text;
+	free(a->text[0]);
+	free(a->text[1]);
+}
+
+static const char *account_file(struct accounts *a, const char *file)
+{
+	static const char *const paths[2] = {"/etc/passwd", "/etc/group"};
+	if (!a->loaded) {
+		struct ud_error *e[2] = {NULL, NULL};
+		ud_store_container_read_files(a->c, paths, 2, UD_ACCOUNT_FILE_MAX_BYTES, a->text,
+					      NULL, e);
+		for (int k = 0; k < 2; k++) {
+			if (e[k] && e[k]->code != UD_ERR_NOT_FOUND)
+				ud_log(UD_LOG_WARN, "ignoring the container's %s: %s", paths[k],
+				       e[k]->msg);
+			ud_error_free(e[k]);
+		}
+		a->loaded = true;
+	}
+	return a->text[strcmp(file, "passwd") == 0 ? 0 : 1];
 }
 
 /* Looks a user (or group) up in the container's passwd (group) file:
  * name -> id fields. Returns true when found. */
-static bool lookup(const struct ud_container *c, const char *file, const char *name, unsigned *id,
+static bool lookup(struct accounts *a, const char *file, const char *name, unsigned *id,
 		   unsigned *gid, char **home)
 {
-	_cleanup_free_ char *text = account_file(c, file);
-	if (text == NULL)
+	const char *t = account_file(a, file);
+	if (t == NULL)
 		return false;
+	_cleanup_free_ char *text = xstrdup(t);
 	char *save = NULL;
 	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *f[7] = {0};
@@ -289,8 +310,8 @@ static bool all_digits(const char *s)
 }
 
 /* USER[:GROUP] with names or ids, "root", or empty for the host user. */
-static int resolve_user(const struct ud_container *c, const char *spec, uid_t *uid, gid_t *gid,
-			char **home, struct ud_error **err)
+static int resolve_user(struct accounts *c, const char *spec, uid_t *uid, gid_t *gid, char **home,
+			struct ud_error **err)
 {
 	*uid = getuid();
 	*gid = getgid();
@@ -392,9 +413,9 @@ static void add_bind(struct ud_run_request *r, const char *host, const char *pat
 }
 
 /* Accounts and udocker's environment additions (reference §5.1.1, §5.1). */
-static int add_accounts_and_env(const struct ud_container *c, const struct ud_spec_container *sc,
-				const struct ud_run_options *o, const char *home,
-				struct ud_run_request *r, struct ud_error **err)
+static int add_accounts_and_env(const struct ud_container *c, struct accounts *acc,
+				const struct ud_spec_container *sc, const struct ud_run_options *o,
+				const char *home, struct ud_run_request *r, struct ud_error **err)
 {
 	/* Accounts (reference §5.1.1): the host's with hostauth; otherwise the
 	 * container's, with an entry added for a user it does not know, so
@@ -405,7 +426,7 @@ static int add_accounts_and_env(const struct ud_container *c, const struct ud_sp
 		add_bind(r, "/etc/passwd", "/etc/passwd", true);
 		add_bind(r, "/etc/group", "/etc/group", true);
 	} else if (!(o && o->containerauth) && r->uid != 0 &&
-		   !lookup(c, "passwd", uidtext, &dummy, NULL, NULL)) {
+		   !lookup(acc, "passwd", uidtext, &dummy, NULL, NULL)) {
 		const char *t = o && o->tmpdir ? o->tmpdir : getenv("TMPDIR");
 		r->tmpdir = ud_mkdtemp(t && *t ? t : "/tmp", "auth", err);
 		if (r->tmpdir == NULL)
@@ -413,7 +434,7 @@ static int add_accounts_and_env(const struct ud_container *c, const struct ud_sp
 		const char *names[2] = {"passwd", "group"};
 		for (int k = 0; k < 2; k++) {
 			_cleanup_free_ char *dst = ud_path_join(r->tmpdir, names[k]);
-			_cleanup_free_ char *text = account_file(c, names[k]);
+			const char *text = account_file(acc, names[k]);
 			_cleanup_free_ char *line =
 				k == 0 ? xasprintf("udoc%.4u:x:%u:%u:*UDOCKER*:%s:/bin/sh\n",
 						   (unsigned)r->uid, (unsigned)r->uid,
@@ -496,11 +517,12 @@ int ud_exec_build_request(const struct ud_container *c, const struct ud_spec_con
 	if (ctext && !(o && o->nometa))
 		ud_image_config_parse(ctext, strlen(ctext), &cfg, NULL);
 	_cleanup_free_ char *home = NULL;
+	struct accounts acc = {.c = c};
 	const char *user = sc->user ? sc->user : cfg.user;
 	const char *term = getenv("TERM"), *wd;
 	const char *pmix_dir = getenv("PMIX_SERVER_TMPDIR");
 	char *const *cmd;
-	if (resolve_user(c, user, &r->uid, &r->gid, &home, err) < 0)
+	if (resolve_user(&acc, user, &r->uid, &r->gid, &home, err) < 0)
 		goto fail;
 	/* HOME as udocker sets it: the host's with --bindhome, else the
 	 * user's entry in the container's passwd, /root for root. */
@@ -605,16 +627,18 @@ int ud_exec_build_request(const struct ud_container *c, const struct ud_spec_con
 			goto fail;
 		add_bind(r, v->host, v->path, v->readonly);
 	}
-	if (add_accounts_and_env(c, sc, o, home, r, err) < 0)
+	if (add_accounts_and_env(c, &acc, sc, o, home, r, err) < 0)
 		goto fail;
 	r->hostname = sc->hostname;
 	r->kernel = o ? o->kernel : NULL;
 	r->ports = o ? o->ports : NULL;
 	r->n_ports = o ? o->n_ports : 0;
 	ud_image_config_release(&cfg);
+	accounts_release(&acc);
 	return 0;
 fail:
 	ud_image_config_release(&cfg);
+	accounts_release(&acc);
 	ud_run_request_release(r);
 	return -1;
 }

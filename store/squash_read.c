@@ -322,41 +322,78 @@ static char *read_lower(struct image *im, const sqfs_inode_generic_t *n, const c
 	return buf;
 }
 
-char *ud_store_container_read_file(const struct ud_container *c, const char *path, size_t max,
-				   size_t *len, struct ud_error **err)
+/* One file of an opened image-backed container (upper fd, image im). */
+static char *read_one(struct image *im, int upper, const char *path, size_t max, size_t *len,
+		      struct ud_error **err)
 {
+	struct found f = {.ufd = -1};
+	if (resolve(im, upper, path, &f, err) < 0)
+		return NULL;
+	char *text = NULL;
+	if (f.ufd >= 0) {
+		_cleanup_free_ char *safe = ud_str_escape(path, 256);
+		text = ud_read_small_fd(f.ufd, safe, max, len, err);
+		close(f.ufd);
+	} else {
+		text = read_lower(im, f.lower, path, max, len, err);
+		free(f.lower);
+	}
+	return text;
+}
+
+void ud_store_container_read_files(const struct ud_container *c, const char *const *paths, size_t n,
+				   size_t max, char **texts, size_t *lens, struct ud_error **errs)
+{
+	for (size_t i = 0; i < n; i++)
+		texts[i] = NULL;
 	if (c->rootfs == UD_ROOTFS_DIR) {
 		_cleanup_close_ int root = open(c->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (root < 0) {
-			int e = errno;
-			ud_error_sys(err, e, "cannot open '%s'", c->root);
-			if (err && *err && e == ENOENT)
-				(*err)->code = UD_ERR_NOT_FOUND;
-			return NULL;
+		int e = errno;
+		for (size_t i = 0; i < n; i++) {
+			if (root >= 0) {
+				texts[i] = ud_root_read_file(root, paths[i], max,
+							     lens ? &lens[i] : NULL, &errs[i]);
+				continue;
+			}
+			ud_error_sys(&errs[i], e, "cannot open '%s'", c->root);
+			if (errs[i] && e == ENOENT)
+				errs[i]->code = UD_ERR_NOT_FOUND;
 		}
-		return ud_root_read_file(root, path, max, len, err);
+		return;
 	}
-	if (c->rootfs != UD_ROOTFS_SQUASH || c->image_file == NULL)
-		return ud_error_set(err, UD_ERR_UNSUPPORTED, "container %s: its root is unknown",
-				    c->id),
-		       NULL;
+	if (c->rootfs != UD_ROOTFS_SQUASH || c->image_file == NULL) {
+		for (size_t i = 0; i < n; i++)
+			ud_error_set(&errs[i], UD_ERR_UNSUPPORTED,
+				     "container %s: its root is unknown", c->id);
+		return;
+	}
+	/* One opening of the image file for all of them: its tables and the
+	 * blocks they share are read and decompressed once. */
 	_cleanup_close_ int upper =
 		c->upper ? open(c->upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	struct image im = {0};
-	char *text = NULL;
-	if (image_open(&im, c->image_file, err) == 0) {
-		struct found f = {.ufd = -1};
-		if (resolve(&im, upper, path, &f, err) == 0) {
-			if (f.ufd >= 0) {
-				_cleanup_free_ char *safe = ud_str_escape(path, 256);
-				text = ud_read_small_fd(f.ufd, safe, max, len, err);
-				close(f.ufd);
-			} else {
-				text = read_lower(&im, f.lower, path, max, len, err);
-				free(f.lower);
-			}
-		}
+	struct ud_error *oerr = NULL;
+	if (image_open(&im, c->image_file, &oerr) == 0) {
+		for (size_t i = 0; i < n; i++)
+			texts[i] = read_one(&im, upper, paths[i], max, lens ? &lens[i] : NULL,
+					    &errs[i]);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			ud_error_set(&errs[i], oerr->code, "%s", oerr->msg);
 	}
+	ud_error_free(oerr);
 	image_close(&im);
+}
+
+char *ud_store_container_read_file(const struct ud_container *c, const char *path, size_t max,
+				   size_t *len, struct ud_error **err)
+{
+	char *text = NULL;
+	struct ud_error *e = NULL;
+	ud_store_container_read_files(c, &path, 1, max, &text, len, &e);
+	if (e && err && *err == NULL)
+		*err = e;
+	else
+		ud_error_free(e);
 	return text;
 }

@@ -351,6 +351,11 @@ int ud_store_squash_build(const struct ud_store *s, const char *name, const char
  * when it does not exist). */
 char *ud_store_container_read_file(const struct ud_container *c, const char *path, size_t max,
 				   size_t *len, struct ud_error **err);
+/* The same for n files at once (an image-backed container's image file is
+ * opened once): texts[i] (and lens[i], lens may be NULL), or NULL with
+ * errs[i] (each NULL on entry). */
+void ud_store_container_read_files(const struct ud_container *c, const char *const *paths, size_t n,
+				   size_t max, char **texts, size_t *lens, struct ud_error **errs);
 
 /* After an image tag or an image-backed container of digest went: removes
  * its image file when no tag of that digest and no image-backed container
