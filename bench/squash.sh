@@ -11,7 +11,8 @@
 #  4. 16 concurrent `run --rootfs=squash` of one image (16 containers) from
 #     no image file: all succeed, the file is built once.
 # Usage: bench/squash.sh [UDOCKER_BINARY]   (as root on the test machine;
-# the runs are made as the unprivileged user udocker-bench)
+# the runs are made as the unprivileged user udocker-bench; create and run
+# are timed inside one shell of theirs, without runuser's own start)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 start_fixtures --big
@@ -24,6 +25,20 @@ id udocker-bench >/dev/null 2>&1 || useradd -m udocker-bench
 chmod 0755 "$work"
 mkdir -p "$work/repo" && chown udocker-bench "$work/repo"
 uu() { runuser -u udocker-bench -- env UDOCKER_DIR="$work/repo" "$bin" "$@"; }
+# uu_time N ARGS...: the median wall time of N runs of `udocker ARGS` as the
+# bench user, timed inside one shell of theirs (runuser's own start, ~10 ms,
+# is not part of what is measured).
+uu_time() {
+  runuser -u udocker-bench -- env UDOCKER_DIR="$work/repo" bash -c '
+    n=$1 bin=$2
+    shift 2
+    for _ in $(seq "$n"); do
+      t0=$EPOCHREALTIME
+      "$bin" "$@" >/dev/null 2>&1
+      t1=$EPOCHREALTIME
+      echo "$t1 - $t0" | bc -l
+    done' uu_time "$1" "$bin" "${@:2}" | median
+}
 for img in test/big test/debian; do
   uu -q pull "$UD_FIX_PLAIN/$img:latest" >/dev/null
 done
@@ -40,8 +55,6 @@ untar() { # image
 ratio() { echo "$1 / $2" | bc -l; }
 
 echo "== 1. create"
-seq_no=0
-create_squash() { seq_no=$((seq_no + 1)); uu create --rootfs=squash --name="s$seq_no" "$UD_FIX_PLAIN/$1:latest"; }
 create_dir() {
   # shellcheck disable=SC2046
   uu rm $(uu -q ps --json | /usr/bin/python3 -c 'import json,sys; print(" ".join(c["id"] for c in json.load(sys.stdin) if c["rootfs"] == "dir"))') >/dev/null 2>&1 || true
@@ -49,7 +62,7 @@ create_dir() {
 }
 for img in test/debian test/big; do
   uu create --rootfs=squash --name="warm-${img#test/}" "$UD_FIX_PLAIN/$img:latest" >/dev/null
-  s=$(time_runs "$n" create_squash "$img")
+  s=$(uu_time "$n" create --rootfs=squash "$UD_FIX_PLAIN/$img:latest")
   d=$(time_runs "$n" create_dir "$img")
   t=$(time_runs "$n" untar "$img")
   files=$(find "$work/repo/containers/warm-${img#test/}/" -mindepth 1 | wc -l)
@@ -75,10 +88,10 @@ echo "== 3. runs in N1"
 uu create --name=dir-debian "$UD_FIX_PLAIN/test/debian:latest" >/dev/null
 heavy='find / -xdev | wc -l; tar -cf - /usr | wc -c'
 for c in warm-debian dir-debian; do uu run "$c" /bin/true; done
-rs=$(time_runs "$n" uu run warm-debian /bin/true)
-rd=$(time_runs "$n" uu run dir-debian /bin/true)
-hs=$(time_runs "$n" uu run warm-debian sh -c "$heavy")
-hd=$(time_runs "$n" uu run dir-debian sh -c "$heavy")
+rs=$(uu_time "$n" run warm-debian /bin/true)
+rd=$(uu_time "$n" run dir-debian /bin/true)
+hs=$(uu_time "$n" run warm-debian sh -c "$heavy")
+hd=$(uu_time "$n" run dir-debian sh -c "$heavy")
 printf 'run /bin/true: image file %.3f s, directory %.3f s, ratio %.2f (target <= 2.0)\n' "$rs" "$rd" "$(ratio "$rs" "$rd")"
 printf 'file-heavy job: image file %.3f s, directory %.3f s, ratio %.2f (target <= 1.3)\n' "$hs" "$hd" "$(ratio "$hs" "$hd")"
 same=$(diff <(uu run warm-debian sh -c "$heavy") <(uu run dir-debian sh -c "$heavy") >/dev/null && echo yes || echo no)
