@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* The kernel's own limits (fs/binfmt_elf.c): the program headers fit in
@@ -60,8 +61,12 @@ int ud_elf_open(struct ud_elf *e, int fd)
 {
 	memset(e, 0, sizeof(*e));
 	e->fd = fd;
+	/* The system call, not libc's fstat: this file is also in the preload
+	 * library, which may use only symbols glibc 2.17 has (fstat is
+	 * fstat@GLIBC_2.33 when built on a newer glibc). */
 	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < EI_NIDENT + 4)
+	if (fd < 0 || syscall(SYS_fstat, fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size < EI_NIDENT + 4)
 		return -1;
 	e->size = (uint64_t)st.st_size;
 	unsigned char head[sizeof(Elf64_Ehdr)] = {0};
