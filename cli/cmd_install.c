@@ -64,10 +64,29 @@ UD_CMD(install)
 		printf(" none found");
 	for (size_t i = 0; p.tools[i]; i++)
 		printf(" %s", p.tools[i]);
-	printf("\nengines built into this version: user namespaces (N), udocker-tracer (P) and "
-	       "libudocker-fakechroot.so (F, x86_64); runc or crun (R) and apptainer or "
-	       "singularity (S) from the host; modes:" UD_CLI_MODES_SPACE
-	       " (udocker doctor says which run here)\n");
+	printf("\n");
+	/* The engines that are parts of udocker, each found or said missing. */
+	printf("engine N (user namespaces): built in\n");
+	const struct {
+		const char *what;
+		char *(*find)(char **why);
+	} parts[] = {{"engine P (udocker-tracer)", ud_engine_tracer_path},
+		     {"engine F (libudocker-fakechroot.so)", ud_engine_fakechroot_lib}};
+	int missing = 0;
+	for (size_t i = 0; i < UD_ARRAY_SIZE(parts); i++) {
+		_cleanup_free_ char *why = NULL;
+		_cleanup_free_ char *path = parts[i].find(&why);
+		printf("%s: %s%s\n", parts[i].what,
+		       path ? "present, " : "MISSING: ", path ? path : why);
+		missing += path == NULL;
+	}
+	printf("engines R (runc or crun) and S (apptainer or singularity) come from the host; "
+	       "modes:" UD_CLI_MODES_SPACE " (udocker doctor says which run here)\n");
 	ud_host_probe_release(&p);
+	if (missing) {
+		ud_cli_error("%d built-in engine part(s) missing: reinstall udocker with them",
+			     missing);
+		return 1;
+	}
 	return 0;
 }

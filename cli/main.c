@@ -112,6 +112,12 @@ UD_CMD(version)
 		.help = "Usage: udocker version\n\nPrints the version.\n"};
 	UD_CLI_PARSE(&g, pos);
 	printf("version: %s\n", UD_VERSION);
+	printf("implementation: udocker in C, replacing Python udocker 1.3.16\n");
+	const char *top = ud_self_release_top();
+	if (top)
+		printf("installed: release tarball in %s\n", top);
+	else
+		printf("installed: program %s\n", ud_self_exe() ? ud_self_exe() : "(unknown)");
 	printf("tarball: %s\n", cli->conf.tarball ? cli->conf.tarball : "");
 	printf("tarball_release: %s\n", cli->conf.tarball_release);
 	return 0;
@@ -128,6 +134,7 @@ UD_CMD(showconf)
 
 int main(int argc, char **argv)
 {
+	ud_self_init();
 	setlocale(LC_ALL, "C");
 	signal(SIGPIPE, SIG_IGN);
 	struct ud_cli cli = {0};

@@ -323,4 +323,14 @@ const char *ud_host_arch(void);
 /* Host's architecture variant or NULL ("v7" for armv7, ...). */
 const char *ud_host_arch_variant(void);
 
+/* This program (common/self.c): ud_self_init, first thing in main, takes
+ * the release launcher's UDOCKER_LAUNCHER out of the environment. The
+ * udocker program's file (its parts are beside it), the command that starts
+ * udocker again (the launcher of a release, else the program), a release's
+ * top directory (NULL when not run from one). NULL when /proc is missing. */
+void ud_self_init(void);
+const char *ud_self_exe(void);
+const char *ud_self_command(void);
+const char *ud_self_release_top(void);
+
 #endif

@@ -66,11 +66,10 @@ char *ud_engines_tool(const char *env_name, const char *const *names, const char
 
 char *ud_engines_beside_self(const char *const *names, int amode)
 {
-	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
+	const char *exe = ud_self_exe();
+	if (exe == NULL)
 		return NULL;
-	self[n] = '\0';
+	_cleanup_free_ char *self = xstrdup(exe);
 	char *slash = strrchr(self, '/');
 	if (slash)
 		*slash = '\0';

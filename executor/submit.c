@@ -78,15 +78,12 @@ int ud_executor_submit_check(const struct ud_submit_options *o, struct ud_submis
 static int write_task_script(const struct ud_submit_options *o, struct ud_submission *s,
 			     const char *script, struct ud_error **err)
 {
-	char self[PATH_MAX];
-	ssize_t sn = readlink("/proc/self/exe", self, sizeof(self));
-	if (sn < 0)
-		return ud_error_sys(err, errno, "cannot find this program (/proc/self/exe)");
-	if (sn == 0 || (size_t)sn >= sizeof(self))
+	/* A release's launcher, not the program it starts (which needs the
+	 * loader shipped beside it). */
+	const char *self = ud_self_command();
+	if (self == NULL)
 		return ud_error_set(err, UD_ERR_GENERIC,
-				    "cannot find this program: /proc/self/exe is %s",
-				    sn == 0 ? "empty" : "too long");
-	self[sn] = '\0';
+				    "cannot find this program (/proc/self/exe unreadable)");
 	_cleanup_free_ char *q_self = sh_quote(self), *q_spec = sh_quote(o->spec_path),
 			    *q_dir = sh_quote(s->dir);
 	_cleanup_free_ char *text =

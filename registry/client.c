@@ -12,6 +12,31 @@ static const char *const manifest_accept[] = {UD_MT_DOCKER_MANIFEST,
 					      UD_MT_DOCKER_MANIFEST_V1_SIGNED,
 					      NULL};
 
+/* The host's CA bundle where distributions keep it (the libcurl of a
+ * release tarball knows only Debian's place), else the bundle a release
+ * ships (share/udocker/ca-certificates.crt); NULL leaves libcurl's own. */
+static char *default_ca_file(void)
+{
+	static const char *const host[] = {
+		"/etc/ssl/certs/ca-certificates.crt",		     /* Debian, Ubuntu, Arch */
+		"/etc/pki/tls/certs/ca-bundle.crt",		     /* RHEL, Fedora */
+		"/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", /* RHEL 7+ */
+		"/etc/ssl/ca-bundle.pem",			     /* SUSE */
+		"/etc/ssl/cert.pem",				     /* Alpine */
+	};
+	for (size_t i = 0; i < UD_ARRAY_SIZE(host); i++)
+		if (access(host[i], R_OK) == 0)
+			return xstrdup(host[i]);
+	const char *top = ud_self_release_top();
+	if (top) {
+		char *p = xasprintf("%s/share/udocker/ca-certificates.crt", top);
+		if (access(p, R_OK) == 0)
+			return p;
+		free(p);
+	}
+	return NULL;
+}
+
 struct ud_registry_client *ud_registry_client_new(const struct ud_registry_options *opts,
 						  struct ud_error **err)
 {
@@ -35,7 +60,7 @@ struct ud_registry_client *ud_registry_client_new(const struct ud_registry_optio
 		ca = getenv("CURL_CA_BUNDLE");
 	if (ca == NULL || *ca == '\0')
 		ca = getenv("SSL_CERT_FILE");
-	c->ca_file = ca && *ca ? xstrdup(ca) : NULL;
+	c->ca_file = ca && *ca ? xstrdup(ca) : default_ca_file();
 	return c;
 }
 
