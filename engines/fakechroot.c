@@ -26,6 +26,17 @@ char *ud_engine_fakechroot_lib(char **why)
 	if (p == NULL && why)
 		*why = xstrdup("the F modes' library libudocker-fakechroot.so is not installed "
 			       "beside udocker (nor in ../lib/udocker)");
+	/* The loader splits LD_PRELOAD at spaces and colons. */
+	if (p && strpbrk(p, " \t:")) {
+		if (why)
+			*why = xasprintf(
+				"the F modes' library is at '%s', a path with a space or "
+				"':', where the loader's LD_PRELOAD splits it: move udocker "
+				"to a directory without them",
+				p);
+		free(p);
+		p = NULL;
+	}
 	return p;
 }
 

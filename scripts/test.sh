@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: installs dependencies, builds (plain and ASan+UBSan),
+# Runs every test: installs dependencies, builds (plain and ASan+UBSan)
+# and the release tarball,
 # checks formatting and that every test assertion can fail
 # (tests/lint-checks.py), runs the unit tests in both builds, starts the
 # fixture registries (and a one-node Slurm cluster) and runs the functional
@@ -29,6 +30,8 @@ tests/lint-checks.py
 
 step "build"
 scripts/build.sh build
+step "release tarball (tests/functional/t_release.sh runs it)"
+scripts/release.sh build
 step "unit tests"
 (cd build && ctest --output-on-failure)
 

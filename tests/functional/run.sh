@@ -24,6 +24,10 @@ done
 mkdir -p "$work/src/tests"
 cp -r "$top/examples" "$top/docs" "$top/README.md" "$work/src/"
 cp -r "$top/tests/functional" "$work/src/tests/"
+# The release tarball (scripts/release.sh) for t_release.sh.
+for t in "$(dirname "$bin")"/udocker-*-x86_64.tar.gz; do
+  if [ -f "$t" ]; then cp "$t" "$work/bin/"; fi
+done
 chmod 755 "$work/bin/"*
 
 cleanup() {
