@@ -19,8 +19,9 @@ import sys
 
 ENV_NAME = re.compile(r"\b(UDOCKER_[A-Z0-9_]+|[A-Z][A-Z0-9]*_[A-Z0-9_]+|[a-z]+_proxy)\b")
 OPTION = re.compile(r"(?:^|(?<=[\s\[|,(]))(--?[A-Za-z][A-Za-z0-9-]*)")
-# Set by udocker in a container's environment for its preload library.
-INTERNAL_ENV = {"UDOCKER_FAKE_IDS", "UDOCKER_HOSTNAME", "UDOCKER_RO_DIRS"}
+# Set by udocker in a container's environment for its preload library, and
+# by the release launcher for udocker (taken out of the environment at once).
+INTERNAL_ENV = {"UDOCKER_FAKE_IDS", "UDOCKER_HOSTNAME", "UDOCKER_LAUNCHER", "UDOCKER_RO_DIRS"}
 
 problems = []
 
