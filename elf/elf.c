@@ -1,6 +1,7 @@
 #include "elf/elf.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -303,4 +304,34 @@ int ud_elf_versions(const struct ud_elf *e, bool defined, void (*fn)(const char 
 	}
 	free(sh);
 	return 0;
+}
+
+bool ud_elf_loader_takes_argv0(const char *path)
+{
+	static const char opt[] = "--argv0";
+	const size_t n = sizeof(opt) - 1;
+	bool found = false;
+	/* System calls: in the preload library open and pread are its own
+	 * path-translating wrappers, and path is a host path already. */
+	int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		char buf[65536];
+		size_t keep = 0;
+		off_t off = 0;
+		for (;;) {
+			ssize_t got = syscall(SYS_pread64, fd, buf + keep, sizeof(buf) - keep, off);
+			if (got <= 0)
+				break;
+			off += got;
+			size_t len = keep + (size_t)got;
+			if (memmem(buf, len, opt, n)) {
+				found = true;
+				break;
+			}
+			keep = len < n - 1 ? len : n - 1;
+			memmove(buf, buf + len - keep, keep);
+		}
+		syscall(SYS_close, fd);
+	}
+	return found;
 }

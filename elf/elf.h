@@ -59,4 +59,9 @@ int ud_elf_runpath(const struct ud_elf *e, char *buf, size_t size);
 int ud_elf_versions(const struct ud_elf *e, bool defined, void (*fn)(const char *name, void *arg),
 		    void *arg);
 
+/* Whether the ELF loader at path takes the --argv0 option (glibc 2.33 and
+ * later; older loaders take the option for the program's name): its name is
+ * in the file (it is read: ask once per loader). */
+bool ud_elf_loader_takes_argv0(const char *path);
+
 #endif

@@ -437,7 +437,7 @@ static char *library_path(const char *root)
 /* argv for the first program: dynamic ELF through the loader (F1/F2),
  * a #! script through its interpreter. */
 static char **first_argv(const struct ud_run_request *r, const char *loader, const char *guest,
-			 const char *argv0, int depth)
+			 const char *argv0, int depth, bool *loaded)
 {
 	char **v = NULL;
 	_cleanup_free_ char *host = ud_engine_host_path(r, guest);
@@ -457,7 +457,7 @@ static char **first_argv(const struct ud_run_request *r, const char *loader, con
 		s += n;
 		s += strspn(s, " \t");
 		char *const one[] = {interp, *s ? s : NULL, NULL};
-		char **iv = first_argv(r, loader, interp, interp, depth + 1);
+		char **iv = first_argv(r, loader, interp, interp, depth + 1, loaded);
 		for (size_t i = 0; iv[i]; i++)
 			ud_strv_push(&v, xstrdup(iv[i]));
 		ud_strv_free(iv);
@@ -469,9 +469,14 @@ static char **first_argv(const struct ud_run_request *r, const char *loader, con
 	/* Patched programs (F3/F4) name the container's loader themselves. */
 	_cleanup_free_ char *interp = elf_interp(host);
 	if (interp && loader && !ud_str_has_prefix(interp, r->root)) {
-		ud_strv_push(&v, xasprintf("%s%s", r->root, loader));
-		ud_strv_push(&v, xstrdup("--argv0"));
-		ud_strv_push(&v, xstrdup(argv0));
+		char *ld = xasprintf("%s%s", r->root, loader);
+		ud_strv_push(&v, ld);
+		*loaded = true;
+		/* A loader older than glibc 2.33 gives the program its path. */
+		if (ud_elf_loader_takes_argv0(ld)) {
+			ud_strv_push(&v, xstrdup("--argv0"));
+			ud_strv_push(&v, xstrdup(argv0));
+		}
 	}
 	ud_strv_push(&v, steal_pointer(&host));
 	return v;
@@ -540,18 +545,19 @@ int ud_engine_f_run(enum ud_execmode mode, const struct ud_run_request *r, int *
 	ud_buf_release(&exclude);
 	ud_buf_release(&map);
 	ud_buf_release(&ro);
+	bool loaded = false; /* the container's loader runs it */
 	_cleanup_(ud_strv_freep) char **argv =
-		first_argv(r, mode == UD_EXECMODE_F3 ? NULL : loader, exe, r->argv[0], 0);
+		first_argv(r, mode == UD_EXECMODE_F3 ? NULL : loader, exe, r->argv[0], 0, &loaded);
 	for (size_t i = 1; r->argv[i]; i++)
 		ud_strv_push(&argv, xstrdup(r->argv[i]));
 	/* Without the loader in front the program itself gets argv[0]. */
 	_cleanup_free_ char *prog = xstrdup(argv[0]);
-	if ((argv[1] == NULL || strcmp(argv[1], "--argv0") != 0) && elf_static(prog))
+	if (!loaded && elf_static(prog))
 		return ud_error_set(err, UD_ERR_UNSUPPORTED,
 				    "%s: '%s' is statically linked: the preload library cannot "
 				    "translate its paths (use P1 or N1)",
 				    ud_execmode_name(mode), exe);
-	if (argv[1] == NULL || strcmp(argv[1], "--argv0") != 0) {
+	if (!loaded) {
 		free(argv[0]);
 		argv[0] = xstrdup(r->argv[0]);
 	}

@@ -142,8 +142,14 @@ static int command(const char *path, char *const argv[], char **prog, char ***ou
 			return -1;
 		size_t j = 0;
 		v[j++] = (char *)fc.loader;
-		v[j++] = (char *)"--argv0";
-		v[j++] = argc ? argv[0] : (char *)path;
+		/* A loader older than glibc 2.33 gives the program its path. */
+		static int takes_argv0 = -1; /* one loader per process */
+		if (takes_argv0 < 0)
+			takes_argv0 = ud_elf_loader_takes_argv0(fc.loader);
+		if (takes_argv0) {
+			v[j++] = (char *)"--argv0";
+			v[j++] = argc ? argv[0] : (char *)path;
+		}
 		v[j++] = strdup(host);
 		for (size_t i = 1; i < argc; i++)
 			v[j++] = argv[i];

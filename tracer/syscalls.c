@@ -447,7 +447,8 @@ static int translate_execve(const struct tr_config *c, struct tr_tracee *t,
 	unsigned long new_argv[UD_ARRAY_SIZE(old_argv) + 4];
 	size_t k = 0;
 	new_argv[k++] = push(pid, scratch, interp, strlen(interp) + 1);
-	if (elf) {
+	/* A loader older than glibc 2.33 gives the program its path. */
+	if (elf && ud_elf_loader_takes_argv0(ihost)) {
 		new_argv[k++] = push(pid, scratch, "--argv0", 8);
 		new_argv[k++] = argc > 0 ? old_argv[0] : (unsigned long)regs->rdi;
 	} else if (interp_arg) {
