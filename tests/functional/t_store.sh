@@ -154,7 +154,7 @@ expect_ok "showconf" showconf
 check "showconf lists the repository" out_has "topdir = $UDOCKER_DIR"
 expect_ok "install" install
 check "install reports user namespaces" out_has "user namespaces:"
-check "install reports that nothing was downloaded" out_has "engines built into this version"
+check "install reports the built-in engines" out_has "engine N (user namespaces): built in"
 ud help
 check "help lists the exit codes" out_has "128+N"
 ud
