@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -399,6 +400,34 @@ static int execveat_as_execve(const struct tr_config *c, pid_t pid, struct user_
 	return 0;
 }
 
+/* ud_elf_loader_takes_argv0 reads the whole loader: asked once per loader
+ * file (the execve of the tracing thread only comes here), not at every
+ * execve of the container. */
+static bool loader_takes_argv0(const char *path)
+{
+	static struct {
+		bool valid, answer;
+		dev_t dev;
+		ino_t ino;
+		char path[PATH_MAX];
+	} last;
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return ud_elf_loader_takes_argv0(path);
+	if (last.valid && last.dev == st.st_dev && last.ino == st.st_ino &&
+	    strcmp(last.path, path) == 0)
+		return last.answer;
+	bool answer = ud_elf_loader_takes_argv0(path);
+	if (strlen(path) < sizeof(last.path)) {
+		strcpy(last.path, path);
+		last.dev = st.st_dev;
+		last.ino = st.st_ino;
+		last.answer = answer;
+		last.valid = true;
+	}
+	return answer;
+}
+
 /* execve: ELF programs through the container's interpreter (argv[0]
  * kept with --argv0), #! scripts through theirs, static programs by
  * their host path. Returns 0 or an errno to refuse the call with. */
@@ -448,7 +477,7 @@ static int translate_execve(const struct tr_config *c, struct tr_tracee *t,
 	size_t k = 0;
 	new_argv[k++] = push(pid, scratch, interp, strlen(interp) + 1);
 	/* A loader older than glibc 2.33 gives the program its path. */
-	if (elf && ud_elf_loader_takes_argv0(ihost)) {
+	if (elf && loader_takes_argv0(ihost)) {
 		new_argv[k++] = push(pid, scratch, "--argv0", 8);
 		new_argv[k++] = argc > 0 ? old_argv[0] : (unsigned long)regs->rdi;
 	} else if (interp_arg) {
