@@ -82,6 +82,8 @@ static const char general_help_tail[] =
 	"  UDOCKER_MAX_LAYER_SIZE          most decompressed bytes of a container's layers\n"
 	"  UDOCKER_SQUASH_COMPRESSION      zstd (default) or gzip, of image files\n"
 	"  UDOCKER_ROOTFS                  dir or squash: the root new containers get\n"
+	"  UDOCKER_SQUASH_LINGER           seconds an image file's shared mount outlives\n"
+	"                                  its last run (default 30, 0: none)\n"
 	"  UDOCKER_DEFAULT_EXECUTION_MODE  the mode auto gives a new container\n"
 	"  UDOCKER_LOGLEVEL                verbosity 0-5\n"
 	"  UDOCKER_TARBALL                 shown by version (nothing is downloaded)\n"

@@ -5,6 +5,8 @@
 #include "common/common.h"
 #include "spec/execmode.h"
 
+#include <limits.h>
+
 struct ud_host_probe {
 	bool userns;	  /* an unprivileged user namespace can be created */
 	char *userns_why; /* reason when not */
@@ -237,6 +239,33 @@ bool ud_squash_available(char **why);
  * regular file, not a link; its super block and tables readable and
  * inside it); -1 with *err saying what is wrong and what to do. */
 int ud_squash_check(const char *image, struct ud_error **err);
+
+/* ---- squashd.c: one mount of an image file shared by runs */
+
+struct ud_squash_shared {
+	int sock;	      /* connection to the mount's holder, -1: none */
+	int userns, mntns;    /* the holder's namespaces */
+	char lower[PATH_MAX]; /* the mount, in its mount namespace */
+};
+
+/* Joins (starting it when there is none) the holder of the shared mount of
+ * r's image file for this user, host, namespace and cgroup; -1 with *err
+ * when there is none to be had (UDOCKER_SQUASH_LINGER=0, no private
+ * directory, a relative path in r, a holder that cannot start): the run
+ * then mounts the image itself. */
+int ud_squash_shared_join(const struct ud_run_request *r, struct ud_squash_shared *j,
+			  struct ud_error **err);
+/* In the run's child: enters the holder's user and mount namespaces. */
+int ud_squash_shared_enter(const struct ud_squash_shared *j);
+/* In the run's child, its overlay mounted: registers its mount namespace,
+ * and hold (its work directory's lock, -1: none) for the holder to keep as
+ * long as a process is in that namespace. */
+int ud_squash_shared_register(const struct ud_squash_shared *j, int hold);
+/* Closes what join opened (the run stays registered). */
+void ud_squash_shared_leave(struct ud_squash_shared *j);
+/* UDOCKER_SQUASH_LINGER: how long, in seconds, a shared mount outlives its
+ * last run (30; 0: no shared mounts). */
+long ud_squash_linger_seconds(void);
 
 /* ---- spawn.c: how every engine starts what it runs */
 

@@ -126,15 +126,11 @@ static int own_dir(const char *path, const char *what)
  * runs of one container may overlap). */
 #define RUN_WORK_LEN 48
 
-static void mount_image(const struct ud_run_request *r, int sock, const char *run_work)
+/* The image file mounted in the run's namespace, at lower in scratch,
+ * served by the server behind sock. */
+static void mount_fuse(const struct ud_run_request *r, int sock, int scratch)
 {
-	if (mount("tmpfs", r->root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
-		die("cannot mount a tmpfs on the container root '%s': %s", r->root,
-		    strerror(errno));
-	_cleanup_close_ int scratch = open(r->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (scratch < 0 || mkdirat(scratch, "lower", 0755) < 0 ||
-	    (r->upper == NULL &&
-	     (mkdirat(scratch, "upper", 0755) < 0 || mkdirat(scratch, "work", 0755) < 0)))
+	if (mkdirat(scratch, "lower", 0755) < 0)
 		die("cannot prepare the container root '%s': %s", r->root, strerror(errno));
 	int fuse = open("/dev/fuse", O_RDWR | O_CLOEXEC);
 	if (fuse < 0)
@@ -157,7 +153,25 @@ static void mount_image(const struct ud_run_request *r, int sock, const char *ru
 		die("cannot hand /dev/fuse to the image file's server: %s", strerror(errno));
 	close(fuse);
 	close(sock);
-	_cleanup_close_ int lower = openat(scratch, "lower", O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* shared: the image's shared mount, entered already (sock -1 for none: the
+ * run mounts the image itself, served behind sock). */
+static void mount_image(const struct ud_run_request *r, int sock,
+			const struct ud_squash_shared *shared, const char *run_work)
+{
+	if (mount("tmpfs", r->root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
+		die("cannot mount a tmpfs on the container root '%s': %s", r->root,
+		    strerror(errno));
+	_cleanup_close_ int scratch = open(r->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (scratch < 0 || (r->upper == NULL && (mkdirat(scratch, "upper", 0755) < 0 ||
+						 mkdirat(scratch, "work", 0755) < 0)))
+		die("cannot prepare the container root '%s': %s", r->root, strerror(errno));
+	if (shared->sock < 0)
+		mount_fuse(r, sock, scratch);
+	_cleanup_close_ int lower =
+		shared->sock >= 0 ? open(shared->lower, O_PATH | O_DIRECTORY | O_CLOEXEC)
+				  : openat(scratch, "lower", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int upper = r->upper ? own_dir(r->upper, "upper")
 			     : openat(scratch, "upper", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int work = -1;
@@ -176,6 +190,7 @@ static void mount_image(const struct ud_run_request *r, int sock, const char *ru
 	 * (it costs a journal commit at the end of every run), what a
 	 * directory container's writes get too. Its marker stays in this
 	 * run's work directory, removed after the run. */
+	char opts[256];
 	snprintf(opts, sizeof(opts),
 		 "lowerdir=/proc/self/fd/%d,upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d,"
 		 "userxattr,volatile",
@@ -193,9 +208,10 @@ struct n1_ctx {
 	const struct ud_run_request *r;
 	uid_t uid;
 	gid_t gid;
-	int sock;		     /* image-backed: the FUSE server's socket */
-	char run_work[RUN_WORK_LEN]; /* this run's work directory in r->work */
-	int lock_fd;		     /* its lock (the FUSE server holds it too) */
+	int sock;			/* image-backed: the FUSE server's socket */
+	struct ud_squash_shared shared; /* or the shared mount (sock -1: none) */
+	char run_work[RUN_WORK_LEN];	/* this run's work directory in r->work */
+	int lock_fd;			/* its lock (the FUSE server holds it too) */
 	/* ud_engine_n1_visit: called on the mounted tree instead of a run. */
 	int (*visit)(const char *root, void *data);
 	void *data;
@@ -207,6 +223,10 @@ static void __attribute__((noreturn)) child(const struct n1_ctx *c)
 	uid_t outer_uid = c->uid;
 	gid_t outer_gid = c->gid;
 	int sock = c->sock;
+	if (c->shared.sock >= 0 && ud_squash_shared_enter(&c->shared) < 0)
+		die("cannot enter the image file's shared mount: %s (UDOCKER_SQUASH_LINGER=0 "
+		    "mounts it for each run)",
+		    strerror(errno));
 	int flags = CLONE_NEWUSER | CLONE_NEWNS | (r->hostname ? CLONE_NEWUTS : 0);
 	if (unshare(flags) < 0)
 		die("cannot create a user namespace (N1 needs unprivileged user namespaces): %s",
@@ -232,7 +252,12 @@ static void __attribute__((noreturn)) child(const struct n1_ctx *c)
 			die("%s", lerr->msg);
 	}
 	if (r->image_file) {
-		mount_image(r, sock, c->run_work);
+		mount_image(r, sock, &c->shared, c->run_work);
+		/* The holder keeps the mount, and this run's work directory
+		 * locked, while a process is in this namespace. */
+		if (c->shared.sock >= 0 && ud_squash_shared_register(&c->shared, c->lock_fd) < 0)
+			die("cannot register with the image file's shared mount: %s",
+			    strerror(errno));
 		if (c->visit)
 			_exit(c->visit(r->root, c->data) == 0 ? 0 : 1);
 		/* The checks N1 makes before it starts a directory container,
@@ -343,25 +368,55 @@ static void run_work_end(const struct ud_run_request *r, struct n1_ctx *c)
 	c->lock_fd = -1;
 }
 
+/* The image file served for c's run: through its shared mount, else by a
+ * server of the run's own. */
+static int serve_image(const struct ud_run_request *r, struct n1_ctx *c,
+		       struct ud_squash_server *srv, struct ud_error **err)
+{
+	run_work_begin(r, c);
+	struct ud_error *why = NULL;
+	if (ud_squash_shared_join(r, &c->shared, &why) == 0)
+		return 0;
+	ud_debug("no shared mount of '%s': %s", r->image_file, why->msg);
+	ud_error_free(why);
+	srv->hold = c->lock_fd;
+	if (ud_squash_server_start(r->image_file, r->uid, r->gid, srv, err) < 0) {
+		run_work_end(r, c);
+		return -1;
+	}
+	c->sock = srv->sock;
+	return 0;
+}
+
+static void unserve_image(const struct ud_run_request *r, struct n1_ctx *c,
+			  struct ud_squash_server *srv)
+{
+	ud_squash_server_stop(srv);
+	ud_squash_shared_leave(&c->shared);
+	run_work_end(r, c);
+}
+
 int ud_engine_n1_visit(const struct ud_run_request *r, int (*visit)(const char *root, void *data),
 		       void *data, struct ud_error **err)
 {
 	if (r->image_file == NULL)
 		return ud_error_set(err, UD_ERR_INVALID, "not an image-backed container");
-	struct n1_ctx c = {.r = r, .uid = getuid(), .gid = getgid(), .visit = visit, .data = data};
-	run_work_begin(r, &c);
-	struct ud_squash_server srv = {.pid = -1, .sock = -1, .hold = c.lock_fd};
-	if (ud_squash_server_start(r->image_file, r->uid, r->gid, &srv, err) < 0) {
-		run_work_end(r, &c);
+	struct n1_ctx c = {.r = r,
+			   .uid = getuid(),
+			   .gid = getgid(),
+			   .sock = -1,
+			   .lock_fd = -1,
+			   .shared = {.sock = -1, .userns = -1, .mntns = -1},
+			   .visit = visit,
+			   .data = data};
+	struct ud_squash_server srv = {.pid = -1, .sock = -1, .hold = -1};
+	if (serve_image(r, &c, &srv, err) < 0)
 		return -1;
-	}
-	c.sock = srv.sock;
 	char *argv[] = {(char *)"visit", NULL};
 	struct ud_spawn s = {.path = argv[0], .argv = argv, .child_setup = n1_child, .ctx = &c};
 	int status = 0;
 	int rc = ud_spawn_run(&s, &status, err);
-	ud_squash_server_stop(&srv);
-	run_work_end(r, &c);
+	unserve_image(r, &c, &srv);
 	if (rc == 0 && status != 0)
 		rc = ud_error_set(err, UD_ERR_IO,
 				  "the image-backed container's tree could not be "
@@ -377,25 +432,22 @@ int ud_engine_n1_run(const struct ud_run_request *r, int *status, struct ud_erro
 	if (r->image_file == NULL &&
 	    ud_engine_prepare(r, UD_PREPARE_WORKDIR | UD_PREPARE_COMMAND, NULL, err) < 0)
 		return -1;
-	struct n1_ctx c = {.r = r, .uid = getuid(), .gid = getgid(), .sock = -1, .lock_fd = -1};
+	struct n1_ctx c = {.r = r,
+			   .uid = getuid(),
+			   .gid = getgid(),
+			   .sock = -1,
+			   .lock_fd = -1,
+			   .shared = {.sock = -1, .userns = -1, .mntns = -1}};
 	struct ud_squash_server srv = {.pid = -1, .sock = -1, .hold = -1};
-	if (r->image_file) {
-		run_work_begin(r, &c);
-		srv.hold = c.lock_fd;
-		if (ud_squash_server_start(r->image_file, r->uid, r->gid, &srv, err) < 0) {
-			run_work_end(r, &c);
-			return -1;
-		}
-		c.sock = srv.sock;
-	}
+	if (r->image_file && serve_image(r, &c, &srv, err) < 0)
+		return -1;
 	struct ud_spawn s = {.path = r->argv[0],
 			     .argv = r->argv,
 			     .env = r->env,
 			     .child_setup = n1_child,
 			     .ctx = &c};
 	int rc = ud_spawn_run(&s, status, err);
-	ud_squash_server_stop(&srv);
 	if (r->image_file)
-		run_work_end(r, &c);
+		unserve_image(r, &c, &srv);
 	return rc;
 }

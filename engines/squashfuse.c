@@ -245,59 +245,98 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	conn->want &= ~(unsigned)FUSE_CAP_AUTO_INVAL_DATA;
 }
 
+int ud_squash_sendmsg(int sock, const void *data, size_t len, const int *fds, size_t n)
+{
+	struct iovec iov = {.iov_base = (void *)data, .iov_len = len};
+	union {
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	memset(&u, 0, sizeof(u));
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (n > 4) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (n > 0) {
+		m.msg_control = u.buf;
+		m.msg_controllen = CMSG_SPACE(n * sizeof(int));
+		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(n * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, n * sizeof(int));
+	}
+	ssize_t r;
+	while ((r = sendmsg(sock, &m, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+		;
+	if (r >= 0 && (size_t)r != len)
+		errno = EMSGSIZE;
+	return r >= 0 && (size_t)r == len ? 0 : -1;
+}
+
+ssize_t ud_squash_recvmsg(int sock, void *data, size_t len, int *fds, size_t max, size_t *n)
+{
+	struct iovec iov = {.iov_base = data, .iov_len = len};
+	union {
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr m = {.msg_iov = &iov,
+			   .msg_iovlen = 1,
+			   .msg_control = u.buf,
+			   .msg_controllen = sizeof(u.buf)};
+	*n = 0;
+	ssize_t r;
+	while ((r = recvmsg(sock, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	if (r < 0)
+		return -1;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t got = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < got; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
+			if (*n < max)
+				fds[(*n)++] = fd;
+			else
+				close(fd);
+		}
+	}
+	if (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+		for (size_t i = 0; i < *n; i++)
+			close(fds[i]);
+		*n = 0;
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return r;
+}
+
 /* The /dev/fuse fd the container's child sends on sock; -1 when it ends
  * before it mounted (EOF). */
 static int receive_fd(int sock)
 {
 	char byte;
-	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr m = {.msg_iov = &iov,
-			   .msg_iovlen = 1,
-			   .msg_control = u.buf,
-			   .msg_controllen = sizeof(u.buf)};
-	ssize_t n;
-	while ((n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-		;
-	struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&m) : NULL;
-	if (c == NULL || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
-	    c->cmsg_len != CMSG_LEN(sizeof(int)))
+	int fd = -1;
+	size_t n = 0;
+	if (ud_squash_recvmsg(sock, &byte, 1, &fd, 1, &n) != 1 || n != 1) {
+		if (n == 1)
+			close(fd);
 		return -1;
-	int fd;
-	memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+	}
 	return fd;
 }
 
 int ud_squash_send_fd(int sock, int fd)
 {
-	char byte = 'F';
-	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	memset(&u, 0, sizeof(u));
-	struct msghdr m = {.msg_iov = &iov,
-			   .msg_iovlen = 1,
-			   .msg_control = u.buf,
-			   .msg_controllen = sizeof(u.buf)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(fd));
-	ssize_t n;
-	while ((n = sendmsg(sock, &m, MSG_NOSIGNAL)) < 0 && errno == EINTR)
-		;
-	return n == 1 ? 0 : -1;
+	return ud_squash_sendmsg(sock, "F", 1, &fd, 1);
 }
 
-/* Closes every fd from `from` on but the n in keep (each >= from, or < 0
- * for none). */
-static void close_others(int from, int *keep, size_t n)
+void ud_squash_close_others(int from, int *keep, size_t n)
+
 {
 	for (size_t i = 1; i < n; i++) /* a handful: insertion sort */
 		for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
@@ -335,6 +374,49 @@ static void grow_caches(sqfs *fs)
 	}
 }
 
+struct fuse_session *ud_squash_session(sqfs_ll *ll, int fuse_fd, uid_t uid, gid_t gid)
+{
+	srv.uid = uid;
+	srv.gid = gid;
+	/* mksquashfs writes an empty table for a tree without any. */
+	srv.xattrs = ll->fs.sb.xattr_id_table_start != (uint64_t)SQUASHFS_INVALID_BLK &&
+		     ll->fs.xattr_info.xattr_ids > 0;
+	/* Every read allocates and frees a block-sized buffer (and every
+	 * block decompressed another): kept in the heap, not mmap'ed and
+	 * unmapped (page faults and zeroing at each request). */
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
+	mallopt(M_TRIM_THRESHOLD, 256 << 20);
+	grow_caches(&ll->fs);
+	static const struct fuse_lowlevel_ops ops = {
+		.init = op_init,
+		.lookup = op_lookup,
+		.getattr = op_getattr,
+		.open = op_open,
+		.read = op_read,
+		.opendir = op_open,
+		.readdir = op_readdir,
+		.readdirplus = op_readdirplus,
+		.getxattr = op_getxattr,
+		.listxattr = op_listxattr,
+	};
+	struct fuse_lowlevel_ops o = ops;
+	/* libsquashfuse's own, loaded at run time. */
+	o.forget = sqfs_ll_op_forget;
+	o.readlink = sqfs_ll_op_readlink;
+	o.statfs = stfs_ll_op_statfs;
+	char *argv[] = {"udocker-sqfuse", NULL};
+	struct fuse_args args = FUSE_ARGS_INIT(1, argv);
+	struct fuse_session *se = fuse_session_new(&args, &o, sizeof(o), ll);
+	char mountpoint[32];
+	snprintf(mountpoint, sizeof(mountpoint), "/dev/fd/%d", fuse_fd);
+	/* libfuse takes /dev/fd/N for "mounted already: serve fd N". */
+	if (se != NULL && fuse_session_mount(se, mountpoint) != 0) {
+		fuse_session_destroy(se);
+		se = NULL;
+	}
+	return se;
+}
+
 static void __attribute__((noreturn)) serve(sqfs_ll *ll, int sock, int hold)
 {
 	(void)setsid();
@@ -345,39 +427,13 @@ static void __attribute__((noreturn)) serve(sqfs_ll *ll, int sock, int hold)
 		(void)dup2(null, i);
 	/* Nothing of udocker's (its locks above all) lives on in here. */
 	int keep[] = {sock, ll->fs.fd, hold};
-	close_others(3, keep, UD_ARRAY_SIZE(keep));
-	/* Every read allocates and frees a block-sized buffer (and every
-	 * block decompressed another): kept in the heap, not mmap'ed and
-	 * unmapped (page faults and zeroing at each request). */
-	mallopt(M_MMAP_THRESHOLD, 64 << 20);
-	mallopt(M_TRIM_THRESHOLD, 256 << 20);
-	grow_caches(&ll->fs);
+	ud_squash_close_others(3, keep, UD_ARRAY_SIZE(keep));
 	int fd = receive_fd(sock);
 	close(sock);
 	if (fd < 0)
 		_exit(0);
-	const struct fuse_lowlevel_ops ops = {
-		.init = op_init,
-		.lookup = op_lookup,
-		.forget = sqfs_ll_op_forget,
-		.getattr = op_getattr,
-		.readlink = sqfs_ll_op_readlink,
-		.open = op_open,
-		.read = op_read,
-		.opendir = op_open,
-		.readdir = op_readdir,
-		.readdirplus = op_readdirplus,
-		.statfs = stfs_ll_op_statfs,
-		.getxattr = op_getxattr,
-		.listxattr = op_listxattr,
-	};
-	char *argv[] = {"udocker-sqfuse", NULL};
-	struct fuse_args args = FUSE_ARGS_INIT(1, argv);
-	struct fuse_session *se = fuse_session_new(&args, &ops, sizeof(ops), ll);
-	char mountpoint[32];
-	snprintf(mountpoint, sizeof(mountpoint), "/dev/fd/%d", fd);
-	/* libfuse takes /dev/fd/N for "mounted already: serve fd N". */
-	if (se == NULL || fuse_session_mount(se, mountpoint) != 0)
+	struct fuse_session *se = ud_squash_session(ll, fd, srv.uid, srv.gid);
+	if (se == NULL)
 		_exit(1);
 	fuse_session_loop(se);
 	_exit(0);
@@ -450,9 +506,7 @@ static int init_image(sqfs *fs, int fd, const char *image, struct ud_error **err
 	return 0;
 }
 
-/* The image file checked, opened (*fd, the caller's to close) and read by
- * libsquashfuse; NULL with *err. */
-static sqfs_ll *open_ll(const char *image, int *fd, struct ud_error **err)
+sqfs_ll *ud_squash_open_ll(const char *image, int *fd, struct ud_error **err)
 {
 	if (ud_sqfuse_load(err) < 0)
 		return NULL;
@@ -470,17 +524,22 @@ static sqfs_ll *open_ll(const char *image, int *fd, struct ud_error **err)
 	return NULL;
 }
 
+void ud_squash_close_ll(sqfs_ll *ll)
+{
+	if (ll == NULL)
+		return;
+	if (ll->ino_destroy)
+		ll->ino_destroy(ll);
+	sqfs_destroy(&ll->fs); /* fd stays the caller's */
+	free(ll);
+}
+
 int ud_squash_check(const char *image, struct ud_error **err)
 {
 	_cleanup_close_ int fd = -1;
-	sqfs_ll *ll = open_ll(image, &fd, err);
-	if (ll == NULL)
-		return -1;
-	if (ll->ino_destroy)
-		ll->ino_destroy(ll);
-	sqfs_destroy(&ll->fs);
-	free(ll);
-	return 0;
+	sqfs_ll *ll = ud_squash_open_ll(image, &fd, err);
+	ud_squash_close_ll(ll);
+	return ll ? 0 : -1;
 }
 
 int ud_squash_server_start(const char *image, uid_t uid, gid_t gid, struct ud_squash_server *s,
@@ -489,7 +548,7 @@ int ud_squash_server_start(const char *image, uid_t uid, gid_t gid, struct ud_sq
 	s->pid = -1;
 	s->sock = -1;
 	_cleanup_close_ int fd = -1;
-	sqfs_ll *ll = open_ll(image, &fd, err);
+	sqfs_ll *ll = ud_squash_open_ll(image, &fd, err);
 	if (ll == NULL)
 		return -1;
 	int r = 0;
@@ -498,9 +557,6 @@ int ud_squash_server_start(const char *image, uid_t uid, gid_t gid, struct ud_sq
 		r = ud_error_sys(err, errno, "socketpair");
 	srv.uid = uid;
 	srv.gid = gid;
-	/* mksquashfs writes an empty table for a tree without any. */
-	srv.xattrs = ll->fs.sb.xattr_id_table_start != (uint64_t)SQUASHFS_INVALID_BLK &&
-		     ll->fs.xattr_info.xattr_ids > 0;
 	pid_t pid = -1;
 	if (r == 0) {
 		fflush(NULL);
@@ -520,8 +576,7 @@ int ud_squash_server_start(const char *image, uid_t uid, gid_t gid, struct ud_sq
 	} else if (sv[1] >= 0) {
 		close(sv[1]);
 	}
-	sqfs_destroy(&ll->fs); /* fd stays ours */
-	free(ll);
+	ud_squash_close_ll(ll);
 	return r;
 }
 

@@ -20,6 +20,10 @@ sqfs_err sqfs_stat(sqfs *fs, sqfs_inode *inode, struct stat *st);
 	X(fuse_session_new)                                                                        \
 	X(fuse_session_mount)                                                                      \
 	X(fuse_session_loop)                                                                       \
+	X(fuse_session_fd)                                                                         \
+	X(fuse_session_receive_buf)                                                                \
+	X(fuse_session_process_buf)                                                                \
+	X(fuse_session_exited)                                                                     \
 	X(fuse_session_destroy)                                                                    \
 	X(fuse_reply_err)                                                                          \
 	X(fuse_reply_entry)                                                                        \
@@ -68,6 +72,10 @@ int ud_sqfuse_load(struct ud_error **err);
 #define fuse_session_new ud_sqfuse.p_fuse_session_new
 #define fuse_session_mount ud_sqfuse.p_fuse_session_mount
 #define fuse_session_loop ud_sqfuse.p_fuse_session_loop
+#define fuse_session_fd ud_sqfuse.p_fuse_session_fd
+#define fuse_session_receive_buf ud_sqfuse.p_fuse_session_receive_buf
+#define fuse_session_process_buf ud_sqfuse.p_fuse_session_process_buf
+#define fuse_session_exited ud_sqfuse.p_fuse_session_exited
 #define fuse_session_destroy ud_sqfuse.p_fuse_session_destroy
 #define fuse_reply_err ud_sqfuse.p_fuse_reply_err
 #define fuse_reply_entry ud_sqfuse.p_fuse_reply_entry
@@ -98,5 +106,27 @@ int ud_sqfuse_load(struct ud_error **err);
 #define sqfs_ll_op_getxattr ud_sqfuse.p_sqfs_ll_op_getxattr
 #define sqfs_ll_op_forget ud_sqfuse.p_sqfs_ll_op_forget
 #define stfs_ll_op_statfs ud_sqfuse.p_stfs_ll_op_statfs
+
+/* ---- shared by squashfuse.c (a run's own mount) and squashd.c (the
+ * shared mount) */
+
+/* The image file checked, opened (*fd, the caller's to close) and read by
+ * libsquashfuse; NULL with *err. ud_squash_close_ll frees it. */
+sqfs_ll *ud_squash_open_ll(const char *image, int *fd, struct ud_error **err);
+void ud_squash_close_ll(sqfs_ll *ll);
+/* A session serving ll on the /dev/fuse fd of a mount made already, every
+ * file owned by uid:gid as the mount's user namespace sees them; NULL when
+ * libfuse refuses. One per process. */
+struct fuse_session *ud_squash_session(sqfs_ll *ll, int fuse_fd, uid_t uid, gid_t gid);
+/* Closes every fd from `from` on but the n in keep (each >= from, or < 0
+ * for none); keep is sorted in place. */
+void ud_squash_close_others(int from, int *keep, size_t n);
+/* One message of len bytes on a SOCK_SEQPACKET socket with n fds
+ * (SCM_RIGHTS); -1 with errno when it is not sent whole. */
+int ud_squash_sendmsg(int sock, const void *data, size_t len, const int *fds, size_t n);
+/* One message into data (at most len bytes, its length returned; 0 at the
+ * end), its fds (close-on-exec) into fds (at most max, *n of them: the
+ * rest closed); -1 with errno. */
+ssize_t ud_squash_recvmsg(int sock, void *data, size_t len, int *fds, size_t max, size_t *n);
 
 #endif

@@ -2,9 +2,10 @@
 # Image-backed containers (rootfs squash) in N1: the run matrix on their
 # image file, writes that persist in upper/ and leave the image file alone,
 # ephemeral ones that leave nothing, two containers of one image apart,
-# whiteouts, volumes and --workdir made at run time, signals, the FUSE
-# server never left behind, rm, other modes refused, hostile image files
-# and upper directories.
+# whiteouts, volumes and --workdir made at run time, signals, the shared
+# mount (one holder for every run of an image, outliving them as it
+# should and no longer), a run's own FUSE server never left behind, rm,
+# other modes refused, hostile image files and upper directories.
 . "$(dirname "$0")/lib.sh"
 cd "$T_TMP"
 P=$UD_FIX_PLAIN
@@ -46,9 +47,9 @@ check "create p1" new p1
 d1=$(cdir p1)
 img=$UDOCKER_DIR/squash/$(cat "$d1/image.digest").sqsh
 sum=$(sha256sum <"$img")
-ud run p1 /bin/sh -c 'echo kept >/kept; mkdir -p /d/e && echo deep >/d/e/f'
+UDOCKER_SQUASH_LINGER=0 ud run p1 /bin/sh -c 'echo kept >/kept; mkdir -p /d/e && echo deep >/d/e/f'
 check "a write: the run succeeds" rc_is 0
-check "the server is gone after the run" no_server
+check "the run's own server is gone after the run" no_server
 ud run p1 /bin/sh -c 'cat /kept /d/e/f'
 check "a write persists across runs" out_is "$(printf 'kept\ndeep')"
 check "the write is in upper/" [ "$(cat "$d1/upper/kept")" = kept ]
@@ -102,8 +103,9 @@ check "ephemeral: no file added to the container's directory" [ "$(cd "$de" && f
 check "ephemeral: nothing mounted" bash -c '! grep -qF -- "$1" /proc/self/mountinfo' _ "$de"
 check "ephemeral: no server left" no_server
 
-# Signals: SIGTERM to udocker reaches the container's trap; the server
-# does not outlive the run, also after kill -9 of udocker.
+# Signals: SIGTERM to udocker reaches the container's trap; a run's own
+# server does not outlive the run, also after kill -9 of udocker.
+export UDOCKER_SQUASH_LINGER=0
 mark="7$$$RANDOM"
 "$UD_BIN" run p1 /bin/sh -c "trap 'echo got TERM; exit 7' TERM; sleep $mark & wait" >sig.out 2>sig.err &
 pid=$!
@@ -125,6 +127,90 @@ wait "$pid" 2>/dev/null
 sleep 1.5
 check "kill -9 of udocker: no server left once the container ends" no_server
 check "kill -9 of udocker: the container still ran to its end" [ "$(cat "$d1/upper/late" 2>/dev/null)" = late ]
+unset UDOCKER_SQUASH_LINGER
+
+# The shared mount: one holder serves every run of an image file, ends
+# UDOCKER_SQUASH_LINGER seconds after the last, but never while a process
+# a run left behind may still read the image.
+private=${TMPDIR:-/tmp}/udocker-$(id -u)
+# holders: the pids of the holders of this test's image file (every sq-*
+# socket of ours whose holder has the file open).
+holders() {
+  local p
+  for p in $(pgrep -u "$(id -u)" -x udocker-sqmount); do
+    ls -l "/proc/$p/fd" 2>/dev/null | grep -qF -- "$img" && echo "$p"
+  done | sort
+}
+# no_holder: none is left (waits 10 s).
+no_holder() {
+  local i
+  for i in $(seq 100); do
+    [ -z "$(holders)" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+for p in $(holders); do kill -KILL "$p"; done
+ud run p1 /bin/sh -c 'cat /kept'
+check "shared: the first run reads its write" out_is "kept"
+h1=$(holders)
+check "shared: one holder after the first run" [ "$(wc -w <<<"$h1")" = 1 ]
+ud run p2 /bin/cat /two
+check "shared: a run of another container of the image" out_is "two"
+check "shared: the same holder serves it" [ "$(holders)" = "$h1" ]
+check "shared: its mount is not in the host's mount table" \
+  bash -c '! grep -q "udocker-[0-9]*/sq-" /proc/self/mountinfo'
+check "shared: its socket is in the private directory" \
+  bash -c 'ls "$1"/sq-*.sock >/dev/null' _ "$private"
+check "shared: the private directory is the user's alone" \
+  [ "$(stat -c %a:%u "$private")" = "700:$(id -u)" ]
+kill -KILL "$h1"
+sleep 0.2
+ud run p1 /bin/sh -c 'cat /kept'
+check "shared: a killed holder's socket is replaced" out_is "kept"
+h2=$(holders)
+# new_holder OLD NEW: NEW is one holder, not OLD.
+new_holder() { [ "$(wc -w <<<"$2")" = 1 ] && [ "$2" != "$1" ]; }
+check "shared: by one new holder" new_holder "$h1" "$h2"
+for p in $h2; do kill -KILL "$p"; done
+# At once, from no holder: all succeed, one holder starts.
+for i in 1 2 3 4 5 6; do
+  "$UD_BIN" run p1 /bin/sh -c 'cat /kept' >"conc.$i" 2>&1 &
+done
+wait
+# all_kept: each run printed kept (else what they printed, on stderr).
+all_kept() { [ "$(cat conc.? | grep -cx kept)" = 6 ]; }
+check "shared: six runs at once all succeed" all_kept
+check "shared: six runs at once start one holder" [ "$(holders | wc -l)" = 1 ]
+for p in $(holders); do kill -KILL "$p"; done
+# Linger: gone a second after the last run, with its socket and mount
+# point; a process the container left in the background keeps it.
+export UDOCKER_SQUASH_LINGER=1
+names() { ls "$private" | grep -E '^sq-.*[.](sock|mnt)$' | sort; }
+before=$(names)
+ud run p1 /bin/true
+check "linger 1: the run succeeds" rc_is 0
+check "linger 1: the holder ends after its last run" no_holder
+# no_new_names: no socket nor mount point that was not there before.
+no_new_names() { [ -z "$(comm -13 <(echo "$before") <(names))" ]; }
+check "linger 1: its socket and mount point go with it" no_new_names
+rm -f "$d1/upper/bg"
+ud run p1 /bin/sh -c 'setsid /bin/sh -c "sleep 3; wc -c </bin/busybox >/bg" </dev/null >/dev/null 2>&1 & sleep 0.5'
+check "background: the run ends at once" rc_is 0
+sleep 2
+check "background: the holder waits for the process left running" [ -n "$(holders)" ]
+for _ in $(seq 50); do [ -s "$d1/upper/bg" ] && break; sleep 0.1; done
+check "background: the process still read the image" [ "$(cat "$d1/upper/bg" 2>/dev/null)" -gt 100000 ]
+check "background: then the holder ends" no_holder
+unset UDOCKER_SQUASH_LINGER
+# A private directory another could enter is not used: each run mounts
+# the image itself.
+mkdir -p badtmp/udocker-"$(id -u)" && chmod 0755 badtmp/udocker-"$(id -u)"
+TMPDIR=$T_TMP/badtmp ud run p1 /bin/sh -c 'cat /kept'
+check "an open private directory: the run still works" out_is "kept"
+check "an open private directory: no socket made in it" \
+  bash -c '! ls "$1"/sq-* 2>/dev/null | grep -q .' _ "$T_TMP/badtmp/udocker-$(id -u)"
+for p in $(holders); do kill -KILL "$p"; done
 
 # Other modes are refused with the reason, auto picks N1.
 expect_fail "setup --execmode=P1 is refused" 1 "image-backed" \
