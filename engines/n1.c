@@ -160,13 +160,18 @@ static void mount_fuse(const struct ud_run_request *r, int sock, int scratch)
 static void mount_image(const struct ud_run_request *r, int sock,
 			const struct ud_squash_shared *shared, const char *run_work)
 {
-	if (mount("tmpfs", r->root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
-		die("cannot mount a tmpfs on the container root '%s': %s", r->root,
-		    strerror(errno));
-	_cleanup_close_ int scratch = open(r->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (scratch < 0 || (r->upper == NULL && (mkdirat(scratch, "upper", 0755) < 0 ||
-						 mkdirat(scratch, "work", 0755) < 0)))
-		die("cannot prepare the container root '%s': %s", r->root, strerror(errno));
+	/* A tmpfs on ROOT holds what the overlay needs that is the run's own:
+	 * the mount of the image file, an ephemeral container's layers. */
+	_cleanup_close_ int scratch = -1;
+	if (shared->sock < 0 || r->upper == NULL) {
+		if (mount("tmpfs", r->root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
+			die("cannot mount a tmpfs on the container root '%s': %s", r->root,
+			    strerror(errno));
+		scratch = open(r->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (scratch < 0 || (r->upper == NULL && (mkdirat(scratch, "upper", 0755) < 0 ||
+							 mkdirat(scratch, "work", 0755) < 0)))
+			die("cannot prepare the container root '%s': %s", r->root, strerror(errno));
+	}
 	if (shared->sock < 0)
 		mount_fuse(r, sock, scratch);
 	_cleanup_close_ int lower =

@@ -34,7 +34,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -192,24 +191,6 @@ static struct {
 	size_t n_runs;
 	bool closing; /* the image file is gone: no new run */
 } h;
-
-static void __attribute__((noreturn, format(printf, 2, 3)))
-holder_fail(int fd, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	(void)!vdprintf(fd, fmt, ap);
-	va_end(ap);
-	_exit(1);
-}
-
-static void write_map(int ready, const char *file, const char *text)
-{
-	int fd = open(file, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		holder_fail(ready, "cannot write %s: %s", file, strerror(errno));
-	close(fd);
-}
 
 /* Stops taking runs: the socket's name goes (a run that finds none starts
  * another holder). */
@@ -429,41 +410,29 @@ static void __attribute__((noreturn)) serve_all(long linger_ms)
  * Reports "K" on ready, or what failed, and closes it. */
 static void __attribute__((noreturn)) holder(sqfs_ll *ll, int ready, long linger_ms)
 {
-	(void)prctl(PR_SET_NAME, "udocker-sqmount");
-	ud_spawn_reset_signals();
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	for (int i = 0; i < 3 && null >= 0; i++)
-		(void)dup2(null, i);
 	int keep[] = {ready, h.listen, h.image};
-	ud_squash_close_others(3, keep, UD_ARRAY_SIZE(keep));
+	ud_squash_detach("udocker-sqmount", keep, UD_ARRAY_SIZE(keep));
 	uid_t uid = getuid();
 	gid_t gid = getgid();
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
-		holder_fail(ready, "unshare: %s", strerror(errno));
-	char map[64];
-	write_map(ready, "/proc/self/setgroups", "deny");
-	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)uid, (unsigned)uid);
-	write_map(ready, "/proc/self/uid_map", map);
-	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)gid, (unsigned)gid);
-	write_map(ready, "/proc/self/gid_map", map);
+	ud_squash_userns(ready, uid, gid);
 	/* The host's mounts stay slaves of its own (the kernel made them so
 	 * in this less privileged namespace): a file system mounted there
 	 * later is seen by the runs too. */
 	h.fuse = open("/dev/fuse", O_RDWR | O_CLOEXEC);
 	if (h.fuse < 0)
-		holder_fail(ready, "cannot open /dev/fuse: %s", strerror(errno));
+		ud_squash_fail(ready, "cannot open /dev/fuse: %s", strerror(errno));
 	char opts[160];
 	snprintf(opts, sizeof(opts),
 		 "fd=%d,rootmode=40000,user_id=%u,group_id=%u,default_permissions", h.fuse,
 		 (unsigned)uid, (unsigned)gid);
 	if (mount("udocker", h.mnt_path, "fuse.squashfuse", MS_NOSUID | MS_NODEV | MS_RDONLY,
 		  opts) < 0)
-		holder_fail(ready, "cannot mount the image file with FUSE: %s", strerror(errno));
+		ud_squash_fail(ready, "cannot mount the image file with FUSE: %s", strerror(errno));
 	h.se = ud_squash_session(ll, h.fuse, uid, gid);
 	h.userns = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
 	h.mntns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	if (h.se == NULL || h.userns < 0 || h.mntns < 0)
-		holder_fail(ready, "cannot serve the mount: %s", strerror(errno));
+		ud_squash_fail(ready, "cannot serve the mount: %s", strerror(errno));
 	(void)!write(ready, "K", 1);
 	close(ready);
 	serve_all(linger_ms);
@@ -509,7 +478,6 @@ static int start(const char *image, const char *base, long linger_ms, struct ud_
 	}
 	if (pid == 0) {
 		/* Not udocker's child: nothing waits for it. */
-		(void)setsid();
 		if (fork() != 0)
 			_exit(0);
 		close(ready[0]);
@@ -523,13 +491,8 @@ static int start(const char *image, const char *base, long linger_ms, struct ud_
 	if (pid > 0)
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
-	char msg[512];
-	ssize_t got = 0, n;
-	while (r == 0 && got < (ssize_t)sizeof(msg) - 1 &&
-	       ((n = read(ready[0], msg + got, sizeof(msg) - 1 - (size_t)got)) > 0 ||
-		(n < 0 && errno == EINTR)))
-		got += n > 0 ? n : 0;
-	msg[got] = '\0';
+	char msg[512] = "";
+	size_t got = r == 0 ? ud_squash_read_report(ready[0], msg, sizeof(msg)) : 0;
 	if (ready[0] >= 0)
 		close(ready[0]);
 	if (r == 0 && strcmp(msg, "K") != 0)
@@ -559,14 +522,12 @@ int ud_squash_shared_join(const struct ud_run_request *r, struct ud_squash_share
 	char dir[PATH_MAX - 32];
 	if (!ok || private_dir(dir, sizeof(dir)) < 0)
 		return ud_error_set(err, UD_ERR_UNSUPPORTED, "no shared mount here");
+	/* A link, a FIFO, a missing file: the run's own mount says what is
+	 * wrong with it. */
 	struct stat st;
-	{
-		_cleanup_close_ int fd =
-			open(r->image_file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-		if (fd < 0 || fstat(fd, &st) < 0)
-			return ud_error_sys(err, errno, "cannot open the image file '%s'",
-					    r->image_file);
-	}
+	if (lstat(r->image_file, &st) < 0 || !S_ISREG(st.st_mode))
+		return ud_error_set(err, UD_ERR_INVALID, "'%s' is not a regular file",
+				    r->image_file);
 	char base[PATH_MAX - 8];
 	snprintf(base, sizeof(base), "%s/sq-%016llx", dir, (unsigned long long)make_key(&st));
 	char sock[PATH_MAX], lock[PATH_MAX];

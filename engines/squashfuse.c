@@ -336,7 +336,6 @@ int ud_squash_send_fd(int sock, int fd)
 }
 
 void ud_squash_close_others(int from, int *keep, size_t n)
-
 {
 	for (size_t i = 1; i < n; i++) /* a handful: insertion sort */
 		for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
@@ -387,26 +386,24 @@ struct fuse_session *ud_squash_session(sqfs_ll *ll, int fuse_fd, uid_t uid, gid_
 	mallopt(M_MMAP_THRESHOLD, 64 << 20);
 	mallopt(M_TRIM_THRESHOLD, 256 << 20);
 	grow_caches(&ll->fs);
-	static const struct fuse_lowlevel_ops ops = {
+	const struct fuse_lowlevel_ops ops = {
 		.init = op_init,
 		.lookup = op_lookup,
+		.forget = sqfs_ll_op_forget,
 		.getattr = op_getattr,
+		.readlink = sqfs_ll_op_readlink,
 		.open = op_open,
 		.read = op_read,
 		.opendir = op_open,
 		.readdir = op_readdir,
 		.readdirplus = op_readdirplus,
+		.statfs = stfs_ll_op_statfs,
 		.getxattr = op_getxattr,
 		.listxattr = op_listxattr,
 	};
-	struct fuse_lowlevel_ops o = ops;
-	/* libsquashfuse's own, loaded at run time. */
-	o.forget = sqfs_ll_op_forget;
-	o.readlink = sqfs_ll_op_readlink;
-	o.statfs = stfs_ll_op_statfs;
 	char *argv[] = {"udocker-sqfuse", NULL};
 	struct fuse_args args = FUSE_ARGS_INIT(1, argv);
-	struct fuse_session *se = fuse_session_new(&args, &o, sizeof(o), ll);
+	struct fuse_session *se = fuse_session_new(&args, &ops, sizeof(ops), ll);
 	char mountpoint[32];
 	snprintf(mountpoint, sizeof(mountpoint), "/dev/fd/%d", fuse_fd);
 	/* libfuse takes /dev/fd/N for "mounted already: serve fd N". */
@@ -417,17 +414,66 @@ struct fuse_session *ud_squash_session(sqfs_ll *ll, int fuse_fd, uid_t uid, gid_
 	return se;
 }
 
-static void __attribute__((noreturn)) serve(sqfs_ll *ll, int sock, int hold)
+void ud_squash_detach(const char *name, int *keep, size_t n)
 {
 	(void)setsid();
-	(void)prctl(PR_SET_NAME, "udocker-sqfuse");
+	(void)prctl(PR_SET_NAME, name);
 	ud_spawn_reset_signals();
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	for (int i = 0; i < 3 && null >= 0; i++)
 		(void)dup2(null, i);
 	/* Nothing of udocker's (its locks above all) lives on in here. */
+	ud_squash_close_others(3, keep, n);
+}
+
+void ud_squash_fail(int fd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	(void)!vdprintf(fd, fmt, ap);
+	va_end(ap);
+	_exit(1);
+}
+
+void ud_squash_userns(int fd, uid_t uid, gid_t gid)
+{
+	uid_t outer_uid = getuid(); /* in the new namespace, the overflow id */
+	gid_t outer_gid = getgid();
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+		ud_squash_fail(fd, "no user namespace: %s", strerror(errno));
+	char map[64];
+	int m = open("/proc/self/setgroups", O_WRONLY | O_CLOEXEC);
+	if (m >= 0) {
+		(void)!write(m, "deny", 4);
+		close(m);
+	}
+	const char *files[] = {"/proc/self/uid_map", "/proc/self/gid_map"};
+	for (int i = 0; i < 2; i++) {
+		snprintf(map, sizeof(map), "%u %u 1\n", i ? (unsigned)gid : (unsigned)uid,
+			 i ? (unsigned)outer_gid : (unsigned)outer_uid);
+		m = open(files[i], O_WRONLY | O_CLOEXEC);
+		if (m < 0 || write(m, map, strlen(map)) < 0)
+			ud_squash_fail(fd, "cannot map ids in a user namespace: %s",
+				       strerror(errno));
+		close(m);
+	}
+}
+
+size_t ud_squash_read_report(int fd, char *msg, size_t size)
+{
+	size_t got = 0;
+	ssize_t n;
+	while (got < size - 1 &&
+	       ((n = read(fd, msg + got, size - 1 - got)) > 0 || (n < 0 && errno == EINTR)))
+		got += n > 0 ? (size_t)n : 0;
+	msg[got] = '\0';
+	return got;
+}
+
+static void __attribute__((noreturn)) serve(sqfs_ll *ll, int sock, int hold)
+{
 	int keep[] = {sock, ll->fs.fd, hold};
-	ud_squash_close_others(3, keep, UD_ARRAY_SIZE(keep));
+	ud_squash_detach("udocker-sqfuse", keep, UD_ARRAY_SIZE(keep));
 	int fd = receive_fd(sock);
 	close(sock);
 	if (fd < 0)
@@ -605,47 +651,22 @@ void ud_squash_server_stop(struct ud_squash_server *s)
 	s->pid = -1;
 }
 
-/* In the probe's child: the first failure on fd, then exit. */
-static void __attribute__((noreturn, format(printf, 2, 3))) probe_fail(int fd, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	(void)!vdprintf(fd, fmt, ap);
-	va_end(ap);
-	_exit(1);
-}
-
 /* What N1 does for an image-backed container, in a throwaway user and
  * mount namespace: /dev/fuse opened and mounted there, an overlay with
  * userxattr mounted there (on tmpfs layers: no server is needed). */
-static void __attribute__((noreturn)) probe_child(int fd, uid_t uid, gid_t gid)
+static void __attribute__((noreturn)) probe_child(int fd)
 {
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
-		probe_fail(fd, "no user namespace: %s", strerror(errno));
-	char map[64];
-	int m = open("/proc/self/setgroups", O_WRONLY | O_CLOEXEC);
-	if (m >= 0) {
-		(void)!write(m, "deny", 4);
-		close(m);
-	}
-	const char *files[] = {"/proc/self/uid_map", "/proc/self/gid_map"};
-	for (int i = 0; i < 2; i++) {
-		snprintf(map, sizeof(map), "0 %u 1\n", i ? (unsigned)gid : (unsigned)uid);
-		m = open(files[i], O_WRONLY | O_CLOEXEC);
-		if (m < 0 || write(m, map, strlen(map)) < 0)
-			probe_fail(fd, "cannot map ids in a user namespace: %s", strerror(errno));
-		close(m);
-	}
+	ud_squash_userns(fd, 0, 0);
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
 	    mount("tmpfs", "/tmp", "tmpfs", 0, "mode=0755") < 0)
-		probe_fail(fd, "cannot mount a tmpfs in a user namespace: %s", strerror(errno));
+		ud_squash_fail(fd, "cannot mount a tmpfs in a user namespace: %s", strerror(errno));
 	const char *dirs[] = {"/tmp/l", "/tmp/u", "/tmp/w", "/tmp/m", "/tmp/f"};
 	for (size_t i = 0; i < UD_ARRAY_SIZE(dirs); i++)
 		if (mkdir(dirs[i], 0755) < 0)
-			probe_fail(fd, "mkdir: %s", strerror(errno));
+			ud_squash_fail(fd, "mkdir: %s", strerror(errno));
 	int dev = open("/dev/fuse", O_RDWR | O_CLOEXEC);
 	if (dev < 0)
-		probe_fail(
+		ud_squash_fail(
 			fd,
 			"cannot open /dev/fuse: %s (load the fuse module and make /dev/fuse mode "
 			"0666, as Debian's fuse3 package does)",
@@ -653,12 +674,13 @@ static void __attribute__((noreturn)) probe_child(int fd, uid_t uid, gid_t gid)
 	char opts[160];
 	snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=0,group_id=0", dev);
 	if (mount("probe", "/tmp/f", "fuse.squashfuse", MS_NOSUID | MS_NODEV | MS_RDONLY, opts) < 0)
-		probe_fail(fd, "FUSE cannot be mounted in a user namespace: %s", strerror(errno));
+		ud_squash_fail(fd, "FUSE cannot be mounted in a user namespace: %s",
+			       strerror(errno));
 	close(dev); /* the connection ends: nothing waits on it */
 	if (mount("overlay", "/tmp/m", "overlay", 0,
 		  "lowerdir=/tmp/l,upperdir=/tmp/u,workdir=/tmp/w,userxattr") < 0)
-		probe_fail(fd, "overlayfs cannot be mounted in a user namespace: %s",
-			   strerror(errno));
+		ud_squash_fail(fd, "overlayfs cannot be mounted in a user namespace: %s",
+			       strerror(errno));
 	_exit(0);
 }
 
@@ -677,22 +699,15 @@ bool ud_squash_available(char **why)
 			*why = xasprintf("pipe: %s", strerror(errno));
 		return false;
 	}
-	uid_t uid = getuid();
-	gid_t gid = getgid();
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(fds[0]);
-		probe_child(fds[1], uid, gid);
+		probe_child(fds[1]);
 	}
 	close(fds[1]);
-	char msg[512];
-	ssize_t n = 0, got = 0;
-	while (pid > 0 && got < (ssize_t)sizeof(msg) - 1 &&
-	       ((n = read(fds[0], msg + got, sizeof(msg) - 1 - (size_t)got)) > 0 ||
-		(n < 0 && errno == EINTR)))
-		got += n > 0 ? n : 0;
-	msg[got] = '\0';
+	char msg[512] = "";
+	size_t got = pid > 0 ? ud_squash_read_report(fds[0], msg, sizeof(msg)) : 0;
 	close(fds[0]);
 	int ws = 0;
 	while (pid > 0 && waitpid(pid, &ws, 0) < 0 && errno == EINTR)

@@ -121,6 +121,17 @@ struct fuse_session *ud_squash_session(sqfs_ll *ll, int fuse_fd, uid_t uid, gid_
 /* Closes every fd from `from` on but the n in keep (each >= from, or < 0
  * for none); keep is sorted in place. */
 void ud_squash_close_others(int from, int *keep, size_t n);
+/* In a server forked from udocker: a session of its own named name,
+ * default signals, /dev/null for stdio, every fd closed but keep's. */
+void ud_squash_detach(const char *name, int *keep, size_t n);
+/* In a forked child: the first failure written on fd, then _exit(1). */
+void __attribute__((noreturn, format(printf, 2, 3))) ud_squash_fail(int fd, const char *fmt, ...);
+/* In a forked child: new user and mount namespaces where the caller is
+ * uid:gid (setgroups denied); failures through ud_squash_fail(fd). */
+void ud_squash_userns(int fd, uid_t uid, gid_t gid);
+/* What a forked child reported on fd until it closed it, into msg (at
+ * most size - 1 bytes, NUL-terminated); its length. */
+size_t ud_squash_read_report(int fd, char *msg, size_t size);
 /* One message of len bytes on a SOCK_SEQPACKET socket with n fds
  * (SCM_RIGHTS); -1 with errno when it is not sent whole. */
 int ud_squash_sendmsg(int sock, const void *data, size_t len, const int *fds, size_t n);
