@@ -29,6 +29,21 @@ ud() {
   ERR=$(cat "$T_TMP/err")
 }
 
+# free_port: prints a TCP port no socket uses, in any state, below the
+# kernel's ephemeral range (where connect() picks its local ports: a port
+# there can be taken by any outgoing connection, and a server's bind then
+# fails even though nothing listens on it).
+free_port() {
+  local low port
+  read -r low _ </proc/sys/net/ipv4/ip_local_port_range
+  [ "$low" -gt 11000 ] || low=32768
+  while :; do
+    port=$((10000 + RANDOM % (low - 10000)))
+    ss -Htan "sport = :$port" 2>/dev/null | grep -q . || break
+  done
+  echo "$port"
+}
+
 pass() { T_PASS=$((T_PASS + 1)); echo "ok   $T_NAME: $1"; }
 fail() {
   T_FAIL=$((T_FAIL + 1))

@@ -268,25 +268,31 @@ run_matrix() {
 }
 
 # -p: a bind to the container's port 80 (privileged) binds a free host
-# port, in run_matrix's variables.
+# port, in run_matrix's variables. The server's stderr is the failure's
+# ERR; a port another socket took between the choice and the bind (the
+# server says "Address already in use") is a lost race: another port.
 matrix_port() {
-  local hp srv
+  local hp srv try
   mkdir -p www && echo "served by $t" >www/index.html
-  hp=$((20000 + RANDOM % 20000))
-  # Not a port something else listens on (a server some other run left).
-  while ss -Hltn "sport = :$hp" 2>/dev/null | grep -q .; do hp=$((20000 + RANDOM % 20000)); done
-  "$UD_BIN" run -p "$hp:80" -v "$T_TMP/www:/www" "$c" busybox httpd -f -p 80 -h /www >/dev/null 2>&1 &
-  srv=$!
-  OUT=
-  # Up to 20 s: httpd under P2 stops at every call, slower still in the
-  # ASan build on a loaded host (5 s was once too short there).
-  for _ in $(seq 200); do
-    OUT=$(curl -s "http://127.0.0.1:$hp/index.html") && [ -n "$OUT" ] && break
-    sleep 0.1
+  for try in 1 2 3; do
+    hp=$(free_port)
+    "$UD_BIN" run -p "$hp:80" -v "$T_TMP/www:/www" "$c" busybox httpd -f -p 80 -h /www \
+      >/dev/null 2>"$T_TMP/httpd.err" &
+    srv=$!
+    OUT=
+    # Up to 20 s: httpd under P2 stops at every call, slower still in the
+    # ASan build on a loaded host (5 s was once too short there).
+    for _ in $(seq 200); do
+      OUT=$(curl -s "http://127.0.0.1:$hp/index.html") && [ -n "$OUT" ] && break
+      kill -0 "$srv" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill "$srv" 2>/dev/null
+    wait "$srv" 2>/dev/null
+    grep -q "Address already in use" "$T_TMP/httpd.err" || break
   done
-  kill "$srv" 2>/dev/null
-  wait "$srv" 2>/dev/null
-  RC=0; ERR=
+  RC=0
+  ERR="(try $try, port $hp) $(cat "$T_TMP/httpd.err")"
   check "$t: -p $hp:80 remaps the container's bind" out_is "served by $t"
 }
 
