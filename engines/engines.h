@@ -246,6 +246,7 @@ struct ud_squash_shared {
 	int sock;	      /* connection to the mount's holder, -1: none */
 	int userns, mntns;    /* the holder's namespaces */
 	char lower[PATH_MAX]; /* the mount, in its mount namespace */
+	char ovl[PATH_MAX];   /* where the containers' overlays go there ("": none) */
 };
 
 /* Joins (starting it when there is none) the holder of the shared mount of
@@ -261,6 +262,11 @@ int ud_squash_shared_enter(const struct ud_squash_shared *j);
  * and hold (its work directory's lock, -1: none) for the holder to keep as
  * long as a process is in that namespace. */
 int ud_squash_shared_register(const struct ud_squash_shared *j, int hold);
+/* In the run's child, in the holder's namespaces: hands the holder hold,
+ * the lock of the work directory of the container's overlay it mounted
+ * under j->ovl, to keep until it ends (the overlay serves the next runs
+ * of the container). */
+int ud_squash_shared_keep(const struct ud_squash_shared *j, int hold);
 /* Closes what join opened (the run stays registered). */
 void ud_squash_shared_leave(struct ud_squash_shared *j);
 /* UDOCKER_SQUASH_LINGER: how long, in seconds, a shared mount outlives its

@@ -155,6 +155,73 @@ static void mount_fuse(const struct ud_run_request *r, int sock, int scratch)
 	close(sock);
 }
 
+/* The overlay of lower, upper and work (fds) at target; upper names the
+ * upper layer in the error (NULL: in memory). */
+static void mount_overlay(const char *target, int lower, int upper, int work,
+			  const char *upper_name)
+{
+	/* volatile: no sync of the upper filesystem when the overlay goes
+	 * (it costs a journal commit at the end of every run), what a
+	 * directory container's writes get too. Its marker stays in the
+	 * work directory, removed after the run (after the shared mount's
+	 * holder, for an overlay it keeps). */
+	char opts[256];
+	snprintf(opts, sizeof(opts),
+		 "lowerdir=/proc/self/fd/%d,upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d,"
+		 "userxattr,volatile",
+		 lower, upper, work);
+	if (mount("overlay", target, "overlay", 0, opts) < 0)
+		die("cannot mount the overlay on the image file (upper '%s'): %s (the upper and "
+		    "work directories must be on one filesystem overlayfs takes as upper layer in "
+		    "a user namespace: not NFS, not another overlay)",
+		    upper_name ? upper_name : "in memory", strerror(errno));
+}
+
+/* In the shared mount's namespaces, under the container's mount lock: the
+ * container's overlay on the shared mount, mounted at j->ovl/DEV-INO of
+ * its upper layer by the first run and kept by the holder, into out (its
+ * path there) for this run to bind. The runs of a container through one
+ * holder share one overlay: what one run looked up stays cached for the
+ * next, and no run changes the upper layer under another's overlay. */
+static void shared_overlay(const struct ud_run_request *r, const struct ud_squash_shared *j,
+			   char *out, size_t size)
+{
+	_cleanup_close_ int upper = own_dir(r->upper, "upper");
+	struct stat up, top, at;
+	if (fstat(upper, &up) < 0 || stat(j->ovl, &top) < 0)
+		die("cannot reach the image file's shared mount: %s", strerror(errno));
+	/* The overlay pins its upper directory: while it is mounted no other
+	 * directory gets that inode number. */
+	int n = snprintf(out, size, "%s/%llx-%llx", j->ovl, (unsigned long long)up.st_dev,
+			 (unsigned long long)up.st_ino);
+	if (n < 0 || (size_t)n >= size)
+		die("'%s' is too long for the container's overlay", j->ovl);
+	if (stat(out, &at) == 0 && at.st_dev != top.st_dev)
+		return; /* mounted by an earlier run */
+	if (mkdir(out, 0700) < 0 && errno != EEXIST)
+		die("cannot create '%s': %s", out, strerror(errno));
+	/* Its work directory, locked like a run's: by the holder from here. */
+	char name[RUN_WORK_LEN], lock[RUN_WORK_LEN + 8], hex[9];
+	ud_random_hex(hex, 8);
+	snprintf(name, sizeof(name), "run-%ld-%s", (long)getpid(), hex);
+	snprintf(lock, sizeof(lock), "%s.lock", name);
+	_cleanup_close_ int works = own_dir(r->work, "work");
+	_cleanup_close_ int hold =
+		openat(works, lock, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (hold < 0 || flock(hold, LOCK_EX | LOCK_NB) < 0 || mkdirat(works, name, 0700) < 0)
+		die("cannot create the overlay's work directory in '%s': %s", r->work,
+		    strerror(errno));
+	_cleanup_close_ int work =
+		openat(works, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int lower = open(j->lower, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (work < 0 || lower < 0)
+		die("cannot open the overlay's layers: %s", strerror(errno));
+	mount_overlay(out, lower, upper, work, r->upper);
+	if (ud_squash_shared_keep(j, hold) < 0)
+		die("cannot hand the overlay to the image file's shared mount: %s",
+		    strerror(errno));
+}
+
 /* shared: the image's shared mount, entered already (sock -1 for none: the
  * run mounts the image itself, served behind sock). */
 static void mount_image(const struct ud_run_request *r, int sock,
@@ -191,20 +258,7 @@ static void mount_image(const struct ud_run_request *r, int sock,
 	}
 	if (lower < 0 || upper < 0 || work < 0)
 		die("cannot open the overlay's layers: %s", strerror(errno));
-	/* volatile: no sync of the upper filesystem when the overlay goes
-	 * (it costs a journal commit at the end of every run), what a
-	 * directory container's writes get too. Its marker stays in this
-	 * run's work directory, removed after the run. */
-	char opts[256];
-	snprintf(opts, sizeof(opts),
-		 "lowerdir=/proc/self/fd/%d,upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d,"
-		 "userxattr,volatile",
-		 lower, upper, work);
-	if (mount("overlay", r->root, "overlay", 0, opts) < 0)
-		die("cannot mount the overlay on the image file (upper '%s'): %s (the upper and "
-		    "work directories must be on one filesystem overlayfs takes as upper layer in "
-		    "a user namespace: not NFS, not another overlay)",
-		    r->upper ? r->upper : "in memory", strerror(errno));
+	mount_overlay(r->root, lower, upper, work, r->upper);
 	close(upper);
 	close(work);
 }
@@ -232,18 +286,6 @@ static void __attribute__((noreturn)) child(const struct n1_ctx *c)
 		die("cannot enter the image file's shared mount: %s (UDOCKER_SQUASH_LINGER=0 "
 		    "mounts it for each run)",
 		    strerror(errno));
-	int flags = CLONE_NEWUSER | CLONE_NEWNS | (r->hostname ? CLONE_NEWUTS : 0);
-	if (unshare(flags) < 0)
-		die("cannot create a user namespace (N1 needs unprivileged user namespaces): %s",
-		    strerror(errno));
-	char map[64];
-	write_proc("/proc/self/setgroups", "deny");
-	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)r->uid, (unsigned)outer_uid);
-	write_proc("/proc/self/uid_map", map);
-	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)r->gid, (unsigned)outer_gid);
-	write_proc("/proc/self/gid_map", map);
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		die("cannot make mounts private: %s", strerror(errno));
 	/* Runs of one image-backed container share its upper layer: one at a
 	 * time mounts and makes its mount points there (a mount made before
 	 * another run created a name in upper finds it stale), until exec
@@ -256,8 +298,29 @@ static void __attribute__((noreturn)) child(const struct n1_ctx *c)
 				    ud_lock_default_timeout_ms(), &lerr) < 0)
 			die("%s", lerr->msg);
 	}
+	/* A container's own upper layer on the shared mount: its overlay is
+	 * kept for the next runs (an ephemeral one's is the run's own). */
+	char kept[PATH_MAX] = "";
+	if (c->shared.sock >= 0 && r->upper && c->shared.ovl[0])
+		shared_overlay(r, &c->shared, kept, sizeof(kept));
+	int flags = CLONE_NEWUSER | CLONE_NEWNS | (r->hostname ? CLONE_NEWUTS : 0);
+	if (unshare(flags) < 0)
+		die("cannot create a user namespace (N1 needs unprivileged user namespaces): %s",
+		    strerror(errno));
+	char map[64];
+	write_proc("/proc/self/setgroups", "deny");
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)r->uid, (unsigned)outer_uid);
+	write_proc("/proc/self/uid_map", map);
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)r->gid, (unsigned)outer_gid);
+	write_proc("/proc/self/gid_map", map);
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		die("cannot make mounts private: %s", strerror(errno));
+	if (kept[0] && mount(kept, r->root, NULL, MS_BIND | MS_REC, NULL) < 0)
+		die("cannot bind the container's overlay '%s' on '%s': %s", kept, r->root,
+		    strerror(errno));
 	if (r->image_file) {
-		mount_image(r, sock, &c->shared, c->run_work);
+		if (!kept[0])
+			mount_image(r, sock, &c->shared, c->run_work);
 		/* The holder keeps the mount, and this run's work directory
 		 * locked, while a process is in this namespace. */
 		if (c->shared.sock >= 0 && ud_squash_shared_register(&c->shared, c->lock_fd) < 0)

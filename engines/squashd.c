@@ -43,6 +43,7 @@
 
 #define MAX_CLIENTS 256
 #define MAX_RUNS 1024
+#define MAX_OVERLAYS 1024
 /* How long a run waits for a holder's answer. */
 #define ANSWER_MS 10000
 
@@ -152,7 +153,7 @@ static int hello(int s, struct ud_squash_shared *j)
 		;
 	if (r <= 0)
 		return -1;
-	char msg[sizeof(j->lower) + 1];
+	char msg[sizeof(j->lower) + sizeof(j->ovl) + 1];
 	int fds[2];
 	size_t n = 0;
 	ssize_t len = ud_squash_recvmsg(s, msg, sizeof(msg) - 1, fds, 2, &n);
@@ -162,7 +163,17 @@ static int hello(int s, struct ud_squash_shared *j)
 		return len == 0 || (len > 0 && msg[0] == 'G') ? 0 : -1;
 	}
 	msg[len] = '\0';
-	snprintf(j->lower, sizeof(j->lower), "%s", msg + 1);
+	/* "H" LOWER, then NUL and where the overlays go (none from a holder
+	 * that keeps none). */
+	size_t lower = strlen(msg + 1), at = 1 + lower + 1;
+	size_t ovl = at < (size_t)len ? strlen(msg + at) : 0;
+	if (lower >= sizeof(j->lower) || ovl >= sizeof(j->ovl)) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	memcpy(j->lower, msg + 1, lower + 1);
+	memcpy(j->ovl, ovl ? msg + at : "", ovl + 1);
 	j->userns = fds[0];
 	j->mntns = fds[1];
 	j->sock = s;
@@ -183,7 +194,10 @@ static struct {
 	char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	ino_t sock_ino; /* what sock_path names while it is ours */
 	char mnt_path[PATH_MAX];
+	char ovl_path[PATH_MAX]; /* "" when it has no tmpfs for overlays */
 	char lock_path[PATH_MAX];
+	int holds[MAX_OVERLAYS]; /* the overlays' work directory locks */
+	size_t n_holds;
 	int userns, mntns;
 	int clients[MAX_CLIENTS];
 	size_t n_clients;
@@ -243,8 +257,8 @@ static void accept_client(void)
 		stop_listening();
 		return;
 	}
-	char msg[sizeof(h.mnt_path) + 1];
-	int n = snprintf(msg, sizeof(msg), "H%s", h.mnt_path);
+	char msg[sizeof(h.mnt_path) + sizeof(h.ovl_path) + 1];
+	int n = snprintf(msg, sizeof(msg), "H%s%c%s", h.mnt_path, '\0', h.ovl_path);
 	int fds[] = {h.userns, h.mntns};
 	if (ud_squash_sendmsg(c, msg, (size_t)n, fds, 2) < 0) {
 		close(c);
@@ -263,6 +277,15 @@ static void read_client(size_t i)
 	ssize_t len = ud_squash_recvmsg(h.clients[i], msg, sizeof(msg), fds, 2, &n);
 	if (len <= 0) {
 		drop_client(i);
+		return;
+	}
+	if (len == 1 && msg[0] == 'O' && n == 1) {
+		/* A container's overlay, mounted under ovl_path: its work
+		 * directory stays locked while this holder lives. */
+		if (h.n_holds < MAX_OVERLAYS)
+			h.holds[h.n_holds++] = fds[0];
+		else
+			close(fds[0]);
 		return;
 	}
 	struct stat st;
@@ -400,6 +423,8 @@ static void __attribute__((noreturn)) serve_all(long linger_ms)
 	struct ud_error *err = NULL;
 	bool locked = ud_lock_acquire(&l, h.lock_path, "ending the shared mount", 5000, &err) == 0;
 	stop_listening();
+	if (locked && h.ovl_path[0] && umount2(h.ovl_path, MNT_DETACH) == 0)
+		(void)rmdir(h.ovl_path);
 	if (locked && umount2(h.mnt_path, MNT_DETACH) == 0)
 		(void)rmdir(h.mnt_path);
 	_exit(0);
@@ -428,6 +453,12 @@ static void __attribute__((noreturn)) holder(sqfs_ll *ll, int ready, long linger
 	if (mount("udocker", h.mnt_path, "fuse.squashfuse", MS_NOSUID | MS_NODEV | MS_RDONLY,
 		  opts) < 0)
 		ud_squash_fail(ready, "cannot mount the image file with FUSE: %s", strerror(errno));
+	/* Overlays on the shared mount, one per container, for the next runs
+	 * of it; without this tmpfs each run mounts its own. */
+	if (mount("tmpfs", h.ovl_path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0) {
+		(void)rmdir(h.ovl_path);
+		h.ovl_path[0] = '\0';
+	}
 	h.se = ud_squash_session(ll, h.fuse, uid, gid);
 	h.userns = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
 	h.mntns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
@@ -448,13 +479,17 @@ static int start(const char *image, const char *base, long linger_ms, struct ud_
 	memcpy(h.sock_path, base, len);
 	memcpy(h.sock_path + len, ".sock", sizeof(".sock"));
 	snprintf(h.mnt_path, sizeof(h.mnt_path), "%s.mnt", base);
+	snprintf(h.ovl_path, sizeof(h.ovl_path), "%s.ovl", base);
 	snprintf(h.lock_path, sizeof(h.lock_path), "%s.lock", base);
 	struct stat st;
-	if (mkdir(h.mnt_path, 0700) < 0 && errno != EEXIST)
-		return ud_error_sys(err, errno, "cannot create '%s'", h.mnt_path);
-	if (lstat(h.mnt_path, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid())
-		return ud_error_set(err, UD_ERR_INVALID, "'%s' is not a directory of yours",
-				    h.mnt_path);
+	const char *dirs[] = {h.mnt_path, h.ovl_path};
+	for (size_t i = 0; i < UD_ARRAY_SIZE(dirs); i++) {
+		if (mkdir(dirs[i], 0700) < 0 && errno != EEXIST)
+			return ud_error_sys(err, errno, "cannot create '%s'", dirs[i]);
+		if (lstat(dirs[i], &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid())
+			return ud_error_set(err, UD_ERR_INVALID, "'%s' is not a directory of yours",
+					    dirs[i]);
+	}
 	_cleanup_close_ int img = -1;
 	sqfs_ll *ll = ud_squash_open_ll(image, &img, err);
 	if (ll == NULL)
@@ -590,6 +625,11 @@ int ud_squash_shared_register(const struct ud_squash_shared *j, int hold)
 		return -1;
 	int fds[] = {ns, hold};
 	return ud_squash_sendmsg(j->sock, msg, sizeof(msg), fds, hold >= 0 ? 2 : 1);
+}
+
+int ud_squash_shared_keep(const struct ud_squash_shared *j, int hold)
+{
+	return ud_squash_sendmsg(j->sock, "O", 1, &hold, 1);
 }
 
 void ud_squash_shared_leave(struct ud_squash_shared *j)

@@ -182,18 +182,44 @@ wait
 all_kept() { [ "$(cat conc.? | grep -cx kept)" = 6 ]; }
 check "shared: six runs at once all succeed" all_kept
 check "shared: six runs at once start one holder" [ "$(holders | wc -l)" = 1 ]
+# One overlay per container on the shared mount, kept for its next runs:
+# a run that is still going sees a file another run of the container made
+# (two overlays on one upper layer would each keep what they looked up).
+rm -f "$d1/upper/flag"
+"$UD_BIN" run p1 /bin/sh -c 'test -e /flag || echo absent; i=0
+  while [ $i -lt 150 ] && ! test -e /flag; do sleep 0.1; i=$((i + 1)); done
+  test -e /flag && echo seen' >watch.out 2>&1 &
+watcher=$!
+for _ in $(seq 100); do grep -q absent watch.out && break; sleep 0.1; done
+ud run p1 /bin/touch /flag
+check "shared overlay: the second run makes a file" rc_is 0
+wait "$watcher"
+OUT=$(cat watch.out); RC=0; ERR=
+check "shared overlay: a running container sees another run's new file" \
+  out_is "$(printf 'absent\nseen')"
+# A container made again under a removed one's name, while the holder
+# still keeps the removed one's overlay: its own, empty, upper layer.
+check "create p3" new p3
+ud run p3 /bin/sh -c 'echo old >/mine'
+ud rm p3
+check "create p3 again" new p3
+ud run p3 /bin/sh -c 'cat /mine 2>/dev/null || echo none; echo new >/mine'
+check "shared overlay: a container made again does not see the removed one's files" \
+  out_is "none"
+check "shared overlay: its write is in its own upper/" [ "$(cat "$(cdir p3)/upper/mine")" = new ]
+ud rm p3
 for p in $(holders); do kill -KILL "$p"; done
 # Linger: gone a second after the last run, with its socket and mount
 # point; a process the container left in the background keeps it.
 export UDOCKER_SQUASH_LINGER=1
-names() { ls "$private" | grep -E '^sq-.*[.](sock|mnt)$' | sort; }
+names() { ls "$private" | grep -E '^sq-.*[.](sock|mnt|ovl)$' | sort; }
 before=$(names)
 ud run p1 /bin/true
 check "linger 1: the run succeeds" rc_is 0
 check "linger 1: the holder ends after its last run" no_holder
 # no_new_names: no socket nor mount point that was not there before.
 no_new_names() { [ -z "$(comm -13 <(echo "$before") <(names))" ]; }
-check "linger 1: its socket and mount point go with it" no_new_names
+check "linger 1: its socket and mount points go with it" no_new_names
 rm -f "$d1/upper/bg"
 ud run p1 /bin/sh -c 'setsid /bin/sh -c "sleep 3; wc -c </bin/busybox >/bg" </dev/null >/dev/null 2>&1 & sleep 0.5'
 check "background: the run ends at once" rc_is 0
