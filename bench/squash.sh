@@ -7,7 +7,8 @@
 #     of the layers into a directory plus `mksquashfs` of it with the same
 #     compressor, and the two files' sizes;
 #  3. in N1, `run C /bin/true` and a file-heavy job from the image file
-#     against the same image as a directory container;
+#     against the same image as a directory container, run in turn (the
+#     ratio is the median of the pairs');
 #  4. 16 concurrent `run --rootfs=squash` of one image (16 containers) from
 #     no image file: all succeed, the file is built once.
 # Usage: bench/squash.sh [UDOCKER_BINARY]   (as root on the test machine;
@@ -87,13 +88,30 @@ done
 echo "== 3. runs in N1"
 uu create --name=dir-debian "$UD_FIX_PLAIN/test/debian:latest" >/dev/null
 heavy='find / -xdev | wc -l; tar -cf - /usr | wc -c'
-for c in warm-debian dir-debian; do uu run "$c" /bin/true; done
-rs=$(uu_time "$n" run warm-debian /bin/true)
-rd=$(uu_time "$n" run dir-debian /bin/true)
-hs=$(uu_time "$n" run warm-debian sh -c "$heavy")
-hd=$(uu_time "$n" run dir-debian sh -c "$heavy")
-printf 'run /bin/true: image file %.3f s, directory %.3f s, ratio %.2f (target <= 2.0)\n' "$rs" "$rd" "$(ratio "$rs" "$rd")"
-printf 'file-heavy job: image file %.3f s, directory %.3f s, ratio %.2f (target <= 1.3)\n' "$hs" "$hd" "$(ratio "$hs" "$hd")"
+# uu_pair N A B ARGS...: N pairs of `run A ARGS` then `run B ARGS`, timed in
+# one shell of the bench user after a pair not counted (what the first
+# run reads, from either, is in the caches for the next); prints A's and
+# B's median and the median of the pairs' ratios A/B, which holds when the
+# machine's speed drifts during the runs (it does on a shared host).
+uu_pair() {
+  runuser -u udocker-bench -- env UDOCKER_DIR="$work/repo" bash -c '
+    n=$1 bin=$2 a=$3 b=$4
+    shift 4
+    for i in $(seq 0 "$n"); do
+      t0=$EPOCHREALTIME
+      "$bin" run "$a" "$@" >/dev/null 2>&1
+      t1=$EPOCHREALTIME
+      "$bin" run "$b" "$@" >/dev/null 2>&1
+      t2=$EPOCHREALTIME
+      [ "$i" = 0 ] || echo "$t1 - $t0; $t2 - $t1" | bc -l | paste -sd " "
+    done' uu_pair "$1" "$bin" "${@:2}" >"$work/pairs"
+  echo "$(cut -d' ' -f1 "$work/pairs" | median) $(cut -d' ' -f2 "$work/pairs" | median)" \
+    "$(awk '{print $1 / $2}' "$work/pairs" | median)"
+}
+read -r rs rd rr < <(uu_pair "$n" warm-debian dir-debian /bin/true)
+read -r hs hd hr < <(uu_pair "$n" warm-debian dir-debian sh -c "$heavy")
+printf 'run /bin/true: image file %.3f s, directory %.3f s, ratio %.2f (target <= 2.0)\n' "$rs" "$rd" "$rr"
+printf 'file-heavy job: image file %.3f s, directory %.3f s, ratio %.2f (target <= 1.3)\n' "$hs" "$hd" "$hr"
 same=$(diff <(uu run warm-debian sh -c "$heavy") <(uu run dir-debian sh -c "$heavy") >/dev/null && echo yes || echo no)
 echo "file-heavy job prints the same in both: $same"
 

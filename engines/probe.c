@@ -117,7 +117,27 @@ static void probe_userns(struct ud_host_probe *p)
 				  strerror(WIFEXITED(status) ? WEXITSTATUS(status) : EPERM));
 }
 
+/* The host's facts do not change while udocker runs: probed once a
+ * process (a create asks in the planner and again in setup; each probe
+ * forks and searches PATH for seven programs), copied for each caller. */
+static void probe_now(struct ud_host_probe *p);
+
 void ud_engines_probe_host(struct ud_host_probe *p)
+{
+	static struct ud_host_probe once;
+	static bool probed;
+	if (!probed) {
+		probe_now(&once);
+		probed = true;
+	}
+	*p = once;
+	p->userns_why = once.userns_why ? xstrdup(once.userns_why) : NULL;
+	p->ptrace_why = once.ptrace_why ? xstrdup(once.ptrace_why) : NULL;
+	for (size_t i = 0; once.tools[i]; i++)
+		p->tools[i] = xstrdup(once.tools[i]);
+}
+
+static void probe_now(struct ud_host_probe *p)
 {
 	memset(p, 0, sizeof(*p));
 	probe_userns(p);
