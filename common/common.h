@@ -332,5 +332,10 @@ void ud_self_init(void);
 const char *ud_self_exe(void);
 const char *ud_self_command(void);
 const char *ud_self_release_top(void);
+/* Makes title (cut to fit) what ps and pgrep -f show as this process's
+ * command line in place of the arguments it was started with: a process
+ * forked to live on (the image file's holder) no longer looks like the
+ * command that started it. */
+void ud_self_retitle(const char *title);
 
 #endif

@@ -73,3 +73,26 @@ const char *ud_self_release_top(void)
 	ud_self_init();
 	return self_top;
 }
+
+void ud_self_retitle(const char *title)
+{
+	/* Fields 48 and 49 of /proc/self/stat: where the kernel reads
+	 * /proc/self/cmdline from (the arguments as exec laid them out). */
+	_cleanup_error_ struct ud_error *err = NULL;
+	_cleanup_free_ char *stat = ud_read_file("/proc/self/stat", NULL, &err);
+	char *p = stat ? strrchr(stat, ')') : NULL;
+	unsigned long start = 0, end = 0;
+	for (int field = 2; p && field < 49; field++) {
+		p = strchr(p + 1, ' ');
+		if (p && field + 1 == 48)
+			start = strtoul(p + 1, NULL, 10);
+		if (p && field + 1 == 49)
+			end = strtoul(p + 1, NULL, 10);
+	}
+	if (start == 0 || end <= start)
+		return;
+	char *args = (char *)start;
+	size_t size = end - start;
+	memset(args, 0, size);
+	memcpy(args, title, strnlen(title, size - 1));
+}

@@ -418,6 +418,7 @@ void ud_squash_detach(const char *name, int *keep, size_t n)
 {
 	(void)setsid();
 	(void)prctl(PR_SET_NAME, name);
+	ud_self_retitle(name);
 	ud_spawn_reset_signals();
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	for (int i = 0; i < 3 && null >= 0; i++)

@@ -155,6 +155,10 @@ ud run p1 /bin/sh -c 'cat /kept'
 check "shared: the first run reads its write" out_is "kept"
 h1=$(holders)
 check "shared: one holder after the first run" [ "$(wc -w <<<"$h1")" = 1 ]
+# ps and pgrep -f (a job wrapper waiting for its `udocker run` to end)
+# see the holder under its own name, not as the run that started it.
+check "shared: the holder's command line is its own, not the run's" \
+  [ "$(tr -d '\0' <"/proc/$h1/cmdline")" = udocker-sqmount ]
 ud run p2 /bin/cat /two
 check "shared: a run of another container of the image" out_is "two"
 check "shared: the same holder serves it" [ "$(holders)" = "$h1" ]
