@@ -246,8 +246,12 @@ struct ud_squash_shared {
 	int sock;	      /* connection to the mount's holder, -1: none */
 	int userns, mntns;    /* the holder's namespaces */
 	char lower[PATH_MAX]; /* the mount, in its mount namespace */
-	char ovl[PATH_MAX];   /* where the containers' overlays go there ("": none) */
+	bool keeps;	      /* the holder keeps containers' overlays */
 };
+
+/* A kept overlay's name (DEV-INO of its upper directory) and id sizes. */
+#define UD_SQUASH_OVERLAY_NAME 40
+#define UD_SQUASH_OVERLAY_ID 24
 
 /* Joins (starting it when there is none) the holder of the shared mount of
  * r's image file for this user, host, namespace and cgroup; -1 with *err
@@ -262,11 +266,15 @@ int ud_squash_shared_enter(const struct ud_squash_shared *j);
  * and hold (its work directory's lock, -1: none) for the holder to keep as
  * long as a process is in that namespace. */
 int ud_squash_shared_register(const struct ud_squash_shared *j, int hold);
-/* In the run's child, in the holder's namespaces: hands the holder hold,
- * the lock of the work directory of the container's overlay it mounted
- * under j->ovl, to keep until it ends (the overlay serves the next runs
- * of the container). */
-int ud_squash_shared_keep(const struct ud_squash_shared *j, int hold);
+/* In the run's child: the detached overlay the holder keeps for the
+ * upper directory called name, made under id (the container's
+ * .overlay.id), or -1. */
+int ud_squash_shared_find(const struct ud_squash_shared *j, const char *name, const char *id);
+/* Hands the holder the detached overlay mnt of name, made under id, with
+ * hold (its work directory's lock) and upper (its upper directory), to
+ * keep for the next runs while it lives; false when it does not. */
+bool ud_squash_shared_keep(const struct ud_squash_shared *j, const char *name, const char *id,
+			   int mnt, int hold, int upper);
 /* Closes what join opened (the run stays registered). */
 void ud_squash_shared_leave(struct ud_squash_shared *j);
 /* UDOCKER_SQUASH_LINGER: how long, in seconds, a shared mount outlives its

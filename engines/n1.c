@@ -155,6 +155,11 @@ static void mount_fuse(const struct ud_run_request *r, int sock, int scratch)
 	close(sock);
 }
 
+#define OVERLAY_FAILED                                                                             \
+	"cannot mount the overlay on the image file (upper '%s'): %s (the upper and work "         \
+	"directories must be on one filesystem overlayfs takes as upper layer in a user "          \
+	"namespace: not NFS, not another overlay)"
+
 /* The overlay of lower, upper and work (fds) at target; upper names the
  * upper layer in the error (NULL: in memory). */
 static void mount_overlay(const char *target, int lower, int upper, int work,
@@ -171,55 +176,96 @@ static void mount_overlay(const char *target, int lower, int upper, int work,
 		 "userxattr,volatile",
 		 lower, upper, work);
 	if (mount("overlay", target, "overlay", 0, opts) < 0)
-		die("cannot mount the overlay on the image file (upper '%s'): %s (the upper and "
-		    "work directories must be on one filesystem overlayfs takes as upper layer in "
-		    "a user namespace: not NFS, not another overlay)",
-		    upper_name ? upper_name : "in memory", strerror(errno));
+		die(OVERLAY_FAILED, upper_name ? upper_name : "in memory", strerror(errno));
+}
+
+/* The container's .overlay.id into id ("" when none): which overlay of
+ * its upper directory was mounted last. */
+static void read_overlay_id(const struct ud_run_request *r, char *id, size_t size)
+{
+	_cleanup_free_ char *p = ud_path_join(r->dir, ".overlay.id");
+	_cleanup_close_ int fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, id, size - 1) : -1;
+	id[n > 0 ? n : 0] = '\0';
+}
+
+/* Under the container's mount lock, before an overlay of its upper
+ * directory is mounted: a new .overlay.id (into id when not NULL). An
+ * overlay the holder keeps is used again only while the id it was made
+ * under is the container's: any other mount of the upper directory since
+ * (another holder's, a run's own) may have changed it under the kept
+ * overlay's caches. */
+static void new_overlay_id(const struct ud_run_request *r, char *id, size_t size)
+{
+	char fresh[17];
+	ud_random_hex(fresh, 16);
+	_cleanup_free_ char *p = ud_path_join(r->dir, ".overlay.id");
+	_cleanup_close_ int fd =
+		open(p, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, fresh, 16) != 16)
+		die("cannot write '%s': %s", p, strerror(errno));
+	if (id)
+		snprintf(id, size, "%s", fresh);
 }
 
 /* In the shared mount's namespaces, under the container's mount lock: the
- * container's overlay on the shared mount, mounted at j->ovl/DEV-INO of
- * its upper layer by the first run and kept by the holder, into out (its
- * path there) for this run to bind. The runs of a container through one
- * holder share one overlay: what one run looked up stays cached for the
- * next, and no run changes the upper layer under another's overlay. */
-static void shared_overlay(const struct ud_run_request *r, const struct ud_squash_shared *j,
-			   char *out, size_t size)
+ * container's overlay on the shared mount as a detached mount (mounted
+ * nowhere, so no bind a container makes reaches it), the one the holder
+ * keeps from an earlier run or a new one it keeps from here; -1 when the
+ * holder keeps none (the run mounts its own). The runs of a container
+ * through one holder share one overlay: what one run looked up stays
+ * cached for the next, and no run changes the upper layer under another
+ * run's overlay. */
+static int shared_overlay(const struct ud_run_request *r, const struct ud_squash_shared *j)
 {
 	_cleanup_close_ int upper = own_dir(r->upper, "upper");
-	struct stat up, top, at;
-	if (fstat(upper, &up) < 0 || stat(j->ovl, &top) < 0)
-		die("cannot reach the image file's shared mount: %s", strerror(errno));
-	/* The overlay pins its upper directory: while it is mounted no other
-	 * directory gets that inode number. */
-	int n = snprintf(out, size, "%s/%llx-%llx", j->ovl, (unsigned long long)up.st_dev,
-			 (unsigned long long)up.st_ino);
-	if (n < 0 || (size_t)n >= size)
-		die("'%s' is too long for the container's overlay", j->ovl);
-	if (stat(out, &at) == 0 && at.st_dev != top.st_dev)
-		return; /* mounted by an earlier run */
-	if (mkdir(out, 0700) < 0 && errno != EEXIST)
-		die("cannot create '%s': %s", out, strerror(errno));
+	struct stat up;
+	if (fstat(upper, &up) < 0)
+		die("cannot reach the container's upper directory: %s", strerror(errno));
+	/* The kept overlay pins its upper directory: while the holder keeps
+	 * it no other directory gets that inode number. */
+	char name[UD_SQUASH_OVERLAY_NAME], id[UD_SQUASH_OVERLAY_ID];
+	snprintf(name, sizeof(name), "%llx-%llx", (unsigned long long)up.st_dev,
+		 (unsigned long long)up.st_ino);
+	read_overlay_id(r, id, sizeof(id));
+	int mnt = id[0] ? ud_squash_shared_find(j, name, id) : -1;
+	if (mnt >= 0)
+		return mnt;
 	/* Its work directory, locked like a run's: by the holder from here. */
-	char name[RUN_WORK_LEN], lock[RUN_WORK_LEN + 8], hex[9];
+	char work_name[RUN_WORK_LEN], lock[RUN_WORK_LEN + 8], hex[9];
 	ud_random_hex(hex, 8);
-	snprintf(name, sizeof(name), "run-%ld-%s", (long)getpid(), hex);
-	snprintf(lock, sizeof(lock), "%s.lock", name);
+	snprintf(work_name, sizeof(work_name), "run-%ld-%s", (long)getpid(), hex);
+	snprintf(lock, sizeof(lock), "%s.lock", work_name);
 	_cleanup_close_ int works = own_dir(r->work, "work");
 	_cleanup_close_ int hold =
 		openat(works, lock, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (hold < 0 || flock(hold, LOCK_EX | LOCK_NB) < 0 || mkdirat(works, name, 0700) < 0)
+	if (hold < 0 || flock(hold, LOCK_EX | LOCK_NB) < 0 || mkdirat(works, work_name, 0700) < 0)
 		die("cannot create the overlay's work directory in '%s': %s", r->work,
 		    strerror(errno));
 	_cleanup_close_ int work =
-		openat(works, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		openat(works, work_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	_cleanup_close_ int lower = open(j->lower, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (work < 0 || lower < 0)
 		die("cannot open the overlay's layers: %s", strerror(errno));
-	mount_overlay(out, lower, upper, work, r->upper);
-	if (ud_squash_shared_keep(j, hold) < 0)
-		die("cannot hand the overlay to the image file's shared mount: %s",
-		    strerror(errno));
+	char layer[3][32];
+	snprintf(layer[0], sizeof(layer[0]), "/proc/self/fd/%d", lower);
+	snprintf(layer[1], sizeof(layer[1]), "/proc/self/fd/%d", upper);
+	snprintf(layer[2], sizeof(layer[2]), "/proc/self/fd/%d", work);
+	_cleanup_close_ int fs = fsopen("overlay", FSOPEN_CLOEXEC);
+	if (fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", layer[0], 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", layer[1], 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "workdir", layer[2], 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
+	    (mnt = fsmount(fs, FSMOUNT_CLOEXEC, 0)) < 0)
+		die(OVERLAY_FAILED, r->upper, strerror(errno));
+	new_overlay_id(r, id, sizeof(id));
+	if (ud_squash_shared_keep(j, name, id, mnt, hold, upper))
+		return mnt;
+	/* Not kept: this one goes with its fd, the run mounts its own. */
+	close(mnt);
+	return -1;
 }
 
 /* shared: the image's shared mount, entered already (sock -1 for none: the
@@ -300,9 +346,11 @@ static void __attribute__((noreturn)) child(const struct n1_ctx *c)
 	}
 	/* A container's own upper layer on the shared mount: its overlay is
 	 * kept for the next runs (an ephemeral one's is the run's own). */
-	char kept[PATH_MAX] = "";
-	if (c->shared.sock >= 0 && r->upper && c->shared.ovl[0])
-		shared_overlay(r, &c->shared, kept, sizeof(kept));
+	int kept = -1;
+	if (c->shared.sock >= 0 && r->upper && c->shared.keeps)
+		kept = shared_overlay(r, &c->shared);
+	if (kept < 0 && r->image_file && r->upper)
+		new_overlay_id(r, NULL, 0); /* this run mounts one of its own */
 	int flags = CLONE_NEWUSER | CLONE_NEWNS | (r->hostname ? CLONE_NEWUTS : 0);
 	if (unshare(flags) < 0)
 		die("cannot create a user namespace (N1 needs unprivileged user namespaces): %s",
@@ -315,11 +363,18 @@ static void __attribute__((noreturn)) child(const struct n1_ctx *c)
 	write_proc("/proc/self/gid_map", map);
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		die("cannot make mounts private: %s", strerror(errno));
-	if (kept[0] && mount(kept, r->root, NULL, MS_BIND | MS_REC, NULL) < 0)
-		die("cannot bind the container's overlay '%s' on '%s': %s", kept, r->root,
-		    strerror(errno));
+	if (kept >= 0) {
+		/* A copy of the kept overlay, attached here alone. */
+		int copy = open_tree(kept, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+		if (copy < 0 ||
+		    move_mount(copy, "", AT_FDCWD, r->root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			die("cannot attach the container's overlay on '%s': %s", r->root,
+			    strerror(errno));
+		close(copy);
+		close(kept);
+	}
 	if (r->image_file) {
-		if (!kept[0])
+		if (kept < 0)
 			mount_image(r, sock, &c->shared, c->run_work);
 		/* The holder keeps the mount, and this run's work directory
 		 * locked, while a process is in this namespace. */

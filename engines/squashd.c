@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -153,7 +154,7 @@ static int hello(int s, struct ud_squash_shared *j)
 		;
 	if (r <= 0)
 		return -1;
-	char msg[sizeof(j->lower) + sizeof(j->ovl) + 1];
+	char msg[sizeof(j->lower) + 8];
 	int fds[2];
 	size_t n = 0;
 	ssize_t len = ud_squash_recvmsg(s, msg, sizeof(msg) - 1, fds, 2, &n);
@@ -163,17 +164,15 @@ static int hello(int s, struct ud_squash_shared *j)
 		return len == 0 || (len > 0 && msg[0] == 'G') ? 0 : -1;
 	}
 	msg[len] = '\0';
-	/* "H" LOWER, then NUL and where the overlays go (none from a holder
-	 * that keeps none). */
+	/* "H" LOWER, then NUL and "O" from a holder that keeps overlays. */
 	size_t lower = strlen(msg + 1), at = 1 + lower + 1;
-	size_t ovl = at < (size_t)len ? strlen(msg + at) : 0;
-	if (lower >= sizeof(j->lower) || ovl >= sizeof(j->ovl)) {
+	if (lower >= sizeof(j->lower)) {
 		close(fds[0]);
 		close(fds[1]);
 		return -1;
 	}
 	memcpy(j->lower, msg + 1, lower + 1);
-	memcpy(j->ovl, ovl ? msg + at : "", ovl + 1);
+	j->keeps = at < (size_t)len && msg[at] == 'O';
 	j->userns = fds[0];
 	j->mntns = fds[1];
 	j->sock = s;
@@ -188,16 +187,24 @@ struct run {
 	int hold;  /* its overlay work directory's lock, or -1 */
 };
 
+/* A container's overlay, kept for its next runs. */
+struct kept {
+	char name[UD_SQUASH_OVERLAY_NAME]; /* DEV-INO of its upper directory */
+	char id[UD_SQUASH_OVERLAY_ID];	   /* what the container's .overlay.id said */
+	int mnt;			   /* the detached overlay */
+	int hold;			   /* its work directory's lock */
+	int upper;			   /* its upper directory (a removed one ends it) */
+};
+
 static struct {
 	struct fuse_session *se;
 	int fuse, listen, image;
 	char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	ino_t sock_ino; /* what sock_path names while it is ours */
 	char mnt_path[PATH_MAX];
-	char ovl_path[PATH_MAX]; /* "" when it has no tmpfs for overlays */
 	char lock_path[PATH_MAX];
-	int holds[MAX_OVERLAYS]; /* the overlays' work directory locks */
-	size_t n_holds;
+	struct kept kept[MAX_OVERLAYS];
+	size_t n_kept;
 	int userns, mntns;
 	int clients[MAX_CLIENTS];
 	size_t n_clients;
@@ -257,8 +264,8 @@ static void accept_client(void)
 		stop_listening();
 		return;
 	}
-	char msg[sizeof(h.mnt_path) + sizeof(h.ovl_path) + 1];
-	int n = snprintf(msg, sizeof(msg), "H%s%c%s", h.mnt_path, '\0', h.ovl_path);
+	char msg[sizeof(h.mnt_path) + 4];
+	int n = snprintf(msg, sizeof(msg), "H%s%cO", h.mnt_path, '\0');
 	int fds[] = {h.userns, h.mntns};
 	if (ud_squash_sendmsg(c, msg, (size_t)n, fds, 2) < 0) {
 		close(c);
@@ -267,25 +274,86 @@ static void accept_client(void)
 	h.clients[h.n_clients++] = c;
 }
 
+static void drop_kept(size_t i)
+{
+	close(h.kept[i].mnt);
+	close(h.kept[i].hold);
+	close(h.kept[i].upper);
+	h.kept[i] = h.kept[--h.n_kept];
+}
+
+static struct kept *find_kept(const char *name)
+{
+	for (size_t i = 0; i < h.n_kept; i++)
+		if (strcmp(h.kept[i].name, name) == 0)
+			return &h.kept[i];
+	return NULL;
+}
+
+/* "Q" NAME NUL ID: the kept overlay of that upper directory, "M" with its
+ * fd, when it was made under that id (else "N": another mount of the
+ * container came since, and it may have changed the upper directory
+ * under this one's caches: dropped). "O" NAME NUL ID with the overlay,
+ * its work directory's lock and its upper directory: kept ("K"), or not
+ * ("F": full). */
+static void overlay_request(int c, const char *msg, size_t len, int *fds, size_t n)
+{
+	const char *name = msg + 1;
+	size_t nl = strlen(name);
+	const char *id = nl + 2 <= len ? msg + nl + 2 : "";
+	bool ok = nl > 0 && nl < UD_SQUASH_OVERLAY_NAME && strlen(id) < UD_SQUASH_OVERLAY_ID;
+	struct kept *k = ok ? find_kept(name) : NULL;
+	if (ok && msg[0] == 'Q') {
+		if (k && strcmp(k->id, id) == 0) {
+			(void)ud_squash_sendmsg(c, "M", 1, &k->mnt, 1);
+		} else {
+			if (k)
+				drop_kept((size_t)(k - h.kept));
+			(void)ud_squash_sendmsg(c, "N", 1, NULL, 0);
+		}
+	} else if (ok && n == 3 && h.n_kept < MAX_OVERLAYS) {
+		if (k)
+			drop_kept((size_t)(k - h.kept));
+		k = &h.kept[h.n_kept++];
+		snprintf(k->name, sizeof(k->name), "%s", name);
+		snprintf(k->id, sizeof(k->id), "%s", id);
+		k->mnt = fds[0];
+		k->hold = fds[1];
+		k->upper = fds[2];
+		n = 0;
+		(void)ud_squash_sendmsg(c, "K", 1, NULL, 0);
+	} else {
+		(void)ud_squash_sendmsg(c, msg[0] == 'Q' ? "N" : "F", 1, NULL, 0);
+	}
+	for (size_t i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+/* The kept overlays of removed containers go (they pin the removed
+ * upper directory's files). */
+static void sweep_kept(void)
+{
+	struct stat st;
+	for (size_t i = h.n_kept; i-- > 0;)
+		if (fstat(h.kept[i].upper, &st) < 0 || st.st_nlink == 0)
+			drop_kept(i);
+}
+
 /* A run's registration on client i: "R" and its command's pid, with its
  * mount namespace's fd and its work directory's lock (if any). */
 static void read_client(size_t i)
 {
-	char msg[16];
-	int fds[2];
+	char msg[UD_SQUASH_OVERLAY_NAME + UD_SQUASH_OVERLAY_ID + 2];
+	int fds[3];
 	size_t n = 0;
-	ssize_t len = ud_squash_recvmsg(h.clients[i], msg, sizeof(msg), fds, 2, &n);
+	ssize_t len = ud_squash_recvmsg(h.clients[i], msg, sizeof(msg) - 1, fds, 3, &n);
 	if (len <= 0) {
 		drop_client(i);
 		return;
 	}
-	if (len == 1 && msg[0] == 'O' && n == 1) {
-		/* A container's overlay, mounted under ovl_path: its work
-		 * directory stays locked while this holder lives. */
-		if (h.n_holds < MAX_OVERLAYS)
-			h.holds[h.n_holds++] = fds[0];
-		else
-			close(fds[0]);
+	if (len > 1 && (msg[0] == 'Q' || msg[0] == 'O')) {
+		msg[len] = '\0';
+		overlay_request(h.clients[i], msg, (size_t)len, fds, n);
 		return;
 	}
 	struct stat st;
@@ -311,6 +379,7 @@ static void read_client(size_t i)
  * mount namespace, dropped when none is. */
 static void sweep(void)
 {
+	sweep_kept();
 	bool any = false;
 	for (size_t i = 0; i < h.n_runs; i++)
 		any |= h.runs[i].pidfd < 0;
@@ -423,8 +492,6 @@ static void __attribute__((noreturn)) serve_all(long linger_ms)
 	struct ud_error *err = NULL;
 	bool locked = ud_lock_acquire(&l, h.lock_path, "ending the shared mount", 5000, &err) == 0;
 	stop_listening();
-	if (locked && h.ovl_path[0] && umount2(h.ovl_path, MNT_DETACH) == 0)
-		(void)rmdir(h.ovl_path);
 	if (locked && umount2(h.mnt_path, MNT_DETACH) == 0)
 		(void)rmdir(h.mnt_path);
 	_exit(0);
@@ -453,11 +520,11 @@ static void __attribute__((noreturn)) holder(sqfs_ll *ll, int ready, long linger
 	if (mount("udocker", h.mnt_path, "fuse.squashfuse", MS_NOSUID | MS_NODEV | MS_RDONLY,
 		  opts) < 0)
 		ud_squash_fail(ready, "cannot mount the image file with FUSE: %s", strerror(errno));
-	/* Overlays on the shared mount, one per container, for the next runs
-	 * of it; without this tmpfs each run mounts its own. */
-	if (mount("tmpfs", h.ovl_path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0) {
-		(void)rmdir(h.ovl_path);
-		h.ovl_path[0] = '\0';
+	/* Three fds a kept overlay, two a run: the soft limit up to the hard. */
+	struct rlimit nofile;
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+		nofile.rlim_cur = nofile.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &nofile);
 	}
 	h.se = ud_squash_session(ll, h.fuse, uid, gid);
 	h.userns = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
@@ -479,17 +546,13 @@ static int start(const char *image, const char *base, long linger_ms, struct ud_
 	memcpy(h.sock_path, base, len);
 	memcpy(h.sock_path + len, ".sock", sizeof(".sock"));
 	snprintf(h.mnt_path, sizeof(h.mnt_path), "%s.mnt", base);
-	snprintf(h.ovl_path, sizeof(h.ovl_path), "%s.ovl", base);
 	snprintf(h.lock_path, sizeof(h.lock_path), "%s.lock", base);
 	struct stat st;
-	const char *dirs[] = {h.mnt_path, h.ovl_path};
-	for (size_t i = 0; i < UD_ARRAY_SIZE(dirs); i++) {
-		if (mkdir(dirs[i], 0700) < 0 && errno != EEXIST)
-			return ud_error_sys(err, errno, "cannot create '%s'", dirs[i]);
-		if (lstat(dirs[i], &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid())
-			return ud_error_set(err, UD_ERR_INVALID, "'%s' is not a directory of yours",
-					    dirs[i]);
-	}
+	if (mkdir(h.mnt_path, 0700) < 0 && errno != EEXIST)
+		return ud_error_sys(err, errno, "cannot create '%s'", h.mnt_path);
+	if (lstat(h.mnt_path, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid())
+		return ud_error_set(err, UD_ERR_INVALID, "'%s' is not a directory of yours",
+				    h.mnt_path);
 	_cleanup_close_ int img = -1;
 	sqfs_ll *ll = ud_squash_open_ll(image, &img, err);
 	if (ll == NULL)
@@ -627,9 +690,49 @@ int ud_squash_shared_register(const struct ud_squash_shared *j, int hold)
 	return ud_squash_sendmsg(j->sock, msg, sizeof(msg), fds, hold >= 0 ? 2 : 1);
 }
 
-int ud_squash_shared_keep(const struct ud_squash_shared *j, int hold)
+/* Sends msg (and fds) on j's connection and waits for the holder's
+ * one-byte answer (and its fd, when fd is not NULL). */
+static char ask(const struct ud_squash_shared *j, const char *msg, size_t len, const int *fds,
+		size_t n, int *fd)
 {
-	return ud_squash_sendmsg(j->sock, "O", 1, &hold, 1);
+	if (ud_squash_sendmsg(j->sock, msg, len, fds, n) < 0)
+		return 0;
+	struct pollfd p = {.fd = j->sock, .events = POLLIN};
+	int r;
+	while ((r = poll(&p, 1, ANSWER_MS)) < 0 && errno == EINTR)
+		;
+	char a[2] = "";
+	int got[1];
+	size_t ng = 0;
+	if (r <= 0 || ud_squash_recvmsg(j->sock, a, sizeof(a), got, 1, &ng) != 1)
+		a[0] = 0;
+	if (fd && ng == 1)
+		*fd = got[0];
+	else if (ng == 1)
+		close(got[0]);
+	return a[0];
+}
+
+int ud_squash_shared_find(const struct ud_squash_shared *j, const char *name, const char *id)
+{
+	char msg[UD_SQUASH_OVERLAY_NAME + UD_SQUASH_OVERLAY_ID + 2];
+	int n = snprintf(msg, sizeof(msg), "Q%s%c%s", name, '\0', id);
+	int fd = -1;
+	if (n < 0 || (size_t)n >= sizeof(msg) || ask(j, msg, (size_t)n, NULL, 0, &fd) != 'M') {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+bool ud_squash_shared_keep(const struct ud_squash_shared *j, const char *name, const char *id,
+			   int mnt, int hold, int upper)
+{
+	char msg[UD_SQUASH_OVERLAY_NAME + UD_SQUASH_OVERLAY_ID + 2];
+	int n = snprintf(msg, sizeof(msg), "O%s%c%s", name, '\0', id);
+	int fds[] = {mnt, hold, upper};
+	return n > 0 && (size_t)n < sizeof(msg) && ask(j, msg, (size_t)n, fds, 3, NULL) == 'K';
 }
 
 void ud_squash_shared_leave(struct ud_squash_shared *j)

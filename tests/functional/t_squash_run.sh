@@ -212,6 +212,19 @@ check "shared overlay: a container made again does not see the removed one's fil
   out_is "none"
 check "shared overlay: its write is in its own upper/" [ "$(cat "$(cdir p3)/upper/mine")" = new ]
 ud rm p3
+# The kept overlays are mounted nowhere: a container that binds the
+# private directory (or /tmp, or the home holding TMPDIR) cannot reach
+# another container's files through them, let alone change them.
+ud run p1 /bin/true
+ud run -v "$private:/priv" p2 /bin/sh -c 'find /priv -name kept | wc -l'
+check "shared overlay: not reachable through a bind of the private directory" out_is "0"
+# A run that mounts an overlay of its own (no holder) changes the upper
+# directory: the kept overlay, whose caches do not know, is not used again.
+ud run p1 /bin/sh -c 'cat /later 2>/dev/null || echo none'
+check "shared overlay: a name looked up and missing" out_is "none"
+UDOCKER_SQUASH_LINGER=0 ud run p1 /bin/sh -c 'echo later >/later'
+ud run p1 /bin/sh -c 'cat /later 2>/dev/null || echo none'
+check "shared overlay: another mount's change is seen after it" out_is "later"
 for p in $(holders); do kill -KILL "$p"; done
 # Linger: gone a second after the last run, with its socket and mount
 # point; a process the container left in the background keeps it.
