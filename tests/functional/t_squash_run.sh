@@ -150,7 +150,18 @@ no_holder() {
   done
   return 1
 }
-for p in $(holders); do kill -KILL "$p"; done
+# kill_holders [PID...]: SIGKILL to these holders (all of the image's when
+# none is named), then waits until they are gone (a killed holder still
+# shows its open files for a while on a loaded host).
+kill_holders() {
+  local p pids=${*:-$(holders)}
+  for p in $pids; do kill -KILL "$p" 2>/dev/null; done
+  for _ in $(seq 100); do
+    grep -qxF -f <(tr ' ' '\n' <<<"$pids") <(holders) || return 0
+    sleep 0.1
+  done
+}
+kill_holders
 ud run p1 /bin/sh -c 'cat /kept'
 check "shared: the first run reads its write" out_is "kept"
 h1=$(holders)
@@ -168,7 +179,7 @@ check "shared: its socket is in the private directory" \
   bash -c 'ls "$1"/sq-*.sock >/dev/null' _ "$private"
 check "shared: the private directory is the user's alone" \
   [ "$(stat -c %a:%u "$private")" = "700:$(id -u)" ]
-kill -KILL "$h1"
+kill_holders "$h1"
 sleep 0.2
 ud run p1 /bin/sh -c 'cat /kept'
 check "shared: a killed holder's socket is replaced" out_is "kept"
@@ -176,7 +187,7 @@ h2=$(holders)
 # new_holder OLD NEW: NEW is one holder, not OLD.
 new_holder() { [ "$(wc -w <<<"$2")" = 1 ] && [ "$2" != "$1" ]; }
 check "shared: by one new holder" new_holder "$h1" "$h2"
-for p in $h2; do kill -KILL "$p"; done
+kill_holders "$h2"
 # At once, from no holder: all succeed, one holder starts.
 for i in 1 2 3 4 5 6; do
   "$UD_BIN" run p1 /bin/sh -c 'cat /kept' >"conc.$i" 2>&1 &
@@ -225,7 +236,7 @@ check "shared overlay: a name looked up and missing" out_is "none"
 UDOCKER_SQUASH_LINGER=0 ud run p1 /bin/sh -c 'echo later >/later'
 ud run p1 /bin/sh -c 'cat /later 2>/dev/null || echo none'
 check "shared overlay: another mount's change is seen after it" out_is "later"
-for p in $(holders); do kill -KILL "$p"; done
+kill_holders
 # Linger: gone a second after the last run, with its socket and mount
 # point; a process the container left in the background keeps it.
 export UDOCKER_SQUASH_LINGER=1
@@ -253,7 +264,7 @@ TMPDIR=$T_TMP/badtmp ud run p1 /bin/sh -c 'cat /kept'
 check "an open private directory: the run still works" out_is "kept"
 check "an open private directory: no socket made in it" \
   bash -c '! ls "$1"/sq-* 2>/dev/null | grep -q .' _ "$T_TMP/badtmp/udocker-$(id -u)"
-for p in $(holders); do kill -KILL "$p"; done
+kill_holders
 
 # Other modes are refused with the reason, auto picks N1.
 expect_fail "setup --execmode=P1 is refused" 1 "image-backed" \
