@@ -260,6 +260,14 @@ static int shared_overlay(const struct ud_run_request *r, const struct ud_squash
 	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
 	    (mnt = fsmount(fs, FSMOUNT_CLOEXEC, 0)) < 0)
 		die(OVERLAY_FAILED, r->upper, strerror(errno));
+	/* A detached mount can be copied (open_tree) since Linux 6.15 or so:
+	 * on an older kernel each run mounts its own overlay. */
+	int copy = open_tree(mnt, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (copy < 0) {
+		close(mnt);
+		return -1;
+	}
+	close(copy);
 	new_overlay_id(r, id, sizeof(id));
 	if (ud_squash_shared_keep(j, name, id, mnt, hold, upper))
 		return mnt;
@@ -366,12 +374,16 @@ static void __attribute__((noreturn)) child(const struct n1_ctx *c)
 	if (kept >= 0) {
 		/* A copy of the kept overlay, attached here alone. */
 		int copy = open_tree(kept, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-		if (copy < 0 ||
-		    move_mount(copy, "", AT_FDCWD, r->root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-			die("cannot attach the container's overlay on '%s': %s", r->root,
-			    strerror(errno));
-		close(copy);
+		bool attached = copy >= 0 && move_mount(copy, "", AT_FDCWD, r->root,
+							MOVE_MOUNT_F_EMPTY_PATH) == 0;
+		if (copy >= 0)
+			close(copy);
 		close(kept);
+		if (!attached) {
+			/* This run mounts one of its own (the lock is still held). */
+			kept = -1;
+			new_overlay_id(r, NULL, 0);
+		}
 	}
 	if (r->image_file) {
 		if (kept < 0)

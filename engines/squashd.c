@@ -205,6 +205,8 @@ static struct {
 	char lock_path[PATH_MAX];
 	struct kept kept[MAX_OVERLAYS];
 	size_t n_kept;
+	int *retired; /* the work directory locks of dropped overlays */
+	size_t n_retired;
 	int userns, mntns;
 	int clients[MAX_CLIENTS];
 	size_t n_clients;
@@ -274,11 +276,14 @@ static void accept_client(void)
 	h.clients[h.n_clients++] = c;
 }
 
+/* A kept overlay no longer handed out. Its work directory stays locked
+ * while the holder lives: runs that attached a copy may still use it. */
 static void drop_kept(size_t i)
 {
 	close(h.kept[i].mnt);
-	close(h.kept[i].hold);
 	close(h.kept[i].upper);
+	h.retired = xrealloc(h.retired, (h.n_retired + 1) * sizeof(*h.retired));
+	h.retired[h.n_retired++] = h.kept[i].hold;
 	h.kept[i] = h.kept[--h.n_kept];
 }
 
@@ -366,6 +371,8 @@ static void read_client(size_t i)
 	}
 	memcpy(&pid, msg + 1, sizeof(pid));
 	close(fds[0]); /* kept, it would keep the namespace */
+	if (n > 2)
+		close(fds[2]);
 	struct run *r = &h.runs[h.n_runs++];
 	r->mnt = st.st_ino;
 	r->hold = n > 1 ? fds[1] : -1;

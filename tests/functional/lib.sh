@@ -12,7 +12,8 @@ T_PASS=0
 T_FAIL=0
 T_NAME=$(basename "$0" .sh)
 T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/udt-$T_NAME-XXXXXX")
-trap 'rm -rf "$T_TMP"' EXIT
+# An overlay's work directory holds a mode 0000 directory.
+trap 'chmod -R u+rwX "$T_TMP" 2>/dev/null; rm -rf "$T_TMP"' EXIT
 export UDOCKER_DIR="$T_TMP/repo"
 export HOME="$T_TMP/home"
 mkdir -p "$HOME"

@@ -236,6 +236,29 @@ check "shared overlay: a name looked up and missing" out_is "none"
 UDOCKER_SQUASH_LINGER=0 ud run p1 /bin/sh -c 'echo later >/later'
 ud run p1 /bin/sh -c 'cat /later 2>/dev/null || echo none'
 check "shared overlay: another mount's change is seen after it" out_is "later"
+# A kept overlay dropped (another mount came since) while a run still uses
+# it: its work directory stays, and that run can still copy files up.
+mkdir -p sig && rm -f sig/*
+"$UD_BIN" run -v "$T_TMP/sig:/sig" p1 /bin/sh -c 'touch /sig/started
+  i=0; while [ $i -lt 300 ] && [ ! -e /sig/go ]; do sleep 0.1; i=$((i + 1)); done
+  chmod 755 /bin/busybox && mkdir /etc/made-late && echo copied-up' >long.out 2>&1 &
+long=$!
+for _ in $(seq 100); do [ -e sig/started ] && break; sleep 0.1; done
+works_before=$(ls "$d1/work" | grep -v '[.]lock$')
+UDOCKER_SQUASH_LINGER=0 ud run p1 /bin/true
+ud run p1 /bin/true
+ud run p1 /bin/true
+# kept_works: every work directory there was while the long run started
+# is still there (the dropped overlay's among them).
+kept_works() {
+  local w
+  for w in $works_before; do [ -d "$d1/work/$w" ] || return 1; done
+}
+check "shared overlay: a dropped overlay's work directory stays while a run uses it" kept_works
+touch sig/go
+wait "$long"
+OUT=$(cat long.out); RC=0; ERR=
+check "shared overlay: a run on a dropped overlay still copies up" out_is "copied-up"
 kill_holders
 # Linger: gone a second after the last run, with its socket and mount
 # point; a process the container left in the background keeps it.
