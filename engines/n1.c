@@ -126,6 +126,26 @@ static int own_dir(const char *path, const char *what)
  * runs of one container may overlap). */
 #define RUN_WORK_LEN 48
 
+/* Names a run's work directory in wfd, run-PID-HEX, into name, and
+ * returns its lock run-PID-HEX.lock, made and locked (-1 when it cannot
+ * be). The directories of runs whose lock is free are removed by the next
+ * run (run_work_begin). */
+static int lock_run_work(int wfd, char *name, size_t size)
+{
+	char hex[9], lock[RUN_WORK_LEN + 8];
+	ud_random_hex(hex, 8);
+	snprintf(name, size, "run-%ld-%s", (long)getpid(), hex);
+	snprintf(lock, sizeof(lock), "%s.lock", name);
+	int fd = wfd < 0 ? -1
+			 : openat(wfd, lock, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+				  0600);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 /* The image file mounted in the run's namespace, at lower in scratch,
  * served by the server behind sock. */
 static void mount_fuse(const struct ud_run_request *r, int sock, int scratch)
@@ -232,14 +252,10 @@ static int shared_overlay(const struct ud_run_request *r, const struct ud_squash
 	if (mnt >= 0)
 		return mnt;
 	/* Its work directory, locked like a run's: by the holder from here. */
-	char work_name[RUN_WORK_LEN], lock[RUN_WORK_LEN + 8], hex[9];
-	ud_random_hex(hex, 8);
-	snprintf(work_name, sizeof(work_name), "run-%ld-%s", (long)getpid(), hex);
-	snprintf(lock, sizeof(lock), "%s.lock", work_name);
+	char work_name[RUN_WORK_LEN];
 	_cleanup_close_ int works = own_dir(r->work, "work");
-	_cleanup_close_ int hold =
-		openat(works, lock, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (hold < 0 || flock(hold, LOCK_EX | LOCK_NB) < 0 || mkdirat(works, work_name, 0700) < 0)
+	_cleanup_close_ int hold = lock_run_work(works, work_name, sizeof(work_name));
+	if (hold < 0 || mkdirat(works, work_name, 0700) < 0)
 		die("cannot create the overlay's work directory in '%s': %s", r->work,
 		    strerror(errno));
 	_cleanup_close_ int work =
@@ -443,22 +459,11 @@ static void n1_child(void *ctx, int fd)
  * it). */
 static void run_work_begin(const struct ud_run_request *r, struct n1_ctx *c)
 {
-	char hex[9];
-	ud_random_hex(hex, 8);
-	snprintf(c->run_work, sizeof(c->run_work), "run-%ld-%s", (long)getpid(), hex);
-	c->lock_fd = -1;
-	if (r->upper == NULL)
-		return;
-	int wfd = open(r->work, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int wfd = r->upper ? open(r->work, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+	c->lock_fd = lock_run_work(wfd, c->run_work, sizeof(c->run_work));
 	if (wfd < 0)
-		return; /* the child says what is wrong with it */
+		return; /* none, or the child says what is wrong with it */
 	char lock[NAME_MAX + 8];
-	snprintf(lock, sizeof(lock), "%s.lock", c->run_work);
-	c->lock_fd = openat(wfd, lock, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (c->lock_fd >= 0 && flock(c->lock_fd, LOCK_EX | LOCK_NB) < 0) {
-		close(c->lock_fd);
-		c->lock_fd = -1;
-	}
 	DIR *d = fdopendir(wfd);
 	if (d == NULL) {
 		close(wfd);

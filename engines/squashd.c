@@ -144,15 +144,21 @@ static int dial(const char *path)
 	return -1;
 }
 
-/* The holder's hello on s into j: 1 with j filled, 0 when it is ending
- * (the caller tries again), -1 when it does not answer as a holder. */
-static int hello(int s, struct ud_squash_shared *j)
+/* Whether the holder answered on s within ANSWER_MS. */
+static bool answered(int s)
 {
 	struct pollfd p = {.fd = s, .events = POLLIN};
 	int r;
 	while ((r = poll(&p, 1, ANSWER_MS)) < 0 && errno == EINTR)
 		;
-	if (r <= 0)
+	return r > 0;
+}
+
+/* The holder's hello on s into j: 1 with j filled, 0 when it is ending
+ * (the caller tries again), -1 when it does not answer as a holder. */
+static int hello(int s, struct ud_squash_shared *j)
+{
+	if (!answered(s))
 		return -1;
 	char msg[sizeof(j->lower) + 8];
 	int fds[2];
@@ -702,16 +708,12 @@ int ud_squash_shared_register(const struct ud_squash_shared *j, int hold)
 static char ask(const struct ud_squash_shared *j, const char *msg, size_t len, const int *fds,
 		size_t n, int *fd)
 {
-	if (ud_squash_sendmsg(j->sock, msg, len, fds, n) < 0)
+	if (ud_squash_sendmsg(j->sock, msg, len, fds, n) < 0 || !answered(j->sock))
 		return 0;
-	struct pollfd p = {.fd = j->sock, .events = POLLIN};
-	int r;
-	while ((r = poll(&p, 1, ANSWER_MS)) < 0 && errno == EINTR)
-		;
 	char a[2] = "";
 	int got[1];
 	size_t ng = 0;
-	if (r <= 0 || ud_squash_recvmsg(j->sock, a, sizeof(a), got, 1, &ng) != 1)
+	if (ud_squash_recvmsg(j->sock, a, sizeof(a), got, 1, &ng) != 1)
 		a[0] = 0;
 	if (fd && ng == 1)
 		*fd = got[0];
@@ -720,12 +722,21 @@ static char ask(const struct ud_squash_shared *j, const char *msg, size_t len, c
 	return a[0];
 }
 
+/* KIND NAME NUL ID into msg (of OVERLAY_MSG bytes): its length, or 0
+ * when it does not fit. */
+#define OVERLAY_MSG (UD_SQUASH_OVERLAY_NAME + UD_SQUASH_OVERLAY_ID + 2)
+static size_t overlay_msg(char *msg, char kind, const char *name, const char *id)
+{
+	int n = snprintf(msg, OVERLAY_MSG, "%c%s%c%s", kind, name, '\0', id);
+	return n > 0 && n < OVERLAY_MSG ? (size_t)n : 0;
+}
+
 int ud_squash_shared_find(const struct ud_squash_shared *j, const char *name, const char *id)
 {
-	char msg[UD_SQUASH_OVERLAY_NAME + UD_SQUASH_OVERLAY_ID + 2];
-	int n = snprintf(msg, sizeof(msg), "Q%s%c%s", name, '\0', id);
+	char msg[OVERLAY_MSG];
+	size_t n = overlay_msg(msg, 'Q', name, id);
 	int fd = -1;
-	if (n < 0 || (size_t)n >= sizeof(msg) || ask(j, msg, (size_t)n, NULL, 0, &fd) != 'M') {
+	if (n == 0 || ask(j, msg, n, NULL, 0, &fd) != 'M') {
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -736,10 +747,10 @@ int ud_squash_shared_find(const struct ud_squash_shared *j, const char *name, co
 bool ud_squash_shared_keep(const struct ud_squash_shared *j, const char *name, const char *id,
 			   int mnt, int hold, int upper)
 {
-	char msg[UD_SQUASH_OVERLAY_NAME + UD_SQUASH_OVERLAY_ID + 2];
-	int n = snprintf(msg, sizeof(msg), "O%s%c%s", name, '\0', id);
+	char msg[OVERLAY_MSG];
+	size_t n = overlay_msg(msg, 'O', name, id);
 	int fds[] = {mnt, hold, upper};
-	return n > 0 && (size_t)n < sizeof(msg) && ask(j, msg, (size_t)n, fds, 3, NULL) == 'K';
+	return n > 0 && ask(j, msg, n, fds, 3, NULL) == 'K';
 }
 
 void ud_squash_shared_leave(struct ud_squash_shared *j)
